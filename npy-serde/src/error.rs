@@ -1,0 +1,275 @@
+//! The crate's one error type: every failure, from a bad magic string to a serde field
+//! mismatch, is a variant of [`Error`] that says what is wrong and where (file, member,
+//! field, byte offset).
+
+use std::fmt;
+use std::io;
+use std::path::PathBuf;
+
+/// A `Result` whose error is this crate's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong reading or writing `.npy` / `.npz` data.
+///
+/// Errors about a particular file or archive member are wrapped in [`Error::InFile`] or
+/// [`Error::InMember`], so the message reads like
+/// `data.npz: member "weights": truncated data: …`. Use [`Error::root`] to match on the
+/// underlying cause.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// An I/O error from the underlying reader, writer or file system.
+    #[error("I/O error: {0}")]
+    Io(#[from] io::Error),
+
+    /// The first bytes are not `\x93NUMPY`.
+    #[error("not a .npy file: the magic string is {found:?}, expected \"\\x93NUMPY\"")]
+    BadMagic {
+        /// The bytes found where the magic string should be (escaped).
+        found: String,
+    },
+
+    /// A format version other than 1.0, 2.0 or 3.0.
+    #[error("unsupported .npy format version {major}.{minor} (supported: 1.0, 2.0, 3.0)")]
+    UnsupportedVersion {
+        /// Major version byte.
+        major: u8,
+        /// Minor version byte.
+        minor: u8,
+    },
+
+    /// The header is larger than the configured limit (NumPy's `max_header_size`).
+    #[error(
+        "header of {len} bytes is larger than the limit of {limit}; \
+         if the file is trusted, raise the limit (ReadOptions::max_header_size)"
+    )]
+    HeaderTooLarge {
+        /// Header length declared by the file.
+        len: u64,
+        /// The limit in force.
+        limit: u64,
+    },
+
+    /// The input ends before the declared header or data.
+    #[error(
+        "truncated {what}: {expected} bytes expected at byte offset {offset}, \
+         only {found} present (file seems not fully written?)"
+    )]
+    Truncated {
+        /// What was being read: "header", "data", …
+        what: &'static str,
+        /// Byte offset (from the start of the .npy data) where that part starts.
+        offset: u64,
+        /// Bytes the header declares.
+        expected: u64,
+        /// Bytes actually present.
+        found: u64,
+    },
+
+    /// A stream holds no further array: end of input reached before a magic string.
+    #[error("no data left in file: end of input reached where the next array would start")]
+    NoDataLeft,
+
+    /// The header text is not a valid header: syntax error, wrong keys, bad shape, ….
+    #[error("invalid header: {message}")]
+    InvalidHeader {
+        /// What is wrong, with the byte offset in the header text where it applies.
+        message: String,
+    },
+
+    /// A dtype description (`descr`) that is malformed or names no known dtype.
+    #[error("invalid dtype description: {message}")]
+    InvalidDescr {
+        /// What is wrong.
+        message: String,
+    },
+
+    /// Object arrays (`|O`) hold Python pickles, which can run code; they are refused.
+    #[error(
+        "object arrays ('|O') cannot be loaded: their data is a Python pickle, which may run \
+         arbitrary code (NumPy refuses them too unless allow_pickle=True)"
+    )]
+    ObjectArray,
+
+    /// The file's dtype cannot be read as the requested Rust type.
+    #[error("dtype mismatch{}: expected {expected}, found {found}", field_suffix(.field))]
+    DtypeMismatch {
+        /// The dtype(s) the Rust type accepts.
+        expected: String,
+        /// The dtype in the file.
+        found: String,
+        /// The record field concerned, if any.
+        field: Option<String>,
+    },
+
+    /// The file's shape does not fit the requested Rust type.
+    #[error("shape mismatch: expected {expected}, found {found:?}")]
+    ShapeMismatch {
+        /// What the Rust type accepts, e.g. "2 dimensions".
+        expected: String,
+        /// The shape in the file.
+        found: Vec<usize>,
+    },
+
+    /// Data bytes that cannot be decoded (e.g. an invalid UTF-32 code point).
+    #[error("invalid data: {message}")]
+    InvalidData {
+        /// What is wrong.
+        message: String,
+    },
+
+    /// An array or value that cannot be written as asked.
+    #[error("cannot write: {message}")]
+    Unwritable {
+        /// What is wrong.
+        message: String,
+    },
+
+    /// A malformed or unsupported zip archive (`.npz`).
+    #[error("invalid .npz archive: {message}")]
+    InvalidArchive {
+        /// What is wrong.
+        message: String,
+    },
+
+    /// A member name that is not in the archive.
+    #[error("no member named {name:?} in the archive (members: {available})")]
+    MissingMember {
+        /// The name asked for.
+        name: String,
+        /// The names present, comma-separated (cut short when long).
+        available: String,
+    },
+
+    /// A serde error raised by a `Serialize` / `Deserialize` implementation or by the
+    /// mapping between Rust values and archive members.
+    #[error("{0}")]
+    Custom(String),
+
+    /// An error inside a particular archive member (or serde member path).
+    #[error("member {member:?}: {source}")]
+    InMember {
+        /// Member name or serde path (`encoder/layer0/weight`).
+        member: String,
+        /// The underlying error.
+        source: Box<Error>,
+    },
+
+    /// An error concerning a particular file.
+    #[error("{}: {source}", .path.display())]
+    InFile {
+        /// The file.
+        path: PathBuf,
+        /// The underlying error.
+        source: Box<Error>,
+    },
+}
+
+fn field_suffix(field: &Option<String>) -> String {
+    match field {
+        Some(name) => format!(" in field {name:?}"),
+        None => String::new(),
+    }
+}
+
+impl Error {
+    /// The innermost error, with the file and member context removed.
+    pub fn root(&self) -> &Error {
+        match self {
+            Error::InMember { source, .. } | Error::InFile { source, .. } => source.root(),
+            other => other,
+        }
+    }
+
+    /// Wraps `self` with the member (or serde path) it concerns.
+    pub fn in_member(self, member: impl Into<String>) -> Error {
+        Error::InMember {
+            member: member.into(),
+            source: Box::new(self),
+        }
+    }
+
+    /// Wraps `self` with the file it concerns.
+    pub fn in_file(self, path: impl Into<PathBuf>) -> Error {
+        Error::InFile {
+            path: path.into(),
+            source: Box::new(self),
+        }
+    }
+
+    pub(crate) fn invalid_header(message: impl fmt::Display) -> Error {
+        Error::InvalidHeader {
+            message: message.to_string(),
+        }
+    }
+
+    pub(crate) fn invalid_descr(message: impl fmt::Display) -> Error {
+        Error::InvalidDescr {
+            message: message.to_string(),
+        }
+    }
+
+    pub(crate) fn invalid_data(message: impl fmt::Display) -> Error {
+        Error::InvalidData {
+            message: message.to_string(),
+        }
+    }
+
+    pub(crate) fn unwritable(message: impl fmt::Display) -> Error {
+        Error::Unwritable {
+            message: message.to_string(),
+        }
+    }
+
+    pub(crate) fn invalid_archive(message: impl fmt::Display) -> Error {
+        Error::InvalidArchive {
+            message: message.to_string(),
+        }
+    }
+}
+
+impl serde::ser::Error for Error {
+    fn custom<T: fmt::Display>(msg: T) -> Self {
+        Error::Custom(msg.to_string())
+    }
+}
+
+impl serde::de::Error for Error {
+    fn custom<T: fmt::Display>(msg: T) -> Self {
+        Error::Custom(msg.to_string())
+    }
+}
+
+/// Escapes bytes for an error message (`\x93NUMPY` style).
+pub(crate) fn escape_bytes(bytes: &[u8]) -> String {
+    bytes.escape_ascii().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn context_is_shown_outermost_first_and_root_unwraps_it() {
+        let err = Error::NoDataLeft.in_member("weights").in_file("state.npz");
+        assert_eq!(
+            err.to_string(),
+            "state.npz: member \"weights\": no data left in file: end of input reached where \
+             the next array would start"
+        );
+        assert!(matches!(err.root(), Error::NoDataLeft));
+    }
+
+    #[test]
+    fn dtype_mismatch_names_the_field() {
+        let err = Error::DtypeMismatch {
+            expected: "'<f8'".into(),
+            found: "'<i4'".into(),
+            field: Some("x".into()),
+        };
+        assert_eq!(
+            err.to_string(),
+            "dtype mismatch in field \"x\": expected '<f8', found '<i4'"
+        );
+    }
+}

@@ -1,0 +1,587 @@
+//! The `.npy` header: magic string, version, header length and the header dict
+//! `{'descr': …, 'fortran_order': …, 'shape': …}`. Reading is bounded (size limit checked
+//! before anything is allocated); writing is byte-identical to NumPy, growth padding,
+//! 64-byte alignment and version choice included.
+
+use std::io::Read;
+
+use crate::dtype::DType;
+use crate::error::{escape_bytes, Error, Result};
+use crate::literal::{self, PyValue};
+
+/// The magic string every `.npy` file starts with.
+pub const MAGIC: &[u8; 6] = b"\x93NUMPY";
+
+/// NumPy's default `max_header_size`: the longest header text read without being told the
+/// file is trusted.
+pub const DEFAULT_MAX_HEADER_SIZE: usize = 10_000;
+
+/// Data starts at a multiple of this many bytes in files NumPy writes.
+pub const ARRAY_ALIGN: usize = 64;
+
+/// Room left after the growth axis so that its length can grow in place (NumPy ≥ 1.24).
+const GROWTH_AXIS_MAX_DIGITS: usize = 21;
+
+/// A `.npy` format version.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Version {
+    /// 1.0: header length is a u16, text latin-1.
+    V1,
+    /// 2.0: header length is a u32, text latin-1.
+    V2,
+    /// 3.0: header length is a u32, text UTF-8.
+    V3,
+}
+
+impl Version {
+    /// `(major, minor)` as written after the magic string.
+    pub fn numbers(self) -> (u8, u8) {
+        match self {
+            Version::V1 => (1, 0),
+            Version::V2 => (2, 0),
+            Version::V3 => (3, 0),
+        }
+    }
+
+    fn from_numbers(major: u8, minor: u8) -> Result<Version> {
+        match (major, minor) {
+            (1, 0) => Ok(Version::V1),
+            (2, 0) => Ok(Version::V2),
+            (3, 0) => Ok(Version::V3),
+            _ => Err(Error::UnsupportedVersion { major, minor }),
+        }
+    }
+
+    /// Bytes of the header-length field.
+    fn length_field_size(self) -> usize {
+        match self {
+            Version::V1 => 2,
+            Version::V2 | Version::V3 => 4,
+        }
+    }
+
+    /// Bytes before the header text: magic, version, length field.
+    pub fn prefix_len(self) -> usize {
+        MAGIC.len() + 2 + self.length_field_size()
+    }
+}
+
+/// What a `.npy` header says about the array that follows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Header {
+    /// Element type.
+    pub dtype: DType,
+    /// Logical shape; `[]` for a 0-d array (one element).
+    pub shape: Vec<usize>,
+    /// True when the data is in column-major (Fortran) order.
+    pub fortran_order: bool,
+}
+
+impl Header {
+    /// A C-order header.
+    pub fn new(dtype: DType, shape: Vec<usize>) -> Header {
+        Header {
+            dtype,
+            shape,
+            fortran_order: false,
+        }
+    }
+
+    /// Number of elements: the product of the shape (1 for `[]`), overflow checked.
+    pub fn element_count(&self) -> Result<usize> {
+        element_count(&self.shape)
+    }
+
+    /// Bytes of data that follow the header, overflow checked.
+    pub fn data_len(&self) -> Result<u64> {
+        let count = self.element_count()? as u64;
+        count
+            .checked_mul(self.dtype.itemsize() as u64)
+            .ok_or_else(|| {
+                Error::invalid_header(format!(
+                    "shape {:?} of {} is more than 2^64 bytes",
+                    self.shape, self.dtype
+                ))
+            })
+    }
+
+    /// The header text NumPy writes, before alignment: the dict plus growth padding.
+    fn text(&self) -> Result<String> {
+        let mut text = String::from("{'descr': ");
+        literal::write_repr(&self.dtype.to_descr()?, &mut text);
+        text.push_str(", 'fortran_order': ");
+        text.push_str(if self.fortran_order { "True" } else { "False" });
+        text.push_str(", 'shape': ");
+        let shape = PyValue::Tuple(self.shape.iter().map(|&d| PyValue::Int(d as i128)).collect());
+        literal::write_repr(&shape, &mut text);
+        text.push_str(", }");
+        let growth_axis = if self.fortran_order {
+            self.shape.last()
+        } else {
+            self.shape.first()
+        };
+        if let Some(len) = growth_axis {
+            let digits = len.to_string().len();
+            text.extend(std::iter::repeat_n(' ', GROWTH_AXIS_MAX_DIGITS.saturating_sub(digits)));
+        }
+        Ok(text)
+    }
+
+    /// The complete header bytes NumPy writes (magic to final `\n`), in the version NumPy
+    /// would choose: 1.0 if the text is latin-1 and short enough, else 2.0, else 3.0.
+    pub fn to_bytes(&self) -> Result<Vec<u8>> {
+        let text = self.text()?;
+        let latin1 = text.chars().all(|c| (c as u32) < 0x100);
+        let v1_header_len = wrapped_len(text.chars().count(), Version::V1) - Version::V1.prefix_len();
+        let version = if latin1 && v1_header_len <= usize::from(u16::MAX) {
+            Version::V1
+        } else if latin1 {
+            Version::V2
+        } else {
+            Version::V3
+        };
+        wrap(&text, version)
+    }
+
+    /// The header bytes in a given version; an error when the header does not fit it
+    /// (too long for 1.0, or not latin-1 for 1.0 and 2.0).
+    pub fn to_bytes_with_version(&self, version: Version) -> Result<Vec<u8>> {
+        wrap(&self.text()?, version)
+    }
+}
+
+/// Product of a shape with overflow checking (`[]` has one element).
+pub(crate) fn element_count(shape: &[usize]) -> Result<usize> {
+    shape
+        .iter()
+        .try_fold(1usize, |count, &dim| count.checked_mul(dim))
+        .ok_or_else(|| {
+            Error::invalid_header(format!("shape {shape:?} has more than 2^64 elements"))
+        })
+}
+
+/// Total header length (magic to final `\n`) for a text of `text_len` encoded bytes.
+fn wrapped_len(text_len: usize, version: Version) -> usize {
+    let unpadded = version.prefix_len() + text_len + 1;
+    let padding = ARRAY_ALIGN - unpadded % ARRAY_ALIGN;
+    unpadded + padding
+}
+
+fn wrap(text: &str, version: Version) -> Result<Vec<u8>> {
+    let encoded: Vec<u8> = match version {
+        Version::V3 => text.as_bytes().to_vec(),
+        Version::V1 | Version::V2 => text
+            .chars()
+            .map(|c| u8::try_from(c as u32))
+            .collect::<Result<_, _>>()
+            .map_err(|_| {
+                Error::unwritable(format!(
+                    "the header has characters outside latin-1, which format version {}.0 \
+                     cannot hold (use 3.0)",
+                    version.numbers().0
+                ))
+            })?,
+    };
+    let total = wrapped_len(encoded.len(), version);
+    let header_len = total - version.prefix_len();
+    let mut out = Vec::with_capacity(total);
+    out.extend_from_slice(MAGIC);
+    let (major, minor) = version.numbers();
+    out.extend_from_slice(&[major, minor]);
+    match version {
+        Version::V1 => {
+            let len = u16::try_from(header_len).map_err(|_| {
+                Error::unwritable(format!(
+                    "header of {header_len} bytes is too long for format version 1.0"
+                ))
+            })?;
+            out.extend_from_slice(&len.to_le_bytes());
+        }
+        Version::V2 | Version::V3 => {
+            let len = u32::try_from(header_len).map_err(|_| {
+                Error::unwritable(format!("header of {header_len} bytes is too long"))
+            })?;
+            out.extend_from_slice(&len.to_le_bytes());
+        }
+    }
+    out.extend_from_slice(&encoded);
+    out.resize(total - 1, b' ');
+    out.push(b'\n');
+    Ok(out)
+}
+
+/// A header as read from a file, with where it puts the data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeaderInfo {
+    /// The header's content.
+    pub header: Header,
+    /// The format version of the file.
+    pub version: Version,
+    /// Bytes from the start of the `.npy` data to its first data byte.
+    pub data_offset: u64,
+}
+
+/// Reads a header from `reader`, leaving it at the first data byte.
+///
+/// `max_header_size` bounds the header text (characters, as NumPy counts them) and is
+/// checked before the text is read. An input that ends before the first byte gives
+/// [`Error::NoDataLeft`], so that consecutive arrays in one stream can be read until the end.
+pub fn read_header<R: Read>(reader: &mut R, max_header_size: usize) -> Result<HeaderInfo> {
+    let mut prefix = [0u8; 8];
+    let got = read_up_to(reader, &mut prefix)?;
+    if got == 0 {
+        return Err(Error::NoDataLeft);
+    }
+    if got < MAGIC.len() || &prefix[..6] != MAGIC {
+        return Err(Error::BadMagic {
+            found: escape_bytes(&prefix[..got.min(6)]),
+        });
+    }
+    if got < 8 {
+        return Err(truncated("header", got as u64, 8 - got as u64, 0));
+    }
+    let version = Version::from_numbers(prefix[6], prefix[7])?;
+    let mut len_field = [0u8; 4];
+    let field = &mut len_field[..version.length_field_size()];
+    let got = read_up_to(reader, field)?;
+    if got < field.len() {
+        return Err(truncated("header length", 8, field.len() as u64, got as u64));
+    }
+    let header_len = u32::from_le_bytes(len_field) as u64;
+    // v3 text is UTF-8: up to 4 bytes a character, so only the character count decides.
+    let max_bytes = match version {
+        Version::V3 => max_header_size.saturating_mul(4),
+        _ => max_header_size,
+    } as u64;
+    if header_len > max_bytes {
+        return Err(Error::HeaderTooLarge {
+            len: header_len,
+            limit: max_header_size as u64,
+        });
+    }
+    let text_offset = version.prefix_len() as u64;
+    let mut raw = Vec::with_capacity(header_len as usize);
+    reader.take(header_len).read_to_end(&mut raw)?;
+    if (raw.len() as u64) < header_len {
+        return Err(truncated("header", text_offset, header_len, raw.len() as u64));
+    }
+    let text: String = match version {
+        Version::V1 | Version::V2 => raw.iter().map(|&b| b as char).collect(),
+        Version::V3 => String::from_utf8(raw).map_err(|e| {
+            Error::invalid_header(format!(
+                "a version 3.0 header must be UTF-8; invalid byte at offset {}",
+                text_offset + e.utf8_error().valid_up_to() as u64
+            ))
+        })?,
+    };
+    let chars = text.chars().count();
+    if chars > max_header_size {
+        return Err(Error::HeaderTooLarge {
+            len: chars as u64,
+            limit: max_header_size as u64,
+        });
+    }
+    let header = parse_header_text(&text, version)?;
+    Ok(HeaderInfo {
+        header,
+        version,
+        data_offset: text_offset + header_len,
+    })
+}
+
+/// Reads until `buf` is full or the input ends; returns the bytes read.
+pub(crate) fn read_up_to<R: Read>(reader: &mut R, buf: &mut [u8]) -> Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match reader.read(&mut buf[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(filled)
+}
+
+pub(crate) fn truncated(what: &'static str, offset: u64, expected: u64, found: u64) -> Error {
+    Error::Truncated {
+        what,
+        offset,
+        expected,
+        found,
+    }
+}
+
+/// Parses and validates the header dict, in NumPy's order of checks.
+pub(crate) fn parse_header_text(text: &str, version: Version) -> Result<Header> {
+    let value = literal::parse(text, version != Version::V3)
+        .map_err(|e| Error::invalid_header(format!("cannot parse the header {text:?}: {e}")))?;
+    let PyValue::Dict(entries) = value else {
+        return Err(Error::invalid_header(format!(
+            "the header is not a dictionary: {text:?}"
+        )));
+    };
+    let lookup = |key: &str| {
+        entries
+            .iter()
+            .find(|(k, _)| matches!(k, PyValue::Str(s) if s == key))
+            .map(|(_, v)| v)
+    };
+    let mut keys: Vec<String> = entries.iter().map(|(k, _)| k.to_string()).collect();
+    keys.sort();
+    if keys != ["'descr'", "'fortran_order'", "'shape'"] {
+        return Err(Error::invalid_header(format!(
+            "the header does not contain the correct keys: expected \
+             ['descr', 'fortran_order', 'shape'], found [{}]",
+            keys.join(", ")
+        )));
+    }
+    let (descr, fortran, shape) = (
+        lookup("descr").expect("checked"),
+        lookup("fortran_order").expect("checked"),
+        lookup("shape").expect("checked"),
+    );
+    let PyValue::Tuple(dims) = shape else {
+        return Err(Error::invalid_header(format!(
+            "shape is not a tuple of non-negative integers: {shape}"
+        )));
+    };
+    let mut shape: Vec<usize> = dims
+        .iter()
+        .map(|dim| match dim {
+            PyValue::Int(n) if *n >= 0 => usize::try_from(*n).ok(),
+            _ => None,
+        })
+        .collect::<Option<_>>()
+        .ok_or_else(|| {
+            Error::invalid_header(format!(
+                "shape is not a tuple of non-negative integers: {}",
+                PyValue::Tuple(dims.clone())
+            ))
+        })?;
+    let PyValue::Bool(fortran_order) = *fortran else {
+        return Err(Error::invalid_header(format!(
+            "fortran_order is not a valid bool: {fortran}"
+        )));
+    };
+    let mut dtype = DType::from_descr(descr).map_err(|e| {
+        Error::invalid_header(format!(
+            "descr is not a valid dtype descriptor: {descr}: {}",
+            e.root()
+        ))
+    })?;
+    // An array of subarray dtype is an array with the subarray's dimensions appended.
+    if let DType::SubArray { base, shape: inner } = dtype {
+        if fortran_order {
+            shape.splice(0..0, inner);
+        } else {
+            shape.extend(inner);
+        }
+        dtype = *base;
+    }
+    let header = Header {
+        dtype,
+        shape,
+        fortran_order,
+    };
+    header.data_len()?;
+    Ok(header)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dtype::Endian;
+
+    fn header(descr: &str, shape: &[usize], fortran_order: bool) -> Header {
+        Header {
+            dtype: descr.parse().unwrap(),
+            shape: shape.to_vec(),
+            fortran_order,
+        }
+    }
+
+    #[test]
+    fn writes_numpy_arange_header_byte_for_byte() {
+        let bytes = header("<i8", &[10], false).to_bytes().unwrap();
+        let mut expected = b"\x93NUMPY\x01\x00v\x00{'descr': '<i8', 'fortran_order': False, 'shape': (10,), }".to_vec();
+        expected.extend(std::iter::repeat_n(b' ', 59));
+        expected.push(b'\n');
+        assert_eq!(bytes, expected);
+        assert_eq!(bytes.len(), 128);
+    }
+
+    #[test]
+    fn zero_d_and_record_header_lengths() {
+        assert_eq!(header("<f8", &[], false).to_bytes().unwrap().len(), 128);
+        let record = header("[('x', '<f8'), ('y', '<i4'), ('pos', '<f4', (3,))]", &[2], false);
+        let bytes = record.to_bytes().unwrap();
+        assert_eq!(bytes.len(), 192);
+        assert!(bytes.starts_with(b"\x93NUMPY\x01\x00\xb6\x00{'descr': [('x', '<f8'), ('y', '<i4'), ('pos', '<f4', (3,))], 'fortran_order': False, 'shape': (2,), }"));
+    }
+
+    #[test]
+    fn growth_padding_keeps_header_length_constant() {
+        for fortran in [false, true] {
+            let mut n = 1usize;
+            loop {
+                let shape = if fortran { vec![3, n] } else { vec![n, 3] };
+                let len = header("<f8", &shape, fortran).to_bytes().unwrap().len();
+                assert!(len == 128 || len == 192, "{shape:?}: {len}");
+                assert_eq!(len, header("<f8", &[1, 3], false).to_bytes().unwrap().len());
+                match n.checked_mul(10) {
+                    Some(next) => n = next,
+                    None => break,
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn version_choice_follows_numpy() {
+        let latin1 = header("[('é', '<i4')]", &[1], false).to_bytes().unwrap();
+        assert_eq!(&latin1[6..8], &[1, 0]);
+        assert!(latin1.windows(2).any(|w| w == b"'\xe9"));
+        let cjk = header("[('整形', '<i4')]", &[1], false).to_bytes().unwrap();
+        assert_eq!(&cjk[6..8], &[3, 0]);
+        assert!(cjk.windows(6).any(|w| w == "整形".as_bytes()));
+        let many: String = (0..500)
+            .map(|i| format!("('{}{i:03}', '<i4')", "x".repeat(147)))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let big = header(&format!("[{many}]"), &[1], false);
+        let bytes = big.to_bytes().unwrap();
+        assert_eq!(&bytes[6..8], &[2, 0]);
+        assert_eq!(bytes.len() % 64, 0);
+        assert!(big.to_bytes_with_version(Version::V1).is_err());
+        assert!(header("[('整形', '<i4')]", &[1], false)
+            .to_bytes_with_version(Version::V2)
+            .is_err());
+    }
+
+    #[test]
+    fn reads_what_it_writes() {
+        for h in [
+            header("<i8", &[10], false),
+            header(">f4", &[3, 5], true),
+            header("<U10", &[], false),
+            header("[('整形', '<i4')]", &[1], false),
+        ] {
+            let bytes = h.to_bytes().unwrap();
+            let info = read_header(&mut &bytes[..], DEFAULT_MAX_HEADER_SIZE).unwrap();
+            assert_eq!(info.header, h);
+            assert_eq!(info.data_offset, bytes.len() as u64);
+        }
+    }
+
+    fn v1(text: &str) -> Vec<u8> {
+        let mut bytes = b"\x93NUMPY\x01\x00".to_vec();
+        bytes.extend_from_slice(&(text.len() as u16).to_le_bytes());
+        bytes.extend_from_slice(text.as_bytes());
+        bytes
+    }
+
+    fn read(bytes: &[u8]) -> Result<Header> {
+        read_header(&mut &bytes[..], DEFAULT_MAX_HEADER_SIZE).map(|info| info.header)
+    }
+
+    #[test]
+    fn lenient_reading_of_old_and_hand_written_headers() {
+        let h = read(&v1(
+            "{\"shape\": [2, 3], u'fortran_order': True,\n 'descr': 'f8',}",
+        ));
+        // A list for the shape is rejected, as NumPy does.
+        assert!(h.is_err());
+        let h = read(&v1("{\"shape\": (2L, 3L), u'fortran_order': True,\n 'descr': '<f8',}\n"))
+            .unwrap();
+        assert_eq!(h.shape, [2, 3]);
+        assert!(h.fortran_order);
+        assert_eq!(h.dtype.endian(), Endian::Little);
+        // Old 16-byte alignment, no padding, no final newline.
+        assert!(read(&v1("{'descr':'<i4','fortran_order':False,'shape':()}")).is_ok());
+    }
+
+    #[test]
+    fn bad_magic_and_versions() {
+        for bad in [
+            &b"\x92NUMPY\x01\x00"[..],
+            b"\x00NUMPY\x01\x00",
+            b"\x93numpy\x01\x00",
+            b"\x93MATLB\x01\x00",
+        ] {
+            assert!(matches!(read(bad), Err(Error::BadMagic { .. })), "{bad:?}");
+        }
+        assert!(matches!(read(b"\x93NUMPY\x01"), Err(Error::Truncated { .. })));
+        assert!(matches!(read(b"\x93NUMPY"), Err(Error::Truncated { .. })));
+        assert!(matches!(read(b""), Err(Error::NoDataLeft)));
+        for version in [[1u8, 1], [0, 0], [0, 1], [2, 2], [255, 255]] {
+            let mut bytes = b"\x93NUMPY".to_vec();
+            bytes.extend_from_slice(&version);
+            bytes.extend_from_slice(&[0; 8]);
+            assert!(
+                matches!(read(&bytes), Err(Error::UnsupportedVersion { .. })),
+                "{version:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn bad_headers_say_what_is_wrong() {
+        for (text, expected) in [
+            ("[1, 2]", "not a dictionary"),
+            ("{'descr': '<i4', 'shape': ()}", "correct keys"),
+            ("{'descr': '<i4', 'fortran_order': False, 'shape': (), 'x': 1}", "correct keys"),
+            ("{'descr': '<i4', 'fortran_order': False, 'shape': 3}", "shape"),
+            ("{'descr': '<i4', 'fortran_order': False, 'shape': (2.0,)}", "shape"),
+            ("{'descr': '<i4', 'fortran_order': False, 'shape': (-1,)}", "shape"),
+            ("{'descr': '<i4', 'fortran_order': 0, 'shape': ()}", "fortran_order"),
+            ("{'descr': 'x', 'fortran_order': False, 'shape': ()}", "descr"),
+            ("{'descr': '<i4', 'fortran_order': False, 'shape': (2**64,)}", "cannot parse"),
+            ("{'descr': '<f8', 'fortran_order': False, 'shape': (4294967296, 4294967296, 4294967296)}", "2^64"),
+            ("{'descr': __import__('os'), 'fortran_order': False, 'shape': ()}", "cannot parse"),
+        ] {
+            let err = read(&v1(text)).unwrap_err().to_string();
+            assert!(err.contains(expected), "{text}: {err}");
+        }
+    }
+
+    #[test]
+    fn header_size_limit_is_checked_before_reading() {
+        let text = format!("{{'descr': '<i4', 'fortran_order': False, 'shape': (), }}{}", " ".repeat(9945));
+        let mut bytes = b"\x93NUMPY\x02\x00".to_vec();
+        bytes.extend_from_slice(&(text.len() as u32 + 1).to_le_bytes());
+        bytes.extend_from_slice(text.as_bytes());
+        bytes.push(b'\n');
+        assert_eq!(text.len() + 1, 10_001);
+        let err = read_header(&mut &bytes[..], 10_000).unwrap_err();
+        assert!(matches!(err, Error::HeaderTooLarge { .. }), "{err}");
+        assert!(err.to_string().contains("max_header_size"));
+        assert!(read_header(&mut &bytes[..], 10_001).is_ok());
+        // A declared length far beyond the data is refused before any allocation.
+        let mut huge = b"\x93NUMPY\x02\x00".to_vec();
+        huge.extend_from_slice(&u32::MAX.to_le_bytes());
+        assert!(matches!(read(&huge), Err(Error::HeaderTooLarge { .. })));
+        // And within the limit, a short file is truncated, not a huge allocation.
+        assert!(matches!(
+            read_header(&mut &huge[..], usize::MAX),
+            Err(Error::Truncated { what: "header", .. })
+        ));
+    }
+
+    #[test]
+    fn version_3_needs_utf8() {
+        let mut bytes = b"\x93NUMPY\x03\x00".to_vec();
+        let text = b"{'descr': [('\xff', '<i4')], 'fortran_order': False, 'shape': (), }\n";
+        bytes.extend_from_slice(&(text.len() as u32).to_le_bytes());
+        bytes.extend_from_slice(text);
+        let err = read(&bytes).unwrap_err().to_string();
+        assert!(err.contains("UTF-8"), "{err}");
+    }
+
+    #[test]
+    fn subarray_descr_at_top_level_folds_into_the_shape() {
+        let h = read(&v1("{'descr': ('<f8', (3,)), 'fortran_order': False, 'shape': (2,)}")).unwrap();
+        assert_eq!(h.shape, [2, 3]);
+        assert_eq!(h.dtype.to_string(), "'<f8'");
+    }
+}
