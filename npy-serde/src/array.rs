@@ -1,0 +1,345 @@
+//! [`NpyArray`]: an array whose dtype is known only at run time. It holds the dtype (byte
+//! order included), shape, order and the values, typed for the common element types and
+//! raw bytes otherwise, so any file can be loaded, inspected and saved back byte for byte.
+
+use std::io::{Read, Write};
+
+use half::f16;
+use ndarray::{ArrayD, IxDyn, ShapeBuilder};
+use num_complex::Complex;
+
+use crate::dtype::{DType, Endian};
+use crate::element::{DataReader, NpyElement};
+use crate::error::{Error, Result};
+use crate::header::{self, Header};
+use crate::read::NpyRead;
+use crate::write::{NpyWrite, WriteOptions};
+
+/// The values of an [`NpyArray`], in the order the array's `fortran_order` says, converted
+/// to native byte order.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum ArrayData {
+    /// `|b1`
+    Bool(Vec<bool>),
+    /// `i1`
+    I8(Vec<i8>),
+    /// `i2`
+    I16(Vec<i16>),
+    /// `i4`
+    I32(Vec<i32>),
+    /// `i8`
+    I64(Vec<i64>),
+    /// `u1`
+    U8(Vec<u8>),
+    /// `u2`
+    U16(Vec<u16>),
+    /// `u4`
+    U32(Vec<u32>),
+    /// `u8`
+    U64(Vec<u64>),
+    /// `f2`
+    F16(Vec<f16>),
+    /// `f4`
+    F32(Vec<f32>),
+    /// `f8`
+    F64(Vec<f64>),
+    /// `c8`
+    Complex64(Vec<Complex<f32>>),
+    /// `c16`
+    Complex128(Vec<Complex<f64>>),
+    /// `U<n>`, trailing NULs stripped.
+    Unicode(Vec<String>),
+    /// `S<n>`, trailing NULs stripped.
+    Bytes(Vec<Vec<u8>>),
+    /// `M8[unit]`: counts of the dtype's unit.
+    DateTime(Vec<i64>),
+    /// `m8[unit]`: counts of the dtype's unit.
+    TimeDelta(Vec<i64>),
+    /// Anything else (records, `V`, long doubles, `U` data that is not valid UTF-32): the
+    /// bytes as stored, in the dtype's byte order.
+    Raw(Vec<u8>),
+}
+
+/// An array of any dtype, for files whose dtype is not known at compile time.
+///
+/// ```
+/// use npy_serde::{ArrayData, NpyArray};
+///
+/// let bytes = npy_serde::to_bytes(&vec![1.5f32, 2.5])?;
+/// let array: NpyArray = npy_serde::from_bytes(&bytes)?;
+/// assert_eq!(array.dtype().to_string(), "'<f4'");
+/// assert_eq!(array.shape(), [2]);
+/// assert_eq!(array.data(), &ArrayData::F32(vec![1.5, 2.5]));
+/// // Saving it again gives the same bytes.
+/// assert_eq!(npy_serde::to_bytes(&array)?, bytes);
+/// // Or convert it to a typed array (lossless widening allowed).
+/// let wide: ndarray::ArrayD<f64> = array.to_array()?;
+/// assert_eq!(wide.as_slice().unwrap(), [1.5, 2.5]);
+/// # Ok::<(), npy_serde::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct NpyArray {
+    dtype: DType,
+    shape: Vec<usize>,
+    fortran_order: bool,
+    data: ArrayData,
+}
+
+impl NpyArray {
+    /// An array of `values` (in C order) with `shape`.
+    pub fn from_values<T: NpyElement>(values: Vec<T>, shape: Vec<usize>) -> Result<NpyArray> {
+        let bytes = crate::write::to_bytes(&crate::write::Shaped::new(&values, &shape))?;
+        crate::read::from_bytes(&bytes)
+    }
+
+    /// An array from raw data bytes laid out as `dtype`, `shape` and `fortran_order` say.
+    pub fn from_raw(
+        dtype: DType,
+        shape: Vec<usize>,
+        fortran_order: bool,
+        bytes: Vec<u8>,
+    ) -> Result<NpyArray> {
+        let header = Header {
+            dtype,
+            shape,
+            fortran_order,
+        };
+        let expected = header.data_len()?;
+        if expected != bytes.len() as u64 {
+            return Err(Error::invalid_data(format!(
+                "{} data bytes given, the shape and dtype need {expected}",
+                bytes.len()
+            )));
+        }
+        let mut reader = &bytes[..];
+        let mut data = DataReader::new(&mut reader, 0, Some(expected));
+        NpyArray::read_npy_data(&header, &mut data)
+    }
+
+    /// The dtype, byte order as stored.
+    pub fn dtype(&self) -> &DType {
+        &self.dtype
+    }
+
+    /// The shape.
+    pub fn shape(&self) -> &[usize] {
+        &self.shape
+    }
+
+    /// True when the values are in column-major order.
+    pub fn fortran_order(&self) -> bool {
+        self.fortran_order
+    }
+
+    /// The values.
+    pub fn data(&self) -> &ArrayData {
+        &self.data
+    }
+
+    /// The values, taking them out.
+    pub fn into_data(self) -> ArrayData {
+        self.data
+    }
+
+    /// Number of elements.
+    pub fn len(&self) -> usize {
+        self.shape.iter().product()
+    }
+
+    /// True when the array has no elements.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The header this array is saved with.
+    pub fn header(&self) -> Header {
+        Header {
+            dtype: self.dtype.clone(),
+            shape: self.shape.clone(),
+            fortran_order: self.fortran_order,
+        }
+    }
+
+    /// The same array with its data in `endian` byte order when saved.
+    pub fn with_endian(mut self, endian: Endian) -> NpyArray {
+        // Raw bytes cannot be swapped without knowing their layout: they keep their order.
+        if !matches!(self.data, ArrayData::Raw(_)) {
+            self.dtype = self.dtype.with_endian(endian);
+        }
+        self
+    }
+
+    /// The data bytes exactly as saved (dtype byte order, stored element order).
+    pub fn data_bytes(&self) -> Result<Vec<u8>> {
+        let mut bytes = Vec::with_capacity(self.header().data_len()? as usize);
+        self.write_data(&self.header(), &mut bytes)?;
+        Ok(bytes)
+    }
+
+    /// The values as an ndarray array of `T`, with the usual conversion rules (own dtype,
+    /// lossless widening; records through `#[derive(NpyElement)]`).
+    pub fn to_array<T: NpyElement>(&self) -> Result<ArrayD<T>> {
+        let bytes = self.data_bytes()?;
+        let header = self.header();
+        let mut reader = &bytes[..];
+        let mut data = DataReader::new(&mut reader, 0, Some(bytes.len() as u64));
+        let (values, shape) = crate::read::read_elements::<T, _>(&header, &mut data)?;
+        ArrayD::from_shape_vec(IxDyn(&shape).set_f(self.fortran_order), values)
+            .map_err(|e| Error::invalid_data(e.to_string()))
+    }
+}
+
+/// Reads `count` i64 counts stored with `endian` (datetimes and timedeltas).
+fn read_counts<R: Read>(
+    endian: Endian,
+    count: usize,
+    data: &mut DataReader<'_, R>,
+) -> Result<Vec<i64>> {
+    i64::read_values(&DType::Int { size: 8, endian }, count, data)
+}
+
+impl NpyRead for NpyArray {
+    fn read_npy_data<R: Read>(header: &Header, data: &mut DataReader<'_, R>) -> Result<Self> {
+        let dtype = &header.dtype;
+        if dtype.has_object() {
+            return Err(Error::ObjectArray);
+        }
+        let count = header::element_count(&header.shape)?;
+        macro_rules! typed {
+            ($variant:ident, $t:ty) => {
+                ArrayData::$variant(<$t>::read_values(dtype, count, data)?)
+            };
+        }
+        let values = match *dtype {
+            DType::Bool => typed!(Bool, bool),
+            DType::Int { size: 1, .. } => typed!(I8, i8),
+            DType::Int { size: 2, .. } => typed!(I16, i16),
+            DType::Int { size: 4, .. } => typed!(I32, i32),
+            DType::Int { size: 8, .. } => typed!(I64, i64),
+            DType::UInt { size: 1, .. } => typed!(U8, u8),
+            DType::UInt { size: 2, .. } => typed!(U16, u16),
+            DType::UInt { size: 4, .. } => typed!(U32, u32),
+            DType::UInt { size: 8, .. } => typed!(U64, u64),
+            DType::Float { size: 2, .. } => typed!(F16, f16),
+            DType::Float { size: 4, .. } => typed!(F32, f32),
+            DType::Float { size: 8, .. } => typed!(F64, f64),
+            DType::Complex { size: 8, .. } => typed!(Complex64, Complex<f32>),
+            DType::Complex { size: 16, .. } => typed!(Complex128, Complex<f64>),
+            DType::Bytes { .. } => typed!(Bytes, Vec<u8>),
+            DType::DateTime { endian, .. } => ArrayData::DateTime(read_counts(endian, count, data)?),
+            DType::TimeDelta { endian, .. } => {
+                ArrayData::TimeDelta(read_counts(endian, count, data)?)
+            }
+            DType::Unicode { .. } => {
+                let itemsize = dtype.itemsize();
+                let bytes = data.read_bytes(count, itemsize)?;
+                match String::decode(dtype, &bytes, itemsize, count) {
+                    Ok(strings) => ArrayData::Unicode(strings),
+                    Err(_) => ArrayData::Raw(bytes),
+                }
+            }
+            _ => ArrayData::Raw(data.read_bytes(count, dtype.itemsize())?),
+        };
+        Ok(NpyArray {
+            dtype: dtype.clone(),
+            shape: header.shape.clone(),
+            fortran_order: header.fortran_order,
+            data: values,
+        })
+    }
+}
+
+/// Saved with its own dtype (byte order included), shape and order; the options' byte
+/// order is not applied (use [`NpyArray::with_endian`]), the version choice is.
+impl NpyWrite for NpyArray {
+    fn header(&self, _: &WriteOptions) -> Result<Header> {
+        Ok(NpyArray::header(self))
+    }
+
+    fn write_data<W: Write>(&self, header: &Header, writer: &mut W) -> Result<()> {
+        let dtype = &header.dtype;
+        let count_dtype = DType::Int {
+            size: 8,
+            endian: dtype.endian(),
+        };
+        match &self.data {
+            ArrayData::Bool(v) => bool::write_values(v, dtype, writer),
+            ArrayData::I8(v) => i8::write_values(v, dtype, writer),
+            ArrayData::I16(v) => i16::write_values(v, dtype, writer),
+            ArrayData::I32(v) => i32::write_values(v, dtype, writer),
+            ArrayData::I64(v) => i64::write_values(v, dtype, writer),
+            ArrayData::U8(v) => u8::write_values(v, dtype, writer),
+            ArrayData::U16(v) => u16::write_values(v, dtype, writer),
+            ArrayData::U32(v) => u32::write_values(v, dtype, writer),
+            ArrayData::U64(v) => u64::write_values(v, dtype, writer),
+            ArrayData::F16(v) => f16::write_values(v, dtype, writer),
+            ArrayData::F32(v) => f32::write_values(v, dtype, writer),
+            ArrayData::F64(v) => f64::write_values(v, dtype, writer),
+            ArrayData::Complex64(v) => Complex::<f32>::write_values(v, dtype, writer),
+            ArrayData::Complex128(v) => Complex::<f64>::write_values(v, dtype, writer),
+            ArrayData::Unicode(v) => String::write_values(v, dtype, writer),
+            ArrayData::Bytes(v) => Vec::<u8>::write_values(v, dtype, writer),
+            ArrayData::DateTime(v) | ArrayData::TimeDelta(v) => {
+                i64::write_values(v, &count_dtype, writer)
+            }
+            ArrayData::Raw(bytes) => Ok(writer.write_all(bytes)?),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn round_trip(descr: &str, shape: &[usize], fortran_order: bool) {
+        let dtype: DType = descr.parse().unwrap();
+        let header = Header {
+            dtype: dtype.clone(),
+            shape: shape.to_vec(),
+            fortran_order,
+        };
+        let len = header.data_len().unwrap() as usize;
+        let mut bytes = header.to_bytes().unwrap();
+        // Valid but arbitrary data: small code points for U, any bytes for the rest.
+        bytes.extend((0..len).map(|i| match (dtype == DType::Bool, i % 4) {
+            (true, _) => (i % 2) as u8,
+            (false, 0) => (i % 100) as u8,
+            (false, _) => 0,
+        }));
+        let array: NpyArray = crate::read::from_bytes(&bytes).unwrap();
+        assert_eq!(array.dtype(), &dtype);
+        assert_eq!(crate::write::to_bytes(&array).unwrap(), bytes, "{descr}");
+    }
+
+    #[test]
+    fn any_dtype_saves_back_byte_for_byte() {
+        for descr in [
+            "|b1", "|i1", "<i2", ">i4", "<i8", "|u1", ">u2", "<u4", ">u8", "<f2", ">f4", "<f8", "<f16",
+            ">c8", "<c16", "<c32", "<U3", ">U3", "|S4", "|V5", "<M8[ns]", ">m8[10ms]",
+            "[('x', '<f8'), ('y', '>i4')]",
+        ] {
+            round_trip(descr, &[2, 3], false);
+            round_trip(descr, &[2, 3], true);
+            round_trip(descr, &[], false);
+            round_trip(descr, &[0], false);
+        }
+    }
+
+    #[test]
+    fn object_arrays_are_refused() {
+        let bytes = Header::new(DType::Object, vec![1]).to_bytes().unwrap();
+        let err = crate::read::from_bytes::<NpyArray>(&bytes).unwrap_err();
+        assert!(matches!(err, Error::ObjectArray));
+        assert!(err.to_string().contains("pickle"));
+    }
+
+    #[test]
+    fn typed_views_of_dynamic_arrays() {
+        let array = NpyArray::from_values(vec![1u8, 2, 3, 4], vec![2, 2]).unwrap();
+        assert_eq!(array.data(), &ArrayData::U8(vec![1, 2, 3, 4]));
+        let wide: ArrayD<i32> = array.to_array().unwrap();
+        assert_eq!(wide.shape(), [2, 2]);
+        assert!(array.to_array::<i8>().is_err());
+    }
+}

@@ -1,0 +1,385 @@
+//! Writing `.npy` data: the [`NpyWrite`] trait (implemented for slices, `Vec`, ndarray
+//! arrays of any dimension and layout, [`Shaped`] slices and the dynamic
+//! [`NpyArray`](crate::NpyArray)), the path and writer functions, and atomic file saves.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use ndarray::{ArrayBase, Data, Dimension};
+
+use crate::dtype::{DType, Endian};
+use crate::element::NpyElement;
+use crate::error::{Error, Result};
+use crate::header::{Header, Version};
+
+/// How arrays are written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct WriteOptions {
+    /// Byte order of the data: [`Endian::NATIVE`] by default (what NumPy writes);
+    /// `Endian::Big` writes `>` dtypes on any machine.
+    pub endian: Endian,
+    /// The format version; `None` chooses as NumPy does (1.0, else 2.0, else 3.0).
+    pub version: Option<Version>,
+}
+
+impl Default for WriteOptions {
+    fn default() -> Self {
+        WriteOptions {
+            endian: Endian::NATIVE,
+            version: None,
+        }
+    }
+}
+
+impl WriteOptions {
+    /// Options with the data in `endian` byte order.
+    pub fn with_endian(mut self, endian: Endian) -> Self {
+        self.endian = endian;
+        self
+    }
+
+    /// Options with a fixed format version.
+    pub fn with_version(mut self, version: Version) -> Self {
+        self.version = Some(version);
+        self
+    }
+}
+
+/// Something that can be written as one `.npy` array.
+pub trait NpyWrite {
+    /// The header this array is written with.
+    fn header(&self, options: &WriteOptions) -> Result<Header>;
+
+    /// Writes the data part, laid out as `header` (from [`header`](Self::header)) says.
+    fn write_data<W: Write>(&self, header: &Header, writer: &mut W) -> Result<()>;
+
+    /// Writes the whole `.npy`: header, then data.
+    fn write_npy<W: Write>(&self, writer: &mut W, options: &WriteOptions) -> Result<()> {
+        let header = self.header(options)?;
+        let header_bytes = match options.version {
+            Some(version) => header.to_bytes_with_version(version)?,
+            None => header.to_bytes()?,
+        };
+        writer.write_all(&header_bytes)?;
+        self.write_data(&header, writer)
+    }
+}
+
+impl<A: NpyWrite + ?Sized> NpyWrite for &A {
+    fn header(&self, options: &WriteOptions) -> Result<Header> {
+        (**self).header(options)
+    }
+
+    fn write_data<W: Write>(&self, header: &Header, writer: &mut W) -> Result<()> {
+        (**self).write_data(header, writer)
+    }
+}
+
+/// The header for `values` of shape `shape`: subarray element types (`[T; N]`) add their
+/// dimensions after the shape (before it in Fortran order), as NumPy does.
+fn element_header<T: NpyElement>(
+    values: &[T],
+    mut shape: Vec<usize>,
+    fortran_order: bool,
+    options: &WriteOptions,
+) -> Result<Header> {
+    let mut dtype = T::write_dtype(values);
+    if let DType::SubArray { base, shape: inner } = dtype {
+        // Each element's items are contiguous, which column-major order of the whole
+        // shape would not keep.
+        if fortran_order {
+            return Err(Error::unwritable(
+                "subarray elements ([T; N]) can only be written in C order",
+            ));
+        }
+        shape.extend(inner);
+        dtype = *base;
+    }
+    if dtype.has_object() {
+        return Err(Error::unwritable("object dtypes ('|O') cannot be written"));
+    }
+    Ok(Header {
+        dtype: dtype.with_endian(options.endian),
+        shape,
+        fortran_order,
+    })
+}
+
+/// Writes `values` as the header's dtype (which folds subarray dimensions into the shape).
+fn write_elements<T: NpyElement, W: Write>(
+    values: &[T],
+    header: &Header,
+    writer: &mut W,
+) -> Result<()> {
+    let dtype = T::write_dtype(values);
+    let dtype = match dtype {
+        DType::SubArray { .. } => dtype.with_endian(header.dtype.endian()),
+        _ => header.dtype.clone(),
+    };
+    T::write_values(values, &dtype, writer)
+}
+
+impl<T: NpyElement> NpyWrite for [T] {
+    fn header(&self, options: &WriteOptions) -> Result<Header> {
+        element_header(self, vec![self.len()], false, options)
+    }
+
+    fn write_data<W: Write>(&self, header: &Header, writer: &mut W) -> Result<()> {
+        write_elements(self, header, writer)
+    }
+}
+
+impl<T: NpyElement> NpyWrite for Vec<T> {
+    fn header(&self, options: &WriteOptions) -> Result<Header> {
+        self.as_slice().header(options)
+    }
+
+    fn write_data<W: Write>(&self, header: &Header, writer: &mut W) -> Result<()> {
+        self.as_slice().write_data(header, writer)
+    }
+}
+
+/// A slice with an explicit shape (C order unless `fortran_order`): how to save a flat
+/// buffer as an N-D array, or one value as a 0-d array.
+///
+/// ```
+/// use npy_serde::{write::Shaped, to_bytes, from_bytes};
+///
+/// let bytes = to_bytes(&Shaped::new(&[1i64, 2, 3, 4, 5, 6], &[2, 3]))?;
+/// let back: ndarray::Array2<i64> = from_bytes(&bytes)?;
+/// assert_eq!(back, ndarray::array![[1, 2, 3], [4, 5, 6]]);
+///
+/// let scalar = to_bytes(&Shaped::scalar(&1.5f64))?;
+/// let back: ndarray::Array0<f64> = from_bytes(&scalar)?;
+/// assert_eq!(back.into_scalar(), 1.5);
+/// # Ok::<(), npy_serde::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct Shaped<'a, T> {
+    /// The elements, in the order `fortran_order` says.
+    pub data: &'a [T],
+    /// The shape; its product must equal `data.len()`.
+    pub shape: &'a [usize],
+    /// True when `data` is in column-major order.
+    pub fortran_order: bool,
+}
+
+impl<'a, T> Shaped<'a, T> {
+    /// `data` in C order with `shape`.
+    pub fn new(data: &'a [T], shape: &'a [usize]) -> Self {
+        Shaped {
+            data,
+            shape,
+            fortran_order: false,
+        }
+    }
+
+    /// One value as a 0-d array.
+    pub fn scalar(value: &'a T) -> Self {
+        Shaped::new(std::slice::from_ref(value), &[])
+    }
+}
+
+impl<T: NpyElement> NpyWrite for Shaped<'_, T> {
+    fn header(&self, options: &WriteOptions) -> Result<Header> {
+        let count = crate::header::element_count(self.shape)?;
+        if count != self.data.len() {
+            return Err(Error::unwritable(format!(
+                "shape {:?} has {count} elements but {} values were given",
+                self.shape,
+                self.data.len()
+            )));
+        }
+        element_header(self.data, self.shape.to_vec(), self.fortran_order, options)
+    }
+
+    fn write_data<W: Write>(&self, header: &Header, writer: &mut W) -> Result<()> {
+        write_elements(self.data, header, writer)
+    }
+}
+
+/// ndarray arrays of any dimension: C-contiguous arrays are written as they are,
+/// F-contiguous ones with `fortran_order: True` (as NumPy does), other views are copied
+/// in C order first.
+impl<S, D, T> NpyWrite for ArrayBase<S, D>
+where
+    S: Data<Elem = T>,
+    D: Dimension,
+    T: NpyElement + Clone,
+{
+    fn header(&self, options: &WriteOptions) -> Result<Header> {
+        let shape = self.shape().to_vec();
+        match (self.as_slice(), fortran_slice(self)) {
+            (Some(values), _) => element_header(values, shape, false, options),
+            (None, Some(values)) => element_header(values, shape, true, options),
+            (None, None) => {
+                let values: Vec<T> = self.iter().cloned().collect();
+                element_header(&values, shape, false, options)
+            }
+        }
+    }
+
+    fn write_data<W: Write>(&self, header: &Header, writer: &mut W) -> Result<()> {
+        match (self.as_slice(), fortran_slice(self)) {
+            (Some(values), _) => write_elements(values, header, writer),
+            (None, Some(values)) => write_elements(values, header, writer),
+            (None, None) => {
+                let values: Vec<T> = self.iter().cloned().collect();
+                write_elements(&values, header, writer)
+            }
+        }
+    }
+}
+
+/// The elements in memory order when the array is F-contiguous and not C-contiguous.
+fn fortran_slice<S, D>(array: &ArrayBase<S, D>) -> Option<&[S::Elem]>
+where
+    S: Data,
+    S::Elem: NpyElement,
+    D: Dimension,
+{
+    let subarray_elements = matches!(S::Elem::write_dtype(&[]), DType::SubArray { .. });
+    if array.ndim() > 1 && !array.is_standard_layout() && !subarray_elements {
+        array.as_slice_memory_order().filter(|_| array.t().is_standard_layout())
+    } else {
+        None
+    }
+}
+
+/// Writes `array` as a `.npy` to `writer`, native byte order.
+pub fn write_npy<W: Write, A: NpyWrite + ?Sized>(writer: &mut W, array: &A) -> Result<()> {
+    array.write_npy(writer, &WriteOptions::default())
+}
+
+/// The `.npy` bytes of `array`.
+pub fn to_bytes<A: NpyWrite + ?Sized>(array: &A) -> Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    array.write_npy(&mut bytes, &WriteOptions::default())?;
+    Ok(bytes)
+}
+
+/// Saves `array` to `path` atomically (see [`save_with`]).
+///
+/// ```
+/// # let dir = tempfile::tempdir()?;
+/// # let path = dir.path().join("a.npy");
+/// let values: Vec<f32> = vec![1.0, 2.0, 3.0];
+/// npy_serde::save(&path, &values)?;
+/// let back: Vec<f32> = npy_serde::load(&path)?;
+/// assert_eq!(back, values);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn save<P: AsRef<Path>, A: NpyWrite + ?Sized>(path: P, array: &A) -> Result<()> {
+    save_with(path, array, &WriteOptions::default())
+}
+
+/// Saves `array` to `path` with `options`.
+///
+/// `.npy` is appended when the file name has no extension (`"weights"` becomes
+/// `"weights.npy"`), as `np.save` does; unlike `np.save`, a name with another extension
+/// (`"weights.bin"`) is kept as given.
+///
+/// The save is atomic: the data goes to a temporary file in the same directory, which is
+/// flushed to disk and then renamed over `path`, so a crash never leaves a half-written
+/// file in place of an old one.
+pub fn save_with<P: AsRef<Path>, A: NpyWrite + ?Sized>(
+    path: P,
+    array: &A,
+    options: &WriteOptions,
+) -> Result<()> {
+    let path = with_default_extension(path.as_ref(), "npy");
+    write_file_atomically(&path, |file| array.write_npy(file, options))
+        .map_err(|e| e.in_file(&path))
+}
+
+/// `path` with `.{extension}` appended when its file name has no extension.
+pub(crate) fn with_default_extension(path: &Path, extension: &str) -> PathBuf {
+    if path.extension().is_some() {
+        path.to_path_buf()
+    } else {
+        let mut name = path.as_os_str().to_owned();
+        name.push(".");
+        name.push(extension);
+        PathBuf::from(name)
+    }
+}
+
+/// Writes a file through a temporary file in the same directory, flushed and synced, then
+/// renamed over `path`: readers see the old file or the new one, never a mix.
+pub fn write_file_atomically<F>(path: &Path, write: F) -> Result<()>
+where
+    F: FnOnce(&mut BufWriter<&File>) -> Result<()>,
+{
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    let prefix = format!(
+        ".{}.",
+        path.file_name().unwrap_or_default().to_string_lossy()
+    );
+    let temp = tempfile::Builder::new()
+        .prefix(&prefix)
+        .suffix(".tmp")
+        .tempfile_in(dir)?;
+    {
+        let mut writer = BufWriter::with_capacity(1 << 20, temp.as_file());
+        write(&mut writer)?;
+        writer.flush()?;
+    }
+    temp.as_file().sync_all()?;
+    temp.persist(path).map_err(|e| Error::Io(e.error))?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::{array, s, Array2};
+
+    #[test]
+    fn default_extension_only_when_missing() {
+        assert_eq!(with_default_extension(Path::new("a/b"), "npy"), Path::new("a/b.npy"));
+        assert_eq!(with_default_extension(Path::new("b.npy"), "npy"), Path::new("b.npy"));
+        assert_eq!(with_default_extension(Path::new("b.bin"), "npy"), Path::new("b.bin"));
+    }
+
+    #[test]
+    fn layouts_follow_numpy() {
+        let c: Array2<i16> = array![[0, 1, 2], [3, 4, 5]];
+        let header = c.header(&WriteOptions::default()).unwrap();
+        assert!(!header.fortran_order);
+        let f = c.t();
+        let header = f.header(&WriteOptions::default()).unwrap();
+        assert!(header.fortran_order);
+        assert_eq!(header.shape, [3, 2]);
+        let strided = c.slice(s![..;-1, ..;2]);
+        let bytes = to_bytes(&strided).unwrap();
+        assert_eq!(&bytes[128..], bytemuck::cast_slice::<i16, u8>(&[3, 5, 0, 2]));
+        let row = Array2::<f32>::zeros((1, 4));
+        assert!(!row.t().header(&WriteOptions::default()).unwrap().fortran_order);
+    }
+
+    #[test]
+    fn atomic_save_keeps_the_old_file_when_writing_fails() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("keep.npy");
+        save(&path, &vec![1u8, 2, 3]).unwrap();
+        let before = std::fs::read(&path).unwrap();
+        let err = write_file_atomically(&path, |w| {
+            w.write_all(b"partial")?;
+            Err(Error::unwritable("simulated failure"))
+        });
+        assert!(err.is_err());
+        assert_eq!(std::fs::read(&path).unwrap(), before);
+        let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+        assert_eq!(leftovers.len(), 1, "the temporary file is removed");
+    }
+
+    #[test]
+    fn shape_must_match_the_data() {
+        assert!(to_bytes(&Shaped::new(&[1u8, 2, 3], &[2, 2])).is_err());
+    }
+}
