@@ -227,7 +227,9 @@ impl NpyRead for NpyArray {
             DType::Complex { size: 8, .. } => typed!(Complex64, Complex<f32>),
             DType::Complex { size: 16, .. } => typed!(Complex128, Complex<f64>),
             DType::Bytes { .. } => typed!(Bytes, Vec<u8>),
-            DType::DateTime { endian, .. } => ArrayData::DateTime(read_counts(endian, count, data)?),
+            DType::DateTime { endian, .. } => {
+                ArrayData::DateTime(read_counts(endian, count, data)?)
+            }
             DType::TimeDelta { endian, .. } => {
                 ArrayData::TimeDelta(read_counts(endian, count, data)?)
             }
@@ -315,8 +317,28 @@ mod tests {
     #[test]
     fn any_dtype_saves_back_byte_for_byte() {
         for descr in [
-            "|b1", "|i1", "<i2", ">i4", "<i8", "|u1", ">u2", "<u4", ">u8", "<f2", ">f4", "<f8", "<f16",
-            ">c8", "<c16", "<c32", "<U3", ">U3", "|S4", "|V5", "<M8[ns]", ">m8[10ms]",
+            "|b1",
+            "|i1",
+            "<i2",
+            ">i4",
+            "<i8",
+            "|u1",
+            ">u2",
+            "<u4",
+            ">u8",
+            "<f2",
+            ">f4",
+            "<f8",
+            "<f16",
+            ">c8",
+            "<c16",
+            "<c32",
+            "<U3",
+            ">U3",
+            "|S4",
+            "|V5",
+            "<M8[ns]",
+            ">m8[10ms]",
             "[('x', '<f8'), ('y', '>i4')]",
         ] {
             round_trip(descr, &[2, 3], false);

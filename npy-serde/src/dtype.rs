@@ -382,7 +382,13 @@ impl DType {
 
     /// The same dtype with every multi-byte part in `endian` order (one-byte parts keep `|`).
     pub fn with_endian(&self, endian: Endian) -> DType {
-        let set = |size: usize| if size == 1 { Endian::NotApplicable } else { endian };
+        let set = |size: usize| {
+            if size == 1 {
+                Endian::NotApplicable
+            } else {
+                endian
+            }
+        };
         match self {
             DType::Int { size, .. } => DType::Int {
                 size: *size,
@@ -475,10 +481,9 @@ impl DType {
     pub(crate) fn to_descr(&self) -> Result<PyValue> {
         match self {
             DType::Record(record) => record_descr(record),
-            DType::SubArray { base, shape } => Ok(PyValue::Tuple(vec![
-                base.to_descr()?,
-                shape_tuple(shape),
-            ])),
+            DType::SubArray { base, shape } => {
+                Ok(PyValue::Tuple(vec![base.to_descr()?, shape_tuple(shape)]))
+            }
             plain => Ok(PyValue::Str(plain.type_str())),
         }
     }
@@ -640,7 +645,9 @@ fn parse_record(entries: &[PyValue]) -> Result<DType> {
     let mut fields: Vec<Field> = Vec::with_capacity(entries.len());
     let mut offset: usize = 0;
     for entry in entries {
-        let items = entry.as_sequence().filter(|items| matches!(items.len(), 2 | 3));
+        let items = entry
+            .as_sequence()
+            .filter(|items| matches!(items.len(), 2 | 3));
         let Some(items) = items else {
             return Err(Error::invalid_descr(format!(
                 "a record field must be (name, descr) or (name, descr, shape), found {entry}"
@@ -697,7 +704,8 @@ fn parse_record(entries: &[PyValue]) -> Result<DType> {
 
 /// Parses a type string: `<i8`, `|S5`, `<M8[10ms]`, `f8`, `float64`, `i`, ….
 fn parse_type_str(text: &str) -> Result<DType> {
-    let bad = |why: &str| Error::invalid_descr(format!("{text:?} is not a dtype NumPy writes: {why}"));
+    let bad =
+        |why: &str| Error::invalid_descr(format!("{text:?} is not a dtype NumPy writes: {why}"));
     let (order, rest) = match text.chars().next() {
         Some('<') => (Some(Endian::Little), &text[1..]),
         Some('>') | Some('!') => (Some(Endian::Big), &text[1..]),
@@ -895,9 +903,36 @@ mod tests {
     #[test]
     fn every_plain_descr_numpy_writes_round_trips() {
         for text in [
-            "<i8", ">i8", "|b1", "|i1", "|u1", "<u2", ">u4", "<f2", "<f4", ">f8", "<f16", "<c8",
-            "<c16", ">c32", "<U10", ">U3", "|S5", "|S0", "|V16", "|O", "<M8", "<M8[ns]", "<M8[D]",
-            "<M8[10ms]", ">M8[ns]", "<m8", "<m8[s]", "<M8[Y]", "<m8[as]", "<U0",
+            "<i8",
+            ">i8",
+            "|b1",
+            "|i1",
+            "|u1",
+            "<u2",
+            ">u4",
+            "<f2",
+            "<f4",
+            ">f8",
+            "<f16",
+            "<c8",
+            "<c16",
+            ">c32",
+            "<U10",
+            ">U3",
+            "|S5",
+            "|S0",
+            "|V16",
+            "|O",
+            "<M8",
+            "<M8[ns]",
+            "<M8[D]",
+            "<M8[10ms]",
+            ">M8[ns]",
+            "<m8",
+            "<m8[s]",
+            "<M8[Y]",
+            "<m8[as]",
+            "<U0",
         ] {
             let quoted = format!("'{text}'");
             assert_eq!(dt(text).to_string(), quoted, "{text}");
@@ -928,7 +963,9 @@ mod tests {
 
     #[test]
     fn bad_type_strings_are_errors() {
-        for text in ["x", "<i3", "<f3", "", "<", "<M8[xs]", "<M8[ns", "<i4[ns]", "<b2", "S-1"] {
+        for text in [
+            "x", "<i3", "<f3", "", "<", "<M8[xs]", "<M8[ns", "<i4[ns]", "<b2", "S-1",
+        ] {
             assert!(text.parse::<DType>().is_err(), "{text:?}");
         }
         assert!("'<U99999999999999999999'".parse::<DType>().is_err());
@@ -990,10 +1027,7 @@ mod tests {
     #[test]
     fn overlapping_fields_cannot_be_written() {
         let record = Record {
-            fields: vec![
-                Field::new("a", dt("<i4"), 0),
-                Field::new("b", dt("<i4"), 2),
-            ],
+            fields: vec![Field::new("a", dt("<i4"), 0), Field::new("b", dt("<i4"), 2)],
             itemsize: 8,
         };
         assert!(DType::Record(record).to_descr().is_err());
@@ -1019,7 +1053,10 @@ mod tests {
     fn byte_order_helpers() {
         let record = dt("[('x', '<f8'), ('s', '|S2'), ('u', '<u2', (2,))]");
         let big = record.with_endian(Endian::Big);
-        assert_eq!(big.to_string(), "[('x', '>f8'), ('s', '|S2'), ('u', '>u2', (2,))]");
+        assert_eq!(
+            big.to_string(),
+            "[('x', '>f8'), ('s', '|S2'), ('u', '>u2', (2,))]"
+        );
         assert_eq!(
             big.is_native_endian(),
             Endian::NATIVE == Endian::Big,

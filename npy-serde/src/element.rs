@@ -418,7 +418,9 @@ fn decode_utf32(units: impl Iterator<Item = u32>) -> Result<String> {
         .iter()
         .map(|&unit| {
             char::from_u32(unit).ok_or_else(|| {
-                Error::invalid_data(format!("U+{unit:X} in a 'U' string is not a Unicode scalar value"))
+                Error::invalid_data(format!(
+                    "U+{unit:X} in a 'U' string is not a Unicode scalar value"
+                ))
             })
         })
         .collect()
@@ -506,9 +508,11 @@ impl NpyElement for String {
 
     fn decode(dtype: &DType, bytes: &[u8], stride: usize, count: usize) -> Result<Vec<Self>> {
         match *dtype {
-            DType::Unicode { chars, endian } => map_items(bytes, stride, count, chars * 4, |item| {
-                decode_utf32(unicode_units(item, endian))
-            }),
+            DType::Unicode { chars, endian } => {
+                map_items(bytes, stride, count, chars * 4, |item| {
+                    decode_utf32(unicode_units(item, endian))
+                })
+            }
             DType::Bytes { len } => map_items(bytes, stride, count, len, |item| {
                 String::from_utf8(trim_nul(item).to_vec()).map_err(|_| {
                     Error::invalid_data("an 'S' string is not UTF-8; read it as Vec<u8>")
@@ -529,7 +533,9 @@ impl NpyElement for String {
                 DType::Unicode { endian, .. } => write_utf32(value.chars(), endian, item)?,
                 DType::Bytes { .. } => write_padded_bytes(value.as_bytes(), item)?,
                 ref other => {
-                    return Err(Error::unwritable(format!("a String cannot be written as {other}")))
+                    return Err(Error::unwritable(format!(
+                        "a String cannot be written as {other}"
+                    )))
                 }
             }
         }
@@ -573,7 +579,7 @@ impl NpyElement for Vec<u8> {
 }
 
 mod fixed;
-pub use fixed::{DateTime64, FixedBytes, FixedUnicode, TimeDelta64, Unit, units};
+pub use fixed::{units, DateTime64, FixedBytes, FixedUnicode, TimeDelta64, Unit};
 
 /// Collects `count` items from `columns` (one column per position of the array).
 fn assemble_arrays<T, const N: usize>(columns: Vec<Vec<T>>, count: usize) -> Vec<[T; N]> {
@@ -625,14 +631,21 @@ impl<T: FixedElement, const N: usize> NpyElement for [T; N] {
         Self: 'a,
     {
         let DType::SubArray { base, shape } = dtype else {
-            return Err(Error::unwritable(format!("an array cannot be written as {dtype}")));
+            return Err(Error::unwritable(format!(
+                "an array cannot be written as {dtype}"
+            )));
         };
         let inner = inner_dtype(base, shape);
         let inner_size = inner.itemsize();
         let values: Vec<&[T; N]> = values.collect();
         for j in 0..N {
             let start = (j * inner_size).min(out.len());
-            T::encode(values.iter().map(|array| &array[j]), &inner, &mut out[start..], stride)?;
+            T::encode(
+                values.iter().map(|array| &array[j]),
+                &inner,
+                &mut out[start..],
+                stride,
+            )?;
         }
         Ok(())
     }
@@ -687,7 +700,10 @@ mod tests {
             round_trip(&[1i16, -2, 300], &i16::dtype().with_endian(endian));
             round_trip(&[1.5f64, -2.25], &f64::dtype().with_endian(endian));
             round_trip(&[f16::from_f32(0.5)], &f16::dtype().with_endian(endian));
-            round_trip(&[Complex::new(1.0f32, -2.0)], &<Complex<f32>>::dtype().with_endian(endian));
+            round_trip(
+                &[Complex::new(1.0f32, -2.0)],
+                &<Complex<f32>>::dtype().with_endian(endian),
+            );
             round_trip(&[u64::MAX, 7], &u64::dtype().with_endian(endian));
         }
         round_trip(&[true, false, true], &DType::Bool);
@@ -716,7 +732,17 @@ mod tests {
     fn strings_use_the_longest_width_and_strip_nul() {
         let values = vec!["a".to_string(), "héllo".to_string(), String::new()];
         let dtype = String::write_dtype(&values);
-        assert_eq!(dtype.type_str(), format!("{}U5", if cfg!(target_endian = "little") { '<' } else { '>' }));
+        assert_eq!(
+            dtype.type_str(),
+            format!(
+                "{}U5",
+                if cfg!(target_endian = "little") {
+                    '<'
+                } else {
+                    '>'
+                }
+            )
+        );
         round_trip(&values, &dtype);
         round_trip(&values, &dtype.with_endian(Endian::Big));
         let bytes = vec![b"ab".to_vec(), vec![], b"a\0b".to_vec()];
@@ -737,7 +763,17 @@ mod tests {
     fn subarrays_round_trip_strided() {
         let values = [[[1i32, 2], [3, 4]], [[5, 6], [7, 8]]];
         let dtype = <[[i32; 2]; 2]>::dtype();
-        assert_eq!(dtype.to_descr().unwrap().to_string(), format!("('{}i4', (2, 2))", if cfg!(target_endian = "little") { '<' } else { '>' }));
+        assert_eq!(
+            dtype.to_descr().unwrap().to_string(),
+            format!(
+                "('{}i4', (2, 2))",
+                if cfg!(target_endian = "little") {
+                    '<'
+                } else {
+                    '>'
+                }
+            )
+        );
         round_trip(&values, &dtype);
         round_trip(&values, &dtype.with_endian(Endian::Big));
     }

@@ -112,7 +112,12 @@ impl Header {
         text.push_str(", 'fortran_order': ");
         text.push_str(if self.fortran_order { "True" } else { "False" });
         text.push_str(", 'shape': ");
-        let shape = PyValue::Tuple(self.shape.iter().map(|&d| PyValue::Int(d as i128)).collect());
+        let shape = PyValue::Tuple(
+            self.shape
+                .iter()
+                .map(|&d| PyValue::Int(d as i128))
+                .collect(),
+        );
         literal::write_repr(&shape, &mut text);
         text.push_str(", }");
         let growth_axis = if self.fortran_order {
@@ -122,7 +127,10 @@ impl Header {
         };
         if let Some(len) = growth_axis {
             let digits = len.to_string().len();
-            text.extend(std::iter::repeat_n(' ', GROWTH_AXIS_MAX_DIGITS.saturating_sub(digits)));
+            text.extend(std::iter::repeat_n(
+                ' ',
+                GROWTH_AXIS_MAX_DIGITS.saturating_sub(digits),
+            ));
         }
         Ok(text)
     }
@@ -132,7 +140,8 @@ impl Header {
     pub fn to_bytes(&self) -> Result<Vec<u8>> {
         let text = self.text()?;
         let latin1 = text.chars().all(|c| (c as u32) < 0x100);
-        let v1_header_len = wrapped_len(text.chars().count(), Version::V1) - Version::V1.prefix_len();
+        let v1_header_len =
+            wrapped_len(text.chars().count(), Version::V1) - Version::V1.prefix_len();
         let version = if latin1 && v1_header_len <= usize::from(u16::MAX) {
             Version::V1
         } else if latin1 {
@@ -245,7 +254,12 @@ pub fn read_header<R: Read>(reader: &mut R, max_header_size: usize) -> Result<He
     let field = &mut len_field[..version.length_field_size()];
     let got = read_up_to(reader, field)?;
     if got < field.len() {
-        return Err(truncated("header length", 8, field.len() as u64, got as u64));
+        return Err(truncated(
+            "header length",
+            8,
+            field.len() as u64,
+            got as u64,
+        ));
     }
     let header_len = u32::from_le_bytes(len_field) as u64;
     // v3 text is UTF-8: up to 4 bytes a character, so only the character count decides.
@@ -263,7 +277,12 @@ pub fn read_header<R: Read>(reader: &mut R, max_header_size: usize) -> Result<He
     let mut raw = Vec::with_capacity(header_len as usize);
     reader.take(header_len).read_to_end(&mut raw)?;
     if (raw.len() as u64) < header_len {
-        return Err(truncated("header", text_offset, header_len, raw.len() as u64));
+        return Err(truncated(
+            "header",
+            text_offset,
+            header_len,
+            raw.len() as u64,
+        ));
     }
     let text: String = match version {
         Version::V1 | Version::V2 => raw.iter().map(|&b| b as char).collect(),
@@ -404,7 +423,9 @@ mod tests {
     #[test]
     fn writes_numpy_arange_header_byte_for_byte() {
         let bytes = header("<i8", &[10], false).to_bytes().unwrap();
-        let mut expected = b"\x93NUMPY\x01\x00v\x00{'descr': '<i8', 'fortran_order': False, 'shape': (10,), }".to_vec();
+        let mut expected =
+            b"\x93NUMPY\x01\x00v\x00{'descr': '<i8', 'fortran_order': False, 'shape': (10,), }"
+                .to_vec();
         expected.extend(std::iter::repeat_n(b' ', 59));
         expected.push(b'\n');
         assert_eq!(bytes, expected);
@@ -414,7 +435,11 @@ mod tests {
     #[test]
     fn zero_d_and_record_header_lengths() {
         assert_eq!(header("<f8", &[], false).to_bytes().unwrap().len(), 128);
-        let record = header("[('x', '<f8'), ('y', '<i4'), ('pos', '<f4', (3,))]", &[2], false);
+        let record = header(
+            "[('x', '<f8'), ('y', '<i4'), ('pos', '<f4', (3,))]",
+            &[2],
+            false,
+        );
         let bytes = record.to_bytes().unwrap();
         assert_eq!(bytes.len(), 192);
         assert!(bytes.starts_with(b"\x93NUMPY\x01\x00\xb6\x00{'descr': [('x', '<f8'), ('y', '<i4'), ('pos', '<f4', (3,))], 'fortran_order': False, 'shape': (2,), }"));
@@ -492,8 +517,10 @@ mod tests {
         ));
         // A list for the shape is rejected, as NumPy does.
         assert!(h.is_err());
-        let h = read(&v1("{\"shape\": (2L, 3L), u'fortran_order': True,\n 'descr': '<f8',}\n"))
-            .unwrap();
+        let h = read(&v1(
+            "{\"shape\": (2L, 3L), u'fortran_order': True,\n 'descr': '<f8',}\n",
+        ))
+        .unwrap();
         assert_eq!(h.shape, [2, 3]);
         assert!(h.fortran_order);
         assert_eq!(h.dtype.endian(), Endian::Little);
@@ -511,7 +538,10 @@ mod tests {
         ] {
             assert!(matches!(read(bad), Err(Error::BadMagic { .. })), "{bad:?}");
         }
-        assert!(matches!(read(b"\x93NUMPY\x01"), Err(Error::Truncated { .. })));
+        assert!(matches!(
+            read(b"\x93NUMPY\x01"),
+            Err(Error::Truncated { .. })
+        ));
         assert!(matches!(read(b"\x93NUMPY"), Err(Error::Truncated { .. })));
         assert!(matches!(read(b""), Err(Error::NoDataLeft)));
         for version in [[1u8, 1], [0, 0], [0, 1], [2, 2], [255, 255]] {
@@ -547,7 +577,10 @@ mod tests {
 
     #[test]
     fn header_size_limit_is_checked_before_reading() {
-        let text = format!("{{'descr': '<i4', 'fortran_order': False, 'shape': (), }}{}", " ".repeat(9945));
+        let text = format!(
+            "{{'descr': '<i4', 'fortran_order': False, 'shape': (), }}{}",
+            " ".repeat(9945)
+        );
         let mut bytes = b"\x93NUMPY\x02\x00".to_vec();
         bytes.extend_from_slice(&(text.len() as u32 + 1).to_le_bytes());
         bytes.extend_from_slice(text.as_bytes());
@@ -580,7 +613,10 @@ mod tests {
 
     #[test]
     fn subarray_descr_at_top_level_folds_into_the_shape() {
-        let h = read(&v1("{'descr': ('<f8', (3,)), 'fortran_order': False, 'shape': (2,)}")).unwrap();
+        let h = read(&v1(
+            "{'descr': ('<f8', (3,)), 'fortran_order': False, 'shape': (2,)}",
+        ))
+        .unwrap();
         assert_eq!(h.shape, [2, 3]);
         assert_eq!(h.dtype.to_string(), "'<f8'");
     }

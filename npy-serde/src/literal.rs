@@ -25,20 +25,6 @@ pub(crate) enum PyValue {
 }
 
 impl PyValue {
-    /// A short name of the value's Python type, for error messages.
-    pub(crate) fn type_name(&self) -> &'static str {
-        match self {
-            PyValue::Str(_) => "str",
-            PyValue::Int(_) => "int",
-            PyValue::Float(_) => "float",
-            PyValue::Bool(_) => "bool",
-            PyValue::None => "None",
-            PyValue::Tuple(_) => "tuple",
-            PyValue::List(_) => "list",
-            PyValue::Dict(_) => "dict",
-        }
-    }
-
     /// The items of a tuple or list.
     pub(crate) fn as_sequence(&self) -> Option<&[PyValue]> {
         match self {
@@ -66,7 +52,11 @@ pub(crate) struct SyntaxError {
 
 impl std::fmt::Display for SyntaxError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} at byte {} of the header text", self.message, self.offset)
+        write!(
+            f,
+            "{} at byte {} of the header text",
+            self.message, self.offset
+        )
     }
 }
 
@@ -113,9 +103,7 @@ impl Parser<'_> {
             match self.peek() {
                 Some(b' ' | b'\t' | b'\n' | b'\r' | b'\x0c') => self.pos += 1,
                 // A backslash-newline continues a line in Python source.
-                Some(b'\\') if matches!(self.text.get(self.pos + 1), Some(b'\n')) => {
-                    self.pos += 2
-                }
+                Some(b'\\') if matches!(self.text.get(self.pos + 1), Some(b'\n')) => self.pos += 2,
                 _ => return,
             }
         }
@@ -255,10 +243,13 @@ impl Parser<'_> {
             .filter(|&c| c != '_')
             .collect();
         if is_float {
-            return literal.parse::<f64>().map(PyValue::Float).map_err(|_| SyntaxError {
-                offset: start,
-                message: format!("invalid number {literal:?}"),
-            });
+            return literal
+                .parse::<f64>()
+                .map(PyValue::Float)
+                .map_err(|_| SyntaxError {
+                    offset: start,
+                    message: format!("invalid number {literal:?}"),
+                });
         }
         if self.allow_long_suffix && matches!(self.peek(), Some(b'L' | b'l')) {
             self.pos += 1;
@@ -273,14 +264,17 @@ impl Parser<'_> {
                 message: format!("leading zeros in the integer {literal:?}"),
             });
         }
-        literal.parse::<i128>().map(PyValue::Int).map_err(|_| SyntaxError {
-            offset: start,
-            message: if digits.is_empty() {
-                "a sign without a number".to_string()
-            } else {
-                format!("integer {literal} is too large")
-            },
-        })
+        literal
+            .parse::<i128>()
+            .map(PyValue::Int)
+            .map_err(|_| SyntaxError {
+                offset: start,
+                message: if digits.is_empty() {
+                    "a sign without a number".to_string()
+                } else {
+                    format!("integer {literal} is too large")
+                },
+            })
     }
 
     fn string(&mut self) -> Result<PyValue, SyntaxError> {
@@ -358,8 +352,8 @@ impl Parser<'_> {
             .get(self.pos..self.pos + digits)
             .filter(|h| h.iter().all(u8::is_ascii_hexdigit))
             .ok_or_else(|| self.error(format!("expected {digits} hex digits in an escape")))?;
-        let code = u32::from_str_radix(std::str::from_utf8(hex).expect("ascii"), 16)
-            .expect("hex digits");
+        let code =
+            u32::from_str_radix(std::str::from_utf8(hex).expect("ascii"), 16).expect("hex digits");
         let c = char::from_u32(code)
             .ok_or_else(|| self.error(format!("\\U{code:08x} is not a Unicode scalar value")))?;
         self.pos += digits;
@@ -518,7 +512,10 @@ mod tests {
             p("( 3 ,\n 5 )"),
             PyValue::Tuple(vec![PyValue::Int(3), PyValue::Int(5)])
         );
-        assert_eq!(p("[1, 2,]"), PyValue::List(vec![PyValue::Int(1), PyValue::Int(2)]));
+        assert_eq!(
+            p("[1, 2,]"),
+            PyValue::List(vec![PyValue::Int(1), PyValue::Int(2)])
+        );
         assert!(parse("(,)", false).is_err());
         assert!(parse("(1 2)", false).is_err());
     }
@@ -582,7 +579,10 @@ mod tests {
             (s("both ' and \""), "'both \\' and \"'"),
             (s("tab\there\u{1}"), "'tab\\there\\x01'"),
             (s("é ÿ 整形"), "'é ÿ 整形'"),
-            (s("\u{a0}\u{ad}\u{200b}\u{e000}"), "'\\xa0\\xad\\u200b\\ue000'"),
+            (
+                s("\u{a0}\u{ad}\u{200b}\u{e000}"),
+                "'\\xa0\\xad\\u200b\\ue000'",
+            ),
             (PyValue::Tuple(vec![]), "()"),
             (PyValue::Tuple(vec![PyValue::Int(5)]), "(5,)"),
             (

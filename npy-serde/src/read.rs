@@ -163,7 +163,11 @@ pub(crate) fn read_sized<T: NpyRead, R: Read>(
 /// Reads an array from the bytes of a `.npy`.
 pub fn from_bytes<T: NpyRead>(bytes: &[u8]) -> Result<T> {
     let mut reader = bytes;
-    read_sized(&mut reader, &ReadOptions::default(), Some(bytes.len() as u64))
+    read_sized(
+        &mut reader,
+        &ReadOptions::default(),
+        Some(bytes.len() as u64),
+    )
 }
 
 /// Loads an array from a `.npy` file.
@@ -245,9 +249,15 @@ mod tests {
 
     #[test]
     fn truncated_data_is_reported_without_allocating_the_declared_size() {
-        let mut bytes = crate::header::Header::new(DType::Float { size: 8, endian: crate::Endian::Little }, vec![100_000_000_000])
-            .to_bytes()
-            .unwrap();
+        let mut bytes = crate::header::Header::new(
+            DType::Float {
+                size: 8,
+                endian: crate::Endian::Little,
+            },
+            vec![100_000_000_000],
+        )
+        .to_bytes()
+        .unwrap();
         bytes.extend_from_slice(&[0; 72]);
         let err = from_bytes::<Vec<f64>>(&bytes).unwrap_err();
         assert!(matches!(err, Error::Truncated { found: 72, .. }), "{err}");

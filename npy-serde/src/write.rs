@@ -242,7 +242,9 @@ where
 {
     let subarray_elements = matches!(S::Elem::write_dtype(&[]), DType::SubArray { .. });
     if array.ndim() > 1 && !array.is_standard_layout() && !subarray_elements {
-        array.as_slice_memory_order().filter(|_| array.t().is_standard_layout())
+        array
+            .as_slice_memory_order()
+            .filter(|_| array.t().is_standard_layout())
     } else {
         None
     }
@@ -334,6 +336,81 @@ where
     Ok(())
 }
 
+/// Writes one `.npy` array chunk by chunk, for arrays that are never whole in memory: the
+/// header (with the full shape) goes first, then the elements in C order as they come.
+///
+/// ```
+/// use npy_serde::write::NpyStreamWriter;
+///
+/// let mut stream = NpyStreamWriter::<f64, _>::new(Vec::new(), &[4, 2], &Default::default())?;
+/// for row in 0..4 {
+///     stream.write_chunk(&[row as f64, -(row as f64)])?;
+/// }
+/// let bytes = stream.finish()?;
+/// let back: ndarray::Array2<f64> = npy_serde::from_bytes(&bytes)?;
+/// assert_eq!(back.row(3).to_vec(), [3.0, -3.0]);
+/// # Ok::<(), npy_serde::Error>(())
+/// ```
+pub struct NpyStreamWriter<T, W: Write> {
+    writer: W,
+    header: Header,
+    written: usize,
+    expected: usize,
+    element: std::marker::PhantomData<T>,
+}
+
+impl<T: crate::element::FixedElement, W: Write> NpyStreamWriter<T, W> {
+    /// Writes the header of an array of `shape` (C order) and waits for its elements.
+    pub fn new(mut writer: W, shape: &[usize], options: &WriteOptions) -> Result<Self> {
+        let header = element_header::<T>(&[], shape.to_vec(), false, options)?;
+        let expected = crate::header::element_count(shape)?;
+        let header_bytes = match options.version {
+            Some(version) => header.to_bytes_with_version(version)?,
+            None => header.to_bytes()?,
+        };
+        writer.write_all(&header_bytes)?;
+        Ok(NpyStreamWriter {
+            writer,
+            header,
+            written: 0,
+            expected,
+            element: std::marker::PhantomData,
+        })
+    }
+
+    /// The header written.
+    pub fn header(&self) -> &Header {
+        &self.header
+    }
+
+    /// Writes the next elements (in C order); an error when they go past the shape.
+    pub fn write_chunk(&mut self, values: &[T]) -> Result<()> {
+        if values.len() > self.expected - self.written {
+            return Err(Error::unwritable(format!(
+                "{} more elements would pass the {} of shape {:?}",
+                values.len(),
+                self.expected,
+                self.header.shape
+            )));
+        }
+        write_elements(values, &self.header, &mut self.writer)?;
+        self.written += values.len();
+        Ok(())
+    }
+
+    /// Checks that every element was written and returns the writer.
+    pub fn finish(mut self) -> Result<W> {
+        if self.written != self.expected {
+            return Err(Error::unwritable(format!(
+                "only {} of the {} elements of shape {:?} were written",
+                self.written, self.expected, self.header.shape
+            )));
+        }
+        self.writer.flush()?;
+        Ok(self.writer)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -341,9 +418,18 @@ mod tests {
 
     #[test]
     fn default_extension_only_when_missing() {
-        assert_eq!(with_default_extension(Path::new("a/b"), "npy"), Path::new("a/b.npy"));
-        assert_eq!(with_default_extension(Path::new("b.npy"), "npy"), Path::new("b.npy"));
-        assert_eq!(with_default_extension(Path::new("b.bin"), "npy"), Path::new("b.bin"));
+        assert_eq!(
+            with_default_extension(Path::new("a/b"), "npy"),
+            Path::new("a/b.npy")
+        );
+        assert_eq!(
+            with_default_extension(Path::new("b.npy"), "npy"),
+            Path::new("b.npy")
+        );
+        assert_eq!(
+            with_default_extension(Path::new("b.bin"), "npy"),
+            Path::new("b.bin")
+        );
     }
 
     #[test]
@@ -357,9 +443,17 @@ mod tests {
         assert_eq!(header.shape, [3, 2]);
         let strided = c.slice(s![..;-1, ..;2]);
         let bytes = to_bytes(&strided).unwrap();
-        assert_eq!(&bytes[128..], bytemuck::cast_slice::<i16, u8>(&[3, 5, 0, 2]));
+        assert_eq!(
+            &bytes[128..],
+            bytemuck::cast_slice::<i16, u8>(&[3, 5, 0, 2])
+        );
         let row = Array2::<f32>::zeros((1, 4));
-        assert!(!row.t().header(&WriteOptions::default()).unwrap().fortran_order);
+        assert!(
+            !row.t()
+                .header(&WriteOptions::default())
+                .unwrap()
+                .fortran_order
+        );
     }
 
     #[test]

@@ -8,7 +8,9 @@ use std::marker::PhantomData;
 
 use bytemuck::{Pod, Zeroable};
 
-use super::{decode_scalars, encode_scalars, mismatch, write_encoded, DataReader, FixedElement, NpyElement};
+use super::{
+    decode_scalars, encode_scalars, mismatch, write_encoded, DataReader, FixedElement, NpyElement,
+};
 use crate::dtype::{DType, DateUnit, Endian, TimeUnit};
 use crate::error::{Error, Result};
 
@@ -113,7 +115,11 @@ impl<const N: usize> Default for FixedBytes<N> {
 
 impl<const N: usize> fmt::Debug for FixedBytes<N> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "FixedBytes<{N}>(b\"{}\")", self.as_bytes().escape_ascii())
+        write!(
+            f,
+            "FixedBytes<{N}>(b\"{}\")",
+            self.as_bytes().escape_ascii()
+        )
     }
 }
 
@@ -150,12 +156,21 @@ impl<const N: usize> NpyElement for FixedUnicode<N> {
         let values: Vec<&Self> = values.collect();
         for j in 0..N {
             let start = (j * 4).min(out.len());
-            encode_scalars(values.iter().map(|v| &v.0[j]), dtype.endian(), &mut out[start..], stride);
+            encode_scalars(
+                values.iter().map(|v| &v.0[j]),
+                dtype.endian(),
+                &mut out[start..],
+                stride,
+            );
         }
         Ok(())
     }
 
-    fn read_values<R: Read>(dtype: &DType, count: usize, data: &mut DataReader<'_, R>) -> Result<Vec<Self>> {
+    fn read_values<R: Read>(
+        dtype: &DType,
+        count: usize,
+        data: &mut DataReader<'_, R>,
+    ) -> Result<Vec<Self>> {
         Self::check_readable(dtype)?;
         let mut values = data.read_pod::<Self>(count)?;
         if !dtype.endian().is_native() {
@@ -214,7 +229,11 @@ impl<const N: usize> NpyElement for FixedBytes<N> {
         Ok(())
     }
 
-    fn read_values<R: Read>(dtype: &DType, count: usize, data: &mut DataReader<'_, R>) -> Result<Vec<Self>> {
+    fn read_values<R: Read>(
+        dtype: &DType,
+        count: usize,
+        data: &mut DataReader<'_, R>,
+    ) -> Result<Vec<Self>> {
         Self::check_readable(dtype)?;
         data.read_pod::<Self>(count)
     }
@@ -372,26 +391,50 @@ mod tests {
     fn datetimes_carry_their_unit() {
         assert_eq!(
             DateTime64::<units::Nanoseconds>::dtype().to_string(),
-            format!("'{}M8[ns]'", if cfg!(target_endian = "little") { '<' } else { '>' })
+            format!(
+                "'{}M8[ns]'",
+                if cfg!(target_endian = "little") {
+                    '<'
+                } else {
+                    '>'
+                }
+            )
         );
-        assert!(DateTime64::<units::Nanoseconds>::check_readable(&"<M8[ns]".parse().unwrap()).is_ok());
-        assert!(DateTime64::<units::Nanoseconds>::check_readable(&"<M8[us]".parse().unwrap()).is_err());
-        assert!(DateTime64::<units::Milliseconds>::check_readable(&"<M8[10ms]".parse().unwrap()).is_err());
+        assert!(
+            DateTime64::<units::Nanoseconds>::check_readable(&"<M8[ns]".parse().unwrap()).is_ok()
+        );
+        assert!(
+            DateTime64::<units::Nanoseconds>::check_readable(&"<M8[us]".parse().unwrap()).is_err()
+        );
+        assert!(
+            DateTime64::<units::Milliseconds>::check_readable(&"<M8[10ms]".parse().unwrap())
+                .is_err()
+        );
         assert!(TimeDelta64::<units::Generic>::check_readable(&"<m8".parse().unwrap()).is_ok());
         let bytes = 5i64.to_be_bytes();
-        let values = DateTime64::<units::Days>::decode(&">M8[D]".parse().unwrap(), &bytes, 8, 1).unwrap();
+        let values =
+            DateTime64::<units::Days>::decode(&">M8[D]".parse().unwrap(), &bytes, 8, 1).unwrap();
         assert_eq!(values[0].count(), 5);
     }
 
     #[test]
     fn fixed_strings_round_trip() {
-        let values = [FixedUnicode::<3>::new("ab").unwrap(), FixedUnicode::new("xyz").unwrap()];
+        let values = [
+            FixedUnicode::<3>::new("ab").unwrap(),
+            FixedUnicode::new("xyz").unwrap(),
+        ];
         for endian in [Endian::Little, Endian::Big] {
             let dtype = FixedUnicode::<3>::dtype().with_endian(endian);
             let mut bytes = Vec::new();
             FixedUnicode::write_values(&values, &dtype, &mut bytes).unwrap();
-            assert_eq!(String::decode(&dtype, &bytes, 12, 2).unwrap(), ["ab", "xyz"]);
-            assert_eq!(FixedUnicode::<3>::decode(&dtype, &bytes, 12, 2).unwrap(), values);
+            assert_eq!(
+                String::decode(&dtype, &bytes, 12, 2).unwrap(),
+                ["ab", "xyz"]
+            );
+            assert_eq!(
+                FixedUnicode::<3>::decode(&dtype, &bytes, 12, 2).unwrap(),
+                values
+            );
         }
     }
 }
