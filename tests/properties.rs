@@ -13,8 +13,8 @@ use proptest::prelude::*;
 
 use npy_serde::header::{read_header, Header, DEFAULT_MAX_HEADER_SIZE};
 use npy_serde::{
-    from_bytes, read_npy, DType, Endian, Field, FixedElement, NpyArray, NpyWrite,
-    Record, WriteOptions,
+    from_bytes, read_npy, DType, Endian, Field, FixedElement, NpyArray, NpyWrite, Record,
+    WriteOptions,
 };
 
 fn config(cases: u32) -> ProptestConfig {
@@ -53,7 +53,10 @@ fn plain_dtype() -> impl Strategy<Value = DType> {
         Just("|b1".to_string()),
         Just("|i1".to_string()),
         Just("|u1".to_string()),
-        (order(), prop::sample::select(vec!["i2", "i4", "i8", "u2", "u4", "u8"]))
+        (
+            order(),
+            prop::sample::select(vec!["i2", "i4", "i8", "u2", "u4", "u8"])
+        )
             .prop_map(|(o, t)| format!("{o}{t}")),
         (order(), prop::sample::select(vec!["f2", "f4", "f8", "f16"]))
             .prop_map(|(o, t)| format!("{o}{t}")),
@@ -438,8 +441,7 @@ fn valid_file() -> impl Strategy<Value = Vec<u8>> {
                 .unwrap();
             out
         }),
-        prop::collection::vec("[a-z整]{0,4}", 0..6)
-            .prop_map(|v| npy_serde::to_bytes(&v).unwrap()),
+        prop::collection::vec("[a-z整]{0,4}", 0..6).prop_map(|v| npy_serde::to_bytes(&v).unwrap()),
         prop::collection::vec(any::<[i16; 3]>(), 0..5)
             .prop_map(|v| npy_serde::to_bytes(&v).unwrap()),
         (any_dtype(), shape(), any::<bool>()).prop_filter_map(
