@@ -153,30 +153,42 @@ impl<'a, R: Read> DataReader<'a, R> {
 /// fresh 4 KiB pages costs 65536 page faults, several times the copy itself.
 fn zeroed_for_read<T: Pod>(count: usize) -> Vec<T> {
     let mut values: Vec<T> = bytemuck::zeroed_vec(count);
-    #[cfg(target_os = "linux")]
-    advise_huge_pages(bytemuck::cast_slice_mut(&mut values));
+    advise_huge_pages(&mut values[..]);
     values
 }
 
-/// Advises the kernel to back the whole 2 MiB pages inside `bytes` with huge pages. Only a
-/// hint: without transparent huge pages (or below 4 MiB) nothing changes.
-#[cfg(target_os = "linux")]
-fn advise_huge_pages(bytes: &mut [u8]) {
-    const HUGE_PAGE: usize = 2 << 20;
-    if bytes.len() < 2 * HUGE_PAGE {
-        return;
-    }
-    let start = bytes.as_mut_ptr() as usize;
-    let first = start.next_multiple_of(HUGE_PAGE);
-    let end = (start + bytes.len()) / HUGE_PAGE * HUGE_PAGE;
-    if end > first {
-        // SAFETY: the range lies inside `bytes`, which this function borrows mutably;
-        // MADV_HUGEPAGE changes how its pages are backed, never their contents, and a
-        // failure (an old kernel) only means the hint is ignored.
-        unsafe {
-            libc::madvise(first as *mut libc::c_void, end - first, libc::MADV_HUGEPAGE);
+/// An empty byte vector with room for `capacity` bytes that writes are about to fill, with
+/// huge pages asked for as in [`zeroed_for_read`].
+pub(crate) fn vec_for_write(capacity: usize) -> Vec<u8> {
+    let mut bytes = Vec::with_capacity(capacity);
+    advise_huge_pages(bytes.spare_capacity_mut());
+    bytes
+}
+
+/// Advises the kernel to back the whole 2 MiB pages inside `memory` with huge pages. Only a
+/// hint: without transparent huge pages, off Linux or below 4 MiB nothing changes.
+fn advise_huge_pages<T>(memory: &mut [T]) {
+    #[cfg(target_os = "linux")]
+    {
+        const HUGE_PAGE: usize = 2 << 20;
+        let len = std::mem::size_of_val(memory);
+        if len < 2 * HUGE_PAGE {
+            return;
+        }
+        let start = memory.as_mut_ptr() as usize;
+        let first = start.next_multiple_of(HUGE_PAGE);
+        let end = (start + len) / HUGE_PAGE * HUGE_PAGE;
+        if end > first {
+            // SAFETY: the range lies inside `memory`, which this function borrows mutably;
+            // MADV_HUGEPAGE changes how its pages are backed, never their contents, and a
+            // failure (an old kernel) only means the hint is ignored.
+            unsafe {
+                libc::madvise(first as *mut libc::c_void, end - first, libc::MADV_HUGEPAGE);
+            }
         }
     }
+    #[cfg(not(target_os = "linux"))]
+    let _ = memory;
 }
 
 /// The default [`NpyElement::write_values`]: encode a chunk, write it, repeat.

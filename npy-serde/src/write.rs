@@ -317,8 +317,13 @@ pub fn write_npy<W: Write, A: NpyWrite + ?Sized>(writer: &mut W, array: &A) -> R
 
 /// The `.npy` bytes of `array`.
 pub fn to_bytes<A: NpyWrite + ?Sized>(array: &A) -> Result<Vec<u8>> {
-    let mut bytes = Vec::new();
-    array.write_npy(&mut bytes, &WriteOptions::default())?;
+    let options = WriteOptions::default();
+    // The whole file in one allocation: the header says how much data follows (its own
+    // length is under 64 KiB unless the dtype has thousands of fields).
+    let data_len = array.header(&options).and_then(|header| header.data_len());
+    let capacity = data_len.map_or(0, |len| usize::try_from(len).unwrap_or(0));
+    let mut bytes = crate::element::vec_for_write(capacity.saturating_add(1 << 12));
+    array.write_npy(&mut bytes, &options)?;
     Ok(bytes)
 }
 
