@@ -76,9 +76,13 @@ pub fn typed(data: &[u8]) {
     let _ = from_bytes::<ndarray::ArrayD<half::f16>>(data);
 }
 
+/// One target's check.
+#[allow(dead_code)]
+pub type Check = fn(&[u8]);
+
 /// The targets by name, as the corpus directories are named.
 #[allow(dead_code)]
-pub const TARGETS: [(&str, fn(&[u8])); 4] = [
+pub const TARGETS: [(&str, Check); 4] = [
     ("header", header),
     ("npy_array", npy_array),
     ("dtype", dtype),
