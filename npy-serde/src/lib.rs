@@ -9,6 +9,7 @@ pub mod element;
 pub mod error;
 pub mod header;
 mod literal;
+pub mod npz;
 pub mod read;
 pub mod write;
 
@@ -20,6 +21,7 @@ pub use element::{
 };
 pub use error::{Error, Result};
 pub use header::{Header, HeaderInfo, Version};
+pub use npz::{load_any, Loaded, NpzReader, NpzUpdate, NpzWriter};
 pub use read::{
     from_bytes, inspect, load, load_with, read_npy, read_npy_with, NpyRead, ReadOptions,
 };
