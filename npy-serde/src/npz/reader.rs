@@ -572,7 +572,8 @@ fn read_directory<R: Read + Seek>(reader: &mut R) -> Result<Directory> {
                     "zip64 locator present but no zip64 end record before it",
                 ));
             }
-            record.take(16)?;
+            // Record size, versions, disk numbers, entries on this disk.
+            record.take(20)?;
             record.u64()?;
             count = record.u64()?;
             cd_size = record.u64()?;
