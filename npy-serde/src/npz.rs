@@ -318,7 +318,7 @@ mod tests {
         let mut writer = NpzWriter::new_compressed(Cursor::new(Vec::new()));
         for i in 0..5 {
             writer.add(&format!("m{i}"), &big).unwrap();
-            writer.add(&format!("s{i}"), &vec![i as i32]).unwrap();
+            writer.add(&format!("s{i}"), &vec![i]).unwrap();
         }
         let archive = writer.finish().unwrap();
         let size = archive.get_ref().len();

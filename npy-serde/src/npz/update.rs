@@ -263,7 +263,7 @@ fn copy_source_member<W: Write>(
     let entry = source.entries()[index].clone();
     let header_pos = source.base() + entry.local_offset;
     let data_start = source.data_start(index)?;
-    let data_end = data_start + entry.compressed_size;
+    let data_end = data_start.saturating_add(entry.compressed_size);
     let descriptor = if entry.flags & FLAG_DESCRIPTOR != 0 {
         descriptor_len(source.reader_mut(), data_end, &entry)?
     } else {

@@ -62,10 +62,12 @@ pub struct NpzWriter<W: Write + Seek> {
     persist: Option<Persist<W>>,
 }
 
+/// Syncs a path-based writer's temporary file and renames it over the target.
+type PersistFn<W> = Box<dyn FnOnce(&W) -> Result<()> + Send>;
+
 /// Where a path-based writer's temporary file goes when finished.
 struct Persist<W> {
-    /// Syncs the temporary file and renames it over `target`.
-    finish: Box<dyn FnOnce(&W) -> Result<()> + Send>,
+    finish: PersistFn<W>,
     target: PathBuf,
 }
 
