@@ -387,9 +387,25 @@ print('ok')
     // Rust-made stored archives: the update of a savez archive equals np.savez of the result.
     let path = dir.path().join("rs_stored.npz");
     npz::savez(&path, &[("a", &vec![1i16]), ("b", &vec![2i16])]).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o640)).unwrap();
+    }
     let mut update = NpzUpdate::open(&path).unwrap();
     update.add("c", &vec![3i16]).unwrap().remove("a").unwrap();
     update.commit().unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o640, "the update keeps the file's permissions");
+    }
+    let leftovers = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter(|e| e.as_ref().unwrap().file_name().to_string_lossy().ends_with(".tmp"))
+        .count();
+    assert_eq!(leftovers, 0, "no temporary files left behind");
     let script = "
 import numpy as np
 np.savez('expected.npz', b=np.array([2], dtype='<i2'), c=np.array([3], dtype='<i2'))

@@ -56,7 +56,7 @@ pub enum Compression {
     Stored,
     /// Deflate at zlib `level` 0–9 (`np.savez_compressed` uses 6).
     Deflate {
-        /// 0 (no compression, deflate framing) to 9 (smallest, slowest).
+        /// 0 (no compression, deflate framing) to 9 (smallest, slowest); above 9 acts as 9.
         level: u32,
     },
 }

@@ -200,6 +200,9 @@ impl NpzUpdate {
             None => (None, Vec::new()),
         };
         let temp = temp_file_beside(&self.path)?;
+        // The new archive keeps the old one's permissions.
+        let permissions = self.source.reader_mut().metadata()?.permissions();
+        temp.as_file().set_permissions(permissions)?;
         let mut out = BufWriter::with_capacity(1 << 20, temp.as_file());
         let mut pos = 0u64;
         let mut entries = Vec::with_capacity(self.plan.len());
@@ -237,7 +240,10 @@ impl NpzUpdate {
         out.flush()?;
         drop(out);
         temp.as_file().sync_all()?;
-        temp.persist(&self.path).map_err(|e| Error::Io(e.error))?;
+        // Close the old archive before the rename replaces it (required on Windows).
+        let NpzUpdate { path, source, .. } = self;
+        drop(source);
+        temp.persist(&path).map_err(|e| Error::Io(e.error))?;
         Ok(())
     }
 }

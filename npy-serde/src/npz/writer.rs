@@ -414,7 +414,9 @@ impl NpzWriter<File> {
     }
 }
 
-/// A temporary file in the directory of `target`, named after it.
+/// A temporary file in the directory of `target`, named after it. On Unix it is created
+/// with mode 0o666 less the umask, as `open()` creates a new file (tempfile's default
+/// 0o600 would otherwise become the archive's permissions after the rename).
 pub(crate) fn temp_file_beside(target: &Path) -> std::io::Result<tempfile::NamedTempFile> {
     let dir = match target.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir,
@@ -424,10 +426,14 @@ pub(crate) fn temp_file_beside(target: &Path) -> std::io::Result<tempfile::Named
         ".{}.",
         target.file_name().unwrap_or_default().to_string_lossy()
     );
-    tempfile::Builder::new()
-        .prefix(&prefix)
-        .suffix(".tmp")
-        .tempfile_in(dir)
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(&prefix).suffix(".tmp");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o666));
+    }
+    builder.tempfile_in(dir)
 }
 
 /// The header bytes for `header` in the version the options ask for.
