@@ -399,11 +399,21 @@ print('ok')
     {
         use std::os::unix::fs::PermissionsExt;
         let mode = std::fs::metadata(&path).unwrap().permissions().mode();
-        assert_eq!(mode & 0o777, 0o640, "the update keeps the file's permissions");
+        assert_eq!(
+            mode & 0o777,
+            0o640,
+            "the update keeps the file's permissions"
+        );
     }
     let leftovers = std::fs::read_dir(dir.path())
         .unwrap()
-        .filter(|e| e.as_ref().unwrap().file_name().to_string_lossy().ends_with(".tmp"))
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .ends_with(".tmp")
+        })
         .count();
     assert_eq!(leftovers, 0, "no temporary files left behind");
     let script = "

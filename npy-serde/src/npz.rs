@@ -40,7 +40,7 @@ use std::path::Path;
 
 pub use reader::NpzReader;
 pub use update::NpzUpdate;
-pub use writer::{MemberSink, NpzStream, NpzWriter};
+pub use writer::{NpzStream, NpzWriter};
 
 use crate::array::NpyArray;
 use crate::error::{Error, Result};

@@ -446,8 +446,8 @@ fn header_bytes(header: &crate::header::Header, options: &WriteOptions) -> Resul
 
 /// Where one member's `.npy` bytes go while it is written: straight to the output (with
 /// its CRC computed) when stored, into chunks handed to the compression threads when
-/// deflated. Dropping it before [`end`](Self::end) leaves the archive unusable.
-pub struct MemberSink<'a, W: Write + Seek> {
+/// deflated. Dropping it before `end` leaves the archive unusable.
+pub(crate) struct MemberSink<'a, W: Write + Seek> {
     writer: &'a mut NpzWriter<W>,
     index: usize,
     buffer: Vec<u8>,
