@@ -525,3 +525,34 @@ fn parse_json_list(text: &str) -> Vec<String> {
         })
         .collect()
 }
+
+/// A second, independent zip reader (the `zip` crate, which checks CRCs) accepts what this
+/// writer produces: multi-chunk parallel deflate, UTF-8 names, zip64 extras.
+#[test]
+fn independent_zip_reader_accepts_our_archives() {
+    use std::io::Read;
+    let big: Vec<f32> = (0..2_500_000).map(|i| (i % 777) as f32).collect();
+    let small = vec![1u8, 2, 3];
+    for compressed in [false, true] {
+        let mut writer = if compressed {
+            NpzWriter::new_compressed(std::io::Cursor::new(Vec::new()))
+        } else {
+            NpzWriter::new(std::io::Cursor::new(Vec::new()))
+        };
+        writer.add("big", &big).unwrap();
+        writer.add("clé/é", &small).unwrap();
+        let bytes = writer.finish().unwrap().into_inner();
+        let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+        let expected = [
+            ("big.npy", npy_serde::to_bytes(&big).unwrap()),
+            ("clé/é.npy", npy_serde::to_bytes(&small).unwrap()),
+        ];
+        for (i, (name, npy)) in expected.iter().enumerate() {
+            let mut member = archive.by_index(i).unwrap();
+            assert_eq!(member.name().unwrap(), *name);
+            let mut content = Vec::new();
+            member.read_to_end(&mut content).unwrap();
+            assert!(content == *npy, "{name}");
+        }
+    }
+}
