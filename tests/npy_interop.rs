@@ -105,7 +105,7 @@ fn real(i: usize) -> f64 {
 impl Gen for bool {
     const CODE: &'static str = "b1";
     fn gen(i: usize) -> Self {
-        i % 3 == 0
+        i.is_multiple_of(3)
     }
 }
 impl Gen for f16 {
