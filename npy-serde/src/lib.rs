@@ -10,6 +10,7 @@ pub mod error;
 pub mod header;
 mod literal;
 pub mod read;
+pub mod record;
 pub mod write;
 
 pub use array::{ArrayData, NpyArray};
@@ -19,6 +20,9 @@ pub use element::{
     Unit,
 };
 pub use error::{Error, Result};
+/// `#[derive(NpyElement)]`: a struct with named fields as a NumPy record dtype.
+#[cfg(feature = "derive")]
+pub use npy_derive::NpyElement;
 pub use header::{Header, HeaderInfo, Version};
 pub use read::{
     from_bytes, inspect, load, load_with, read_npy, read_npy_with, NpyRead, ReadOptions,
