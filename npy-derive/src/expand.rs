@@ -194,33 +194,33 @@ fn generate(input: &DeriveInput, container: &Container, fields: &[RecordField<'_
     let (_, _, element_where) = element_generics.split_for_impl();
 
     let plan = quote_spanned! {span=>
-        #krate::record::RecordPlan::new(dtype, &[#(#names),*], <Self as #fixed>::dtype)?
+        #krate::record::RecordPlan::new(__npy_dtype, &[#(#names),*], <Self as #fixed>::dtype)?
     };
     let (read_values, write_values) = if container.pod {
         let memory = quote_spanned! {span=>
             #krate::record::matches_memory::<Self>(
-                dtype,
+                __npy_dtype,
                 &[#((::core::mem::offset_of!(Self, #idents), ::core::mem::size_of::<#tys>())),*],
             )
         };
         (
             quote_spanned! {span=>
                 if #memory {
-                    return #krate::record::read_pod_records::<Self, __NpyRead>(count, data);
+                    return #krate::record::read_pod_records::<Self, __NpyRead>(__npy_count, __npy_data);
                 }
-                #krate::record::read_records::<Self, __NpyRead>(dtype, count, data)
+                #krate::record::read_records::<Self, __NpyRead>(__npy_dtype, __npy_count, __npy_data)
             },
             quote_spanned! {span=>
                 if #memory {
-                    return #krate::record::write_pod_records::<Self, __NpyWrite>(values, writer);
+                    return #krate::record::write_pod_records::<Self, __NpyWrite>(__npy_values, __npy_writer);
                 }
-                #krate::record::write_records::<Self, __NpyWrite>(values, dtype, writer)
+                #krate::record::write_records::<Self, __NpyWrite>(__npy_values, __npy_dtype, __npy_writer)
             },
         )
     } else {
         (
-            quote_spanned!(span=> #krate::record::read_records::<Self, __NpyRead>(dtype, count, data)),
-            quote_spanned!(span=> #krate::record::write_records::<Self, __NpyWrite>(values, dtype, writer)),
+            quote_spanned!(span=> #krate::record::read_records::<Self, __NpyRead>(__npy_dtype, __npy_count, __npy_data)),
+            quote_spanned!(span=> #krate::record::write_records::<Self, __NpyWrite>(__npy_values, __npy_dtype, __npy_writer)),
         )
     };
 
@@ -237,76 +237,76 @@ fn generate(input: &DeriveInput, container: &Container, fields: &[RecordField<'_
 
             #[automatically_derived]
             impl #impl_generics #krate::NpyElement for #ident #ty_generics #element_where {
-                fn write_dtype(_values: &[Self]) -> #krate::DType {
+                fn write_dtype(_: &[Self]) -> #krate::DType {
                     <Self as #fixed>::dtype()
                 }
 
-                fn check_readable(dtype: &#krate::DType) -> #krate::Result<()> {
-                    let plan = #plan;
-                    #(plan.check::<#tys>(#indices)?;)*
+                fn check_readable(__npy_dtype: &#krate::DType) -> #krate::Result<()> {
+                    let __npy_plan = #plan;
+                    #(__npy_plan.check::<#tys>(#indices)?;)*
                     ::core::result::Result::Ok(())
                 }
 
                 fn decode(
-                    dtype: &#krate::DType,
-                    bytes: &[u8],
-                    stride: usize,
-                    count: usize,
+                    __npy_dtype: &#krate::DType,
+                    __npy_bytes: &[u8],
+                    __npy_stride: usize,
+                    __npy_count: usize,
                 ) -> #krate::Result<::std::vec::Vec<Self>> {
-                    let plan = #plan;
+                    let __npy_plan = #plan;
                     #(
                         let mut #columns = ::core::iter::IntoIterator::into_iter(
-                            plan.decode::<#tys>(#indices, bytes, stride, count)?,
+                            __npy_plan.decode::<#tys>(#indices, __npy_bytes, __npy_stride, __npy_count)?,
                         );
                     )*
-                    let mut records = ::std::vec::Vec::with_capacity(count);
-                    for _ in 0..count {
+                    let mut __npy_records = ::std::vec::Vec::with_capacity(__npy_count);
+                    for _ in 0..__npy_count {
                         match (#(::core::iter::Iterator::next(&mut #columns),)*) {
                             (#(::core::option::Option::Some(#columns),)*) => {
-                                records.push(Self { #(#idents: #columns),* });
+                                __npy_records.push(Self { #(#idents: #columns),* });
                             }
-                            _ => return ::core::result::Result::Err(plan.short_column(count)),
+                            _ => return ::core::result::Result::Err(__npy_plan.short_column(__npy_count)),
                         }
                     }
-                    ::core::result::Result::Ok(records)
+                    ::core::result::Result::Ok(__npy_records)
                 }
 
                 fn encode<'__npy, __NpyIter>(
-                    values: __NpyIter,
-                    dtype: &#krate::DType,
-                    out: &mut [u8],
-                    stride: usize,
+                    __npy_values: __NpyIter,
+                    __npy_dtype: &#krate::DType,
+                    __npy_out: &mut [u8],
+                    __npy_stride: usize,
                 ) -> #krate::Result<()>
                 where
                     __NpyIter: ::core::iter::ExactSizeIterator<Item = &'__npy Self>,
                     Self: '__npy,
                 {
-                    let plan = #plan;
-                    let values: ::std::vec::Vec<&'__npy Self> =
-                        ::core::iter::Iterator::collect(values);
+                    let __npy_plan = #plan;
+                    let __npy_values: ::std::vec::Vec<&'__npy Self> =
+                        ::core::iter::Iterator::collect(__npy_values);
                     #(
-                        plan.encode::<#tys, _>(
+                        __npy_plan.encode::<#tys, _>(
                             #indices,
-                            ::core::iter::Iterator::map(values.iter(), |record| &record.#idents),
-                            out,
-                            stride,
+                            ::core::iter::Iterator::map(__npy_values.iter(), |__npy_record| &__npy_record.#idents),
+                            __npy_out,
+                            __npy_stride,
                         )?;
                     )*
                     ::core::result::Result::Ok(())
                 }
 
                 fn read_values<__NpyRead: ::std::io::Read>(
-                    dtype: &#krate::DType,
-                    count: usize,
-                    data: &mut #krate::DataReader<'_, __NpyRead>,
+                    __npy_dtype: &#krate::DType,
+                    __npy_count: usize,
+                    __npy_data: &mut #krate::DataReader<'_, __NpyRead>,
                 ) -> #krate::Result<::std::vec::Vec<Self>> {
                     #read_values
                 }
 
                 fn write_values<__NpyWrite: ::std::io::Write>(
-                    values: &[Self],
-                    dtype: &#krate::DType,
-                    writer: &mut __NpyWrite,
+                    __npy_values: &[Self],
+                    __npy_dtype: &#krate::DType,
+                    __npy_writer: &mut __NpyWrite,
                 ) -> #krate::Result<()> {
                     #write_values
                 }
