@@ -379,3 +379,24 @@ fn zero_copy_applies_exactly_when_the_file_is_the_struct_memory() {
     let parsed: DType = ReprC::dtype().to_string().parse().unwrap();
     assert_eq!(parsed, ReprC::write_dtype(&[]));
 }
+
+mod visibility {
+    //! A public record whose field types are private: the generated bounds must not warn.
+    #[derive(npy_serde::NpyElement, Debug, Clone, PartialEq)]
+    struct Hidden {
+        a: u8,
+    }
+
+    #[derive(npy_serde::NpyElement, Debug, Clone, PartialEq)]
+    pub struct Public {
+        hidden: Hidden,
+    }
+
+    #[test]
+    fn private_field_types() {
+        let values = vec![Public { hidden: Hidden { a: 3 } }];
+        let back: Vec<Public> =
+            npy_serde::from_bytes(&npy_serde::to_bytes(&values).unwrap()).unwrap();
+        assert_eq!(back, values);
+    }
+}

@@ -51,8 +51,9 @@ pub struct Container {
     /// The path of the npy-serde crate (`::npy_serde` unless `#[npy(crate = "...")]`).
     pub krate: syn::Path,
     pub layout: Layout,
-    /// `#[npy(pod)]`: reads and writes records whose bytes are the struct's memory in bulk.
-    pub pod: bool,
+    /// `#[npy(pod)]` (its span): reads and writes records whose bytes are the struct's
+    /// memory in bulk.
+    pub pod: Option<Span>,
 }
 
 const CONTAINER_KEYS: &str = "`align`, `packed`, `pod`, `crate`";
@@ -170,7 +171,7 @@ impl Container {
                 .get()
                 .map_or_else(|| syn::parse_quote!(::npy_serde), |(path, _)| path),
             layout,
-            pod: pod.is_some(),
+            pod: pod.map(|(_, span)| span),
         }
     }
 }

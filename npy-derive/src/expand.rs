@@ -185,7 +185,10 @@ fn generate(input: &DeriveInput, container: &Container, fields: &[RecordField<'_
     };
 
     let mut element_generics = generics.clone();
-    if container.pod {
+    // A generic pod struct is Pod only for some parameters: the impl says which. A plain one
+    // is checked where the bulk functions are called, with the error on `pod`.
+    let has_generics = !input.generics.params.is_empty();
+    if container.pod.is_some() && has_generics {
         element_generics
             .make_where_clause()
             .predicates
@@ -196,7 +199,9 @@ fn generate(input: &DeriveInput, container: &Container, fields: &[RecordField<'_
     let plan = quote_spanned! {span=>
         #krate::record::RecordPlan::new(__npy_dtype, &[#(#names),*], <Self as #fixed>::dtype)?
     };
-    let (read_values, write_values) = if container.pod {
+    let (read_values, write_values) = if let Some(pod_span) = container.pod {
+        let read_pod = quote_spanned!(pod_span=> #krate::record::read_pod_records::<Self, __NpyRead>);
+        let write_pod = quote_spanned!(pod_span=> #krate::record::write_pod_records::<Self, __NpyWrite>);
         let memory = quote_spanned! {span=>
             #krate::record::matches_memory::<Self>(
                 __npy_dtype,
@@ -206,13 +211,13 @@ fn generate(input: &DeriveInput, container: &Container, fields: &[RecordField<'_
         (
             quote_spanned! {span=>
                 if #memory {
-                    return #krate::record::read_pod_records::<Self, __NpyRead>(__npy_count, __npy_data);
+                    return #read_pod(__npy_count, __npy_data);
                 }
                 #krate::record::read_records::<Self, __NpyRead>(__npy_dtype, __npy_count, __npy_data)
             },
             quote_spanned! {span=>
                 if #memory {
-                    return #krate::record::write_pod_records::<Self, __NpyWrite>(__npy_values, __npy_writer);
+                    return #write_pod(__npy_values, __npy_writer);
                 }
                 #krate::record::write_records::<Self, __NpyWrite>(__npy_values, __npy_dtype, __npy_writer)
             },
