@@ -196,6 +196,19 @@ fn generate(input: &DeriveInput, container: &Container, fields: &[RecordField<'_
     }
     let (_, _, element_where) = element_generics.split_for_impl();
 
+    // zip(zip(a, b), c) and its pattern ((a, b), c): the columns walked together.
+    let mut zipped = quote_spanned!(span=> ::core::iter::IntoIterator::into_iter(#(#columns)*));
+    let mut pattern = quote_spanned!(span=> #(#columns)*);
+    if columns.len() > 1 {
+        let first = &columns[0];
+        zipped = quote_spanned!(span=> ::core::iter::IntoIterator::into_iter(#first));
+        pattern = quote_spanned!(span=> #first);
+        for column in &columns[1..] {
+            zipped = quote_spanned!(span=> ::core::iter::Iterator::zip(#zipped, #column));
+            pattern = quote_spanned!(span=> (#pattern, #column));
+        }
+    }
+
     let plan = quote_spanned! {span=>
         #krate::record::RecordPlan::new(__npy_dtype, &[#(#names),*], <Self as #fixed>::dtype)?
     };
@@ -260,19 +273,15 @@ fn generate(input: &DeriveInput, container: &Container, fields: &[RecordField<'_
                 ) -> #krate::Result<::std::vec::Vec<Self>> {
                     let __npy_plan = #plan;
                     #(
-                        let mut #columns = ::core::iter::IntoIterator::into_iter(
-                            __npy_plan.decode::<#tys>(#indices, __npy_bytes, __npy_stride, __npy_count)?,
-                        );
+                        let #columns = __npy_plan.decode::<#tys>(
+                            #indices, __npy_bytes, __npy_stride, __npy_count,
+                        )?;
                     )*
-                    let mut __npy_records = ::std::vec::Vec::with_capacity(__npy_count);
-                    for _ in 0..__npy_count {
-                        match (#(::core::iter::Iterator::next(&mut #columns),)*) {
-                            (#(::core::option::Option::Some(#columns),)*) => {
-                                __npy_records.push(Self { #(#idents: #columns),* });
-                            }
-                            _ => return ::core::result::Result::Err(__npy_plan.short_column(__npy_count)),
-                        }
-                    }
+                    // Every column holds exactly `count` values (the plan checks it): zipping
+                    // them builds the records in one pass with no per-record checks.
+                    let __npy_records: ::std::vec::Vec<Self> = ::core::iter::Iterator::collect(
+                        ::core::iter::Iterator::map(#zipped, |#pattern| Self { #(#idents: #columns),* }),
+                    );
                     ::core::result::Result::Ok(__npy_records)
                 }
 

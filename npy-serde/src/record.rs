@@ -31,7 +31,7 @@ use std::io::{Read, Write};
 pub use bytemuck::Pod;
 
 use crate::dtype::{DType, Field, Record};
-use crate::element::{write_encoded, DataReader, NpyElement, CHUNK_BYTES};
+use crate::element::{write_encoded, DataReader, NpyElement};
 use crate::error::{Error, Result};
 
 /// The packed record dtype of `fields` (NumPy's default layout).
@@ -245,8 +245,14 @@ fn in_field(error: Error, name: &str) -> Error {
     }
 }
 
-/// Reads `count` records through [`NpyElement::decode`], about a megabyte at a time so the
-/// columns of each chunk stay in cache and memory never holds more than one raw chunk.
+/// Bytes of records decoded at a time by [`read_records`]: small enough that a chunk and its
+/// columns stay in the CPU cache and their buffers are reused by the allocator (not mapped
+/// afresh, which would page-fault on every chunk).
+const RECORD_CHUNK_BYTES: usize = 64 * 1024;
+
+/// Reads `count` records through [`NpyElement::decode`], a chunk of about 64 KiB at a time,
+/// so the columns of each chunk stay in cache and memory never holds more than one raw
+/// chunk besides the records.
 pub fn read_records<T: NpyElement, R: Read>(
     dtype: &DType,
     count: usize,
@@ -256,7 +262,7 @@ pub fn read_records<T: NpyElement, R: Read>(
     if itemsize == 0 {
         return T::decode(dtype, &[], 0, count);
     }
-    let per_chunk = (CHUNK_BYTES / itemsize).max(1);
+    let per_chunk = (RECORD_CHUNK_BYTES / itemsize).max(1);
     let mut values = Vec::new();
     let mut left = count;
     while left > 0 {
