@@ -46,7 +46,9 @@ struct PodPoint {
     pos: [f32; 3],
 }
 
-#[derive(npyz::Deserialize, npyz::Serialize, npyz::AutoSerialize, Clone, Copy, Debug, PartialEq)]
+#[derive(
+    npyz::Deserialize, npyz::Serialize, npyz::AutoSerialize, Clone, Copy, Debug, PartialEq,
+)]
 struct NpyzPoint {
     x: f64,
     y: i32,
@@ -157,8 +159,7 @@ fn main() {
         group.bench_function("npyz", |b| {
             b.iter(|| {
                 let file = BufReader::new(File::open(&points_path).unwrap());
-                let values: Vec<NpyzPoint> =
-                    npyz::NpyFile::new(file).unwrap().into_vec().unwrap();
+                let values: Vec<NpyzPoint> = npyz::NpyFile::new(file).unwrap().into_vec().unwrap();
                 black_box(values)
             })
         });

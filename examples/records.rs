@@ -51,7 +51,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     print!("{}", test_support::run_python(MAKE_TABLE, dir.path()));
 
     let particles: Vec<Particle> = npy_serde::load(dir.path().join("particles.npy"))?;
-    println!("Rust read {} particles, e.g. {:?}", particles.len(), particles[1]);
+    println!(
+        "Rust read {} particles, e.g. {:?}",
+        particles.len(),
+        particles[1]
+    );
 
     let heavy: Vec<Particle> = particles
         .into_iter()

@@ -130,7 +130,10 @@ fn check_field_type(cx: &Ctxt, ty: &Type) {
                           npy_serde::FixedBytes<N> for bytes"
                     .to_string(),
                 "Option" | "Box" | "Rc" | "Arc" => {
-                    format!("`{}` has no NumPy dtype; record fields are fixed-width values", last.ident)
+                    format!(
+                        "`{}` has no NumPy dtype; record fields are fixed-width values",
+                        last.ident
+                    )
                 }
                 _ => return,
             }
@@ -213,8 +216,10 @@ fn generate(input: &DeriveInput, container: &Container, fields: &[RecordField<'_
         #krate::record::RecordPlan::new(__npy_dtype, &[#(#names),*], <Self as #fixed>::dtype)?
     };
     let (read_values, write_values) = if let Some(pod_span) = container.pod {
-        let read_pod = quote_spanned!(pod_span=> #krate::record::read_pod_records::<Self, __NpyRead>);
-        let write_pod = quote_spanned!(pod_span=> #krate::record::write_pod_records::<Self, __NpyWrite>);
+        let read_pod =
+            quote_spanned!(pod_span=> #krate::record::read_pod_records::<Self, __NpyRead>);
+        let write_pod =
+            quote_spanned!(pod_span=> #krate::record::write_pod_records::<Self, __NpyWrite>);
         let memory = quote_spanned! {span=>
             #krate::record::matches_memory::<Self>(
                 __npy_dtype,
@@ -326,5 +331,117 @@ fn generate(input: &DeriveInput, container: &Container, fields: &[RecordField<'_
                 }
             }
         };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn errors(input: DeriveInput) -> Vec<String> {
+        match expand(&input) {
+            Ok(_) => Vec::new(),
+            Err(error) => error.into_iter().map(|e| e.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn generated_code_is_wrapped_and_fully_qualified() {
+        let input: DeriveInput = syn::parse_quote! {
+            struct Point { x: f64, #[npy(rename = "why")] y: i32 }
+        };
+        let code = expand(&input).unwrap().to_string();
+        assert!(code.starts_with("# [doc (hidden)]"), "{code}");
+        assert!(code.contains("const _ : () ="), "{code}");
+        assert!(
+            code.contains(":: npy_serde :: record :: packed_dtype"),
+            "{code}"
+        );
+        assert!(code.contains("\"why\""), "{code}");
+        assert!(!code.contains("read_pod_records"), "{code}");
+    }
+
+    #[test]
+    fn layouts_follow_the_attributes_and_repr() {
+        let layout = |input: DeriveInput| expand(&input).unwrap().to_string();
+        let aligned = layout(syn::parse_quote!(
+            #[npy(align)]
+            struct A {
+                x: u8,
+            }
+        ));
+        assert!(aligned.contains("aligned_dtype"), "{aligned}");
+        let memory = layout(syn::parse_quote!(
+            #[repr(C)]
+            struct A {
+                x: u8,
+            }
+        ));
+        assert!(memory.contains("dtype_at_offsets") && memory.contains("offset_of"));
+        let packed = layout(syn::parse_quote!(
+            #[repr(C)]
+            #[npy(packed)]
+            struct A {
+                x: u8,
+            }
+        ));
+        assert!(packed.contains("packed_dtype"), "{packed}");
+        let pod = layout(syn::parse_quote!(
+            #[repr(C)]
+            #[npy(pod)]
+            struct A {
+                x: u8,
+            }
+        ));
+        assert!(pod.contains("read_pod_records") && pod.contains("matches_memory"));
+        let krate = layout(syn::parse_quote!(
+            #[npy(crate = "my::npy")]
+            struct A {
+                x: u8,
+            }
+        ));
+        assert!(krate.contains("my :: npy :: record"), "{krate}");
+    }
+
+    #[test]
+    fn every_error_is_reported_at_once() {
+        let found = errors(syn::parse_quote! {
+            #[npy(align, packed, bogus)]
+            struct A {
+                #[npy(rename = "b", rename = "c")]
+                a: String,
+                b: u8,
+                #[npy(wat)]
+                c: &'static u8,
+            }
+        });
+        assert_eq!(found.len(), 7, "{found:#?}");
+        for needle in [
+            "bogus",
+            "opposite layouts",
+            "duplicate npy attribute `rename`",
+            "String",
+        ] {
+            assert!(
+                found.iter().any(|e| e.contains(needle)),
+                "{needle}: {found:#?}"
+            );
+        }
+        assert_eq!(
+            errors(syn::parse_quote!(
+                enum E {
+                    A,
+                }
+            ))
+            .len(),
+            1
+        );
+        assert_eq!(
+            errors(syn::parse_quote!(
+                struct T(u8);
+            ))
+            .len(),
+            1
+        );
     }
 }

@@ -23,7 +23,67 @@
 //!   `Self: bytemuck::Pod`). When the file's dtype equals the struct's dtype (same fields,
 //!   offsets, itemsize, native byte order) and that dtype describes the struct's memory
 //!   exactly ([`matches_memory`]), reading is one bulk copy into `Vec<Self>` and writing one
-//!   bulk write of the slice. Any other file still loads through the plan.
+//!   bulk write of the slice. Any other file still loads through the plan. A memory map
+//!   can hand out `&[T]` for such a struct when `T::write_dtype(&[])` equals the file's
+//!   dtype: for the struct's own layout that equality holds, padding entries included.
+//!
+//! ```
+//! # #[cfg(feature = "derive")] {
+//! use npy_serde::{FixedElement, NpyElement};
+//!
+//! #[derive(NpyElement, Debug, Clone, PartialEq)]
+//! struct Point {
+//!     x: f64,
+//!     y: i32,
+//!     #[npy(rename = "position")]
+//!     pos: [f32; 3],
+//! }
+//!
+//! assert_eq!(
+//!     Point::dtype().to_string(),
+//!     "[('x', '<f8'), ('y', '<i4'), ('position', '<f4', (3,))]"
+//! );
+//! let points = vec![Point { x: 1.5, y: -2, pos: [0.0, 1.0, 2.0] }];
+//! let bytes = npy_serde::to_bytes(&points)?;
+//! assert_eq!(npy_serde::from_bytes::<Vec<Point>>(&bytes)?, points);
+//!
+//! // A file with the fields in another order, big-endian, plus a field Point lacks.
+//! let other: npy_serde::DType =
+//!     "[('position', '>f4', (3,)), ('id', '<u8'), ('y', '>i4'), ('x', '>f8')]".parse()?;
+//! let mut file = npy_serde::Header::new(other, vec![1]).to_bytes()?;
+//! for v in [0.0f32, 1.0, 2.0] {
+//!     file.extend_from_slice(&v.to_be_bytes());
+//! }
+//! file.extend_from_slice(&7u64.to_le_bytes());
+//! file.extend_from_slice(&(-2i32).to_be_bytes());
+//! file.extend_from_slice(&1.5f64.to_be_bytes());
+//! assert_eq!(npy_serde::from_bytes::<Vec<Point>>(&file)?, points);
+//! # }
+//! # Ok::<(), npy_serde::Error>(())
+//! ```
+//!
+//! Zero-copy records:
+//!
+//! ```
+//! # #[cfg(feature = "derive")] {
+//! use npy_serde::NpyElement;
+//!
+//! #[derive(NpyElement, Clone, Copy, Debug, PartialEq, bytemuck::Pod, bytemuck::Zeroable)]
+//! #[repr(C)]
+//! #[npy(pod)]
+//! struct Sample {
+//!     time: i64,
+//!     value: f32,
+//!     channel: u32,
+//! }
+//!
+//! let samples = vec![Sample { time: 1, value: 0.5, channel: 3 }; 1000];
+//! let bytes = npy_serde::to_bytes(&samples)?; // one bulk write
+//! let back: Vec<Sample> = npy_serde::from_bytes(&bytes)?; // one bulk copy
+//! assert_eq!(back, samples);
+//! # }
+//! # Ok::<(), npy_serde::Error>(())
+//! ```
 
 use std::io::{Read, Write};
 
@@ -136,7 +196,11 @@ struct Column<'a> {
 impl<'a> RecordPlan<'a> {
     /// Finds the fields named `names` in `file`, a record dtype; `expected` gives the Rust
     /// type's dtype for the error when `file` is not a record at all.
-    pub fn new(file: &'a DType, names: &[&'a str], expected: impl FnOnce() -> DType) -> Result<Self> {
+    pub fn new(
+        file: &'a DType,
+        names: &[&'a str],
+        expected: impl FnOnce() -> DType,
+    ) -> Result<Self> {
         let DType::Record(record) = file else {
             return Err(Error::DtypeMismatch {
                 expected: format!("a record dtype such as {}", expected()),
@@ -197,7 +261,13 @@ impl<'a> RecordPlan<'a> {
     }
 
     /// Encodes `values` into column `index` of the records in `out` (`stride` bytes each).
-    pub fn encode<'v, T, I>(&self, index: usize, values: I, out: &mut [u8], stride: usize) -> Result<()>
+    pub fn encode<'v, T, I>(
+        &self,
+        index: usize,
+        values: I,
+        out: &mut [u8],
+        stride: usize,
+    ) -> Result<()>
     where
         T: NpyElement + 'v,
         I: ExactSizeIterator<Item = &'v T>,
@@ -237,9 +307,7 @@ fn in_field(error: Error, name: &str) -> Error {
                 None => name.to_string(),
             }),
         },
-        Error::InvalidData { message } => {
-            Error::invalid_data(format!("field {name:?}: {message}"))
-        }
+        Error::InvalidData { message } => Error::invalid_data(format!("field {name:?}: {message}")),
         Error::Unwritable { message } => Error::unwritable(format!("field {name:?}: {message}")),
         other => other,
     }
@@ -277,7 +345,10 @@ pub fn read_records<T: NpyElement, R: Read>(
 /// True when `dtype` is `T`'s own dtype and that dtype describes `T`'s memory exactly:
 /// itemsize `size_of::<T>()`, each field (given as `(offset, size_of)` of the Rust field,
 /// in declaration order) at its Rust offset with its Rust size, native byte order.
-pub fn matches_memory<T: crate::element::FixedElement>(dtype: &DType, fields: &[(usize, usize)]) -> bool {
+pub fn matches_memory<T: crate::element::FixedElement>(
+    dtype: &DType,
+    fields: &[(usize, usize)],
+) -> bool {
     let own = T::dtype();
     let DType::Record(record) = &own else {
         return false;
@@ -289,11 +360,16 @@ pub fn matches_memory<T: crate::element::FixedElement>(dtype: &DType, fields: &[
             .fields
             .iter()
             .zip(fields)
-            .all(|(field, &(offset, size))| field.offset == offset && field.dtype.itemsize() == size)
+            .all(|(field, &(offset, size))| {
+                field.offset == offset && field.dtype.itemsize() == size
+            })
 }
 
 /// Reads `count` records whose bytes are the struct's memory: one bulk copy.
-pub fn read_pod_records<T: Pod, R: Read>(count: usize, data: &mut DataReader<'_, R>) -> Result<Vec<T>> {
+pub fn read_pod_records<T: Pod, R: Read>(
+    count: usize,
+    data: &mut DataReader<'_, R>,
+) -> Result<Vec<T>> {
     data.read_pod::<T>(count)
 }
 
@@ -304,7 +380,11 @@ pub fn write_pod_records<T: Pod, W: Write>(values: &[T], writer: &mut W) -> Resu
 }
 
 /// Writes records field by field, a chunk at a time ([`NpyElement::write_values`]'s default).
-pub fn write_records<T: NpyElement, W: Write>(values: &[T], dtype: &DType, writer: &mut W) -> Result<()> {
+pub fn write_records<T: NpyElement, W: Write>(
+    values: &[T],
+    dtype: &DType,
+    writer: &mut W,
+) -> Result<()> {
     write_encoded(values, dtype, writer)
 }
 
@@ -337,6 +417,9 @@ mod tests {
         let plan = RecordPlan::new(&file, &["x"], || DType::Bool).unwrap();
         let err = plan.check::<f32>(0).unwrap_err();
         let text = err.to_string();
-        assert!(text.contains("\"x\"") && text.contains("'<f8'") && text.contains("'<f4'"), "{text}");
+        assert!(
+            text.contains("\"x\"") && text.contains("'<f8'") && text.contains("'<f4'"),
+            "{text}"
+        );
     }
 }
