@@ -79,21 +79,26 @@ fn npy_attrs(attrs: &[Attribute]) -> impl Iterator<Item = &Attribute> {
     attrs.iter().filter(|attr| attr.path().is_ident("npy"))
 }
 
-/// Which `#[repr(...)]` the struct has: (`C` or `transparent`, the attribute for spans).
-fn repr_c(attrs: &[Attribute]) -> Option<&Attribute> {
-    attrs.iter().find(|attr| {
-        if !attr.path().is_ident("repr") {
-            return false;
-        }
-        let mut found = false;
-        let _ = attr.parse_nested_meta(|meta| {
-            if meta.path.is_ident("C") || meta.path.is_ident("transparent") {
-                found = true;
-            }
-            skip_value(&meta)
-        });
-        found
-    })
+/// The first `#[repr(...)]` key among `keys` in `attrs`.
+fn find_repr(attrs: &[Attribute], keys: &[&str]) -> Option<syn::Path> {
+    attrs
+        .iter()
+        .filter(|attr| attr.path().is_ident("repr"))
+        .find_map(|attr| {
+            let mut found = None;
+            let _ = attr.parse_nested_meta(|meta| {
+                if found.is_none() && keys.iter().any(|key| meta.path.is_ident(key)) {
+                    found = Some(meta.path.clone());
+                }
+                skip_value(&meta)
+            });
+            found
+        })
+}
+
+/// The struct's `#[repr(C)]` or `#[repr(transparent)]`, if it has one.
+fn repr_c(attrs: &[Attribute]) -> Option<syn::Path> {
+    find_repr(attrs, &["C", "transparent"])
 }
 
 impl Container {
@@ -137,6 +142,14 @@ impl Container {
         }
 
         let repr = repr_c(&input.attrs);
+        if let Some(path) = find_repr(&input.attrs, &["packed"]) {
+            cx.error_spanned_by(
+                &path,
+                "#[repr(packed)] structs are not supported: their fields cannot be borrowed \
+                 (they may be unaligned). For a packed dtype use #[npy(packed)], which is the \
+                 default without #[repr(C)]",
+            );
+        }
         let align = align.get();
         let packed = packed.get();
         let pod = pod.get();

@@ -28,3 +28,10 @@ struct BadCrate {
 }
 
 fn main() {}
+
+#[derive(NpyElement)]
+#[repr(C, packed)]
+struct ReprPacked {
+    a: u8,
+    b: f64,
+}
