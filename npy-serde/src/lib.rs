@@ -11,6 +11,7 @@ pub mod header;
 mod literal;
 pub mod npz;
 pub mod read;
+pub mod record;
 pub mod write;
 
 pub use array::{ArrayData, NpyArray};
@@ -21,6 +22,9 @@ pub use element::{
 };
 pub use error::{Error, Result};
 pub use header::{Header, HeaderInfo, Version};
+/// `#[derive(NpyElement)]`: a struct with named fields as a NumPy record dtype.
+#[cfg(feature = "derive")]
+pub use npy_derive::NpyElement;
 pub use npz::{load_any, Loaded, NpzReader, NpzUpdate, NpzWriter};
 pub use read::{
     from_bytes, inspect, load, load_with, read_npy, read_npy_with, NpyRead, ReadOptions,
