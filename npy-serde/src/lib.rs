@@ -4,12 +4,16 @@
 
 // Modules, one per concern. Each helper adds its own line here.
 pub mod array;
+pub mod de;
 pub mod dtype;
 pub mod element;
 pub mod error;
 pub mod header;
 mod literal;
 pub mod read;
+pub mod ser;
+pub mod serde_array;
+pub mod serde_format;
 pub mod write;
 
 pub use array::{ArrayData, NpyArray};
