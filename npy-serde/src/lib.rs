@@ -10,6 +10,7 @@ pub mod element;
 pub mod error;
 pub mod header;
 mod literal;
+pub mod npz;
 pub mod read;
 pub mod ser;
 pub mod serde_array;
@@ -24,6 +25,7 @@ pub use element::{
 };
 pub use error::{Error, Result};
 pub use header::{Header, HeaderInfo, Version};
+pub use npz::{load_any, Loaded, NpzReader, NpzUpdate, NpzWriter};
 pub use read::{
     from_bytes, inspect, load, load_with, read_npy, read_npy_with, NpyRead, ReadOptions,
 };
