@@ -12,6 +12,8 @@
 //! the whole mapping.
 
 use std::collections::BTreeSet;
+use std::io::{Cursor, Read, Seek};
+use std::path::Path;
 
 use half::f16;
 use num_complex::Complex;
@@ -23,10 +25,71 @@ use crate::dtype::{DType, Endian, Record};
 use crate::element::NpyElement;
 use crate::error::{Error, Result};
 use crate::header::Header;
+use crate::npz::NpzReader;
 use crate::serde_format::{
     in_member, join_path, mismatch, MemberSource, OwnedRawMember, SerdeOptions, BULK_ARRAY,
     NDARRAY_FIELDS, NDARRAY_STRUCT,
 };
+
+/// Loads a `T` from the `.npz` archive at `path` (written by [`to_path`](crate::to_path),
+/// `np.savez` or `np.savez_compressed`). Errors name the file and the member.
+///
+/// ```
+/// use std::collections::HashMap;
+/// use ndarray::ArrayD;
+///
+/// # let dir = tempfile::tempdir()?;
+/// # let path = dir.path().join("state.npz");
+/// // A PyTorch-style state dict: any member names, any shapes.
+/// let mut state: HashMap<String, ArrayD<f32>> = HashMap::new();
+/// state.insert("layer0/weight".into(), ArrayD::zeros(vec![4, 3]));
+/// npy_serde::to_path(&path, &state)?;
+/// // Nested names come back as nested maps, or through a struct.
+/// let nested: HashMap<String, HashMap<String, ArrayD<f32>>> = npy_serde::from_path(&path)?;
+/// assert_eq!(nested["layer0"]["weight"].shape(), [4, 3]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn from_path<P: AsRef<Path>, T: DeserializeOwned>(path: P) -> Result<T> {
+    from_path_with(path, &SerdeOptions::default())
+}
+
+/// [`from_path`] with options (path separator, header size limit).
+pub fn from_path_with<P: AsRef<Path>, T: DeserializeOwned>(
+    path: P,
+    options: &SerdeOptions,
+) -> Result<T> {
+    let path = path.as_ref();
+    let result = NpzReader::open_with(path, options.read_options())
+        .and_then(|reader| deserialize_members(reader, options));
+    result.map_err(|e| match e {
+        Error::InFile { .. } => e,
+        other => other.in_file(path),
+    })
+}
+
+/// Reads a `T` from an `.npz` archive in `reader` (anything `Read + Seek`).
+pub fn from_reader<R: Read + Seek, T: DeserializeOwned>(reader: R) -> Result<T> {
+    from_reader_with(reader, &SerdeOptions::default())
+}
+
+/// [`from_reader`] with options (path separator, header size limit).
+pub fn from_reader_with<R: Read + Seek, T: DeserializeOwned>(
+    reader: R,
+    options: &SerdeOptions,
+) -> Result<T> {
+    let reader = NpzReader::new(reader)?.with_options(options.read_options());
+    deserialize_members(reader, options)
+}
+
+/// Reads a `T` from the bytes of an `.npz` archive.
+pub fn from_slice<T: DeserializeOwned>(bytes: &[u8]) -> Result<T> {
+    from_reader(Cursor::new(bytes))
+}
+
+/// [`from_slice`] with options (path separator, header size limit).
+pub fn from_slice_with<T: DeserializeOwned>(bytes: &[u8], options: &SerdeOptions) -> Result<T> {
+    from_reader_with(Cursor::new(bytes), options)
+}
 
 /// Deserializes a `T` from the members of `source`.
 pub(crate) fn deserialize_members<S, T>(source: S, options: &SerdeOptions) -> Result<T>
@@ -245,8 +308,11 @@ impl<S: MemberSource> Entry<'_, '_, S> {
     fn member<T>(self, f: impl FnOnce(ArrayDe<'_>) -> Result<T>) -> Result<T> {
         if !self.archive.is_member(self.path) {
             return Err(Error::Custom(format!(
-                "expected a member, found a group of members ({})",
-                self.archive.children(self.path).join(", ")
+                "expected a member, found a group of members ({}); to read names containing \
+                 the separator {:?} into one flat map, choose a separator they do not contain \
+                 (SerdeOptions::with_separator)",
+                self.archive.children(self.path).join(", "),
+                self.archive.separator
             )));
         }
         let member = self.archive.read(self.path)?;
@@ -1098,5 +1164,264 @@ impl<'de> de::Deserializer<'de> for ByteBufDe {
         bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
         option unit unit_struct newtype_struct seq tuple tuple_struct map struct enum identifier
         ignored_any
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::{BTreeMap, HashMap};
+
+    use half::f16;
+    use ndarray::{array, Array1, Array2, ArrayD};
+    use serde::{Deserialize, Serialize};
+
+    use super::*;
+    use crate::serde_format::MemoryArchive;
+
+    /// An archive holding `arrays` as members.
+    fn archive(arrays: &[(&str, Vec<u8>)]) -> MemoryArchive {
+        MemoryArchive {
+            members: arrays
+                .iter()
+                .map(|(name, bytes)| (name.to_string(), bytes.clone()))
+                .collect(),
+        }
+    }
+
+    fn npy<A: crate::NpyWrite + ?Sized>(array: &A) -> Vec<u8> {
+        crate::to_bytes(array).unwrap()
+    }
+
+    fn load<T: DeserializeOwned>(archive: MemoryArchive) -> Result<T> {
+        deserialize_members(archive, &SerdeOptions::default())
+    }
+
+    #[derive(Serialize, Deserialize, PartialEq, Debug, Clone, Copy)]
+    enum Mode {
+        Train,
+        Eval,
+    }
+
+    #[derive(Serialize, Deserialize, PartialEq, Debug)]
+    struct Point {
+        x: f32,
+        y: i16,
+        z: Complex<f64>,
+    }
+
+    #[derive(Serialize, Deserialize, PartialEq, Debug)]
+    struct Layer {
+        weight: Array2<f32>,
+        #[serde(with = "crate::serde_array")]
+        bias: Array1<f64>,
+        table: Vec<Vec<i64>>,
+    }
+
+    #[derive(Serialize, Deserialize, PartialEq, Debug)]
+    struct Everything {
+        epoch: u32,
+        lr: f64,
+        done: bool,
+        name: String,
+        tags: Vec<String>,
+        mode: Mode,
+        modes: Vec<Mode>,
+        half: f16,
+        halves: Vec<f16>,
+        z: Complex<f32>,
+        zs: Vec<Complex<f64>>,
+        pairs: Vec<[f32; 2]>,
+        points: Vec<Point>,
+        layers: BTreeMap<String, Layer>,
+        missing: Option<Vec<u8>>,
+        present: Option<u8>,
+        empty: Vec<i32>,
+        dynamic: ArrayD<u16>,
+        #[serde(rename = "renamed_field")]
+        renamed: i8,
+    }
+
+    fn everything() -> Everything {
+        let layer = |k: f32| Layer {
+            weight: array![[1.0, 2.0, 3.0], [4.0, 5.0, k]],
+            bias: array![0.5, -0.5],
+            table: vec![vec![1, 2], vec![3, 4]],
+        };
+        Everything {
+            epoch: 3,
+            lr: 0.5,
+            done: true,
+            name: "run ü".into(),
+            tags: vec!["a".into(), "bcd".into()],
+            mode: Mode::Eval,
+            modes: vec![Mode::Train, Mode::Eval],
+            half: f16::from_f32(1.5),
+            halves: vec![f16::from_f32(-2.0), f16::from_f32(0.25)],
+            z: Complex::new(1.0, -1.0),
+            zs: vec![Complex::new(0.0, 1.0); 3],
+            pairs: vec![[1.0, 2.0]; 4],
+            points: vec![
+                Point {
+                    x: 1.0,
+                    y: 2,
+                    z: Complex::new(0.0, 0.0),
+                },
+                Point {
+                    x: 3.0,
+                    y: 4,
+                    z: Complex::new(1.0, 2.0),
+                },
+            ],
+            layers: [
+                ("enc".to_string(), layer(6.0)),
+                ("dec".to_string(), layer(7.0)),
+            ]
+            .into_iter()
+            .collect(),
+            missing: None,
+            present: Some(7),
+            empty: vec![],
+            dynamic: ArrayD::from_shape_vec(vec![2, 1, 3], (0..6).collect()).unwrap(),
+            renamed: -4,
+        }
+    }
+
+    #[test]
+    fn every_kind_of_field_round_trips() {
+        let value = everything();
+        let bytes = crate::to_vec(&value).unwrap();
+        let back: Everything = crate::from_slice(&bytes).unwrap();
+        assert_eq!(back, value);
+        let compressed = crate::to_vec_with(
+            &value,
+            &SerdeOptions::default()
+                .with_compression(crate::npz::Compression::Deflate { level: 1 }),
+        )
+        .unwrap();
+        assert_eq!(crate::from_slice::<Everything>(&compressed).unwrap(), value);
+    }
+
+    #[test]
+    fn members_are_found_by_path_in_any_order_with_widening_and_defaults() {
+        #[derive(Deserialize, Debug)]
+        struct Target {
+            b: Vec<i64>,
+            a: Array2<f64>,
+            #[serde(default)]
+            defaulted: Vec<u8>,
+            optional: Option<f32>,
+            #[serde(skip)]
+            skipped: u8,
+            nested: HashMap<String, Vec<f32>>,
+        }
+        let archive = archive(&[
+            ("a", npy(&array![[1.0f32, 2.0]])),
+            ("nested/x", npy(&vec![f16::from_f32(0.5)])),
+            ("unused", npy(&vec![1u8])),
+            ("b", npy(&vec![1i32, -2])),
+            ("nested/y", npy(&vec![2.5f32])),
+        ]);
+        let target: Target = load(archive).unwrap();
+        assert_eq!(target.b, [1, -2]);
+        assert_eq!(target.a, array![[1.0, 2.0]]);
+        assert!(target.defaulted.is_empty() && target.optional.is_none() && target.skipped == 0);
+        assert_eq!(target.nested["x"], [0.5]);
+        assert_eq!(target.nested["y"], [2.5]);
+    }
+
+    #[test]
+    fn fortran_and_big_endian_members_read_in_logical_order() {
+        #[derive(Deserialize)]
+        struct Target {
+            f: Array2<i32>,
+            rows: Vec<Vec<i32>>,
+            big: Vec<f64>,
+        }
+        let c = array![[1, 2, 3], [4, 5, 6]];
+        let big = crate::NpyArray::from_values(vec![1.5f64, -2.0], vec![2])
+            .unwrap()
+            .with_endian(crate::Endian::Big);
+        let archive = archive(&[
+            ("f", npy(&c.t())),
+            ("rows", npy(&c.t())),
+            ("big", npy(&big)),
+        ]);
+        let target: Target = load(archive).unwrap();
+        assert_eq!(target.f, c.t());
+        assert_eq!(target.rows, [[1, 4], [2, 5], [3, 6]]);
+        assert_eq!(target.big, [1.5, -2.0]);
+    }
+
+    #[test]
+    fn mismatches_are_errors_naming_the_member_shape_and_dtype() {
+        #[derive(Deserialize, Debug)]
+        struct Encoder {
+            #[allow(dead_code)]
+            weight: Array2<f32>,
+        }
+        #[derive(Deserialize, Debug)]
+        struct Model {
+            #[allow(dead_code)]
+            encoder: Encoder,
+        }
+        let err = load::<Model>(archive(&[("encoder/weight", npy(&vec![1.0f64, 2.0, 3.0]))]))
+            .unwrap_err();
+        let text = err.to_string();
+        assert!(text.starts_with("member \"encoder/weight\""), "{text}");
+        assert!(text.contains("expected 2-D array, found [3]"), "{text}");
+
+        let err = load::<Model>(archive(&[("encoder/weight", npy(&array![[1.0f64]]))]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("expected 2-D float32, found shape (1, 1) float64"),
+            "{err}"
+        );
+
+        let err = load::<Model>(archive(&[("encoder/bias", npy(&vec![1.0f32]))])).unwrap_err();
+        assert!(
+            matches!(err.root(), Error::MissingMember { name, available }
+                if name == "encoder/weight" && available == "encoder/bias"),
+            "{err}"
+        );
+
+        #[derive(Deserialize, Debug)]
+        struct Narrow {
+            #[allow(dead_code)]
+            x: Vec<i16>,
+        }
+        let err = load::<Narrow>(archive(&[("x", npy(&vec![1i32]))]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("\"x\"") && err.contains("int16") && err.contains("int32"),
+            "{err}"
+        );
+
+        let err = load::<Narrow>(archive(&[("x", npy(&array![[1i16]]))]))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("expected 1-D int16, found [1, 1]"), "{err}");
+
+        let err = load::<f64>(archive(&[])).unwrap_err().to_string();
+        assert!(err.contains("top-level"), "{err}");
+    }
+
+    #[test]
+    fn empty_members_read_into_any_numeric_type() {
+        #[derive(Serialize, Deserialize, PartialEq, Debug)]
+        struct Empty {
+            a: Vec<u8>,
+            b: Array2<f32>,
+            #[serde(with = "crate::serde_array")]
+            c: Array1<i16>,
+        }
+        let value = Empty {
+            a: vec![],
+            b: Array2::zeros((0, 3)),
+            c: Array1::zeros(0),
+        };
+        let back: Empty = crate::from_slice(&crate::to_vec(&value).unwrap()).unwrap();
+        assert_eq!(back, value);
     }
 }

@@ -33,6 +33,9 @@
 //! field or element) rather than by their shape: `[f32; 2]` and `(f32, f32)` stay a
 //! dimension of length 2, `Complex<f32>` becomes one `<c8` element.
 
+use std::io::{Cursor, Seek, Write};
+use std::path::Path;
+
 use num_complex::Complex;
 use serde::ser::{self, Serialize};
 
@@ -40,11 +43,103 @@ use crate::dtype::{DType, Record};
 use crate::element::FixedElement;
 use crate::error::{Error, Result};
 use crate::header::Header;
+use crate::npz::NpzWriter;
 use crate::serde_format::{
     in_member, join_path, shape_text, MemberSink, RawMember, SerdeOptions, BULK_ARRAY,
     NDARRAY_STRUCT,
 };
 use crate::write::Shaped;
+
+/// Saves `value` as an `.npz` archive at `path`, one member per array-like field.
+///
+/// `.npz` is appended when the file name has no extension, as `np.savez` does. The save
+/// is atomic: the archive is written to a temporary file beside `path` and renamed over
+/// it only when complete, so a failed save (an I/O error, or a field that cannot be
+/// stored) leaves any previous file untouched.
+///
+/// ```
+/// use serde::{Deserialize, Serialize};
+///
+/// #[derive(Serialize, Deserialize, PartialEq, Debug)]
+/// struct Encoder { weight: ndarray::Array2<f32>, bias: Vec<f32> }
+///
+/// #[derive(Serialize, Deserialize, PartialEq, Debug)]
+/// struct Model { encoder: Encoder, step: u64 }
+///
+/// # let dir = tempfile::tempdir()?;
+/// # let path = dir.path().join("model.npz");
+/// let model = Model {
+///     encoder: Encoder { weight: ndarray::Array2::eye(3), bias: vec![0.0; 3] },
+///     step: 10,
+/// };
+/// npy_serde::to_path(&path, &model)?;
+/// // NumPy sees members "encoder/weight", "encoder/bias" and "step".
+/// let archive = npy_serde::NpzReader::open(&path)?;
+/// assert_eq!(archive.names(), ["encoder/weight", "encoder/bias", "step"]);
+/// let back: Model = npy_serde::from_path(&path)?;
+/// assert_eq!(back, model);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn to_path<P: AsRef<Path>, T: Serialize + ?Sized>(path: P, value: &T) -> Result<()> {
+    to_path_with(path, value, &SerdeOptions::default())
+}
+
+/// [`to_path`] with options (compression, path separator).
+pub fn to_path_with<P: AsRef<Path>, T: Serialize + ?Sized>(
+    path: P,
+    value: &T,
+    options: &SerdeOptions,
+) -> Result<()> {
+    let path = path.as_ref();
+    let result = NpzWriter::create_with(path, options.npz_options()).and_then(|mut writer| {
+        serialize_members(&mut writer, value, options)?;
+        writer.finish().map(drop)
+    });
+    result.map_err(|e| match e {
+        Error::InFile { .. } => e,
+        other => other.in_file(path),
+    })
+}
+
+/// Writes `value` as an `.npz` archive to `writer` (anything `Write + Seek`: a file, a
+/// `Cursor<Vec<u8>>`, or `&mut` either).
+pub fn to_writer<W: Write + Seek, T: Serialize + ?Sized>(writer: W, value: &T) -> Result<()> {
+    to_writer_with(writer, value, &SerdeOptions::default())
+}
+
+/// [`to_writer`] with options (compression, path separator).
+pub fn to_writer_with<W: Write + Seek, T: Serialize + ?Sized>(
+    writer: W,
+    value: &T,
+    options: &SerdeOptions,
+) -> Result<()> {
+    let mut writer = NpzWriter::with_options(writer, options.npz_options());
+    serialize_members(&mut writer, value, options)?;
+    writer.finish().map(drop)
+}
+
+/// The bytes of the `.npz` archive of `value`.
+///
+/// ```
+/// use std::collections::BTreeMap;
+///
+/// let mut state: BTreeMap<String, Vec<f32>> = BTreeMap::new();
+/// state.insert("bias".into(), vec![0.1, 0.2]);
+/// let bytes = npy_serde::to_vec(&state)?;
+/// let back: BTreeMap<String, Vec<f32>> = npy_serde::from_slice(&bytes)?;
+/// assert_eq!(back, state);
+/// # Ok::<(), npy_serde::Error>(())
+/// ```
+pub fn to_vec<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>> {
+    to_vec_with(value, &SerdeOptions::default())
+}
+
+/// [`to_vec`] with options (compression, path separator).
+pub fn to_vec_with<T: Serialize + ?Sized>(value: &T, options: &SerdeOptions) -> Result<Vec<u8>> {
+    let mut cursor = Cursor::new(Vec::new());
+    to_writer_with(&mut cursor, value, options)?;
+    Ok(cursor.into_inner())
+}
 
 /// Serializes `value` into `sink`, one member per array-like field.
 pub(crate) fn serialize_members<S, T>(sink: &mut S, value: &T, options: &SerdeOptions) -> Result<()>
@@ -493,11 +588,10 @@ impl<S: MemberSink> ser::SerializeMap for Group<'_, '_, S> {
                 )))
             }
         };
-        if key.is_empty() || key.contains(self.root.separator.as_str()) {
+        // A key containing the separator is kept: it names a deeper member path.
+        if key.is_empty() {
             return Err(Error::Custom(format!(
-                "map key {key:?} cannot be a member name: it is empty or contains the path \
-                 separator {:?}{}",
-                self.root.separator,
+                "an empty map key cannot be a member name{}",
                 self.context()
             )));
         }
@@ -1601,5 +1695,206 @@ impl<S: MemberSink> ser::Serializer for BulkBytes<'_, S> {
                 bytes,
             },
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use half::f16;
+    use ndarray::{array, Array2, ArrayD};
+    use serde::Serialize;
+
+    use super::*;
+    use crate::serde_format::MemoryArchive;
+    use crate::NpyArray;
+
+    fn members<T: Serialize>(value: &T) -> Result<Vec<(String, NpyArray)>> {
+        let mut archive = MemoryArchive::default();
+        serialize_members(&mut archive, value, &SerdeOptions::default())?;
+        Ok(archive
+            .members
+            .iter()
+            .map(|(name, bytes)| (name.clone(), crate::from_bytes(bytes).unwrap()))
+            .collect())
+    }
+
+    fn describe(members: &[(String, NpyArray)]) -> Vec<String> {
+        members
+            .iter()
+            .map(|(name, a)| format!("{name} {} {}", a.dtype(), shape_text(a.shape())))
+            .collect()
+    }
+
+    #[derive(Serialize)]
+    enum Mode {
+        Train,
+    }
+
+    #[derive(Serialize)]
+    struct Point {
+        x: f32,
+        y: i16,
+        z: Complex<f64>,
+    }
+
+    #[derive(Serialize)]
+    struct Inner {
+        weight: Array2<f32>,
+        table: Vec<Vec<i64>>,
+    }
+
+    #[derive(Serialize)]
+    struct Everything {
+        epoch: u32,
+        lr: f64,
+        done: bool,
+        name: String,
+        tags: Vec<String>,
+        mode: Mode,
+        half: f16,
+        z: Complex<f32>,
+        zs: Vec<Complex<f32>>,
+        pairs: Vec<[f32; 2]>,
+        points: Vec<Point>,
+        inner: Inner,
+        missing: Option<Vec<u8>>,
+        present: Option<u8>,
+        empty: Vec<f32>,
+        dynamic: ArrayD<u16>,
+    }
+
+    #[test]
+    fn every_kind_of_field_becomes_the_member_numpy_would_make() {
+        let value = Everything {
+            epoch: 3,
+            lr: 0.5,
+            done: true,
+            name: "run".into(),
+            tags: vec!["a".into(), "bcd".into()],
+            mode: Mode::Train,
+            half: f16::from_f32(1.5),
+            z: Complex::new(1.0, -1.0),
+            zs: vec![Complex::new(0.0, 1.0); 3],
+            pairs: vec![[1.0, 2.0]; 4],
+            points: vec![
+                Point {
+                    x: 1.0,
+                    y: 2,
+                    z: Complex::new(0.0, 0.0),
+                },
+                Point {
+                    x: 3.0,
+                    y: 4,
+                    z: Complex::new(1.0, 2.0),
+                },
+            ],
+            inner: Inner {
+                weight: array![[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]],
+                table: vec![vec![1, 2], vec![3, 4], vec![5, 6]],
+            },
+            missing: None,
+            present: Some(7),
+            empty: vec![],
+            dynamic: ArrayD::zeros(vec![2, 1, 3]),
+        };
+        let members = members(&value).unwrap();
+        assert_eq!(
+            describe(&members),
+            [
+                "epoch '<u4' ()",
+                "lr '<f8' ()",
+                "done '|b1' ()",
+                "name '<U3' ()",
+                "tags '<U3' (2,)",
+                "mode '<U5' ()",
+                "half '<f2' ()",
+                "z '<c8' ()",
+                "zs '<c8' (3,)",
+                "pairs '<f4' (4, 2)",
+                "points [('x', '<f4'), ('y', '<i2'), ('z', '<c16')] (2,)",
+                "inner/weight '<f4' (2, 3)",
+                "inner/table '<i8' (3, 2)",
+                "present '|u1' ()",
+                "empty '<f8' (0,)",
+                "dynamic '<u2' (2, 1, 3)",
+            ]
+        );
+        let weight = &members[11].1;
+        assert_eq!(
+            weight.data(),
+            &crate::ArrayData::F32(vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0])
+        );
+    }
+
+    #[test]
+    fn maps_with_string_keys_nest_with_the_separator() {
+        let mut inner = BTreeMap::new();
+        inner.insert("w".to_string(), vec![1u8]);
+        let mut outer = BTreeMap::new();
+        outer.insert("layer0".to_string(), inner);
+        let names: Vec<String> = members(&outer).unwrap().into_iter().map(|m| m.0).collect();
+        assert_eq!(names, ["layer0/w"]);
+
+        let mut archive = MemoryArchive::default();
+        let options = SerdeOptions::default().with_separator(".");
+        serialize_members(&mut archive, &outer, &options).unwrap();
+        assert_eq!(archive.members[0].0, "layer0.w");
+    }
+
+    #[test]
+    fn what_has_no_array_form_is_an_error_naming_the_member() {
+        #[derive(Serialize)]
+        struct Ragged {
+            rows: Vec<Vec<f32>>,
+        }
+        let err = members(&Ragged {
+            rows: vec![vec![1.0, 2.0], vec![3.0]],
+        })
+        .unwrap_err();
+        assert!(
+            err.to_string().contains("\"rows\"") && err.to_string().contains("ragged"),
+            "{err}"
+        );
+
+        let err = members(&5i32).unwrap_err();
+        assert!(err.to_string().contains("top-level"), "{err}");
+        let err = members(&vec![1.0f32]).unwrap_err();
+        assert!(err.to_string().contains("top-level"), "{err}");
+
+        #[derive(Serialize)]
+        enum WithData {
+            A(u8),
+        }
+        #[derive(Serialize)]
+        struct Holder {
+            e: WithData,
+        }
+        let err = members(&Holder { e: WithData::A(1) }).unwrap_err();
+        assert!(err.to_string().contains("\"e\""), "{err}");
+
+        let mut bad_key = BTreeMap::new();
+        bad_key.insert(String::new(), 1u8);
+        assert!(members(&bad_key).is_err());
+    }
+
+    #[test]
+    fn bulk_arrays_are_written_from_memory_in_any_layout() {
+        #[derive(Serialize)]
+        struct Bulk {
+            #[serde(with = "crate::serde_array")]
+            c: Array2<i32>,
+            #[serde(with = "crate::serde_array")]
+            f: Array2<i32>,
+        }
+        let c = array![[1, 2, 3], [4, 5, 6]];
+        let members = members(&Bulk {
+            c: c.clone(),
+            f: c.t().to_owned(),
+        })
+        .unwrap();
+        assert_eq!(describe(&members), ["c '<i4' (2, 3)", "f '<i4' (3, 2)"]);
+        assert_eq!(members[1].1.to_array::<i32>().unwrap(), c.t().into_dyn());
     }
 }

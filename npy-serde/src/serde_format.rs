@@ -10,7 +10,8 @@ use crate::dtype::DType;
 use crate::element::DataReader;
 use crate::error::{Error, Result};
 use crate::header::{Header, DEFAULT_MAX_HEADER_SIZE};
-use crate::read::NpyRead;
+use crate::npz::{Compression, NpzOptions, NpzReader, NpzWriter};
+use crate::read::{NpyRead, ReadOptions};
 use crate::write::{NpyWrite, WriteOptions};
 
 /// How the serde format writes and reads archives.
@@ -18,12 +19,19 @@ use crate::write::{NpyWrite, WriteOptions};
 /// ```
 /// use npy_serde::SerdeOptions;
 ///
-/// let options = SerdeOptions::default().with_separator(".");
+/// use npy_serde::npz::Compression;
+///
+/// let options = SerdeOptions::default()
+///     .with_compression(Compression::Deflate { level: 1 })
+///     .with_separator(".");
 /// assert_eq!(options.separator, ".");
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct SerdeOptions {
+    /// How members are written: [`Compression::Stored`] (the default, `np.savez`) or
+    /// deflated at a level (`np.savez_compressed` uses 6).
+    pub compression: Compression,
     /// Joins the field names of nested structs and maps into member names:
     /// `"/"` (the default) gives `encoder/layer0/weight`.
     pub separator: String,
@@ -34,6 +42,7 @@ pub struct SerdeOptions {
 impl Default for SerdeOptions {
     fn default() -> Self {
         SerdeOptions {
+            compression: Compression::Stored,
             separator: "/".to_string(),
             max_header_size: DEFAULT_MAX_HEADER_SIZE,
         }
@@ -41,6 +50,12 @@ impl Default for SerdeOptions {
 }
 
 impl SerdeOptions {
+    /// Options with another compression.
+    pub fn with_compression(mut self, compression: Compression) -> Self {
+        self.compression = compression;
+        self
+    }
+
     /// Options with another path separator (not empty).
     pub fn with_separator(mut self, separator: impl Into<String>) -> Self {
         self.separator = separator.into();
@@ -61,6 +76,14 @@ impl SerdeOptions {
         }
         Ok(())
     }
+
+    pub(crate) fn npz_options(&self) -> NpzOptions {
+        NpzOptions::default().with_compression(self.compression)
+    }
+
+    pub(crate) fn read_options(&self) -> ReadOptions {
+        ReadOptions::default().with_max_header_size(self.max_header_size)
+    }
 }
 
 /// Where the serializer puts members: one call per member, in field order.
@@ -75,6 +98,22 @@ pub(crate) trait MemberSource {
     fn member_names(&self) -> Vec<String>;
     /// Reads member `path` as `T`.
     fn read_member<T: NpyRead>(&mut self, path: &str) -> Result<T>;
+}
+
+impl<W: Write + std::io::Seek> MemberSink for NpzWriter<W> {
+    fn add_member<A: NpyWrite + ?Sized>(&mut self, path: &str, array: &A) -> Result<()> {
+        self.add(path, array)
+    }
+}
+
+impl<R: Read + std::io::Seek> MemberSource for NpzReader<R> {
+    fn member_names(&self) -> Vec<String> {
+        self.names()
+    }
+
+    fn read_member<T: NpyRead>(&mut self, path: &str) -> Result<T> {
+        self.read(path)
+    }
 }
 
 /// The newtype-struct name under which [`serde_array`](crate::serde_array) passes a whole
