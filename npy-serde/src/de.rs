@@ -49,12 +49,12 @@ use crate::serde_format::{
 /// assert_eq!(nested["layer0"]["weight"].shape(), [4, 3]);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub fn from_path<P: AsRef<Path>, T: DeserializeOwned>(path: P) -> Result<T> {
+pub fn from_path<T: DeserializeOwned, P: AsRef<Path>>(path: P) -> Result<T> {
     from_path_with(path, &SerdeOptions::default())
 }
 
 /// [`from_path`] with options (path separator, header size limit).
-pub fn from_path_with<P: AsRef<Path>, T: DeserializeOwned>(
+pub fn from_path_with<T: DeserializeOwned, P: AsRef<Path>>(
     path: P,
     options: &SerdeOptions,
 ) -> Result<T> {
@@ -68,12 +68,12 @@ pub fn from_path_with<P: AsRef<Path>, T: DeserializeOwned>(
 }
 
 /// Reads a `T` from an `.npz` archive in `reader` (anything `Read + Seek`).
-pub fn from_reader<R: Read + Seek, T: DeserializeOwned>(reader: R) -> Result<T> {
+pub fn from_reader<T: DeserializeOwned, R: Read + Seek>(reader: R) -> Result<T> {
     from_reader_with(reader, &SerdeOptions::default())
 }
 
 /// [`from_reader`] with options (path separator, header size limit).
-pub fn from_reader_with<R: Read + Seek, T: DeserializeOwned>(
+pub fn from_reader_with<T: DeserializeOwned, R: Read + Seek>(
     reader: R,
     options: &SerdeOptions,
 ) -> Result<T> {
@@ -394,7 +394,7 @@ impl<'de, S: MemberSource> de::Deserializer<'de> for Entry<'_, '_, S> {
     ) -> Result<V::Value> {
         let is_ndarray = name == NDARRAY_STRUCT && fields == NDARRAY_FIELDS;
         let path = self.path;
-        if self.archive.is_member(path) && (is_ndarray || !self.archive.is_group(path)) {
+        if is_ndarray || (self.archive.is_member(path) && !self.archive.is_group(path)) {
             return self
                 .member(|m| m.deserialize_struct(name, fields, visitor))
                 .map_err(|e| in_member(e, path));
