@@ -360,6 +360,14 @@ impl<'de, S: MemberSource> de::Deserializer<'de> for Entry<'_, '_, S> {
     ) -> Result<V::Value> {
         let path = self.path;
         if name == BULK_ARRAY && self.archive.is_member(path) {
+            if crate::serde_array::read_pending() {
+                // serde_array::deserialize asked for this member straight into its array.
+                self.archive
+                    .source
+                    .read_member::<crate::serde_array::DirectMember>(path)
+                    .map_err(|e| in_member(e, path))?;
+                return visitor.visit_unit().map_err(|e| in_member(e, path));
+            }
             let raw: OwnedRawMember = self
                 .archive
                 .source
@@ -624,6 +632,19 @@ impl<'m> ArrayDe<'m> {
         Ok(self.member.leaf(self.start))
     }
 
+    /// The element's bytes when `native` (the member's dtype is exactly the asked type in
+    /// native byte order) and this is an element of a C-order member: the common case of
+    /// big arrays, decoded without the general path.
+    #[inline(always)]
+    fn native_bytes<const N: usize>(&self, native: bool) -> Option<[u8; N]> {
+        if native && self.is_leaf() && !self.member.header.fortran_order {
+            let offset = self.start * N;
+            let bytes = self.member.bytes.get(offset..offset + N)?;
+            return bytes.try_into().ok();
+        }
+        None
+    }
+
     fn wrong(&self, element: &str) -> Error {
         self.member.mismatch(self.depth, element)
     }
@@ -646,6 +667,15 @@ macro_rules! integer {
     ($method:ident, $visit:ident, $t:ty, $bits:expr, $signed:expr, $name:literal) => {
         #[inline]
         fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+            const SIZE: usize = size_of::<$t>();
+            let native = match self.member.codec {
+                Codec::Int { size, swap } => $signed && size == SIZE && (!swap || SIZE == 1),
+                Codec::UInt { size, swap } => !$signed && size == SIZE && (!swap || SIZE == 1),
+                _ => false,
+            };
+            if let Some(bytes) = self.native_bytes::<SIZE>(native) {
+                return visitor.$visit(<$t>::from_ne_bytes(bytes));
+            }
             let name = $name;
             match self.leaf(name)? {
                 Leaf::Int(v, size) if $signed && size * 8 <= $bits => visitor.$visit(v as $t),
@@ -698,6 +728,10 @@ impl<'de> de::Deserializer<'de> for ArrayDe<'_> {
 
     #[inline]
     fn deserialize_f32<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        let native = matches!(self.member.codec, Codec::F32 { swap: false });
+        if let Some(bytes) = self.native_bytes(native) {
+            return visitor.visit_f32(f32::from_ne_bytes(bytes));
+        }
         match self.leaf("float32")? {
             Leaf::F32(v) => visitor.visit_f32(v),
             Leaf::F16(v) => visitor.visit_f32(v.to_f32()),
@@ -709,6 +743,10 @@ impl<'de> de::Deserializer<'de> for ArrayDe<'_> {
 
     #[inline]
     fn deserialize_f64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        let native = matches!(self.member.codec, Codec::F64 { swap: false });
+        if let Some(bytes) = self.native_bytes(native) {
+            return visitor.visit_f64(f64::from_ne_bytes(bytes));
+        }
         match self.leaf("float64")? {
             Leaf::F64(v) => visitor.visit_f64(v),
             Leaf::F32(v) => visitor.visit_f64(v as f64),

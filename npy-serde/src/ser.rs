@@ -227,6 +227,14 @@ enum Hint {
     Complex64,
 }
 
+/// How to get the hint of a value's type, called only when its serde form is ambiguous
+/// (a tuple), so the common case costs nothing per element.
+type HintFn = fn() -> Hint;
+
+fn no_hint() -> Hint {
+    Hint::None
+}
+
 /// The hint for a value of type `T` (references looked through): complex numbers are
 /// recognised by type because serde shows them as a plain `(re, im)` tuple.
 #[inline]
@@ -552,7 +560,7 @@ impl<'r, 'a, S: MemberSink> Group<'r, 'a, S> {
         value.serialize(FieldSerializer {
             root: self.root,
             path,
-            hint: hint_of::<T>(),
+            hint: hint_of::<T>,
         })
     }
 }
@@ -629,7 +637,7 @@ impl<S> Group<'_, '_, S> {
 struct FieldSerializer<'r, 'a, S> {
     root: &'r mut Root<'a, S>,
     path: String,
-    hint: Hint,
+    hint: HintFn,
 }
 
 impl<'r, 'a, S: MemberSink> FieldSerializer<'r, 'a, S> {
@@ -738,7 +746,7 @@ impl<'r, 'a, S: MemberSink> ser::Serializer for FieldSerializer<'r, 'a, S> {
     }
 
     fn serialize_some<T: ?Sized + Serialize>(mut self, value: &T) -> Result<()> {
-        self.hint = hint_of::<T>();
+        self.hint = hint_of::<T>;
         value.serialize(self)
     }
 
@@ -760,7 +768,7 @@ impl<'r, 'a, S: MemberSink> ser::Serializer for FieldSerializer<'r, 'a, S> {
             }
             "f16" => self.build(|e| e.serialize_newtype_struct(name, value)),
             _ => {
-                self.hint = hint_of::<T>();
+                self.hint = hint_of::<T>;
                 value.serialize(self)
             }
         }
@@ -771,7 +779,7 @@ impl<'r, 'a, S: MemberSink> ser::Serializer for FieldSerializer<'r, 'a, S> {
     }
 
     fn serialize_tuple(self, _: usize) -> Result<FieldSeq<'r, S>> {
-        if self.hint != Hint::None {
+        if (self.hint)() != Hint::None {
             // A complex scalar field: one 0-d complex member.
             return self.complex_scalar();
         }
@@ -803,7 +811,7 @@ impl<'r, 'a, S: MemberSink> ser::Serializer for FieldSerializer<'r, 'a, S> {
 impl<'r, 'a, S: MemberSink> FieldSerializer<'r, 'a, S> {
     /// A complex scalar field: a 0-d member whose one element is collected as a tuple.
     fn complex_scalar(self) -> Result<FieldSeq<'r, S>> {
-        let hint = self.hint;
+        let hint = (self.hint)();
         let mut seq = self.seq()?;
         seq.complex = Some(ComplexParts::new(hint));
         Ok(seq)
@@ -928,7 +936,7 @@ impl<S: MemberSink> ser::SerializeStruct for FieldStruct<'_, '_, S> {
                     .serialize(ElementSerializer {
                         b: builder,
                         depth: 0,
-                        hint: Hint::None,
+                        hint: no_hint,
                     })
                     .and_then(|()| builder.write_member(*sink, path, Some(shape)))
                     .map(|()| *written = true)
@@ -960,7 +968,7 @@ impl<S: MemberSink> ser::SerializeStruct for FieldStruct<'_, '_, S> {
 struct ElementSerializer<'b> {
     b: &'b mut ArrayBuilder,
     depth: usize,
-    hint: Hint,
+    hint: HintFn,
 }
 
 impl ElementSerializer<'_> {
@@ -1070,7 +1078,7 @@ impl<'b> ser::Serializer for ElementSerializer<'b> {
             },
             BULK_ARRAY => Err(self.reject("an array (serde_array)")),
             _ => value.serialize(ElementSerializer {
-                hint: hint_of::<T>(),
+                hint: hint_of::<T>,
                 ..self
             }),
         }
@@ -1086,13 +1094,13 @@ impl<'b> ser::Serializer for ElementSerializer<'b> {
     }
 
     fn serialize_tuple(self, _: usize) -> Result<ElementTuple<'b>> {
-        if self.hint == Hint::None {
+        if (self.hint)() == Hint::None {
             return self.serialize_seq(None).map(ElementTuple::Seq);
         }
         Ok(ElementTuple::Complex {
             b: self.b,
             depth: self.depth,
-            parts: ComplexParts::new(self.hint),
+            parts: ComplexParts::new((self.hint)()),
         })
     }
 
@@ -1130,7 +1138,7 @@ impl<'b> ElementSeq<'b> {
         value.serialize(ElementSerializer {
             b: self.b,
             depth: self.depth + 1,
-            hint: hint_of::<T>(),
+            hint: hint_of::<T>,
         })
     }
 
