@@ -211,11 +211,21 @@ fn show_members(path: &Path) -> npy_serde::Result<()> {
     );
     for name in archive.names() {
         let header = archive.header(&name)?.header;
-        println!(
-            "  {name:<28} {:<8} shape {:?}",
-            header.dtype.to_string(),
-            header.shape
-        );
+        let dtype = header.dtype.to_string();
+        let shape = python_shape(&header.shape);
+        println!("  {name:<30} {dtype:<7} shape {shape}");
     }
     Ok(())
+}
+
+/// A shape as NumPy prints it: `()`, `(3,)`, `(2, 3)`.
+fn python_shape(shape: &[usize]) -> String {
+    match shape {
+        [] => "()".to_string(),
+        [n] => format!("({n},)"),
+        _ => {
+            let dims: Vec<String> = shape.iter().map(|d| d.to_string()).collect();
+            format!("({})", dims.join(", "))
+        }
+    }
 }
