@@ -1463,3 +1463,41 @@ mod tests {
         assert_eq!(back, value);
     }
 }
+
+#[cfg(test)]
+mod proptests {
+    use proptest::prelude::*;
+    use serde::{Deserialize, Serialize};
+
+    #[derive(Serialize, Deserialize, PartialEq, Debug)]
+    struct Nested {
+        rows: Vec<Vec<i32>>,
+        flags: Vec<bool>,
+        names: Vec<String>,
+    }
+
+    proptest! {
+        /// Rectangular nestings round-trip; ragged ones are refused naming the member.
+        #[test]
+        fn nested_sequences_round_trip_or_are_refused_as_ragged(
+            rows in proptest::collection::vec(proptest::collection::vec(any::<i32>(), 0..4), 0..5),
+            flags in proptest::collection::vec(any::<bool>(), 0..6),
+            names in proptest::collection::vec("[a-zé]{0,6}", 0..4),
+        ) {
+            let value = Nested { rows, flags, names };
+            let rectangular = value.rows.windows(2).all(|w| w[0].len() == w[1].len());
+            match crate::to_vec(&value) {
+                Ok(bytes) => {
+                    prop_assert!(rectangular);
+                    let back: Nested = crate::from_slice(&bytes).unwrap();
+                    // Empty rows lose nothing but their (absent) elements.
+                    prop_assert_eq!(back, value);
+                }
+                Err(err) => {
+                    prop_assert!(!rectangular);
+                    prop_assert!(err.to_string().contains("\"rows\""), "{}", err);
+                }
+            }
+        }
+    }
+}
