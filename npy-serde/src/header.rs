@@ -389,8 +389,9 @@ pub(crate) fn parse_header_text(text: &str, version: Version) -> Result<Header> 
             e.root()
         ))
     })?;
-    // An array of subarray dtype is an array with the subarray's dimensions appended.
-    if let DType::SubArray { base, shape: inner } = dtype {
+    // An array of subarray dtype is an array with the subarray's dimensions appended
+    // (nested subarrays: each level's in turn).
+    while let DType::SubArray { base, shape: inner } = dtype {
         if fortran_order {
             shape.splice(0..0, inner);
         } else {
@@ -619,5 +620,11 @@ mod tests {
         .unwrap();
         assert_eq!(h.shape, [2, 3]);
         assert_eq!(h.dtype.to_string(), "'<f8'");
+        let nested = read(&v1(
+            "{'descr': (('<f8', (5,)), (3,)), 'fortran_order': False, 'shape': (2,)}",
+        ))
+        .unwrap();
+        assert_eq!(nested.shape, [2, 3, 5]);
+        assert_eq!(nested.dtype.to_string(), "'<f8'");
     }
 }

@@ -40,7 +40,7 @@ use std::path::Path;
 
 pub use reader::NpzReader;
 pub use update::NpzUpdate;
-pub use writer::{MemberSink, NpzStream, NpzWriter};
+pub use writer::{NpzStream, NpzWriter};
 
 use crate::array::NpyArray;
 use crate::error::{Error, Result};
@@ -56,7 +56,7 @@ pub enum Compression {
     Stored,
     /// Deflate at zlib `level` 0–9 (`np.savez_compressed` uses 6).
     Deflate {
-        /// 0 (no compression, deflate framing) to 9 (smallest, slowest).
+        /// 0 (no compression, deflate framing) to 9 (smallest, slowest); above 9 acts as 9.
         level: u32,
     },
 }
@@ -318,7 +318,7 @@ mod tests {
         let mut writer = NpzWriter::new_compressed(Cursor::new(Vec::new()));
         for i in 0..5 {
             writer.add(&format!("m{i}"), &big).unwrap();
-            writer.add(&format!("s{i}"), &vec![i as i32]).unwrap();
+            writer.add(&format!("s{i}"), &vec![i]).unwrap();
         }
         let archive = writer.finish().unwrap();
         let size = archive.get_ref().len();

@@ -226,7 +226,7 @@ impl<R: Read + Seek> NpzReader<R> {
     /// position of its first data byte.
     pub(crate) fn data_start(&mut self, index: usize) -> Result<u64> {
         let entry = &self.entries[index];
-        let header_pos = self.base + entry.local_offset;
+        let header_pos = self.base.saturating_add(entry.local_offset);
         self.reader.seek(SeekFrom::Start(header_pos))?;
         let mut fixed = [0u8; LOCAL_HEADER_LEN as usize];
         if header::read_up_to(&mut self.reader, &mut fixed)? < fixed.len() {
@@ -254,7 +254,7 @@ impl<R: Read + Seek> NpzReader<R> {
                 entry.name
             )));
         }
-        let data_start = header_pos + LOCAL_HEADER_LEN + name_len + extra_len;
+        let data_start = header_pos.saturating_add(LOCAL_HEADER_LEN + name_len + extra_len);
         let data_end = data_start.checked_add(entry.compressed_size);
         if data_end.is_none_or(|end| end > self.limits[index]) {
             return Err(Error::invalid_archive(format!(
@@ -572,7 +572,8 @@ fn read_directory<R: Read + Seek>(reader: &mut R) -> Result<Directory> {
                     "zip64 locator present but no zip64 end record before it",
                 ));
             }
-            record.take(16)?;
+            // Record size, versions, disk numbers, entries on this disk.
+            record.take(20)?;
             record.u64()?;
             count = record.u64()?;
             cd_size = record.u64()?;
@@ -702,7 +703,7 @@ fn member_limits(entries: &[Entry], base: u64, cd_start: u64) -> Result<Vec<u64>
             .and_then(|s| s.checked_add(LOCAL_HEADER_LEN + entry.name_raw.len() as u64))
             .and_then(|s| s.checked_add(entry.compressed_size));
         let limit = match order.get(position + 1) {
-            Some(&next) => base + entries[next].local_offset,
+            Some(&next) => base.saturating_add(entries[next].local_offset),
             None => cd_start,
         };
         let name = super::strip_npy(&entry.name);
@@ -732,6 +733,20 @@ fn member_limits(entries: &[Entry], base: u64, cd_start: u64) -> Result<Vec<u64>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn huge_zip64_values_are_errors_not_overflows() {
+        for (offset, size) in [(u64::MAX - 5, 10), (0, u64::MAX), (u64::MAX, u64::MAX)] {
+            let mut entry = Entry::new_numpy("x.npy", METHOD_STORED, offset);
+            entry.compressed_size = size;
+            entry.uncompressed_size = size;
+            let mut bytes = entry.central_record();
+            let cd_size = bytes.len() as u64;
+            bytes.extend_from_slice(&format::end_records(1, 0, cd_size));
+            let err = NpzReader::new(std::io::Cursor::new(bytes)).unwrap_err();
+            assert!(err.to_string().contains("member \"x\""), "{err}");
+        }
+    }
 
     #[test]
     fn member_list_is_cut_short() {

@@ -200,6 +200,9 @@ impl NpzUpdate {
             None => (None, Vec::new()),
         };
         let temp = temp_file_beside(&self.path)?;
+        // The new archive keeps the old one's permissions.
+        let permissions = self.source.reader_mut().metadata()?.permissions();
+        temp.as_file().set_permissions(permissions)?;
         let mut out = BufWriter::with_capacity(1 << 20, temp.as_file());
         let mut pos = 0u64;
         let mut entries = Vec::with_capacity(self.plan.len());
@@ -237,7 +240,10 @@ impl NpzUpdate {
         out.flush()?;
         drop(out);
         temp.as_file().sync_all()?;
-        temp.persist(&self.path).map_err(|e| Error::Io(e.error))?;
+        // Close the old archive before the rename replaces it (required on Windows).
+        let NpzUpdate { path, source, .. } = self;
+        drop(source);
+        temp.persist(&path).map_err(|e| Error::Io(e.error))?;
         Ok(())
     }
 }
@@ -263,7 +269,7 @@ fn copy_source_member<W: Write>(
     let entry = source.entries()[index].clone();
     let header_pos = source.base() + entry.local_offset;
     let data_start = source.data_start(index)?;
-    let data_end = data_start + entry.compressed_size;
+    let data_end = data_start.saturating_add(entry.compressed_size);
     let descriptor = if entry.flags & FLAG_DESCRIPTOR != 0 {
         descriptor_len(source.reader_mut(), data_end, &entry)?
     } else {
