@@ -27,7 +27,7 @@ use crate::error::{Error, Result};
 use crate::header::Header;
 use crate::npz::NpzReader;
 use crate::serde_format::{
-    in_member, join_path, mismatch, MemberSource, OwnedRawMember, SerdeOptions, BULK_ARRAY,
+    in_member, join_path, mismatch, OwnedRawMember, ReadMembers, SerdeOptions, BULK_ARRAY,
     NDARRAY_FIELDS, NDARRAY_STRUCT,
 };
 
@@ -94,7 +94,7 @@ pub fn from_slice_with<T: DeserializeOwned>(bytes: &[u8], options: &SerdeOptions
 /// Deserializes a `T` from the members of `source`.
 pub(crate) fn deserialize_members<S, T>(source: S, options: &SerdeOptions) -> Result<T>
 where
-    S: MemberSource,
+    S: ReadMembers,
     T: DeserializeOwned,
 {
     options.check()?;
@@ -116,7 +116,7 @@ struct Archive<S> {
     separator: String,
 }
 
-impl<S: MemberSource> Archive<S> {
+impl<S: ReadMembers> Archive<S> {
     fn is_member(&self, path: &str) -> bool {
         self.names.contains(path)
     }
@@ -216,7 +216,7 @@ struct TopLevel<'a, S> {
     archive: &'a mut Archive<S>,
 }
 
-impl<'de, S: MemberSource> de::Deserializer<'de> for TopLevel<'_, S> {
+impl<'de, S: ReadMembers> de::Deserializer<'de> for TopLevel<'_, S> {
     type Error = Error;
 
     fn deserialize_any<V: Visitor<'de>>(self, _: V) -> Result<V::Value> {
@@ -260,7 +260,7 @@ struct GroupAccess<'a, 'p, S> {
     path: String,
 }
 
-impl<'de, S: MemberSource> de::MapAccess<'de> for GroupAccess<'_, '_, S> {
+impl<'de, S: ReadMembers> de::MapAccess<'de> for GroupAccess<'_, '_, S> {
     type Error = Error;
 
     fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>> {
@@ -303,7 +303,7 @@ macro_rules! forward_to_member {
     )*};
 }
 
-impl<S: MemberSource> Entry<'_, '_, S> {
+impl<S: ReadMembers> Entry<'_, '_, S> {
     /// Reads the member and runs `f` on a deserializer for its whole array.
     fn member<T>(self, f: impl FnOnce(ArrayDe<'_>) -> Result<T>) -> Result<T> {
         if !self.archive.is_member(self.path) {
@@ -324,7 +324,7 @@ impl<S: MemberSource> Entry<'_, '_, S> {
     }
 }
 
-impl<'de, S: MemberSource> de::Deserializer<'de> for Entry<'_, '_, S> {
+impl<'de, S: ReadMembers> de::Deserializer<'de> for Entry<'_, '_, S> {
     type Error = Error;
 
     forward_to_member! {

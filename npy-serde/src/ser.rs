@@ -63,7 +63,7 @@ use crate::error::{Error, Result};
 use crate::header::Header;
 use crate::npz::NpzWriter;
 use crate::serde_format::{
-    in_member, join_path, shape_text, MemberSink, RawMember, SerdeOptions, BULK_ARRAY,
+    in_member, join_path, shape_text, RawMember, SerdeOptions, WriteMembers, BULK_ARRAY,
     NDARRAY_STRUCT,
 };
 use crate::write::Shaped;
@@ -162,7 +162,7 @@ pub fn to_vec_with<T: Serialize + ?Sized>(value: &T, options: &SerdeOptions) -> 
 /// Serializes `value` into `sink`, one member per array-like field.
 pub(crate) fn serialize_members<S, T>(sink: &mut S, value: &T, options: &SerdeOptions) -> Result<()>
 where
-    S: MemberSink,
+    S: WriteMembers,
     T: Serialize + ?Sized,
 {
     options.check()?;
@@ -371,7 +371,7 @@ impl ArrayBuilder {
 
     /// Writes what was built as member `path`, with `shape` instead of the built one when
     /// given (ndarray's flat data).
-    fn write_member<S: MemberSink>(
+    fn write_member<S: WriteMembers>(
         &self,
         sink: &mut S,
         path: &str,
@@ -523,7 +523,7 @@ impl<S> TopLevel<'_, '_, S> {
     }
 }
 
-impl<'r, 'a, S: MemberSink> ser::Serializer for TopLevel<'r, 'a, S> {
+impl<'r, 'a, S: WriteMembers> ser::Serializer for TopLevel<'r, 'a, S> {
     type Ok = ();
     type Error = Error;
     type SerializeSeq = Impossible;
@@ -564,7 +564,7 @@ struct Group<'r, 'a, S> {
     key: Option<String>,
 }
 
-impl<'r, 'a, S: MemberSink> Group<'r, 'a, S> {
+impl<'r, 'a, S: WriteMembers> Group<'r, 'a, S> {
     fn new(root: &'r mut Root<'a, S>, prefix: String) -> Self {
         Group {
             root,
@@ -583,7 +583,7 @@ impl<'r, 'a, S: MemberSink> Group<'r, 'a, S> {
     }
 }
 
-impl<S: MemberSink> ser::SerializeStruct for Group<'_, '_, S> {
+impl<S: WriteMembers> ser::SerializeStruct for Group<'_, '_, S> {
     type Ok = ();
     type Error = Error;
 
@@ -600,7 +600,7 @@ impl<S: MemberSink> ser::SerializeStruct for Group<'_, '_, S> {
     }
 }
 
-impl<S: MemberSink> ser::SerializeMap for Group<'_, '_, S> {
+impl<S: WriteMembers> ser::SerializeMap for Group<'_, '_, S> {
     type Ok = ();
     type Error = Error;
 
@@ -658,7 +658,7 @@ struct FieldSerializer<'r, 'a, S> {
     hint: HintFn,
 }
 
-impl<'r, 'a, S: MemberSink> FieldSerializer<'r, 'a, S> {
+impl<'r, 'a, S: WriteMembers> FieldSerializer<'r, 'a, S> {
     fn reject(self, what: &str) -> Error {
         Error::unwritable(format!("{what} has no array form")).in_member(self.path)
     }
@@ -693,7 +693,7 @@ impl<'r, 'a, S: MemberSink> FieldSerializer<'r, 'a, S> {
     }
 }
 
-impl<'r, 'a, S: MemberSink> ser::Serializer for FieldSerializer<'r, 'a, S> {
+impl<'r, 'a, S: WriteMembers> ser::Serializer for FieldSerializer<'r, 'a, S> {
     type Ok = ();
     type Error = Error;
     type SerializeSeq = FieldSeq<'r, S>;
@@ -826,7 +826,7 @@ impl<'r, 'a, S: MemberSink> ser::Serializer for FieldSerializer<'r, 'a, S> {
     }
 }
 
-impl<'r, 'a, S: MemberSink> FieldSerializer<'r, 'a, S> {
+impl<'r, 'a, S: WriteMembers> FieldSerializer<'r, 'a, S> {
     /// A complex scalar field: a 0-d member whose one element is collected as a tuple.
     fn complex_scalar(self) -> Result<FieldSeq<'r, S>> {
         let hint = (self.hint)();
@@ -844,7 +844,7 @@ struct FieldSeq<'r, S> {
     complex: Option<ComplexParts>,
 }
 
-impl<S: MemberSink> FieldSeq<'_, S> {
+impl<S: WriteMembers> FieldSeq<'_, S> {
     fn element<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<()> {
         let result = match &mut self.complex {
             Some(parts) => parts.add(value),
@@ -871,7 +871,7 @@ impl<S: MemberSink> FieldSeq<'_, S> {
     }
 }
 
-impl<S: MemberSink> ser::SerializeSeq for FieldSeq<'_, S> {
+impl<S: WriteMembers> ser::SerializeSeq for FieldSeq<'_, S> {
     type Ok = ();
     type Error = Error;
     fn serialize_element<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<()> {
@@ -882,7 +882,7 @@ impl<S: MemberSink> ser::SerializeSeq for FieldSeq<'_, S> {
     }
 }
 
-impl<S: MemberSink> ser::SerializeTuple for FieldSeq<'_, S> {
+impl<S: WriteMembers> ser::SerializeTuple for FieldSeq<'_, S> {
     type Ok = ();
     type Error = Error;
     fn serialize_element<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<()> {
@@ -893,7 +893,7 @@ impl<S: MemberSink> ser::SerializeTuple for FieldSeq<'_, S> {
     }
 }
 
-impl<S: MemberSink> ser::SerializeTupleStruct for FieldSeq<'_, S> {
+impl<S: WriteMembers> ser::SerializeTupleStruct for FieldSeq<'_, S> {
     type Ok = ();
     type Error = Error;
     fn serialize_field<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<()> {
@@ -915,7 +915,7 @@ enum FieldStruct<'r, 'a, S> {
     },
 }
 
-impl<S: MemberSink> ser::SerializeStruct for FieldStruct<'_, '_, S> {
+impl<S: WriteMembers> ser::SerializeStruct for FieldStruct<'_, '_, S> {
     type Ok = ();
     type Error = Error;
 
@@ -1595,7 +1595,7 @@ impl<S> BulkSerializer<'_, S> {
     }
 }
 
-impl<'r, S: MemberSink> ser::Serializer for BulkSerializer<'r, S> {
+impl<'r, S: WriteMembers> ser::Serializer for BulkSerializer<'r, S> {
     type Ok = ();
     type Error = Error;
     type SerializeSeq = Impossible;
@@ -1630,7 +1630,7 @@ struct BulkTuple<'r, S> {
     written: bool,
 }
 
-impl<S: MemberSink> ser::SerializeTuple for BulkTuple<'_, S> {
+impl<S: WriteMembers> ser::SerializeTuple for BulkTuple<'_, S> {
     type Ok = ();
     type Error = Error;
 
@@ -1686,7 +1686,7 @@ impl<S> BulkBytes<'_, S> {
     }
 }
 
-impl<S: MemberSink> ser::Serializer for BulkBytes<'_, S> {
+impl<S: WriteMembers> ser::Serializer for BulkBytes<'_, S> {
     type Ok = ();
     type Error = Error;
     type SerializeSeq = Impossible;

@@ -87,26 +87,26 @@ impl SerdeOptions {
 }
 
 /// Where the serializer puts members: one call per member, in field order.
-pub(crate) trait MemberSink {
+pub(crate) trait WriteMembers {
     /// Adds one member named `path` (no `.npy` suffix).
     fn add_member<A: NpyWrite + ?Sized>(&mut self, path: &str, array: &A) -> Result<()>;
 }
 
 /// Where the deserializer finds members, by name, in any order.
-pub(crate) trait MemberSource {
+pub(crate) trait ReadMembers {
     /// The member names (no `.npy` suffix).
     fn member_names(&self) -> Vec<String>;
     /// Reads member `path` as `T`.
     fn read_member<T: NpyRead>(&mut self, path: &str) -> Result<T>;
 }
 
-impl<W: Write + std::io::Seek> MemberSink for NpzWriter<W> {
+impl<W: Write + std::io::Seek> WriteMembers for NpzWriter<W> {
     fn add_member<A: NpyWrite + ?Sized>(&mut self, path: &str, array: &A) -> Result<()> {
         self.add(path, array)
     }
 }
 
-impl<R: Read + std::io::Seek> MemberSource for NpzReader<R> {
+impl<R: Read + std::io::Seek> ReadMembers for NpzReader<R> {
     fn member_names(&self) -> Vec<String> {
         self.names()
     }
@@ -238,7 +238,7 @@ pub(crate) struct MemoryArchive {
 }
 
 #[cfg(test)]
-impl MemberSink for MemoryArchive {
+impl WriteMembers for MemoryArchive {
     fn add_member<A: NpyWrite + ?Sized>(&mut self, path: &str, array: &A) -> Result<()> {
         if self.members.iter().any(|(name, _)| name == path) {
             return Err(Error::Custom(format!("duplicate member {path:?}")));
@@ -250,7 +250,7 @@ impl MemberSink for MemoryArchive {
 }
 
 #[cfg(test)]
-impl MemberSource for MemoryArchive {
+impl ReadMembers for MemoryArchive {
     fn member_names(&self) -> Vec<String> {
         self.members.iter().map(|(name, _)| name.clone()).collect()
     }
