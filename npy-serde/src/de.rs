@@ -1446,6 +1446,27 @@ mod tests {
     }
 
     #[test]
+    fn options_set_the_separator_and_the_header_limit() {
+        let value = everything();
+        let dotted = SerdeOptions::default().with_separator(".");
+        let bytes = crate::to_vec_with(&value, &dotted).unwrap();
+        let names = crate::NpzReader::new(std::io::Cursor::new(&bytes))
+            .unwrap()
+            .names();
+        assert!(
+            names.contains(&"layers.enc.weight".to_string()),
+            "{names:?}"
+        );
+        let back: Everything = crate::from_slice_with(&bytes, &dotted).unwrap();
+        assert_eq!(back, value);
+
+        let tiny = SerdeOptions::default().with_max_header_size(10);
+        let err = crate::from_slice_with::<Everything>(&bytes, &tiny).unwrap_err();
+        assert!(matches!(err.root(), Error::HeaderTooLarge { .. }), "{err}");
+        assert!(err.to_string().contains("epoch"), "{err}");
+    }
+
+    #[test]
     fn empty_members_read_into_any_numeric_type() {
         #[derive(Serialize, Deserialize, PartialEq, Debug)]
         struct Empty {
