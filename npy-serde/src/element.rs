@@ -115,6 +115,12 @@ impl<'a, R: Read> DataReader<'a, R> {
         Ok(total)
     }
 
+    /// The reader, the offset of the next data byte and the bytes known to remain: for
+    /// code that must read through a `dyn Read` (the serde format's bulk arrays).
+    pub(crate) fn parts(&mut self) -> (&mut R, u64, Option<u64>) {
+        (self.reader, self.offset, self.available)
+    }
+
     /// Reads `count` items of `itemsize` bytes as raw bytes.
     pub fn read_bytes(&mut self, count: usize, itemsize: usize) -> Result<Vec<u8>> {
         self.read_pod::<u8>(count.checked_mul(itemsize).ok_or_else(|| {
