@@ -9,6 +9,7 @@ pub mod element;
 pub mod error;
 pub mod header;
 mod literal;
+pub mod mmap;
 pub mod read;
 pub mod write;
 
