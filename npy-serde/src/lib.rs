@@ -4,6 +4,7 @@
 
 // Modules, one per concern. Each helper adds its own line here.
 pub mod array;
+pub mod chunked;
 pub mod dtype;
 pub mod element;
 pub mod error;
