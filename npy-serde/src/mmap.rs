@@ -233,12 +233,13 @@ where
 ///
 /// // SAFETY: nobody modifies or truncates matrix.npy while it is mapped.
 /// let map = unsafe { MappedNpy::open(&path)? };
-/// let rows: ArrayView2<f32> = map.view()?.slice_move(s![10..20, ..]);
+/// let rows: ArrayView2<f32> = map.rows(10..20)?;
 /// assert_eq!(rows.shape(), [10, 8]);
 /// assert_eq!(rows[[0, 1]], 81.0);
 ///
-/// // The same with a checked row range (an error, not a panic, when out of bounds):
-/// assert_eq!(map.rows::<f32, ndarray::Ix2>(10..20)?, rows);
+/// // Any slice of the whole view, when the types are spelled out:
+/// let block = map.view::<f32, ndarray::Ix2>()?.slice_move(s![10..20, 2..4]);
+/// assert_eq!(block, rows.slice(s![.., 2..4]));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub struct MappedNpy {
