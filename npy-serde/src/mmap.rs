@@ -580,6 +580,30 @@ impl MappedNpyMut {
         }
         Ok(())
     }
+
+    /// Flushes the mapping to the file, then lets the kernel drop its pages from this
+    /// process's memory (`madvise(MADV_DONTNEED)`): they are read back from the file when
+    /// next touched. For filling an array larger than RAM in chunks with a resident size
+    /// that stays at one chunk. An error for a copy-on-write mapping, whose pages hold
+    /// the only copy of its changes.
+    pub fn release(&mut self) -> Result<()> {
+        if self.copy_on_write {
+            return Err(Error::invalid_data(
+                "a copy-on-write mapping cannot release its pages: they hold its changes",
+            ));
+        }
+        self.map.flush()?;
+        if !self.map.is_empty() {
+            // SAFETY: `&mut self` means no view or slice borrows the mapping now; the
+            // mapping is shared and was just flushed, so dropping its pages loses nothing
+            // (the next access reads the file's contents, which are the mapping's).
+            unsafe {
+                self.map
+                    .unchecked_advise(memmap2::UncheckedAdvice::DontNeed)?;
+            }
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]
@@ -725,13 +749,15 @@ mod tests {
         assert!(cow.is_copy_on_write());
         cow.view_mut::<u16, Ix2>().unwrap().fill(9);
         cow.flush().unwrap();
+        assert!(cow.release().is_err());
         assert_eq!(cow.view::<u16, Ix2>().unwrap()[[3, 4]], 9);
         drop(cow);
         assert_eq!(crate::load::<Array2<u16>, _>(&path).unwrap(), expected);
 
         let mut rw = unsafe { MappedNpyMut::open_rw(&path) }.unwrap();
         rw.rows_mut::<u16, Ix2>(1..2).unwrap().fill(1000);
-        rw.flush().unwrap();
+        rw.release().unwrap();
+        assert_eq!(rw.view::<u16, Ix2>().unwrap()[[1, 4]], 1000);
         let reader = unsafe { MappedNpy::open(&path) }.unwrap();
         // Shared mapping: the reader sees the writer's change.
         assert_eq!(
