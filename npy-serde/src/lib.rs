@@ -11,6 +11,7 @@ pub mod error;
 pub mod header;
 mod literal;
 pub mod mmap;
+pub mod npz;
 pub mod read;
 pub mod write;
 
@@ -22,6 +23,7 @@ pub use element::{
 };
 pub use error::{Error, Result};
 pub use header::{Header, HeaderInfo, Version};
+pub use npz::{load_any, Loaded, NpzReader, NpzUpdate, NpzWriter};
 pub use read::{
     from_bytes, inspect, load, load_with, read_npy, read_npy_with, NpyRead, ReadOptions,
 };
