@@ -103,6 +103,8 @@ rec = np.zeros(5, dtype=[('x', '<f8'), ('y', '<i4'), ('z', '<f4')])
 rec['x'] = np.arange(5) * 1.5; rec['y'] = -np.arange(5); rec['z'] = np.arange(5) / 4
 np.save('rec.npy', rec)
 np.save('points.npy', np.arange(30, dtype='<f4').reshape(10, 3))
+np.savez('stored.npz', image=np.arange(120, dtype='u1').reshape(10, 12), values=np.arange(50, dtype='<f8'))
+np.savez_compressed('compressed.npz', image=np.zeros((4, 4), dtype='u1'))
 "#,
         dir.path(),
     );
@@ -163,6 +165,26 @@ np.save('points.npy', np.arange(30, dtype='<f4').reshape(10, 3))
     assert!(map.as_slice::<f64>().is_err());
     let as_view: ArrayView1<Sample> = map.view().unwrap();
     assert_eq!(as_view.len(), 5);
+
+    // Stored .npz members map too (NumPy's np.load ignores mmap_mode for archives).
+    let npz = dir.path().join("stored.npz");
+    let image = unsafe { MappedNpy::open_npz_member(&npz, "image") }.unwrap();
+    let view: ArrayView2<u8> = image.view().unwrap();
+    assert_eq!(view[[9, 11]], 119);
+    let values = unsafe { MappedNpy::open_npz_member(&npz, "values.npy") }.unwrap();
+    assert_eq!(values.view_or_copy::<f64, Ix1>().unwrap()[49], 49.0);
+    let err = unsafe { MappedNpy::open_npz_member(dir.path().join("compressed.npz"), "image") }
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(
+        err.contains("deflate") || err.contains("compressed"),
+        "{err}"
+    );
+    assert!(
+        err.contains("compressed.npz") && err.contains("\"image\""),
+        "{err}"
+    );
 
     // A (n, 3) file as points.
     let map = open("points.npy");

@@ -36,7 +36,7 @@
 
 use std::fs::{File, OpenOptions};
 use std::ops::Range;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use bytemuck::Pod;
 use memmap2::{Mmap, MmapMut, MmapOptions};
@@ -58,6 +58,9 @@ struct Layout {
     data: Range<usize>,
     /// Byte offset of the `.npy` itself inside the mapping (0 for a `.npy` file).
     npy_start: usize,
+    /// The mapped file and archive member, named in errors.
+    path: Option<PathBuf>,
+    member: Option<String>,
 }
 
 impl Layout {
@@ -86,7 +89,21 @@ impl Layout {
             version: info.version,
             data: start..start + data_len as usize,
             npy_start: npy.start,
+            path: None,
+            member: None,
         })
+    }
+
+    /// `error` with the member and file it concerns.
+    fn context(&self, error: Error) -> Error {
+        let error = match &self.member {
+            Some(member) => error.in_member(member.clone()),
+            None => error,
+        };
+        match &self.path {
+            Some(path) => error.in_file(path),
+            None => error,
+        }
     }
 
     /// The shape of the array as `T` items, when `T` can borrow the data as it is.
@@ -125,13 +142,25 @@ impl Layout {
         }
         let misalignment = data.as_ptr() as usize % align_of::<T>();
         if misalignment != 0 && size_of::<T>() != 0 {
+            let why = if self.npy_start == 0 {
+                format!(
+                    "the data at byte offset {} is not aligned: the header is not padded \
+                     to a multiple of 64 bytes, as in files from NumPy < 1.14 or other \
+                     writers",
+                    self.data.start
+                )
+            } else {
+                format!(
+                    "the member's data starts at byte {} of the archive, which zip does not \
+                     align",
+                    self.data.start
+                )
+            };
             return Err(Error::invalid_data(format!(
-                "the data at byte offset {} is not aligned to the {} bytes {} needs to be \
-                 borrowed (the header is not padded to a multiple of 64 bytes, as in files \
-                 from NumPy < 1.14 or other writers): view_or_copy() or load_copy() copy it",
-                self.data.start - self.npy_start,
-                align_of::<T>(),
-                std::any::type_name::<T>()
+                "{why}; {} needs {}-byte alignment to be borrowed: view_or_copy() or \
+                 load_copy() copy it",
+                std::any::type_name::<T>(),
+                align_of::<T>()
             )));
         }
         Ok(shape)
@@ -273,7 +302,71 @@ impl MappedNpy {
             let len = map.len();
             MappedNpy::from_mmap_range(map, 0..len, options)
         });
-        result.map_err(|e| e.in_file(path))
+        let mut mapped = result.map_err(|e| e.in_file(path))?;
+        mapped.layout.path = Some(path.to_path_buf());
+        Ok(mapped)
+    }
+
+    /// Maps the stored (uncompressed) member `member` (with or without `.npy`) of the
+    /// `.npz` archive at `path` read-only, which NumPy cannot do (`np.load` ignores
+    /// `mmap_mode` for archives). Only the archive's directory and the member's headers
+    /// are read; the member's CRC is not checked (that would read all of it: use
+    /// [`NpzReader::read`](crate::NpzReader::read) for a verified copy).
+    ///
+    /// A compressed member (`np.savez_compressed`) is an error: its bytes in the file are
+    /// deflated, not the array. Zip does not align member data, so in most archives only
+    /// one-byte types can be borrowed; [`view_or_copy`](Self::view_or_copy) copies the
+    /// others.
+    ///
+    /// ```
+    /// use npy_serde::{mmap::MappedNpy, NpzWriter};
+    /// # let dir = tempfile::tempdir()?;
+    /// # let path = dir.path().join("a.npz");
+    /// let mut writer = NpzWriter::new(std::fs::File::create(&path)?);
+    /// writer.add("pixels", &ndarray::Array2::<u8>::from_elem((480, 640), 9))?;
+    /// writer.add("weights", &vec![0.5f64; 100])?;
+    /// writer.finish()?;
+    ///
+    /// let pixels = unsafe { MappedNpy::open_npz_member(&path, "pixels")? };
+    /// assert_eq!(pixels.view::<u8, ndarray::Ix2>()?[[479, 639]], 9);
+    /// let weights = unsafe { MappedNpy::open_npz_member(&path, "weights")? };
+    /// assert_eq!(weights.view_or_copy::<f64, ndarray::Ix1>()?[99], 0.5);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Safety
+    ///
+    /// As for [`open`](Self::open): the archive must not be modified or truncated while
+    /// mapped.
+    pub unsafe fn open_npz_member<P: AsRef<Path>>(path: P, member: &str) -> Result<MappedNpy> {
+        let path = path.as_ref();
+        let options = ReadOptions::default();
+        let mut archive = crate::npz::NpzReader::open_with(path, options.clone())?;
+        // Errors from here on are already wrapped with the member and the file.
+        let range = archive.stored_member_range(member)?;
+        let file = archive.into_inner();
+        let result = (|| {
+            // SAFETY: the caller guarantees the archive is not modified or truncated
+            // while mapped.
+            let map = unsafe { Mmap::map(&file)? };
+            let npy = usize::try_from(range.start)
+                .ok()
+                .zip(usize::try_from(range.end).ok())
+                .filter(|&(_, end)| end <= map.len())
+                .map(|(start, end)| start..end)
+                .ok_or_else(|| {
+                    Error::invalid_archive(format!(
+                        "the member's bytes {range:?} are past the end of the {}-byte file",
+                        map.len()
+                    ))
+                })?;
+            MappedNpy::from_mmap_range(map, npy, &options)
+        })();
+        let member = member.strip_suffix(".npy").unwrap_or(member);
+        let mut mapped = result.map_err(|e| e.in_member(member).in_file(path))?;
+        mapped.layout.path = Some(path.to_path_buf());
+        mapped.layout.member = Some(member.to_string());
+        Ok(mapped)
     }
 
     /// Wraps a read-only mapping of a whole `.npy` file that the caller made.
@@ -328,13 +421,17 @@ impl MappedNpy {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn as_slice<T: NpyElement + Pod>(&self) -> Result<&[T]> {
-        self.layout.slice(&self.map)
+        self.layout
+            .slice(&self.map)
+            .map_err(|e| self.layout.context(e))
     }
 
     /// A borrowed view of the whole array, of a fixed dimension (`Ix2`) or any (`IxDyn`);
     /// Fortran-order files give views with Fortran strides.
     pub fn view<T: NpyElement + Pod, D: Dimension>(&self) -> Result<ArrayView<'_, T, D>> {
-        self.layout.view(&self.map)
+        self.layout
+            .view(&self.map)
+            .map_err(|e| self.layout.context(e))
     }
 
     /// A borrowed view of the rows `rows` (a range of the first axis).
@@ -342,7 +439,7 @@ impl MappedNpy {
         &self,
         rows: Range<usize>,
     ) -> Result<ArrayView<'_, T, D>> {
-        select_rows(self.view()?, rows)
+        select_rows(self.view()?, rows).map_err(|e| self.layout.context(e))
     }
 
     /// A borrowed view when `T` can borrow the data, else a converted copy (other byte
@@ -363,7 +460,12 @@ impl MappedNpy {
     pub fn view_or_copy<T: NpyElement + Pod, D: Dimension>(&self) -> Result<CowArray<'_, T, D>> {
         match self.view() {
             Ok(view) => Ok(view.into()),
-            Err(Error::DtypeMismatch { .. } | Error::InvalidData { .. }) => {
+            Err(e)
+                if matches!(
+                    e.root(),
+                    Error::DtypeMismatch { .. } | Error::InvalidData { .. }
+                ) =>
+            {
                 Ok(self.load_copy::<ndarray::Array<T, D>>()?.into())
             }
             Err(other) => Err(other),
@@ -373,7 +475,9 @@ impl MappedNpy {
     /// Reads the array out of the mapping into any [`NpyRead`] type (a copy), with the
     /// conversions [`load`](crate::load) makes: either byte order, widening, strings.
     pub fn load_copy<A: NpyRead>(&self) -> Result<A> {
-        self.layout.load_copy(&self.map)
+        self.layout
+            .load_copy(&self.map)
+            .map_err(|e| self.layout.context(e))
     }
 }
 
@@ -423,7 +527,9 @@ impl MappedNpyMut {
                 let map = unsafe { MmapMut::map_mut(&file)? };
                 MappedNpyMut::from_mmap(map, false)
             });
-        result.map_err(|e| e.in_file(path))
+        let mut mapped = result.map_err(|e| e.in_file(path))?;
+        mapped.layout.path = Some(path.to_path_buf());
+        Ok(mapped)
     }
 
     /// Maps the `.npy` file at `path` copy-on-write (`c`): the array can be changed, the
@@ -440,7 +546,9 @@ impl MappedNpyMut {
             let map = unsafe { MmapOptions::new().map_copy(&file)? };
             MappedNpyMut::from_mmap(map, true)
         });
-        result.map_err(|e| e.in_file(path))
+        let mut mapped = result.map_err(|e| e.in_file(path))?;
+        mapped.layout.path = Some(path.to_path_buf());
+        Ok(mapped)
     }
 
     /// Creates (or truncates) `path` as a `.npy` of `T` with `shape` (C order), its data
@@ -500,12 +608,15 @@ impl MappedNpyMut {
             let map = unsafe { MmapMut::map_mut(&file)? };
             MappedNpyMut::from_mmap(map, false)
         })();
-        result.map_err(|e| e.in_file(path))
+        let mut mapped = result.map_err(|e| e.in_file(path))?;
+        mapped.layout.path = Some(path.to_path_buf());
+        Ok(mapped)
     }
 
     /// Wraps a writable mapping of a whole `.npy` that the caller made;
     /// `copy_on_write` says whether it is private (then [`flush`](Self::flush) does
-    /// nothing).
+    /// nothing and [`release`](Self::release) is refused; a private mapping passed as
+    /// shared would lose its changes on `release`).
     pub fn from_mmap(map: MmapMut, copy_on_write: bool) -> Result<MappedNpyMut> {
         let len = map.len();
         let layout = Layout::parse(&map, 0..len, &ReadOptions::default())?;
@@ -539,24 +650,32 @@ impl MappedNpyMut {
     /// The data as a flat slice of `T` in the file's memory order (see
     /// [`MappedNpy::as_slice`]).
     pub fn as_slice<T: NpyElement + Pod>(&self) -> Result<&[T]> {
-        self.layout.slice(&self.map)
+        self.layout
+            .slice(&self.map)
+            .map_err(|e| self.layout.context(e))
     }
 
     /// The data as a flat mutable slice of `T` in the file's memory order.
     pub fn as_slice_mut<T: NpyElement + Pod>(&mut self) -> Result<&mut [T]> {
-        self.layout.slice_mut(&mut self.map)
+        self.layout
+            .slice_mut(&mut self.map)
+            .map_err(|e| self.layout.context(e))
     }
 
     /// A borrowed view of the whole array (see [`MappedNpy::view`]).
     pub fn view<T: NpyElement + Pod, D: Dimension>(&self) -> Result<ArrayView<'_, T, D>> {
-        self.layout.view(&self.map)
+        self.layout
+            .view(&self.map)
+            .map_err(|e| self.layout.context(e))
     }
 
     /// A mutable view of the whole array: writes go to the mapping.
     pub fn view_mut<T: NpyElement + Pod, D: Dimension>(
         &mut self,
     ) -> Result<ArrayViewMut<'_, T, D>> {
-        self.layout.view_mut(&mut self.map)
+        self.layout
+            .view_mut(&mut self.map)
+            .map_err(|e| self.layout.context(e))
     }
 
     /// A mutable view of the rows `rows` (a range of the first axis).
@@ -564,12 +683,18 @@ impl MappedNpyMut {
         &mut self,
         rows: Range<usize>,
     ) -> Result<ArrayViewMut<'_, T, D>> {
-        select_rows(self.view_mut()?, rows)
+        let layout = &self.layout;
+        let view = layout
+            .view_mut(&mut self.map)
+            .map_err(|e| layout.context(e))?;
+        select_rows(view, rows).map_err(|e| layout.context(e))
     }
 
     /// Reads the array out of the mapping into any [`NpyRead`] type (a copy).
     pub fn load_copy<A: NpyRead>(&self) -> Result<A> {
-        self.layout.load_copy(&self.map)
+        self.layout
+            .load_copy(&self.map)
+            .map_err(|e| self.layout.context(e))
     }
 
     /// Writes changed pages back to the file and waits for it (`msync`); nothing to do
@@ -642,10 +767,8 @@ mod tests {
         let rows = mf.rows::<i32, Ix3>(1..2).unwrap();
         assert_eq!(rows, c.slice(s![1..2, .., ..]));
         assert!(mf.rows::<i32, Ix3>(1..3).is_err());
-        assert!(matches!(
-            mc.view::<i32, Ix2>(),
-            Err(Error::ShapeMismatch { .. })
-        ));
+        let err = mc.view::<i32, Ix2>().unwrap_err();
+        assert!(matches!(err.root(), Error::ShapeMismatch { .. }), "{err}");
     }
 
     #[test]
@@ -661,7 +784,10 @@ mod tests {
         .unwrap();
         let map = unsafe { MappedNpy::open(&path) }.unwrap();
         let err = map.view::<f32, Ix2>().unwrap_err();
-        assert!(matches!(err, Error::DtypeMismatch { .. }), "{err}");
+        assert!(matches!(err.root(), Error::DtypeMismatch { .. }), "{err}");
+        assert!(err
+            .to_string()
+            .starts_with(&format!("{}: ", path.display())));
         assert!(err.to_string().contains("byte order"), "{err}");
         let copied = map.view_or_copy::<f32, Ix2>().unwrap();
         assert!(copied.is_owned());
@@ -804,6 +930,50 @@ mod tests {
         assert_eq!(as_points[1], [1.0, 2.0, 3.0]);
         let as_matrix: ArrayView2<f32> = map.view().unwrap();
         assert_eq!(as_matrix.row(1).to_vec(), [1.0, 2.0, 3.0]);
+    }
+
+    #[test]
+    fn stored_npz_members_map_and_compressed_ones_say_why_not() {
+        let dir = temp();
+        let path = dir.path().join("a.npz");
+        let mut writer = crate::NpzWriter::new(std::fs::File::create(&path).unwrap());
+        writer.add("bytes", &vec![1u8, 2, 3]).unwrap();
+        writer.add("floats", &array![[1.5f64, 2.5]]).unwrap();
+        writer.finish().unwrap();
+        let map = unsafe { MappedNpy::open_npz_member(&path, "bytes.npy") }.unwrap();
+        assert_eq!(map.as_slice::<u8>().unwrap(), [1, 2, 3]);
+        let map = unsafe { MappedNpy::open_npz_member(&path, "floats") }.unwrap();
+        assert_eq!(map.header().shape, [1, 2]);
+        match map.view::<f64, Ix2>() {
+            Ok(view) => assert_eq!(view, array![[1.5, 2.5]]),
+            Err(err) => {
+                let text = err.to_string();
+                assert!(text.contains("zip does not align"), "{err}");
+                assert!(
+                    text.starts_with(&format!("{}: member \"floats\"", path.display())),
+                    "{text}"
+                );
+            }
+        }
+        assert_eq!(map.view_or_copy::<f64, Ix2>().unwrap(), array![[1.5, 2.5]]);
+        let err = unsafe { MappedNpy::open_npz_member(&path, "nope") }
+            .err()
+            .unwrap();
+        assert!(matches!(err.root(), Error::MissingMember { .. }), "{err}");
+
+        let compressed = dir.path().join("c.npz");
+        let mut writer =
+            crate::NpzWriter::new_compressed(std::fs::File::create(&compressed).unwrap());
+        writer.add("x", &vec![1u8; 10]).unwrap();
+        writer.finish().unwrap();
+        let err = unsafe { MappedNpy::open_npz_member(&compressed, "x") }
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(
+            err.contains("compressed") && err.contains("c.npz") && err.contains("\"x\""),
+            "{err}"
+        );
     }
 
     #[test]
