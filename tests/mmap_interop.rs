@@ -352,6 +352,7 @@ fn numpy_file_grows_past_a_million_rows_by_appends() {
     let mut appender = NpyAppender::<u16>::open(&path).unwrap();
     let mut stages = Vec::new();
     let mut batch = 0usize;
+    let mut next_stage = 17;
     while appender.len() <= 1_000_000 {
         // Batches of different sizes (1 row up to 20000).
         let rows = [1, 20_000, 7, 13_331, 999][batch % 5];
@@ -361,7 +362,8 @@ fn numpy_file_grows_past_a_million_rows_by_appends() {
             .collect();
         appender.append(&values).unwrap();
         batch += 1;
-        if batch % 17 == 0 || appender.len() > 1_000_000 {
+        if batch == next_stage || appender.len() > 1_000_000 {
+            next_stage += 17;
             let stage = format!("stage_{}.npy", stages.len());
             std::fs::copy(&path, dir.path().join(&stage)).unwrap();
             stages.push(format!("('{stage}', {})", appender.len()));
