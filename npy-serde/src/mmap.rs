@@ -977,6 +977,40 @@ mod tests {
     }
 
     #[test]
+    fn opening_reads_only_the_header() {
+        // A 64 GiB array in a sparse file: opening, viewing and appending touch only the
+        // header and the pages asked for.
+        let dir = temp();
+        let path = dir.path().join("huge.npy");
+        let len = 1usize << 33;
+        let header = Header::new(
+            DType::Float {
+                size: 8,
+                endian: Endian::NATIVE,
+            },
+            vec![len],
+        );
+        let file = std::fs::File::create(&path).unwrap();
+        std::io::Write::write_all(&mut &file, &header.to_bytes().unwrap()).unwrap();
+        if file.set_len(128 + 8 * len as u64).is_err() {
+            return; // no sparse files here
+        }
+        drop(file);
+        let map = unsafe { MappedNpy::open(&path) }.unwrap();
+        let values = map.as_slice::<f64>().unwrap();
+        assert_eq!(values.len(), len);
+        assert_eq!(values[len - 1], 0.0);
+        let mut rows = crate::chunked::NpyRowReader::open(&path).unwrap();
+        let last: ndarray::Array1<f64> = rows.read_rows(len - 2..len).unwrap();
+        assert_eq!(last.to_vec(), [0.0, 0.0]);
+        let mut appender = crate::chunked::NpyAppender::<f64>::open(&path).unwrap();
+        appender.append(&[1.5]).unwrap();
+        drop(map);
+        let map = unsafe { MappedNpy::open(&path) }.unwrap();
+        assert_eq!(map.as_slice::<f64>().unwrap()[len], 1.5);
+    }
+
+    #[test]
     fn zero_d_and_empty_arrays_map() {
         let dir = temp();
         let path = dir.path().join("e.npy");
