@@ -173,6 +173,17 @@ np.savez_compressed('compressed.npz', image=np.zeros((4, 4), dtype='u1'))
     assert_eq!(view[[9, 11]], 119);
     let values = unsafe { MappedNpy::open_npz_member(&npz, "values.npy") }.unwrap();
     assert_eq!(values.view_or_copy::<f64, Ix1>().unwrap()[49], 49.0);
+    // Zip does not align member data: a misaligned member is refused for borrowing, with
+    // the reason, and view_or_copy above copied it.
+    if values.data_bytes().as_ptr() as usize % 8 != 0 {
+        let err = values.as_slice::<f64>().unwrap_err().to_string();
+        assert!(
+            err.contains("zip does not align") && err.contains("\"values\""),
+            "{err}"
+        );
+    } else {
+        assert_eq!(values.as_slice::<f64>().unwrap()[49], 49.0);
+    }
     let err = unsafe { MappedNpy::open_npz_member(dir.path().join("compressed.npz"), "image") }
         .err()
         .unwrap()

@@ -76,6 +76,7 @@ fn open_checked(
 /// assert_eq!(total, (0..4000).sum::<i32>() as f32);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
+#[derive(Debug)]
 pub struct NpyRowReader {
     file: File,
     path: PathBuf,
@@ -276,6 +277,7 @@ impl AppendOptions {
 /// assert_eq!(back.row(2).to_vec(), [7.0, 8.0, 9.0]);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
+#[derive(Debug)]
 pub struct NpyAppender<T> {
     file: File,
     path: PathBuf,

@@ -18,6 +18,11 @@
 //! and the user chooses a copy explicitly with [`view_or_copy`](MappedNpy::view_or_copy)
 //! or [`load_copy`](MappedNpy::load_copy), which convert through the ordinary reader.
 //!
+//! The dtype `T` declares must describe `T`'s memory (field offsets included), as the
+//! built-in types and `#[derive(NpyElement)]` on a `#[repr(C)]` struct do; the mapping
+//! checks the dtype and the size, and `bytemuck` the alignment, so a wrong declaration
+//! gives wrong values, never undefined behaviour.
+//!
 //! Opening is O(1) in the file's size: the header is parsed and the file's length checked
 //! against it; the data is neither read nor validated (every bit pattern is a valid `Pod`
 //! value, so it need not be).
@@ -481,6 +486,17 @@ impl MappedNpy {
     }
 }
 
+impl std::fmt::Debug for MappedNpy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MappedNpy")
+            .field("path", &self.layout.path)
+            .field("member", &self.layout.member)
+            .field("header", &self.layout.header)
+            .field("data", &self.layout.data)
+            .finish()
+    }
+}
+
 /// A `.npy` file mapped writable: NumPy's `mmap_mode='r+'` (changes reach the file),
 /// `mmap_mode='c'` (copy-on-write: changes stay in memory) or `open_memmap(mode='w+')`
 /// (a new file).
@@ -728,6 +744,17 @@ impl MappedNpyMut {
             }
         }
         Ok(())
+    }
+}
+
+impl std::fmt::Debug for MappedNpyMut {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MappedNpyMut")
+            .field("path", &self.layout.path)
+            .field("header", &self.layout.header)
+            .field("data", &self.layout.data)
+            .field("copy_on_write", &self.copy_on_write)
+            .finish()
     }
 }
 
