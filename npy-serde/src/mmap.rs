@@ -726,7 +726,8 @@ impl MappedNpyMut {
     /// process's memory (`madvise(MADV_DONTNEED)`): they are read back from the file when
     /// next touched. For filling an array larger than RAM in chunks with a resident size
     /// that stays at one chunk. An error for a copy-on-write mapping, whose pages hold
-    /// the only copy of its changes.
+    /// the only copy of its changes. On systems other than Unix it only flushes (the
+    /// kernel still drops clean pages when memory is short).
     pub fn release(&mut self) -> Result<()> {
         if self.copy_on_write {
             return Err(Error::invalid_data(
@@ -734,6 +735,7 @@ impl MappedNpyMut {
             ));
         }
         self.map.flush()?;
+        #[cfg(unix)]
         if !self.map.is_empty() {
             // SAFETY: `&mut self` means no view or slice borrows the mapping now; the
             // mapping is shared and was just flushed, so dropping its pages loses nothing
