@@ -223,7 +223,7 @@ where
 }
 
 /// What [`NpyAppender`] may do to a file that is not ready for appends.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct AppendOptions {
     /// Rewrite the whole file once, with a header that has NumPy ≥ 1.24's growth
@@ -236,6 +236,16 @@ pub struct AppendOptions {
     pub discard_trailing_bytes: bool,
     /// Header size limit for reading the file (see [`ReadOptions`]).
     pub max_header_size: usize,
+}
+
+impl Default for AppendOptions {
+    fn default() -> Self {
+        AppendOptions {
+            rewrite_header_if_needed: false,
+            discard_trailing_bytes: false,
+            max_header_size: header::DEFAULT_MAX_HEADER_SIZE,
+        }
+    }
 }
 
 impl AppendOptions {
@@ -305,12 +315,7 @@ impl<T: FixedElement> NpyAppender<T> {
     }
 
     fn open_inner(path: &Path, options: &AppendOptions) -> Result<NpyAppender<T>> {
-        let max_header_size = if options.max_header_size == 0 {
-            header::DEFAULT_MAX_HEADER_SIZE
-        } else {
-            options.max_header_size
-        };
-        let read_options = ReadOptions::default().with_max_header_size(max_header_size);
+        let read_options = ReadOptions::default().with_max_header_size(options.max_header_size);
         let (file, info, len) = open_checked(path, &read_options, true)?;
         let header = &info.header;
         if header.shape.is_empty() {
