@@ -3,6 +3,8 @@
 //!
 //! - `open_read_1000_random`: map the file (header parsed, length checked) and read 1000
 //!   elements at random positions, vs `np.load(path, mmap_mode='r')[indices].sum()`;
+//! - `read_1000_random_kept_mapping`: the same reads through a mapping kept open (its
+//!   pages already faulted in), vs `m[indices].sum()` on a kept `np.memmap`;
 //! - `sum_mapped`: map the file and sum every element, vs
 //!   `np.load(path, mmap_mode='r').sum()`;
 //! - `sum_after_full_load`: read the whole file into memory, then sum, vs
@@ -74,6 +76,11 @@ fn bench(c: &mut Criterion, path: &Path, indices: &[usize]) {
             let values = map.as_slice::<f64>().unwrap();
             black_box(indices.iter().map(|&i| values[i]).sum::<f64>())
         })
+    });
+    let kept = open(path);
+    let kept_values = kept.as_slice::<f64>().unwrap();
+    group.bench_function("read_1000_random_kept_mapping", |b| {
+        b.iter(|| black_box(indices.iter().map(|&i| kept_values[i]).sum::<f64>()))
     });
     group.sample_size(10);
     group.sampling_mode(SamplingMode::Flat);
