@@ -69,6 +69,12 @@ pub trait NpyElement: Sized {
 
 /// Element types whose dtype does not depend on the values: everything but `String` and
 /// `Vec<u8>`. Record fields must be of such a type.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a fixed-width NumPy element type, so it cannot be a record field",
+    label = "not a FixedElement",
+    note = "record fields are numbers, bool, f16, complex, [T; N], FixedUnicode<N>, FixedBytes<N>, \
+            DateTime64<U>, TimeDelta64<U> or structs deriving NpyElement"
+)]
 pub trait FixedElement: NpyElement {
     /// The dtype, in native byte order.
     fn dtype() -> DType;

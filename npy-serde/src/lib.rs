@@ -13,6 +13,7 @@ mod literal;
 pub mod mmap;
 pub mod npz;
 pub mod read;
+pub mod record;
 pub mod write;
 
 pub use array::{ArrayData, NpyArray};
@@ -22,6 +23,9 @@ pub use element::{
     Unit,
 };
 pub use error::{Error, Result};
+/// `#[derive(NpyElement)]`: a struct with named fields as a NumPy record dtype.
+#[cfg(feature = "derive")]
+pub use npy_derive::NpyElement;
 pub use header::{Header, HeaderInfo, Version};
 pub use npz::{load_any, Loaded, NpzReader, NpzUpdate, NpzWriter};
 pub use read::{
