@@ -127,7 +127,11 @@ fn everything(i: usize) -> Everything {
         name: FixedUnicode::new(["", "α", "héllo"][i % 3]).unwrap(),
         tag: FixedBytes::new(&b"abc"[..i % 4]).unwrap(),
         when: DateTime64::new(1_700_000_000_000_000_000 + i as i64),
-        took: if i == 3 { TimeDelta64::NAT } else { TimeDelta64::new(i as i64) },
+        took: if i == 3 {
+            TimeDelta64::NAT
+        } else {
+            TimeDelta64::new(i as i64)
+        },
         ok: i % 3 == 0,
     }
 }
@@ -167,7 +171,9 @@ fn every_field_kind_round_trips_in_both_byte_orders() {
 fn npy_with(dtype: &str, count: usize, data: &[u8]) -> Vec<u8> {
     let dtype: DType = dtype.parse().unwrap();
     assert_eq!(data.len(), count * dtype.itemsize());
-    let mut bytes = npy_serde::Header::new(dtype, vec![count]).to_bytes().unwrap();
+    let mut bytes = npy_serde::Header::new(dtype, vec![count])
+        .to_bytes()
+        .unwrap();
     bytes.extend_from_slice(data);
     bytes
 }
@@ -209,19 +215,27 @@ fn missing_and_lossy_fields_are_errors_naming_field_and_dtypes() {
     let no_y = npy_with("[('x', '<f8'), ('pos', '<f4', (3,))]", 0, &[]);
     let (field, expected, found) = mismatch(from_bytes::<Vec<Point>>(&no_y));
     assert_eq!(field, "y");
-    assert!(expected.contains("'y'") || expected.contains("\"y\""), "{expected}");
+    assert!(
+        expected.contains("'y'") || expected.contains("\"y\""),
+        "{expected}"
+    );
     assert!(expected.contains("i4"), "{expected}");
     assert!(found.contains("('pos', '<f4', (3,))"), "{found}");
 
     let lossy = npy_with("[('x', '<f8'), ('y', '<i8'), ('pos', '<f4', (3,))]", 0, &[]);
     let (field, expected, found) = mismatch(from_bytes::<Vec<Point>>(&lossy));
     assert_eq!(field, "y");
-    assert!(expected.contains("i4") && found.contains("'<i8'"), "{expected} / {found}");
+    assert!(
+        expected.contains("i4") && found.contains("'<i8'"),
+        "{expected} / {found}"
+    );
 
     let short_pos = npy_with("[('x', '<f8'), ('y', '<i4'), ('pos', '<f4', (2,))]", 0, &[]);
     assert_eq!(mismatch(from_bytes::<Vec<Point>>(&short_pos)).0, "pos");
 
-    let nested = Everything::dtype().to_string().replace("('flag', '|b1')]), ", "('flag', '|u1')]), ");
+    let nested = Everything::dtype()
+        .to_string()
+        .replace("('flag', '|b1')]), ", "('flag', '|u1')]), ");
     let bytes = npy_with(&nested, 0, &[]);
     let (field, _, found) = mismatch(from_bytes::<Vec<Everything>>(&bytes));
     assert_eq!(field, "inner.flag");
@@ -280,7 +294,17 @@ fn aligned_and_repr_c_layouts() {
     // A repr(C) struct describes its own memory, which is NumPy's align=True layout here.
     assert_eq!(ReprC::dtype(), Aligned::dtype());
     assert_eq!(ReprC::dtype().itemsize(), size_of::<ReprC>());
-    assert_eq!(ReprCPacked::dtype().to_string(), "[('a', '|u1'), ('b', '<i4')]".replace('<', if cfg!(target_endian = "little") { "<" } else { ">" }));
+    assert_eq!(
+        ReprCPacked::dtype().to_string(),
+        "[('a', '|u1'), ('b', '<i4')]".replace(
+            '<',
+            if cfg!(target_endian = "little") {
+                "<"
+            } else {
+                ">"
+            }
+        )
+    );
 
     let values: Vec<Aligned> = (0..5)
         .map(|i| Aligned {
@@ -334,7 +358,10 @@ fn generic_structs() {
         many: [4, 5],
         at: DateTime64::new(6),
     }];
-    assert_eq!(from_bytes::<Vec<G>>(&to_bytes(&values).unwrap()).unwrap(), values);
+    assert_eq!(
+        from_bytes::<Vec<G>>(&to_bytes(&values).unwrap()).unwrap(),
+        values
+    );
     // Widening through a type parameter: i16 data read as i64.
     let wide: Vec<Generic<i64, Seconds, 2>> = from_bytes(&to_bytes(&values).unwrap()).unwrap();
     assert_eq!(wide[0].many, [4, 5]);
@@ -394,7 +421,9 @@ mod visibility {
 
     #[test]
     fn private_field_types() {
-        let values = vec![Public { hidden: Hidden { a: 3 } }];
+        let values = vec![Public {
+            hidden: Hidden { a: 3 },
+        }];
         let back: Vec<Public> =
             npy_serde::from_bytes(&npy_serde::to_bytes(&values).unwrap()).unwrap();
         assert_eq!(back, values);

@@ -22,7 +22,9 @@ mod shadows {
 #[allow(unused_imports)]
 use shadows::*;
 
-#[derive(::npy_serde::NpyElement, ::core::fmt::Debug, ::core::clone::Clone, ::core::cmp::PartialEq)]
+#[derive(
+    ::npy_serde::NpyElement, ::core::fmt::Debug, ::core::clone::Clone, ::core::cmp::PartialEq,
+)]
 struct Point<T> {
     x: T,
     r#type: [f32; 2],

@@ -331,35 +331,84 @@ fn records_interoperate_with_numpy_both_ways() {
     let path = |name: &str| dir.path().join(format!("{name}.npy"));
 
     // NumPy's own files of the same records.
-    assert_eq!(load::<Vec<Point>, _>(path("numpy_point")).unwrap(), many(point));
-    assert_eq!(load::<Vec<PodPoint>, _>(path("numpy_point")).unwrap(), many(pod_point));
-    assert_eq!(load::<Vec<Rich>, _>(path("numpy_rich")).unwrap(), many(rich));
-    assert_eq!(load::<Vec<Aligned>, _>(path("numpy_aligned")).unwrap(), many(aligned));
-    assert_eq!(load::<Vec<CAligned>, _>(path("numpy_c_aligned")).unwrap(), many(c_aligned));
+    assert_eq!(
+        load::<Vec<Point>, _>(path("numpy_point")).unwrap(),
+        many(point)
+    );
+    assert_eq!(
+        load::<Vec<PodPoint>, _>(path("numpy_point")).unwrap(),
+        many(pod_point)
+    );
+    assert_eq!(
+        load::<Vec<Rich>, _>(path("numpy_rich")).unwrap(),
+        many(rich)
+    );
+    assert_eq!(
+        load::<Vec<Aligned>, _>(path("numpy_aligned")).unwrap(),
+        many(aligned)
+    );
+    assert_eq!(
+        load::<Vec<CAligned>, _>(path("numpy_c_aligned")).unwrap(),
+        many(c_aligned)
+    );
     assert_eq!(
         load::<Vec<AlignedOuter>, _>(path("numpy_nested_aligned")).unwrap(),
         many(nested_aligned)
     );
-    assert_eq!(load::<Vec<PodPoint>, _>(path("numpy_point_big")).unwrap(), many(pod_point));
+    assert_eq!(
+        load::<Vec<PodPoint>, _>(path("numpy_point_big")).unwrap(),
+        many(pod_point)
+    );
 
     // Other orders, extra fields, padding, widening (y: i2 -> i32, x: f4 -> f64), byte orders.
-    assert_eq!(load::<Vec<Point>, _>(path("in_reordered")).unwrap(), many(point));
-    assert_eq!(load::<Vec<PodPoint>, _>(path("in_reordered")).unwrap(), many(pod_point));
-    assert_eq!(load::<Vec<Point>, _>(path("in_point_aligned")).unwrap(), many(point));
-    assert_eq!(load::<Vec<PodPoint>, _>(path("in_point_aligned")).unwrap(), many(pod_point));
-    assert!(load::<Vec<Point>, _>(path("in_point_aligned_big")).unwrap().is_empty());
-    assert_eq!(load::<Vec<Rich>, _>(path("in_rich_big")).unwrap(), many(rich));
-    assert_eq!(load::<Vec<Rich>, _>(path("in_rich_reversed")).unwrap(), many(rich));
-    assert_eq!(load::<Vec<AlignedOuter>, _>(path("in_nested_aligned")).unwrap(), many(nested_aligned));
+    assert_eq!(
+        load::<Vec<Point>, _>(path("in_reordered")).unwrap(),
+        many(point)
+    );
+    assert_eq!(
+        load::<Vec<PodPoint>, _>(path("in_reordered")).unwrap(),
+        many(pod_point)
+    );
+    assert_eq!(
+        load::<Vec<Point>, _>(path("in_point_aligned")).unwrap(),
+        many(point)
+    );
+    assert_eq!(
+        load::<Vec<PodPoint>, _>(path("in_point_aligned")).unwrap(),
+        many(pod_point)
+    );
+    assert!(load::<Vec<Point>, _>(path("in_point_aligned_big"))
+        .unwrap()
+        .is_empty());
+    assert_eq!(
+        load::<Vec<Rich>, _>(path("in_rich_big")).unwrap(),
+        many(rich)
+    );
+    assert_eq!(
+        load::<Vec<Rich>, _>(path("in_rich_reversed")).unwrap(),
+        many(rich)
+    );
+    assert_eq!(
+        load::<Vec<AlignedOuter>, _>(path("in_nested_aligned")).unwrap(),
+        many(nested_aligned)
+    );
     let packed: Vec<PackedFields> = load(path("in_aligned")).unwrap();
     for (i, record) in packed.iter().enumerate() {
         let want = aligned(i);
-        assert_eq!((record.h, record.s, record.a, record.d), (want.h, want.s, want.a, want.d));
+        assert_eq!(
+            (record.h, record.s, record.a, record.d),
+            (want.h, want.s, want.a, want.d)
+        );
     }
     let grid: Array2<Point> = load(path("in_point_2d")).unwrap();
     assert_eq!(grid, Array2::from_shape_vec((3, 4), many(point)).unwrap());
 
     // A field NumPy's file lacks is an error naming it and both dtypes.
-    let err = load::<Vec<Rich>, _>(path("in_reordered")).unwrap_err().to_string();
-    assert!(err.contains("\"id\"") && err.contains("'<u2'") && err.contains("('extra', '<u8')"), "{err}");
+    let err = load::<Vec<Rich>, _>(path("in_reordered"))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("\"id\"") && err.contains("'<u2'") && err.contains("('extra', '<u8')"),
+        "{err}"
+    );
 }

@@ -467,3 +467,67 @@ np.save('fortran.npy', np.asfortranarray(np.ones((3, 3))))
         .sum();
     assert_eq!(sum, (0..40_000).map(|v| v as f64 / 8.0).sum::<f64>());
 }
+
+/// A derived record type: `#[repr(C)]` makes its dtype describe its memory, so files whose
+/// dtype matches map as `&[Particle]` with no copy.
+#[derive(npy_serde::NpyElement, Debug, Clone, Copy, PartialEq, Pod, Zeroable)]
+#[npy(pod)]
+#[repr(C)]
+struct Particle {
+    position: [f32; 3],
+    mass: f32,
+    id: u64,
+}
+
+#[test]
+fn derived_records_map_both_ways() {
+    let dir = temp_dir();
+    let mut map =
+        unsafe { MappedNpyMut::create::<Particle, _>(dir.path().join("rust.npy"), &[1000]) }
+            .unwrap();
+    for (i, particle) in map
+        .as_slice_mut::<Particle>()
+        .unwrap()
+        .iter_mut()
+        .enumerate()
+    {
+        *particle = Particle {
+            position: [i as f32, 0.5, -1.0],
+            mass: 2.0,
+            id: 1_000_000 + i as u64,
+        };
+    }
+    drop(map);
+    run_python(
+        r#"
+import numpy as np
+dt = np.dtype([('position', '<f4', (3,)), ('mass', '<f4'), ('id', '<u8')], align=True)
+a = np.load('rust.npy')
+assert a.dtype == dt, a.dtype
+assert (a['id'] == 1_000_000 + np.arange(1000)).all() and (a['position'][:, 0] == np.arange(1000)).all()
+b = np.zeros(50, dtype=dt)
+b['id'] = np.arange(50) * 3; b['mass'] = 0.25; b['position'][:, 2] = np.arange(50)
+np.save('numpy.npy', b)
+np.save('other_order.npy', b[['id', 'mass', 'position']].astype([('id', '<u8'), ('mass', '<f4'), ('position', '<f4', (3,))]))
+"#,
+        dir.path(),
+    );
+    let map = unsafe { MappedNpy::open(dir.path().join("numpy.npy")) }.unwrap();
+    let particles: &[Particle] = map.as_slice().unwrap();
+    assert_eq!(
+        particles[49],
+        Particle {
+            position: [0.0, 0.0, 49.0],
+            mass: 0.25,
+            id: 147
+        }
+    );
+    // Same fields in another order: not this struct's memory, so no borrow; the copy
+    // matches fields by name.
+    let map = unsafe { MappedNpy::open(dir.path().join("other_order.npy")) }.unwrap();
+    let err = map.as_slice::<Particle>().unwrap_err();
+    assert!(matches!(err.root(), Error::DtypeMismatch { .. }), "{err}");
+    let copied = map.view_or_copy::<Particle, Ix1>().unwrap();
+    assert!(copied.is_owned());
+    assert_eq!(copied[49].id, 147);
+}

@@ -201,7 +201,9 @@ impl FieldAttrs {
                     };
                     cx.error_spanned_by(
                         &meta.path,
-                        format!("unknown npy attribute `{key}` on a field{hint}; expected {FIELD_KEYS}"),
+                        format!(
+                            "unknown npy attribute `{key}` on a field{hint}; expected {FIELD_KEYS}"
+                        ),
                     );
                     skip_value(&meta)?;
                 }

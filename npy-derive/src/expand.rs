@@ -130,7 +130,10 @@ fn check_field_type(cx: &Ctxt, ty: &Type) {
                           npy_serde::FixedBytes<N> for bytes"
                     .to_string(),
                 "Option" | "Box" | "Rc" | "Arc" => {
-                    format!("`{}` has no NumPy dtype; record fields are fixed-width values", last.ident)
+                    format!(
+                        "`{}` has no NumPy dtype; record fields are fixed-width values",
+                        last.ident
+                    )
                 }
                 _ => return,
             }
@@ -200,8 +203,10 @@ fn generate(input: &DeriveInput, container: &Container, fields: &[RecordField<'_
         #krate::record::RecordPlan::new(__npy_dtype, &[#(#names),*], <Self as #fixed>::dtype)?
     };
     let (read_values, write_values) = if let Some(pod_span) = container.pod {
-        let read_pod = quote_spanned!(pod_span=> #krate::record::read_pod_records::<Self, __NpyRead>);
-        let write_pod = quote_spanned!(pod_span=> #krate::record::write_pod_records::<Self, __NpyWrite>);
+        let read_pod =
+            quote_spanned!(pod_span=> #krate::record::read_pod_records::<Self, __NpyRead>);
+        let write_pod =
+            quote_spanned!(pod_span=> #krate::record::write_pod_records::<Self, __NpyWrite>);
         let memory = quote_spanned! {span=>
             #krate::record::matches_memory::<Self>(
                 __npy_dtype,

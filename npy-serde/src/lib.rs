@@ -23,10 +23,10 @@ pub use element::{
     Unit,
 };
 pub use error::{Error, Result};
+pub use header::{Header, HeaderInfo, Version};
 /// `#[derive(NpyElement)]`: a struct with named fields as a NumPy record dtype.
 #[cfg(feature = "derive")]
 pub use npy_derive::NpyElement;
-pub use header::{Header, HeaderInfo, Version};
 pub use npz::{load_any, Loaded, NpzReader, NpzUpdate, NpzWriter};
 pub use read::{
     from_bytes, inspect, load, load_with, read_npy, read_npy_with, NpyRead, ReadOptions,

@@ -136,7 +136,11 @@ struct Column<'a> {
 impl<'a> RecordPlan<'a> {
     /// Finds the fields named `names` in `file`, a record dtype; `expected` gives the Rust
     /// type's dtype for the error when `file` is not a record at all.
-    pub fn new(file: &'a DType, names: &[&'a str], expected: impl FnOnce() -> DType) -> Result<Self> {
+    pub fn new(
+        file: &'a DType,
+        names: &[&'a str],
+        expected: impl FnOnce() -> DType,
+    ) -> Result<Self> {
         let DType::Record(record) = file else {
             return Err(Error::DtypeMismatch {
                 expected: format!("a record dtype such as {}", expected()),
@@ -197,7 +201,13 @@ impl<'a> RecordPlan<'a> {
     }
 
     /// Encodes `values` into column `index` of the records in `out` (`stride` bytes each).
-    pub fn encode<'v, T, I>(&self, index: usize, values: I, out: &mut [u8], stride: usize) -> Result<()>
+    pub fn encode<'v, T, I>(
+        &self,
+        index: usize,
+        values: I,
+        out: &mut [u8],
+        stride: usize,
+    ) -> Result<()>
     where
         T: NpyElement + 'v,
         I: ExactSizeIterator<Item = &'v T>,
@@ -237,9 +247,7 @@ fn in_field(error: Error, name: &str) -> Error {
                 None => name.to_string(),
             }),
         },
-        Error::InvalidData { message } => {
-            Error::invalid_data(format!("field {name:?}: {message}"))
-        }
+        Error::InvalidData { message } => Error::invalid_data(format!("field {name:?}: {message}")),
         Error::Unwritable { message } => Error::unwritable(format!("field {name:?}: {message}")),
         other => other,
     }
@@ -271,7 +279,10 @@ pub fn read_records<T: NpyElement, R: Read>(
 /// True when `dtype` is `T`'s own dtype and that dtype describes `T`'s memory exactly:
 /// itemsize `size_of::<T>()`, each field (given as `(offset, size_of)` of the Rust field,
 /// in declaration order) at its Rust offset with its Rust size, native byte order.
-pub fn matches_memory<T: crate::element::FixedElement>(dtype: &DType, fields: &[(usize, usize)]) -> bool {
+pub fn matches_memory<T: crate::element::FixedElement>(
+    dtype: &DType,
+    fields: &[(usize, usize)],
+) -> bool {
     let own = T::dtype();
     let DType::Record(record) = &own else {
         return false;
@@ -283,11 +294,16 @@ pub fn matches_memory<T: crate::element::FixedElement>(dtype: &DType, fields: &[
             .fields
             .iter()
             .zip(fields)
-            .all(|(field, &(offset, size))| field.offset == offset && field.dtype.itemsize() == size)
+            .all(|(field, &(offset, size))| {
+                field.offset == offset && field.dtype.itemsize() == size
+            })
 }
 
 /// Reads `count` records whose bytes are the struct's memory: one bulk copy.
-pub fn read_pod_records<T: Pod, R: Read>(count: usize, data: &mut DataReader<'_, R>) -> Result<Vec<T>> {
+pub fn read_pod_records<T: Pod, R: Read>(
+    count: usize,
+    data: &mut DataReader<'_, R>,
+) -> Result<Vec<T>> {
     data.read_pod::<T>(count)
 }
 
@@ -298,7 +314,11 @@ pub fn write_pod_records<T: Pod, W: Write>(values: &[T], writer: &mut W) -> Resu
 }
 
 /// Writes records field by field, a chunk at a time ([`NpyElement::write_values`]'s default).
-pub fn write_records<T: NpyElement, W: Write>(values: &[T], dtype: &DType, writer: &mut W) -> Result<()> {
+pub fn write_records<T: NpyElement, W: Write>(
+    values: &[T],
+    dtype: &DType,
+    writer: &mut W,
+) -> Result<()> {
     write_encoded(values, dtype, writer)
 }
 
@@ -331,6 +351,9 @@ mod tests {
         let plan = RecordPlan::new(&file, &["x"], || DType::Bool).unwrap();
         let err = plan.check::<f32>(0).unwrap_err();
         let text = err.to_string();
-        assert!(text.contains("\"x\"") && text.contains("'<f8'") && text.contains("'<f4'"), "{text}");
+        assert!(
+            text.contains("\"x\"") && text.contains("'<f8'") && text.contains("'<f4'"),
+            "{text}"
+        );
     }
 }
