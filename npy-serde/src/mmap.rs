@@ -7,6 +7,11 @@
 //! | `np.load(p, mmap_mode='r+')`       | [`MappedNpyMut::open_rw`]                   |
 //! | `np.load(p, mmap_mode='c')`        | [`MappedNpyMut::open_copy_on_write`]        |
 //! | `open_memmap(p, 'w+', dtype, shape)` | [`MappedNpyMut::create`] / [`MappedNpyMut::create_with_header`] |
+//! | (not possible: `mmap_mode` is ignored for `.npz`) | [`MappedNpy::open_npz_member`] (stored members) |
+//!
+//! Without mapping, [`crate::chunked`] reads row ranges, writes files from chunks and
+//! appends rows in place. To fill an array larger than RAM through a mapping with a
+//! bounded resident size, write a chunk and call [`MappedNpyMut::release`].
 //!
 //! A mapping gives borrowed views ([`ndarray::ArrayView`], `&[T]`) of the file's data with
 //! no copy, for element types whose bytes can be borrowed as they are: `T: NpyElement +
