@@ -11,14 +11,15 @@
 //!   `np.load(path).sum()`.
 //!
 //! The file is in the page cache for every case (it was just written), on both sides.
-//! After criterion, the same process runs `benches/compare_mmap.py` on the same file and
-//! prints NumPy's medians and the ratios to criterion's medians.
+//! After criterion, the same process times each case again and right after it runs
+//! `benches/compare_mmap.py` for that case on the same file, and prints both medians
+//! and their ratio (interleaved, so that both sides see the same machine load).
 //!
 //! `cargo bench --bench mmap` (a few minutes).
 
 use std::hint::black_box;
-use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::path::Path;
+use std::time::{Duration, Instant};
 
 use criterion::{Criterion, SamplingMode};
 use npy_serde::mmap::{MappedNpy, MappedNpyMut};
@@ -100,56 +101,96 @@ fn bench(c: &mut Criterion, path: &Path, indices: &[usize]) {
     group.finish();
 }
 
-/// Criterion's median (seconds) for `name`, from its saved estimates.
-fn criterion_median(name: &str) -> Option<f64> {
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target"));
-    let path = target.join(format!("criterion/{GROUP}/{name}/new/estimates.json"));
-    let json = std::fs::read_to_string(path).ok()?;
-    let median = &json[json.find("\"median\"")?..];
-    let value = &median[median.find("\"point_estimate\":")? + "\"point_estimate\":".len()..];
-    let end = value.find([',', '}'])?;
-    value[..end].trim().parse::<f64>().ok().map(|ns| ns / 1e9)
+/// One timed case of the comparison.
+type Case<'a> = Box<dyn FnMut() + 'a>;
+
+/// Median seconds of `repeats` runs of `run`, after one warm-up run.
+fn median_time(repeats: usize, mut run: impl FnMut()) -> f64 {
+    run();
+    let mut times: Vec<f64> = (0..repeats)
+        .map(|_| {
+            let start = Instant::now();
+            run();
+            start.elapsed().as_secs_f64()
+        })
+        .collect();
+    times.sort_by(f64::total_cmp);
+    times[times.len() / 2]
 }
 
+/// The comparison table: for each case, the Rust median and right after it NumPy's
+/// median of the same number of runs, so that both see the same machine load (this
+/// 2-core machine is shared; criterion's figures above come from earlier moments).
 fn compare_with_numpy(path: &Path, indices: &[usize]) {
     let dir = path.parent().unwrap();
     let indices_path = dir.join("indices.txt");
     let text: Vec<String> = indices.iter().map(|i| i.to_string()).collect();
     std::fs::write(&indices_path, text.join("\n")).unwrap();
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/compare_mmap.py");
-    let output = std::process::Command::new(test_support::python())
-        .arg(&script)
-        .arg(path)
-        .arg(&indices_path)
-        .arg("7")
-        .output()
-        .expect("run compare_mmap.py");
-    assert!(
-        output.status.success(),
-        "compare_mmap.py failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let kept = open(path);
+    let kept_values = kept.as_slice::<f64>().unwrap();
+    let mut cases: Vec<(&str, usize, Case<'_>)> = vec![
+        (
+            "open_read_1000_random",
+            200,
+            Box::new(|| {
+                let map = open(path);
+                let values = map.as_slice::<f64>().unwrap();
+                black_box(indices.iter().map(|&i| values[i]).sum::<f64>());
+            }),
+        ),
+        (
+            "read_1000_random_kept_mapping",
+            2000,
+            Box::new(|| {
+                black_box(indices.iter().map(|&i| kept_values[i]).sum::<f64>());
+            }),
+        ),
+        (
+            "sum_mapped",
+            9,
+            Box::new(|| {
+                black_box(sum(open(path).as_slice::<f64>().unwrap()));
+            }),
+        ),
+        (
+            "sum_after_full_load",
+            5,
+            Box::new(|| {
+                let values: Vec<f64> = npy_serde::load(path).unwrap();
+                black_box(sum(&values));
+            }),
+        ),
+    ];
     println!(
-        "\n{:<24} {:>14} {:>14} {:>12}",
-        "case", "npy-serde", "NumPy", "NumPy/ours"
+        "\n{:<30} {:>12} {:>12} {:>11}",
+        "case (medians, interleaved)", "npy-serde", "NumPy", "NumPy/ours"
     );
-    for line in String::from_utf8_lossy(&output.stdout).lines() {
-        let mut parts = line.split_whitespace();
-        let (Some(name), Some(numpy)) = (parts.next(), parts.next()) else {
-            continue;
-        };
-        let numpy: f64 = numpy.parse().unwrap();
-        match criterion_median(name) {
-            Some(ours) => println!(
-                "{name:<24} {:>12.3}ms {:>12.3}ms {:>11.2}x",
-                ours * 1e3,
-                numpy * 1e3,
-                numpy / ours
-            ),
-            None => println!("{name:<24} {:>14} {:>12.3}ms", "n/a", numpy * 1e3),
-        }
+    for (name, repeats, run) in &mut cases {
+        let ours = median_time(*repeats, run);
+        let output = std::process::Command::new(test_support::python())
+            .arg(&script)
+            .arg(path)
+            .arg(&indices_path)
+            .arg(*name)
+            .arg(repeats.to_string())
+            .output()
+            .expect("run compare_mmap.py");
+        assert!(
+            output.status.success(),
+            "compare_mmap.py failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let numpy: f64 = String::from_utf8_lossy(&output.stdout)
+            .trim()
+            .parse()
+            .unwrap();
+        println!(
+            "{name:<30} {:>10.3}ms {:>10.3}ms {:>10.2}x",
+            ours * 1e3,
+            numpy * 1e3,
+            numpy / ours
+        );
     }
 }
 
