@@ -17,6 +17,7 @@ pub mod record;
 pub mod write;
 
 pub use array::{ArrayData, NpyArray};
+pub use chunked::{NpyAppender, NpyRowReader};
 pub use dtype::{DType, DateUnit, Endian, Field, Record, TimeUnit};
 pub use element::{
     units, DataReader, DateTime64, FixedBytes, FixedElement, FixedUnicode, NpyElement, TimeDelta64,
@@ -24,6 +25,7 @@ pub use element::{
 };
 pub use error::{Error, Result};
 pub use header::{Header, HeaderInfo, Version};
+pub use mmap::{MappedNpy, MappedNpyMut};
 /// `#[derive(NpyElement)]`: a struct with named fields as a NumPy record dtype.
 #[cfg(feature = "derive")]
 pub use npy_derive::NpyElement;
