@@ -4,12 +4,14 @@
 
 // Modules, one per concern. Each helper adds its own line here.
 pub mod array;
+pub mod chunked;
 pub mod de;
 pub mod dtype;
 pub mod element;
 pub mod error;
 pub mod header;
 mod literal;
+pub mod mmap;
 pub mod npz;
 pub mod read;
 pub mod record;
@@ -19,6 +21,7 @@ pub mod serde_format;
 pub mod write;
 
 pub use array::{ArrayData, NpyArray};
+pub use chunked::{NpyAppender, NpyRowReader};
 pub use de::{
     from_path, from_path_with, from_reader, from_reader_with, from_slice, from_slice_with,
 };
@@ -29,6 +32,7 @@ pub use element::{
 };
 pub use error::{Error, Result};
 pub use header::{Header, HeaderInfo, Version};
+pub use mmap::{MappedNpy, MappedNpyMut};
 /// `#[derive(NpyElement)]`: a struct with named fields as a NumPy record dtype.
 #[cfg(feature = "derive")]
 pub use npy_derive::NpyElement;
