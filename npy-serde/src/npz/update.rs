@@ -7,9 +7,9 @@ use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use super::format::{self, Entry, DESCRIPTOR_SIG, FLAG_DESCRIPTOR, METHOD_STORED};
-use super::writer::temp_file_beside;
 use super::{member_name, strip_npy, Compression, NpzOptions, NpzReader, NpzWriter};
 use crate::error::{Error, Result};
+use crate::write::temp_file_beside;
 use crate::write::NpyWrite;
 
 /// Changes to an existing `.npz`, applied by [`commit`](Self::commit).

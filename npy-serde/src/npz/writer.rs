@@ -12,7 +12,7 @@ use super::format::{self, Entry, METHOD_DEFLATED, METHOD_STORED};
 use super::{member_name, Compression, NpzOptions};
 use crate::element::FixedElement;
 use crate::error::{Error, Result};
-use crate::write::{NpyStreamWriter, NpyWrite, WriteOptions};
+use crate::write::{NpyStreamWriter, NpyWrite};
 
 /// Writes a `.npz` archive: one `.npy` member per array, named `name + ".npy"` as NumPy
 /// names them.
@@ -143,7 +143,7 @@ impl<W: Write + Seek> NpzWriter<W> {
         let (header, header_bytes) = array
             .header(&npy_options)
             .and_then(|header| {
-                let bytes = header_bytes(&header, &npy_options)?;
+                let bytes = crate::write::header_bytes(&header, &npy_options)?;
                 Ok((header, bytes))
             })
             .map_err(|e| e.in_member(name))?;
@@ -394,7 +394,7 @@ impl NpzWriter<File> {
     /// [`create`](Self::create) with options.
     pub fn create_with<P: AsRef<Path>>(path: P, options: NpzOptions) -> Result<Self> {
         let target = crate::write::with_default_extension(path.as_ref(), "npz");
-        let (file, temp) = temp_file_beside(&target)
+        let (file, temp) = crate::write::temp_file_beside(&target)
             .map_err(|e| Error::from(e).in_file(&target))?
             .into_parts();
         let mut writer = NpzWriter::with_options(file, options);
@@ -413,36 +413,6 @@ impl NpzWriter<File> {
     /// The path the archive will have once finished, for a path-based writer.
     pub fn target_path(&self) -> Option<&Path> {
         self.persist.as_ref().map(|p| p.target.as_path())
-    }
-}
-
-/// A temporary file in the directory of `target`, named after it. On Unix it is created
-/// with mode 0o666 less the umask, as `open()` creates a new file (tempfile's default
-/// 0o600 would otherwise become the archive's permissions after the rename).
-pub(crate) fn temp_file_beside(target: &Path) -> std::io::Result<tempfile::NamedTempFile> {
-    let dir = match target.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir,
-        _ => Path::new("."),
-    };
-    let prefix = format!(
-        ".{}.",
-        target.file_name().unwrap_or_default().to_string_lossy()
-    );
-    let mut builder = tempfile::Builder::new();
-    builder.prefix(&prefix).suffix(".tmp");
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        builder.permissions(std::fs::Permissions::from_mode(0o666));
-    }
-    builder.tempfile_in(dir)
-}
-
-/// The header bytes for `header` in the version the options ask for.
-fn header_bytes(header: &crate::header::Header, options: &WriteOptions) -> Result<Vec<u8>> {
-    match options.version {
-        Some(version) => header.to_bytes_with_version(version),
-        None => header.to_bytes(),
     }
 }
 
