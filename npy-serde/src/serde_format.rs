@@ -194,6 +194,14 @@ pub(crate) fn in_member(error: Error, path: &str) -> Error {
     }
 }
 
+/// An error naming the file it concerns; errors already naming one are kept as they are.
+pub(crate) fn in_file(error: Error, path: &std::path::Path) -> Error {
+    match error {
+        Error::InFile { .. } => error,
+        other => other.in_file(path),
+    }
+}
+
 /// A member given as a header and its data bytes (dtype byte order, stored order).
 pub(crate) struct RawMember<'a> {
     pub header: Header,
@@ -265,6 +273,42 @@ impl ReadMembers for MemoryArchive {
                 available: String::new(),
             })?;
         crate::read::from_bytes(bytes)
+    }
+}
+
+/// Values both halves' tests write and read.
+#[cfg(test)]
+pub(crate) mod test_values {
+    use num_complex::Complex;
+    use serde::{Deserialize, Serialize};
+
+    #[derive(Serialize, Deserialize, PartialEq, Debug, Clone, Copy)]
+    pub enum Mode {
+        Train,
+        Eval,
+    }
+
+    /// A flat struct: a record element.
+    #[derive(Serialize, Deserialize, PartialEq, Debug)]
+    pub struct Point {
+        pub x: f32,
+        pub y: i16,
+        pub z: Complex<f64>,
+    }
+
+    pub fn points() -> Vec<Point> {
+        vec![
+            Point {
+                x: 1.0,
+                y: 2,
+                z: Complex::new(0.0, 0.0),
+            },
+            Point {
+                x: 3.0,
+                y: 4,
+                z: Complex::new(1.0, 2.0),
+            },
+        ]
     }
 }
 
