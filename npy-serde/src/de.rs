@@ -709,8 +709,8 @@ impl<'de> de::Deserializer<'de> for ArrayDe<'_> {
             Leaf::F16(v) => visitor.visit_f32(v.to_f32()),
             Leaf::F32(v) => visitor.visit_f32(v),
             Leaf::F64(v) => visitor.visit_f64(v),
-            Leaf::C64(v) => visitor.visit_seq(SeqDeserializer::new([v.re, v.im].into_iter())),
-            Leaf::C128(v) => visitor.visit_seq(SeqDeserializer::new([v.re, v.im].into_iter())),
+            Leaf::C64(v) => visit_complex(visitor, v),
+            Leaf::C128(v) => visit_complex(visitor, v),
             Leaf::Str(bytes) => visitor.visit_string(self.member.string(bytes)?),
             Leaf::Record(bytes) => self.record(bytes, visitor),
             Leaf::Other => Err(self.wrong("a supported element")),
@@ -834,12 +834,8 @@ impl<'de> de::Deserializer<'de> for ArrayDe<'_> {
         if self.is_leaf() {
             // A complex number is `(re, im)`.
             return match self.member.leaf(self.start) {
-                Leaf::C64(v) if len == 2 => {
-                    visitor.visit_seq(SeqDeserializer::new([v.re, v.im].into_iter()))
-                }
-                Leaf::C128(v) if len == 2 => {
-                    visitor.visit_seq(SeqDeserializer::new([v.re, v.im].into_iter()))
-                }
+                Leaf::C64(v) if len == 2 => visit_complex(visitor, v),
+                Leaf::C128(v) if len == 2 => visit_complex(visitor, v),
                 _ => Err(self
                     .member
                     .mismatch(self.depth + 1, &format!("tuple of {len}"))),
@@ -924,6 +920,15 @@ impl<'de> de::Deserializer<'de> for ArrayDe<'_> {
             _ => Err(self.wrong("uint128")),
         }
     }
+}
+
+/// A complex number as serde shows it: the tuple `(re, im)`.
+fn visit_complex<'de, V, T>(visitor: V, value: Complex<T>) -> Result<V::Value>
+where
+    V: Visitor<'de>,
+    T: IntoDeserializer<'de, Error>,
+{
+    visitor.visit_seq(SeqDeserializer::new([value.re, value.im].into_iter()))
 }
 
 impl ArrayDe<'_> {

@@ -478,13 +478,7 @@ macro_rules! reject {
             Err(self.reject(&format!("tuple struct {name}")))
         }
     };
-    (@ serialize_tuple_variant) => {
-        fn serialize_tuple_variant(
-            self, name: &'static str, _: u32, variant: &'static str, _: usize,
-        ) -> Result<Self::SerializeTupleVariant> {
-            Err(self.reject(&format!("enum variant with data {name}::{variant}")))
-        }
-    };
+    (@ serialize_tuple_variant) => { reject!(@variant serialize_tuple_variant SerializeTupleVariant); };
     (@ serialize_map) => {
         fn serialize_map(self, _: Option<usize>) -> Result<Self::SerializeMap> { Err(self.reject("a map")) }
     };
@@ -493,10 +487,11 @@ macro_rules! reject {
             Err(self.reject(&format!("struct {name}")))
         }
     };
-    (@ serialize_struct_variant) => {
-        fn serialize_struct_variant(
+    (@ serialize_struct_variant) => { reject!(@variant serialize_struct_variant SerializeStructVariant); };
+    (@variant $method:ident $state:ident) => {
+        fn $method(
             self, name: &'static str, _: u32, variant: &'static str, _: usize,
-        ) -> Result<Self::SerializeStructVariant> {
+        ) -> Result<Self::$state> {
             Err(self.reject(&format!("enum variant with data {name}::{variant}")))
         }
     };

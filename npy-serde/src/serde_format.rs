@@ -9,7 +9,7 @@ use std::io::{Read, Write};
 use crate::dtype::DType;
 use crate::element::DataReader;
 use crate::error::{Error, Result};
-use crate::header::{Header, DEFAULT_MAX_HEADER_SIZE};
+use crate::header::{write_shape_repr, Header, DEFAULT_MAX_HEADER_SIZE};
 use crate::npz::{Compression, NpzOptions, NpzReader, NpzWriter};
 use crate::read::{NpyRead, ReadOptions};
 use crate::write::{NpyWrite, WriteOptions};
@@ -136,14 +136,9 @@ pub(crate) fn join_path(prefix: &str, key: &str, separator: &str) -> String {
 
 /// A shape as Python prints it: `()`, `(3,)`, `(2, 3)`.
 pub(crate) fn shape_text(shape: &[usize]) -> String {
-    match shape {
-        [] => "()".to_string(),
-        [n] => format!("({n},)"),
-        _ => {
-            let dims: Vec<String> = shape.iter().map(|d| d.to_string()).collect();
-            format!("({})", dims.join(", "))
-        }
-    }
+    let mut text = String::new();
+    write_shape_repr(shape, &mut text);
+    text
 }
 
 /// A dtype as NumPy names it in prose: `float32`, `int64`, `bool`, `<U10`, records as
