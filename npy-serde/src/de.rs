@@ -633,7 +633,7 @@ impl<'m> ArrayDe<'m> {
     #[inline]
     fn leaf(&self, element: &str) -> Result<Leaf<'m>> {
         if !self.is_leaf() {
-            return Err(self.member.mismatch(self.depth, element));
+            return Err(self.wrong(element));
         }
         Ok(self.member.leaf(self.start))
     }
