@@ -11,7 +11,6 @@
 //! `#[serde(default)]`; members no field asks for are ignored. See [`ser`](crate::ser) for
 //! the whole mapping.
 
-use std::borrow::Cow;
 use std::collections::BTreeSet;
 use std::io::{Cursor, Read, Seek};
 use std::path::Path;
@@ -164,11 +163,6 @@ impl<S: ReadMembers> Archive<S> {
         } else {
             list.join(", ")
         }
-    }
-
-    fn read(&mut self, path: &str) -> Result<Member<'static>> {
-        let raw: OwnedRawMember = self.source.read_member(path)?;
-        Ok(Member::new(raw.header, Cow::Owned(raw.bytes)))
     }
 
     /// Deserializes the group under `prefix` as a map: the struct's `fields` that exist, or
@@ -329,7 +323,8 @@ impl<S: ReadMembers> Entry<'_, '_, S> {
                 self.archive.separator
             )));
         }
-        let member = self.archive.read(self.path)?;
+        let raw: OwnedRawMember = self.archive.source.read_member(self.path)?;
+        let member = Member::new(raw.header, &raw.bytes);
         f(ArrayDe {
             member: &member,
             depth: 0,
@@ -535,11 +530,11 @@ impl<'x> Leaf<'x> {
     }
 }
 
-/// A member as read: header, data bytes, and what decoding needs.
+/// A member as read: header, data bytes (the read buffer, or a record element's field), and
+/// what decoding needs.
 struct Member<'b> {
     header: Header,
-    /// Owned for a member read from the archive, borrowed for a record field.
-    bytes: Cow<'b, [u8]>,
+    bytes: &'b [u8],
     codec: Codec,
     itemsize: usize,
     /// Elements per step of each dimension in the stored order (Fortran files are read
@@ -548,7 +543,7 @@ struct Member<'b> {
 }
 
 impl<'b> Member<'b> {
-    fn new(header: Header, bytes: Cow<'b, [u8]>) -> Member<'b> {
+    fn new(header: Header, bytes: &'b [u8]) -> Member<'b> {
         let shape = &header.shape;
         let mut strides = vec![1; shape.len()];
         if header.fortran_order {
@@ -787,7 +782,7 @@ impl<'de> de::Deserializer<'de> for ArrayDe<'_> {
         let member = self.member;
         if self.depth == 0 && member.ndim() == 1 && member.itemsize == 1 {
             if let Codec::UInt { .. } | Codec::Int { .. } = member.codec {
-                return visitor.visit_bytes(&member.bytes);
+                return visitor.visit_bytes(member.bytes);
             }
         }
         Err(self.member.mismatch(1, "uint8 (bytes)"))
@@ -1088,7 +1083,7 @@ impl<'de> de::MapAccess<'de> for RecordAccess<'_> {
             .ok_or_else(|| {
                 Error::invalid_data(format!("field {:?} out of its record", field.name))
             })?;
-        let member = Member::new(header, Cow::Borrowed(bytes));
+        let member = Member::new(header, bytes);
         seed.deserialize(ArrayDe {
             member: &member,
             depth: 0,
