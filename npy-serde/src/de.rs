@@ -27,7 +27,7 @@ use crate::error::{Error, Result};
 use crate::header::Header;
 use crate::npz::NpzReader;
 use crate::serde_format::{
-    in_member, join_path, mismatch, OwnedRawMember, ReadMembers, SerdeOptions, BULK_ARRAY,
+    in_file, in_member, join_path, mismatch, OwnedRawMember, ReadMembers, SerdeOptions, BULK_ARRAY,
     NDARRAY_FIELDS, NDARRAY_STRUCT,
 };
 
@@ -61,10 +61,7 @@ pub fn from_path_with<T: DeserializeOwned, P: AsRef<Path>>(
     let path = path.as_ref();
     let result = NpzReader::open_with(path, options.read_options())
         .and_then(|reader| deserialize_members(reader, options));
-    result.map_err(|e| match e {
-        Error::InFile { .. } => e,
-        other => other.in_file(path),
-    })
+    result.map_err(|e| in_file(e, path))
 }
 
 /// Reads a `T` from an `.npz` archive in `reader` (anything `Read + Seek`).
@@ -168,11 +165,6 @@ impl<S: ReadMembers> Archive<S> {
         }
     }
 
-    fn read(&mut self, path: &str) -> Result<Member> {
-        let raw: OwnedRawMember = self.source.read_member(path)?;
-        Member::new(raw)
-    }
-
     /// Deserializes the group under `prefix` as a map: the struct's `fields` that exist, or
     /// every child for a map.
     fn visit_group<'de, V: Visitor<'de>>(
@@ -206,6 +198,17 @@ impl<S: ReadMembers> Archive<S> {
             other => other,
         })
     }
+}
+
+/// Forwards every `deserialize_*` method but `deserialize_any` to it.
+macro_rules! forward_everything_to_any {
+    () => {
+        forward_to_deserialize_any! {
+            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes
+            byte_buf option unit unit_struct newtype_struct seq tuple tuple_struct map struct
+            enum identifier ignored_any
+        }
+    };
 }
 
 // ---------------------------------------------------------------------------------------
@@ -297,15 +300,20 @@ struct Entry<'a, 'p, S> {
 macro_rules! forward_to_member {
     ($($method:ident($($arg:ident: $ty:ty),*))*) => {$(
         fn $method<V: Visitor<'de>>(self, $($arg: $ty,)* visitor: V) -> Result<V::Value> {
-            let path = self.path;
-            self.member(|m| m.$method($($arg,)* visitor)).map_err(|e| in_member(e, path))
+            self.member(|m| m.$method($($arg,)* visitor))
         }
     )*};
 }
 
 impl<S: ReadMembers> Entry<'_, '_, S> {
-    /// Reads the member and runs `f` on a deserializer for its whole array.
+    /// Reads the member and runs `f` on a deserializer for its whole array; errors name
+    /// the member.
     fn member<T>(self, f: impl FnOnce(ArrayDe<'_>) -> Result<T>) -> Result<T> {
+        let path = self.path;
+        self.read_member(f).map_err(|e| in_member(e, path))
+    }
+
+    fn read_member<T>(self, f: impl FnOnce(ArrayDe<'_>) -> Result<T>) -> Result<T> {
         if !self.archive.is_member(self.path) {
             return Err(Error::Custom(format!(
                 "expected a member, found a group of members ({}); to read names containing \
@@ -315,7 +323,8 @@ impl<S: ReadMembers> Entry<'_, '_, S> {
                 self.archive.separator
             )));
         }
-        let member = self.archive.read(self.path)?;
+        let raw: OwnedRawMember = self.archive.source.read_member(self.path)?;
+        let member = Member::new(raw.header, &raw.bytes);
         f(ArrayDe {
             member: &member,
             depth: 0,
@@ -340,9 +349,7 @@ impl<'de, S: ReadMembers> de::Deserializer<'de> for Entry<'_, '_, S> {
 
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
         if self.archive.is_member(self.path) {
-            let path = self.path;
             self.member(|m| m.deserialize_any(visitor))
-                .map_err(|e| in_member(e, path))
         } else {
             self.archive.visit_group(self.path, None, visitor)
         }
@@ -378,9 +385,7 @@ impl<'de, S: ReadMembers> de::Deserializer<'de> for Entry<'_, '_, S> {
                 .map_err(|e| in_member(e, path));
         }
         if self.archive.is_member(path) {
-            return self
-                .member(|m| m.deserialize_newtype_struct(name, visitor))
-                .map_err(|e| in_member(e, path));
+            return self.member(|m| m.deserialize_newtype_struct(name, visitor));
         }
         visitor.visit_newtype_struct(self)
     }
@@ -389,9 +394,7 @@ impl<'de, S: ReadMembers> de::Deserializer<'de> for Entry<'_, '_, S> {
         if self.archive.is_group(self.path) || !self.archive.is_member(self.path) {
             return self.archive.visit_group(self.path, None, visitor);
         }
-        let path = self.path;
         self.member(|m| m.deserialize_map(visitor))
-            .map_err(|e| in_member(e, path))
     }
 
     fn deserialize_struct<V: Visitor<'de>>(
@@ -403,9 +406,7 @@ impl<'de, S: ReadMembers> de::Deserializer<'de> for Entry<'_, '_, S> {
         let is_ndarray = name == NDARRAY_STRUCT && fields == NDARRAY_FIELDS;
         let path = self.path;
         if is_ndarray || (self.archive.is_member(path) && !self.archive.is_group(path)) {
-            return self
-                .member(|m| m.deserialize_struct(name, fields, visitor))
-                .map_err(|e| in_member(e, path));
+            return self.member(|m| m.deserialize_struct(name, fields, visitor));
         }
         self.archive.visit_group(path, Some(fields), visitor)
     }
@@ -529,10 +530,11 @@ impl<'x> Leaf<'x> {
     }
 }
 
-/// A member as read: header, data bytes, and what decoding needs.
-struct Member {
+/// A member as read: header, data bytes (the read buffer, or a record element's field), and
+/// what decoding needs.
+struct Member<'b> {
     header: Header,
-    bytes: Vec<u8>,
+    bytes: &'b [u8],
     codec: Codec,
     itemsize: usize,
     /// Elements per step of each dimension in the stored order (Fortran files are read
@@ -540,9 +542,8 @@ struct Member {
     strides: Vec<usize>,
 }
 
-impl Member {
-    fn new(raw: OwnedRawMember) -> Result<Member> {
-        let header = raw.header;
+impl<'b> Member<'b> {
+    fn new(header: Header, bytes: &'b [u8]) -> Member<'b> {
         let shape = &header.shape;
         let mut strides = vec![1; shape.len()];
         if header.fortran_order {
@@ -554,13 +555,13 @@ impl Member {
                 strides[axis] = strides[axis + 1] * shape[axis + 1];
             }
         }
-        Ok(Member {
+        Member {
             codec: Codec::of(&header.dtype),
             itemsize: header.dtype.itemsize(),
             header,
-            bytes: raw.bytes,
+            bytes,
             strides,
-        })
+        }
     }
 
     fn ndim(&self) -> usize {
@@ -613,7 +614,7 @@ impl Member {
 /// array at depth 0, one element at depth `ndim`.
 #[derive(Clone, Copy)]
 struct ArrayDe<'m> {
-    member: &'m Member,
+    member: &'m Member<'m>,
     depth: usize,
     start: usize,
 }
@@ -627,7 +628,7 @@ impl<'m> ArrayDe<'m> {
     #[inline]
     fn leaf(&self, element: &str) -> Result<Leaf<'m>> {
         if !self.is_leaf() {
-            return Err(self.member.mismatch(self.depth, element));
+            return Err(self.wrong(element));
         }
         Ok(self.member.leaf(self.start))
     }
@@ -653,10 +654,11 @@ impl<'m> ArrayDe<'m> {
         if self.is_leaf() {
             return Err(self.member.mismatch(self.depth + 1, expected));
         }
-        let block = self.member.block(self.depth + 1);
         visitor.visit_seq(Rows {
-            array: self,
-            block,
+            member: self.member,
+            depth: self.depth + 1,
+            start: self.start,
+            block: self.member.block(self.depth + 1),
             index: 0,
             len: self.member.header.shape[self.depth],
         })
@@ -702,8 +704,8 @@ impl<'de> de::Deserializer<'de> for ArrayDe<'_> {
             Leaf::F16(v) => visitor.visit_f32(v.to_f32()),
             Leaf::F32(v) => visitor.visit_f32(v),
             Leaf::F64(v) => visitor.visit_f64(v),
-            Leaf::C64(v) => visitor.visit_seq(SeqDeserializer::new([v.re, v.im].into_iter())),
-            Leaf::C128(v) => visitor.visit_seq(SeqDeserializer::new([v.re, v.im].into_iter())),
+            Leaf::C64(v) => visit_complex(visitor, v),
+            Leaf::C128(v) => visit_complex(visitor, v),
             Leaf::Str(bytes) => visitor.visit_string(self.member.string(bytes)?),
             Leaf::Record(bytes) => self.record(bytes, visitor),
             Leaf::Other => Err(self.wrong("a supported element")),
@@ -780,7 +782,7 @@ impl<'de> de::Deserializer<'de> for ArrayDe<'_> {
         let member = self.member;
         if self.depth == 0 && member.ndim() == 1 && member.itemsize == 1 {
             if let Codec::UInt { .. } | Codec::Int { .. } = member.codec {
-                return visitor.visit_bytes(&member.bytes);
+                return visitor.visit_bytes(member.bytes);
             }
         }
         Err(self.member.mismatch(1, "uint8 (bytes)"))
@@ -827,12 +829,8 @@ impl<'de> de::Deserializer<'de> for ArrayDe<'_> {
         if self.is_leaf() {
             // A complex number is `(re, im)`.
             return match self.member.leaf(self.start) {
-                Leaf::C64(v) if len == 2 => {
-                    visitor.visit_seq(SeqDeserializer::new([v.re, v.im].into_iter()))
-                }
-                Leaf::C128(v) if len == 2 => {
-                    visitor.visit_seq(SeqDeserializer::new([v.re, v.im].into_iter()))
-                }
+                Leaf::C64(v) if len == 2 => visit_complex(visitor, v),
+                Leaf::C128(v) if len == 2 => visit_complex(visitor, v),
                 _ => Err(self
                     .member
                     .mismatch(self.depth + 1, &format!("tuple of {len}"))),
@@ -919,6 +917,15 @@ impl<'de> de::Deserializer<'de> for ArrayDe<'_> {
     }
 }
 
+/// A complex number as serde shows it: the tuple `(re, im)`.
+fn visit_complex<'de, V, T>(visitor: V, value: Complex<T>) -> Result<V::Value>
+where
+    V: Visitor<'de>,
+    T: IntoDeserializer<'de, Error>,
+{
+    visitor.visit_seq(SeqDeserializer::new([value.re, value.im].into_iter()))
+}
+
 impl ArrayDe<'_> {
     /// A record element as a map of its fields.
     fn record<'de, V: Visitor<'de>>(&self, bytes: &[u8], visitor: V) -> Result<V::Value> {
@@ -933,12 +940,40 @@ impl ArrayDe<'_> {
     }
 }
 
-/// The items of an array at one depth: rows of the next depth, or elements.
+/// `len` items of a member at `depth` (rows, or elements at depth `ndim`) of `block`
+/// elements each, the first starting at C-order element `start`.
 struct Rows<'m> {
-    array: ArrayDe<'m>,
+    member: &'m Member<'m>,
+    depth: usize,
+    start: usize,
     block: usize,
     index: usize,
     len: usize,
+}
+
+impl<'m> Rows<'m> {
+    /// ndarray's `data`: every element in logical C order.
+    fn flat(member: &'m Member<'m>) -> Self {
+        Rows {
+            member,
+            depth: member.ndim(),
+            start: 0,
+            block: 1,
+            index: 0,
+            len: member.block(0),
+        }
+    }
+}
+
+/// The items as a sequence (ndarray's `data`).
+impl<'de> de::Deserializer<'de> for Rows<'_> {
+    type Error = Error;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        visitor.visit_seq(self)
+    }
+
+    forward_everything_to_any!();
 }
 
 impl<'de> de::SeqAccess<'de> for Rows<'_> {
@@ -950,9 +985,9 @@ impl<'de> de::SeqAccess<'de> for Rows<'_> {
             return Ok(None);
         }
         let item = ArrayDe {
-            member: self.array.member,
-            depth: self.array.depth + 1,
-            start: self.array.start + self.index * self.block,
+            member: self.member,
+            depth: self.depth,
+            start: self.start + self.index * self.block,
         };
         self.index += 1;
         seed.deserialize(item).map(Some)
@@ -965,7 +1000,7 @@ impl<'de> de::SeqAccess<'de> for Rows<'_> {
 
 /// A member in ndarray's serde form: `(v = 1, dim, data)`.
 struct NdarrayParts<'m> {
-    member: &'m Member,
+    member: &'m Member<'m>,
     part: usize,
 }
 
@@ -981,41 +1016,33 @@ impl<'de> de::SeqAccess<'de> for NdarrayParts<'_> {
             }
             2 => seed
                 .deserialize(DimDe {
-                    member: self.member,
+                    header: &self.member.header,
                 })
                 .map(Some),
-            3 => {
-                let count = self.member.block(0);
-                let flat = FlatElements {
-                    member: self.member,
-                    index: 0,
-                    count,
-                };
-                seed.deserialize(flat).map(Some)
-            }
+            3 => seed.deserialize(Rows::flat(self.member)).map(Some),
             _ => Ok(None),
         }
     }
 }
 
 /// ndarray's `dim`: a tuple for a fixed rank (checked here), a sequence for `IxDyn`.
-struct DimDe<'m> {
-    member: &'m Member,
+struct DimDe<'h> {
+    header: &'h Header,
 }
 
 impl<'de> de::Deserializer<'de> for DimDe<'_> {
     type Error = Error;
 
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        let dims = self.member.header.shape.clone().into_iter();
+        let dims = self.header.shape.clone().into_iter();
         visitor.visit_seq(SeqDeserializer::<_, Error>::new(
             dims.map(|d| -> UsizeDeserializer<Error> { d.into_deserializer() }),
         ))
     }
 
     fn deserialize_tuple<V: Visitor<'de>>(self, len: usize, visitor: V) -> Result<V::Value> {
-        if len != self.member.ndim() {
-            return Err(self.member.mismatch(len, "array"));
+        if len != self.header.shape.len() {
+            return Err(mismatch(Some(len), "array", self.header));
         }
         self.deserialize_any(visitor)
     }
@@ -1024,49 +1051,6 @@ impl<'de> de::Deserializer<'de> for DimDe<'_> {
         bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
         option unit unit_struct newtype_struct seq tuple_struct map struct enum identifier
         ignored_any
-    }
-}
-
-/// ndarray's `data`: every element in logical C order.
-struct FlatElements<'m> {
-    member: &'m Member,
-    index: usize,
-    count: usize,
-}
-
-impl<'de> de::Deserializer<'de> for FlatElements<'_> {
-    type Error = Error;
-
-    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        visitor.visit_seq(self)
-    }
-
-    forward_to_deserialize_any! {
-        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
-        option unit unit_struct newtype_struct seq tuple tuple_struct map struct enum identifier
-        ignored_any
-    }
-}
-
-impl<'de> de::SeqAccess<'de> for FlatElements<'_> {
-    type Error = Error;
-
-    #[inline]
-    fn next_element_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<Option<T::Value>> {
-        if self.index == self.count {
-            return Ok(None);
-        }
-        let element = ArrayDe {
-            member: self.member,
-            depth: self.member.ndim(),
-            start: self.index,
-        };
-        self.index += 1;
-        seed.deserialize(element).map(Some)
-    }
-
-    fn size_hint(&self) -> Option<usize> {
-        Some(self.count - self.index)
     }
 }
 
@@ -1099,10 +1083,7 @@ impl<'de> de::MapAccess<'de> for RecordAccess<'_> {
             .ok_or_else(|| {
                 Error::invalid_data(format!("field {:?} out of its record", field.name))
             })?;
-        let member = Member::new(OwnedRawMember {
-            header,
-            bytes: bytes.to_vec(),
-        })?;
+        let member = Member::new(header, bytes);
         seed.deserialize(ArrayDe {
             member: &member,
             depth: 0,
@@ -1141,11 +1122,7 @@ impl<'de> de::Deserializer<'de> for BulkDe {
         })
     }
 
-    forward_to_deserialize_any! {
-        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
-        option unit unit_struct newtype_struct seq tuple tuple_struct map struct enum identifier
-        ignored_any
-    }
+    forward_everything_to_any!();
 }
 
 struct BulkParts {
@@ -1167,14 +1144,7 @@ impl<'de> de::SeqAccess<'de> for BulkParts {
                 let descr: StringDeserializer<Error> = header.dtype.to_string().into_deserializer();
                 seed.deserialize(descr).map(Some)
             }
-            2 => seed
-                .deserialize(DimDe {
-                    member: &Member::new(OwnedRawMember {
-                        header: header.clone(),
-                        bytes: Vec::new(),
-                    })?,
-                })
-                .map(Some),
+            2 => seed.deserialize(DimDe { header }).map(Some),
             3 => {
                 let order: de::value::BoolDeserializer<Error> =
                     header.fortran_order.into_deserializer();
@@ -1198,11 +1168,7 @@ impl<'de> de::Deserializer<'de> for ByteBufDe {
         visitor.visit_byte_buf(self.0)
     }
 
-    forward_to_deserialize_any! {
-        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
-        option unit unit_struct newtype_struct seq tuple tuple_struct map struct enum identifier
-        ignored_any
-    }
+    forward_everything_to_any!();
 }
 
 #[cfg(test)]
@@ -1214,6 +1180,7 @@ mod tests {
     use serde::{Deserialize, Serialize};
 
     use super::*;
+    use crate::serde_format::test_values::{points, Mode, Point};
     use crate::serde_format::MemoryArchive;
 
     /// An archive holding `arrays` as members.
@@ -1232,19 +1199,6 @@ mod tests {
 
     fn load<T: DeserializeOwned>(archive: MemoryArchive) -> Result<T> {
         deserialize_members(archive, &SerdeOptions::default())
-    }
-
-    #[derive(Serialize, Deserialize, PartialEq, Debug, Clone, Copy)]
-    enum Mode {
-        Train,
-        Eval,
-    }
-
-    #[derive(Serialize, Deserialize, PartialEq, Debug)]
-    struct Point {
-        x: f32,
-        y: i16,
-        z: Complex<f64>,
     }
 
     #[derive(Serialize, Deserialize, PartialEq, Debug)]
@@ -1298,18 +1252,7 @@ mod tests {
             z: Complex::new(1.0, -1.0),
             zs: vec![Complex::new(0.0, 1.0); 3],
             pairs: vec![[1.0, 2.0]; 4],
-            points: vec![
-                Point {
-                    x: 1.0,
-                    y: 2,
-                    z: Complex::new(0.0, 0.0),
-                },
-                Point {
-                    x: 3.0,
-                    y: 4,
-                    z: Complex::new(1.0, 2.0),
-                },
-            ],
+            points: points(),
             layers: [
                 ("enc".to_string(), layer(6.0)),
                 ("dec".to_string(), layer(7.0)),

@@ -112,13 +112,7 @@ impl Header {
         text.push_str(", 'fortran_order': ");
         text.push_str(if self.fortran_order { "True" } else { "False" });
         text.push_str(", 'shape': ");
-        let shape = PyValue::Tuple(
-            self.shape
-                .iter()
-                .map(|&d| PyValue::Int(d as i128))
-                .collect(),
-        );
-        literal::write_repr(&shape, &mut text);
+        write_shape_repr(&self.shape, &mut text);
         text.push_str(", }");
         let growth_axis = if self.fortran_order {
             self.shape.last()
@@ -157,6 +151,12 @@ impl Header {
     pub fn to_bytes_with_version(&self, version: Version) -> Result<Vec<u8>> {
         wrap(&self.text()?, version)
     }
+}
+
+/// Writes a shape as Python writes the tuple: `()`, `(3,)`, `(2, 3)`.
+pub(crate) fn write_shape_repr(shape: &[usize], out: &mut String) {
+    let tuple = PyValue::Tuple(shape.iter().map(|&d| PyValue::Int(d as i128)).collect());
+    literal::write_repr(&tuple, out);
 }
 
 /// Product of a shape with overflow checking (`[]` has one element).

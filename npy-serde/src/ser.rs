@@ -63,7 +63,7 @@ use crate::error::{Error, Result};
 use crate::header::Header;
 use crate::npz::NpzWriter;
 use crate::serde_format::{
-    in_member, join_path, shape_text, RawMember, SerdeOptions, WriteMembers, BULK_ARRAY,
+    in_file, in_member, join_path, shape_text, RawMember, SerdeOptions, WriteMembers, BULK_ARRAY,
     NDARRAY_STRUCT,
 };
 use crate::write::Shaped;
@@ -113,10 +113,7 @@ pub fn to_path_with<P: AsRef<Path>, T: Serialize + ?Sized>(
         serialize_members(&mut writer, value, options)?;
         writer.finish().map(drop)
     });
-    result.map_err(|e| match e {
-        Error::InFile { .. } => e,
-        other => other.in_file(path),
-    })
+    result.map_err(|e| in_file(e, path))
 }
 
 /// Writes `value` as an `.npz` archive to `writer` (anything `Write + Seek`: a file, a
@@ -481,13 +478,7 @@ macro_rules! reject {
             Err(self.reject(&format!("tuple struct {name}")))
         }
     };
-    (@ serialize_tuple_variant) => {
-        fn serialize_tuple_variant(
-            self, name: &'static str, _: u32, variant: &'static str, _: usize,
-        ) -> Result<Self::SerializeTupleVariant> {
-            Err(self.reject(&format!("enum variant with data {name}::{variant}")))
-        }
-    };
+    (@ serialize_tuple_variant) => { reject!(@variant serialize_tuple_variant SerializeTupleVariant); };
     (@ serialize_map) => {
         fn serialize_map(self, _: Option<usize>) -> Result<Self::SerializeMap> { Err(self.reject("a map")) }
     };
@@ -496,12 +487,46 @@ macro_rules! reject {
             Err(self.reject(&format!("struct {name}")))
         }
     };
-    (@ serialize_struct_variant) => {
-        fn serialize_struct_variant(
+    (@ serialize_struct_variant) => { reject!(@variant serialize_struct_variant SerializeStructVariant); };
+    (@variant $method:ident $state:ident) => {
+        fn $method(
             self, name: &'static str, _: u32, variant: &'static str, _: usize,
-        ) -> Result<Self::SerializeStructVariant> {
+        ) -> Result<Self::$state> {
             Err(self.reject(&format!("enum variant with data {name}::{variant}")))
         }
+    };
+}
+
+/// Implements serde's sequence-like traits for a type (impl generics in brackets) by
+/// forwarding each item to its `element` method and the end to its `finish`.
+macro_rules! sequence_impls {
+    ([$($generics:tt)*] $ty:ty => $ok:ty:) => {};
+    ([$($generics:tt)*] $ty:ty => $ok:ty: , $($rest:tt)*) => {
+        sequence_impls!([$($generics)*] $ty => $ok: $($rest)*);
+    };
+    ([$($generics:tt)*] $ty:ty => $ok:ty: $trait:ident::$method:ident $($rest:tt)*) => {
+        impl<$($generics)*> ser::$trait for $ty {
+            type Ok = $ok;
+            type Error = Error;
+            #[inline]
+            fn $method<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<()> {
+                self.element(value)
+            }
+            fn end(self) -> Result<$ok> {
+                self.finish()
+            }
+        }
+        sequence_impls!([$($generics)*] $ty => $ok: $($rest)*);
+    };
+}
+
+/// Calls `$then!` with serde's number methods, their types and the leaf kinds they make.
+macro_rules! numbers {
+    ($then:ident) => {
+        $then!(serialize_i8(i8) => I8, serialize_i16(i16) => I16, serialize_i32(i32) => I32,
+            serialize_i64(i64) => I64, serialize_u8(u8) => U8, serialize_u16(u16) => U16,
+            serialize_u32(u32) => U32, serialize_u64(u64) => U64, serialize_f32(f32) => F32,
+            serialize_f64(f64) => F64);
     };
 }
 
@@ -693,6 +718,15 @@ impl<'r, 'a, S: WriteMembers> FieldSerializer<'r, 'a, S> {
     }
 }
 
+/// Implements the named `Serializer` methods as a member of one element.
+macro_rules! build_leaf {
+    ($($method:ident($t:ty)),*) => {$(
+        fn $method(self, v: $t) -> Result<()> {
+            self.build(|e| e.$method(v))
+        }
+    )*};
+}
+
 impl<'r, 'a, S: WriteMembers> ser::Serializer for FieldSerializer<'r, 'a, S> {
     type Ok = ();
     type Error = Error;
@@ -707,48 +741,22 @@ impl<'r, 'a, S: WriteMembers> ser::Serializer for FieldSerializer<'r, 'a, S> {
     reject!(serialize_unit serialize_unit_struct serialize_newtype_variant serialize_tuple_variant
         serialize_struct_variant);
 
-    fn serialize_bool(self, v: bool) -> Result<()> {
-        self.build(|e| e.serialize_bool(v))
-    }
-    fn serialize_i8(self, v: i8) -> Result<()> {
-        self.build(|e| e.serialize_i8(v))
-    }
-    fn serialize_i16(self, v: i16) -> Result<()> {
-        self.build(|e| e.serialize_i16(v))
-    }
-    fn serialize_i32(self, v: i32) -> Result<()> {
-        self.build(|e| e.serialize_i32(v))
-    }
-    fn serialize_i64(self, v: i64) -> Result<()> {
-        self.build(|e| e.serialize_i64(v))
-    }
-    fn serialize_u8(self, v: u8) -> Result<()> {
-        self.build(|e| e.serialize_u8(v))
-    }
-    fn serialize_u16(self, v: u16) -> Result<()> {
-        self.build(|e| e.serialize_u16(v))
-    }
-    fn serialize_u32(self, v: u32) -> Result<()> {
-        self.build(|e| e.serialize_u32(v))
-    }
-    fn serialize_u64(self, v: u64) -> Result<()> {
-        self.build(|e| e.serialize_u64(v))
-    }
-    fn serialize_f32(self, v: f32) -> Result<()> {
-        self.build(|e| e.serialize_f32(v))
-    }
-    fn serialize_f64(self, v: f64) -> Result<()> {
-        self.build(|e| e.serialize_f64(v))
-    }
-    fn serialize_char(self, v: char) -> Result<()> {
-        self.build(|e| e.serialize_char(v))
-    }
-    fn serialize_str(self, v: &str) -> Result<()> {
-        self.build(|e| e.serialize_str(v))
-    }
-    fn serialize_bytes(self, v: &[u8]) -> Result<()> {
-        self.build(|e| e.serialize_bytes(v))
-    }
+    build_leaf!(
+        serialize_bool(bool),
+        serialize_i8(i8),
+        serialize_i16(i16),
+        serialize_i32(i32),
+        serialize_i64(i64),
+        serialize_u8(u8),
+        serialize_u16(u16),
+        serialize_u32(u32),
+        serialize_u64(u64),
+        serialize_f32(f32),
+        serialize_f64(f64),
+        serialize_char(char),
+        serialize_str(&str),
+        serialize_bytes(&[u8])
+    );
 
     fn serialize_unit_variant(
         self,
@@ -864,45 +872,15 @@ impl<S: WriteMembers> FieldSeq<'_, S> {
             }
             None => self
                 .seq
-                .finish()
+                .into_builder()
                 .and_then(|b| b.write_member(self.sink, &path, None)),
         };
         result.map_err(|e| in_member(e, &path))
     }
 }
 
-impl<S: WriteMembers> ser::SerializeSeq for FieldSeq<'_, S> {
-    type Ok = ();
-    type Error = Error;
-    fn serialize_element<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<()> {
-        self.element(value)
-    }
-    fn end(self) -> Result<()> {
-        self.finish()
-    }
-}
-
-impl<S: WriteMembers> ser::SerializeTuple for FieldSeq<'_, S> {
-    type Ok = ();
-    type Error = Error;
-    fn serialize_element<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<()> {
-        self.element(value)
-    }
-    fn end(self) -> Result<()> {
-        self.finish()
-    }
-}
-
-impl<S: WriteMembers> ser::SerializeTupleStruct for FieldSeq<'_, S> {
-    type Ok = ();
-    type Error = Error;
-    fn serialize_field<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<()> {
-        self.element(value)
-    }
-    fn end(self) -> Result<()> {
-        self.finish()
-    }
-}
+sequence_impls!([S: WriteMembers] FieldSeq<'_, S> => (): SerializeSeq::serialize_element,
+    SerializeTuple::serialize_element, SerializeTupleStruct::serialize_field);
 
 /// A struct field: a nested group, or an ndarray array (serde struct `"Array"`).
 enum FieldStruct<'r, 'a, S> {
@@ -935,15 +913,11 @@ impl<S: WriteMembers> ser::SerializeStruct for FieldStruct<'_, '_, S> {
         };
         let result = match key {
             "v" => Ok(()),
-            "dim" => match value.serialize(Capture { hint: Hint::None })? {
-                Captured::Seq(items) => items
-                    .iter()
-                    .map(Captured::as_usize)
-                    .collect::<Option<Vec<usize>>>()
-                    .map(|shape| *dim = Some(shape))
-                    .ok_or_else(|| Error::unwritable("ndarray dim is not a list of lengths")),
-                _ => Err(Error::unwritable("ndarray dim is not a list of lengths")),
-            },
+            "dim" => value
+                .serialize(Capture { hint: Hint::None })?
+                .as_shape()
+                .map(|shape| *dim = Some(shape))
+                .ok_or_else(|| Error::unwritable("ndarray dim is not a list of lengths")),
             "data" => {
                 let shape = dim
                     .take()
@@ -998,6 +972,16 @@ impl ElementSerializer<'_> {
     }
 }
 
+/// Implements number methods of `ElementSerializer` as leaves of their kind.
+macro_rules! push_number {
+    ($($method:ident($t:ty) => $kind:ident),*) => {$(
+        #[inline]
+        fn $method(self, v: $t) -> Result<()> {
+            self.b.push(LeafKind::$kind, self.depth, &v.to_ne_bytes())
+        }
+    )*};
+}
+
 impl<'b> ser::Serializer for ElementSerializer<'b> {
     type Ok = ();
     type Error = Error;
@@ -1016,46 +1000,7 @@ impl<'b> ser::Serializer for ElementSerializer<'b> {
     fn serialize_bool(self, v: bool) -> Result<()> {
         self.b.push(LeafKind::Bool, self.depth, &[v as u8])
     }
-    #[inline]
-    fn serialize_i8(self, v: i8) -> Result<()> {
-        self.b.push(LeafKind::I8, self.depth, &v.to_ne_bytes())
-    }
-    #[inline]
-    fn serialize_i16(self, v: i16) -> Result<()> {
-        self.b.push(LeafKind::I16, self.depth, &v.to_ne_bytes())
-    }
-    #[inline]
-    fn serialize_i32(self, v: i32) -> Result<()> {
-        self.b.push(LeafKind::I32, self.depth, &v.to_ne_bytes())
-    }
-    #[inline]
-    fn serialize_i64(self, v: i64) -> Result<()> {
-        self.b.push(LeafKind::I64, self.depth, &v.to_ne_bytes())
-    }
-    #[inline]
-    fn serialize_u8(self, v: u8) -> Result<()> {
-        self.b.push(LeafKind::U8, self.depth, &[v])
-    }
-    #[inline]
-    fn serialize_u16(self, v: u16) -> Result<()> {
-        self.b.push(LeafKind::U16, self.depth, &v.to_ne_bytes())
-    }
-    #[inline]
-    fn serialize_u32(self, v: u32) -> Result<()> {
-        self.b.push(LeafKind::U32, self.depth, &v.to_ne_bytes())
-    }
-    #[inline]
-    fn serialize_u64(self, v: u64) -> Result<()> {
-        self.b.push(LeafKind::U64, self.depth, &v.to_ne_bytes())
-    }
-    #[inline]
-    fn serialize_f32(self, v: f32) -> Result<()> {
-        self.b.push(LeafKind::F32, self.depth, &v.to_ne_bytes())
-    }
-    #[inline]
-    fn serialize_f64(self, v: f64) -> Result<()> {
-        self.b.push(LeafKind::F64, self.depth, &v.to_ne_bytes())
-    }
+    numbers!(push_number);
     fn serialize_i128(self, _: i128) -> Result<()> {
         Err(self.reject("a 128-bit integer"))
     }
@@ -1070,8 +1015,9 @@ impl<'b> ser::Serializer for ElementSerializer<'b> {
     }
     fn serialize_bytes(self, v: &[u8]) -> Result<()> {
         self.b.start_seq(self.depth)?;
-        for &byte in v {
-            self.b.push(LeafKind::U8, self.depth + 1, &[byte])?;
+        if !v.is_empty() {
+            // One check for the whole run of bytes, as for a sequence of `u8`s.
+            self.b.push(LeafKind::U8, self.depth + 1, v)?;
         }
         self.b.end_seq(self.depth, v.len())
     }
@@ -1160,34 +1106,19 @@ impl<'b> ElementSeq<'b> {
         })
     }
 
-    fn finish(self) -> Result<&'b mut ArrayBuilder> {
+    /// Ends the sequence, handing back the builder.
+    fn into_builder(self) -> Result<&'b mut ArrayBuilder> {
         self.b.end_seq(self.depth, self.count)?;
         Ok(self.b)
     }
-}
 
-impl ser::SerializeSeq for ElementSeq<'_> {
-    type Ok = ();
-    type Error = Error;
-    #[inline]
-    fn serialize_element<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<()> {
-        self.element(value)
-    }
-    fn end(self) -> Result<()> {
-        self.finish().map(|_| ())
+    fn finish(self) -> Result<()> {
+        self.into_builder().map(drop)
     }
 }
 
-impl ser::SerializeTupleStruct for ElementSeq<'_> {
-    type Ok = ();
-    type Error = Error;
-    fn serialize_field<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<()> {
-        self.element(value)
-    }
-    fn end(self) -> Result<()> {
-        self.finish().map(|_| ())
-    }
-}
+sequence_impls!([] ElementSeq<'_> => (): SerializeSeq::serialize_element,
+    SerializeTupleStruct::serialize_field);
 
 /// A tuple element: a dimension, or a complex number's `(re, im)`.
 enum ElementTuple<'b> {
@@ -1210,7 +1141,7 @@ impl ser::SerializeTuple for ElementTuple<'_> {
     }
     fn end(self) -> Result<()> {
         match self {
-            ElementTuple::Seq(seq) => seq.finish().map(|_| ()),
+            ElementTuple::Seq(seq) => seq.finish(),
             ElementTuple::Complex { b, depth, parts } => parts.push_into(b, depth),
         }
     }
@@ -1235,7 +1166,11 @@ impl ComplexParts {
     }
 
     fn add<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<()> {
-        match value.serialize(Capture { hint: Hint::None })? {
+        self.add_captured(&value.serialize(Capture { hint: Hint::None })?)
+    }
+
+    fn add_captured(&mut self, part: &Captured) -> Result<()> {
+        match part {
             Captured::Scalar(scalar) if matches!(scalar.kind, LeafKind::F32 | LeafKind::F64) => {
                 self.parts.push(scalar.as_f64());
                 Ok(())
@@ -1244,18 +1179,24 @@ impl ComplexParts {
         }
     }
 
-    fn push_into(self, b: &mut ArrayBuilder, depth: usize) -> Result<()> {
+    /// The complex number made of the two parts.
+    fn scalar(&self) -> Result<Scalar> {
         let [re, im] = self.parts[..] else {
             return Err(Error::unwritable(
                 "a complex number needs two parts (re, im)",
             ));
         };
-        if self.kind == LeafKind::C64 {
+        Ok(if self.kind == LeafKind::C64 {
             let value = Complex::new(re as f32, im as f32);
-            b.push(self.kind, depth, bytemuck::bytes_of(&value))
+            Scalar::new(self.kind, bytemuck::bytes_of(&value))
         } else {
-            b.push(self.kind, depth, bytemuck::bytes_of(&Complex::new(re, im)))
-        }
+            Scalar::new(self.kind, bytemuck::bytes_of(&Complex::new(re, im)))
+        })
+    }
+
+    fn push_into(self, b: &mut ArrayBuilder, depth: usize) -> Result<()> {
+        let scalar = self.scalar()?;
+        b.push(scalar.kind, depth, scalar.bytes())
     }
 }
 
@@ -1371,6 +1312,14 @@ impl Captured {
         }
     }
 
+    /// A sequence of lengths.
+    fn as_shape(&self) -> Option<Vec<usize>> {
+        match self {
+            Captured::Seq(items) => items.iter().map(Captured::as_usize).collect(),
+            _ => None,
+        }
+    }
+
     fn as_bool(&self) -> Option<bool> {
         match self {
             Captured::Scalar(s) if s.kind == LeafKind::Bool => Some(s.bytes[0] != 0),
@@ -1408,10 +1357,7 @@ impl ser::Serializer for Capture {
     type SerializeStruct = ser::Impossible<Captured, Error>;
     type SerializeStructVariant = ser::Impossible<Captured, Error>;
 
-    capture_scalar!(serialize_i8(i8) => I8, serialize_i16(i16) => I16, serialize_i32(i32) => I32,
-        serialize_i64(i64) => I64, serialize_u8(u8) => U8, serialize_u16(u16) => U16,
-        serialize_u32(u32) => U32, serialize_u64(u64) => U64, serialize_f32(f32) => F32,
-        serialize_f64(f64) => F64);
+    numbers!(capture_scalar);
 
     fn serialize_bool(self, v: bool) -> Result<Captured> {
         Ok(Captured::Scalar(Scalar::new(LeafKind::Bool, &[v as u8])))
@@ -1522,59 +1468,27 @@ struct CaptureSeq {
 }
 
 impl CaptureSeq {
+    fn element<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<()> {
+        self.items.push(value.serialize(Capture {
+            hint: hint_of::<T>(),
+        })?);
+        Ok(())
+    }
+
     fn finish(self) -> Result<Captured> {
         if self.hint == Hint::None {
             return Ok(Captured::Seq(self.items));
         }
         let mut parts = ComplexParts::new(self.hint);
         for item in &self.items {
-            match item {
-                Captured::Scalar(s) if matches!(s.kind, LeafKind::F32 | LeafKind::F64) => {
-                    parts.parts.push(s.as_f64())
-                }
-                _ => return Err(Error::unwritable("complex parts must be floats")),
-            }
+            parts.add_captured(item)?;
         }
-        let [re, im] = parts.parts[..] else {
-            return Err(Error::unwritable(
-                "a complex number needs two parts (re, im)",
-            ));
-        };
-        Ok(Captured::Scalar(if parts.kind == LeafKind::C64 {
-            Scalar::new(
-                parts.kind,
-                bytemuck::bytes_of(&Complex::new(re as f32, im as f32)),
-            )
-        } else {
-            Scalar::new(parts.kind, bytemuck::bytes_of(&Complex::new(re, im)))
-        }))
+        parts.scalar().map(Captured::Scalar)
     }
 }
 
-impl ser::SerializeSeq for CaptureSeq {
-    type Ok = Captured;
-    type Error = Error;
-    fn serialize_element<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<()> {
-        self.items.push(value.serialize(Capture {
-            hint: hint_of::<T>(),
-        })?);
-        Ok(())
-    }
-    fn end(self) -> Result<Captured> {
-        self.finish()
-    }
-}
-
-impl ser::SerializeTuple for CaptureSeq {
-    type Ok = Captured;
-    type Error = Error;
-    fn serialize_element<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<()> {
-        ser::SerializeSeq::serialize_element(self, value)
-    }
-    fn end(self) -> Result<Captured> {
-        self.finish()
-    }
-}
+sequence_impls!([] CaptureSeq => Captured: SerializeSeq::serialize_element,
+    SerializeTuple::serialize_element);
 
 // ---------------------------------------------------------------------------------------
 // The bulk fast path: (descr, shape, fortran_order, data bytes) in one piece
@@ -1641,15 +1555,11 @@ impl<S: WriteMembers> ser::SerializeTuple for BulkTuple<'_, S> {
             return Ok(());
         }
         let header = match &self.items[..] {
-            [Captured::Str(descr), Captured::Seq(shape), fortran] => Header {
+            [Captured::Str(descr), shape @ Captured::Seq(_), fortran] => Header {
                 dtype: descr.parse()?,
-                shape: shape
-                    .iter()
-                    .map(Captured::as_usize)
-                    .collect::<Option<_>>()
-                    .ok_or_else(|| {
-                        Error::unwritable("bulk array shape is not a list of lengths")
-                    })?,
+                shape: shape.as_shape().ok_or_else(|| {
+                    Error::unwritable("bulk array shape is not a list of lengths")
+                })?,
                 fortran_order: fortran
                     .as_bool()
                     .ok_or_else(|| Error::unwritable("bulk array order is not a bool"))?,
@@ -1705,12 +1615,12 @@ impl<S: WriteMembers> ser::Serializer for BulkBytes<'_, S> {
         serialize_tuple_variant serialize_map serialize_struct serialize_struct_variant);
 
     fn serialize_bytes(self, bytes: &[u8]) -> Result<()> {
-        if self.header.data_len()? != bytes.len() as u64 {
+        let needed = self.header.data_len()?;
+        if needed != bytes.len() as u64 {
             return Err(Error::unwritable(format!(
-                "bulk array of shape {} {} needs {} bytes, {} given",
+                "bulk array of shape {} {} needs {needed} bytes, {} given",
                 shape_text(&self.header.shape),
                 self.header.dtype,
-                self.header.data_len()?,
                 bytes.len()
             )));
         }
@@ -1733,6 +1643,7 @@ mod tests {
     use serde::Serialize;
 
     use super::*;
+    use crate::serde_format::test_values::{points, Mode, Point};
     use crate::serde_format::MemoryArchive;
     use crate::NpyArray;
 
@@ -1751,18 +1662,6 @@ mod tests {
             .iter()
             .map(|(name, a)| format!("{name} {} {}", a.dtype(), shape_text(a.shape())))
             .collect()
-    }
-
-    #[derive(Serialize)]
-    enum Mode {
-        Train,
-    }
-
-    #[derive(Serialize)]
-    struct Point {
-        x: f32,
-        y: i16,
-        z: Complex<f64>,
     }
 
     #[derive(Serialize)]
@@ -1804,18 +1703,7 @@ mod tests {
             z: Complex::new(1.0, -1.0),
             zs: vec![Complex::new(0.0, 1.0); 3],
             pairs: vec![[1.0, 2.0]; 4],
-            points: vec![
-                Point {
-                    x: 1.0,
-                    y: 2,
-                    z: Complex::new(0.0, 0.0),
-                },
-                Point {
-                    x: 3.0,
-                    y: 4,
-                    z: Complex::new(1.0, 2.0),
-                },
-            ],
+            points: points(),
             inner: Inner {
                 weight: array![[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]],
                 table: vec![vec![1, 2], vec![3, 4], vec![5, 6]],

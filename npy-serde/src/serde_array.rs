@@ -179,12 +179,7 @@ struct TypedRead<T, D> {
 
 impl<T: NpyElement, D: Dimension> DirectRead for TypedRead<T, D> {
     fn read(&mut self, header: &Header, data: &mut DataReader<'_, &mut dyn Read>) -> Result<()> {
-        check::<T, D>(header)?;
-        let array = match empty(header)? {
-            Some(array) => array,
-            None => Array::<T, D>::read_npy_data(header, data)?,
-        };
-        *self.delivered.borrow_mut() = Some(array);
+        *self.delivered.borrow_mut() = Some(read_array(header, data)?);
         Ok(())
     }
 }
@@ -292,15 +287,25 @@ fn empty<T: NpyElement, D: Dimension>(header: &Header) -> Result<Option<Array<T,
         .map_err(|e| Error::invalid_data(e.to_string()))
 }
 
+/// Reads an array of `T` and rank `D` from a member's header and data.
+fn read_array<T: NpyElement, D: Dimension, R: Read>(
+    header: &Header,
+    data: &mut DataReader<'_, R>,
+) -> Result<Array<T, D>> {
+    check::<T, D>(header)?;
+    match empty(header)? {
+        Some(array) => Ok(array),
+        None => Array::<T, D>::read_npy_data(header, data),
+    }
+}
+
 /// Decodes an array of `T` and rank `D` from a member's header and data bytes.
 fn decode<T: NpyElement, D: Dimension>(header: &Header, bytes: &[u8]) -> Result<Array<T, D>> {
-    check::<T, D>(header)?;
-    if let Some(array) = empty(header)? {
-        return Ok(array);
-    }
     let mut reader = bytes;
-    let mut data = DataReader::new(&mut reader, 0, Some(bytes.len() as u64));
-    Array::<T, D>::read_npy_data(header, &mut data)
+    read_array(
+        header,
+        &mut DataReader::new(&mut reader, 0, Some(bytes.len() as u64)),
+    )
 }
 
 /// Owned bytes from any deserializer (bytes, a byte buffer or a sequence of u8).

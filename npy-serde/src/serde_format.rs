@@ -9,7 +9,7 @@ use std::io::{Read, Write};
 use crate::dtype::DType;
 use crate::element::DataReader;
 use crate::error::{Error, Result};
-use crate::header::{Header, DEFAULT_MAX_HEADER_SIZE};
+use crate::header::{write_shape_repr, Header, DEFAULT_MAX_HEADER_SIZE};
 use crate::npz::{Compression, NpzOptions, NpzReader, NpzWriter};
 use crate::read::{NpyRead, ReadOptions};
 use crate::write::{NpyWrite, WriteOptions};
@@ -136,14 +136,9 @@ pub(crate) fn join_path(prefix: &str, key: &str, separator: &str) -> String {
 
 /// A shape as Python prints it: `()`, `(3,)`, `(2, 3)`.
 pub(crate) fn shape_text(shape: &[usize]) -> String {
-    match shape {
-        [] => "()".to_string(),
-        [n] => format!("({n},)"),
-        _ => {
-            let dims: Vec<String> = shape.iter().map(|d| d.to_string()).collect();
-            format!("({})", dims.join(", "))
-        }
-    }
+    let mut text = String::new();
+    write_shape_repr(shape, &mut text);
+    text
 }
 
 /// A dtype as NumPy names it in prose: `float32`, `int64`, `bool`, `<U10`, records as
@@ -191,6 +186,14 @@ pub(crate) fn in_member(error: Error, path: &str) -> Error {
     match error {
         Error::InMember { .. } | Error::InFile { .. } => error,
         other => other.in_member(path),
+    }
+}
+
+/// An error naming the file it concerns; errors already naming one are kept as they are.
+pub(crate) fn in_file(error: Error, path: &std::path::Path) -> Error {
+    match error {
+        Error::InFile { .. } => error,
+        other => other.in_file(path),
     }
 }
 
@@ -265,6 +268,42 @@ impl ReadMembers for MemoryArchive {
                 available: String::new(),
             })?;
         crate::read::from_bytes(bytes)
+    }
+}
+
+/// Values both halves' tests write and read.
+#[cfg(test)]
+pub(crate) mod test_values {
+    use num_complex::Complex;
+    use serde::{Deserialize, Serialize};
+
+    #[derive(Serialize, Deserialize, PartialEq, Debug, Clone, Copy)]
+    pub enum Mode {
+        Train,
+        Eval,
+    }
+
+    /// A flat struct: a record element.
+    #[derive(Serialize, Deserialize, PartialEq, Debug)]
+    pub struct Point {
+        pub x: f32,
+        pub y: i16,
+        pub z: Complex<f64>,
+    }
+
+    pub fn points() -> Vec<Point> {
+        vec![
+            Point {
+                x: 1.0,
+                y: 2,
+                z: Complex::new(0.0, 0.0),
+            },
+            Point {
+                x: 3.0,
+                y: 4,
+                z: Complex::new(1.0, 2.0),
+            },
+        ]
     }
 }
 
