@@ -544,15 +544,18 @@ struct Member<'b> {
 
 impl<'b> Member<'b> {
     fn new(header: Header, bytes: &'b [u8]) -> Member<'b> {
+        // Products of dimensions saturate: they are exact whenever the element count fits
+        // (the header reader checks it), and a shape like (0, 2^40, 2^40) has no element
+        // whose position would use them.
         let shape = &header.shape;
-        let mut strides = vec![1; shape.len()];
+        let mut strides = vec![1usize; shape.len()];
         if header.fortran_order {
             for axis in 1..shape.len() {
-                strides[axis] = strides[axis - 1] * shape[axis - 1];
+                strides[axis] = strides[axis - 1].saturating_mul(shape[axis - 1]);
             }
         } else {
             for axis in (0..shape.len().saturating_sub(1)).rev() {
-                strides[axis] = strides[axis + 1] * shape[axis + 1];
+                strides[axis] = strides[axis + 1].saturating_mul(shape[axis + 1]);
             }
         }
         Member {
@@ -570,7 +573,9 @@ impl<'b> Member<'b> {
 
     /// Elements in one item at `depth` (the product of the later dimensions).
     fn block(&self, depth: usize) -> usize {
-        self.header.shape[depth..].iter().product()
+        self.header.shape[depth..]
+            .iter()
+            .fold(1usize, |block, &len| block.saturating_mul(len))
     }
 
     /// The storage position of the element at C-order position `index`.
@@ -1425,6 +1430,25 @@ mod tests {
         };
         let back: Empty = crate::from_slice(&crate::to_vec(&value).unwrap()).unwrap();
         assert_eq!(back, value);
+    }
+
+    #[test]
+    fn empty_members_with_huge_other_dimensions_do_not_overflow() {
+        #[derive(Deserialize, Debug)]
+        struct Cube {
+            #[allow(dead_code)]
+            cube: Vec<Vec<Vec<f32>>>,
+        }
+        let header = crate::Header::new(f32::write_dtype(&[]), vec![0, 1 << 40, 1 << 40]);
+        for fortran_order in [false, true] {
+            let header = crate::Header {
+                fortran_order,
+                ..header.clone()
+            };
+            let member = header.to_bytes().unwrap();
+            let result = load::<Cube>(archive(&[("cube", member)]));
+            assert!(result.is_ok(), "{result:?}");
+        }
     }
 }
 
