@@ -593,14 +593,8 @@ fn subarray(base: DType, shape: Vec<usize>) -> Result<DType> {
     if shape.is_empty() {
         return Ok(base);
     }
-    // Nested subarrays flatten: (('<f8', (5,)), (2,)) is '<f8' with shape (2, 5).
-    let (base, shape) = match base {
-        DType::SubArray {
-            base: inner,
-            shape: inner_shape,
-        } => (*inner, shape.into_iter().chain(inner_shape).collect()),
-        base => (base, shape),
-    };
+    // Nested subarrays stay nested, as NumPy keeps them: (('<f8', (5,)), (2,)) is a
+    // (2,) subarray of ('<f8', (5,)) items, and its descr must be written back that way.
     let total = shape
         .iter()
         .try_fold(base.itemsize(), |size, &dim| size.checked_mul(dim))
@@ -1025,11 +1019,24 @@ mod tests {
     }
 
     #[test]
-    fn nested_subarrays_flatten_and_empty_records_keep_their_size() {
+    fn nested_subarrays_stay_nested_and_empty_records_keep_their_size() {
+        let nested = dt("[('c', ('<f8', (5,)), (2,))]");
+        assert_eq!(nested.to_string(), "[('c', ('<f8', (5,)), (2,))]");
+        assert_eq!(nested.itemsize(), 80);
+        let DType::Record(record) = &nested else {
+            panic!("a record")
+        };
         assert_eq!(
-            dt("[('c', ('<f8', (5,)), (2,))]").to_string(),
-            "[('c', '<f8', (2, 5))]"
+            record.fields[0].dtype,
+            DType::SubArray {
+                base: Box::new(dt("('<f8', (5,))")),
+                shape: vec![2],
+            }
         );
+        // The size limit applies to the whole nest: 2^40 bytes inside, 2^41 outside.
+        assert!("[('c', ('<f8', (137438953472,)), (2,))]"
+            .parse::<DType>()
+            .is_err());
         let empty = dt("[('', '|V8')]");
         assert_eq!(empty.itemsize(), 8);
         assert_eq!(empty.to_string(), "[('', '|V8')]");

@@ -69,6 +69,12 @@ pub trait NpyElement: Sized {
 
 /// Element types whose dtype does not depend on the values: everything but `String` and
 /// `Vec<u8>`. Record fields must be of such a type.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a fixed-width NumPy element type, so it cannot be a record field",
+    label = "not a FixedElement",
+    note = "record fields are numbers, bool, f16, complex, [T; N], FixedUnicode<N>, FixedBytes<N>, \
+            DateTime64<U>, TimeDelta64<U> or structs deriving NpyElement"
+)]
 pub trait FixedElement: NpyElement {
     /// The dtype, in native byte order.
     fn dtype() -> DType;
@@ -107,6 +113,12 @@ impl<'a, R: Read> DataReader<'a, R> {
             }
         }
         Ok(total)
+    }
+
+    /// The reader, the offset of the next data byte and the bytes known to remain: for
+    /// code that must read through a `dyn Read` (the serde format's bulk arrays).
+    pub(crate) fn parts(&mut self) -> (&mut R, u64, Option<u64>) {
+        (self.reader, self.offset, self.available)
     }
 
     /// Reads `count` items of `itemsize` bytes as raw bytes.
@@ -531,11 +543,17 @@ fn map_items<T>(
 }
 
 /// `String` is read from `U` (UTF-32) and `S` (UTF-8 bytes) data and written as `<U{n}`
-/// with `n` the longest string's length in characters; trailing NULs are stripped, as
-/// NumPy strips them.
+/// with `n` the longest string's length in characters (at least 1, as NumPy chooses);
+/// trailing NULs are stripped, as NumPy strips them.
 impl NpyElement for String {
     fn write_dtype(values: &[Self]) -> DType {
-        let chars = values.iter().map(|s| s.chars().count()).max().unwrap_or(0);
+        // NumPy never chooses a width of 0: `np.array([''])` is '<U1'.
+        let chars = values
+            .iter()
+            .map(|s| s.chars().count())
+            .max()
+            .unwrap_or(0)
+            .max(1);
         DType::Unicode {
             chars,
             endian: Endian::NATIVE,
@@ -587,11 +605,13 @@ impl NpyElement for String {
 }
 
 /// `Vec<u8>` is a NumPy byte string (`S`): written as `|S{n}` with `n` the longest value's
-/// length; trailing NULs are stripped on reading, as NumPy strips them.
+/// length (at least 1, as NumPy chooses); trailing NULs are stripped on reading, as NumPy
+/// strips them.
 impl NpyElement for Vec<u8> {
     fn write_dtype(values: &[Self]) -> DType {
         DType::Bytes {
-            len: values.iter().map(Vec::len).max().unwrap_or(0),
+            // As for `U`: `np.array([b''])` is '|S1'.
+            len: values.iter().map(Vec::len).max().unwrap_or(0).max(1),
         }
     }
 
@@ -808,6 +828,20 @@ mod tests {
             String::decode(&"|S3".parse().unwrap(), b"ab\0xyz", 3, 2).unwrap(),
             ["ab", "xyz"]
         );
+    }
+
+    #[test]
+    fn blank_and_empty_string_arrays_get_width_one_like_numpy() {
+        let blank = [String::new(), String::new()];
+        assert_eq!(String::write_dtype(&blank).itemsize(), 4);
+        assert_eq!(String::write_dtype(&[]).itemsize(), 4);
+        round_trip(&blank, &String::write_dtype(&blank));
+        let empty_bytes = [Vec::new()];
+        assert_eq!(
+            Vec::<u8>::write_dtype(&empty_bytes),
+            DType::Bytes { len: 1 }
+        );
+        round_trip(&empty_bytes, &Vec::<u8>::write_dtype(&empty_bytes));
     }
 
     #[test]

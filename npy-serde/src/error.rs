@@ -238,6 +238,15 @@ impl serde::de::Error for Error {
     fn custom<T: fmt::Display>(msg: T) -> Self {
         Error::Custom(msg.to_string())
     }
+
+    /// A struct field with no member: the serde deserializer adds the member path and the
+    /// names that are there.
+    fn missing_field(field: &'static str) -> Self {
+        Error::MissingMember {
+            name: field.to_string(),
+            available: String::new(),
+        }
+    }
 }
 
 /// Escapes bytes for an error message (`\x93NUMPY` style).

@@ -119,13 +119,7 @@ impl Header {
         text.push_str(", 'fortran_order': ");
         text.push_str(if self.fortran_order { "True" } else { "False" });
         text.push_str(", 'shape': ");
-        let shape = PyValue::Tuple(
-            self.shape
-                .iter()
-                .map(|&d| PyValue::Int(d as i128))
-                .collect(),
-        );
-        literal::write_repr(&shape, &mut text);
+        write_shape_repr(&self.shape, &mut text);
         text.push_str(", }");
         let growth_axis = if self.fortran_order {
             self.shape.last()
@@ -164,6 +158,12 @@ impl Header {
     pub fn to_bytes_with_version(&self, version: Version) -> Result<Vec<u8>> {
         wrap(&self.text()?, version)
     }
+}
+
+/// Writes a shape as Python writes the tuple: `()`, `(3,)`, `(2, 3)`.
+pub(crate) fn write_shape_repr(shape: &[usize], out: &mut String) {
+    let tuple = PyValue::Tuple(shape.iter().map(|&d| PyValue::Int(d as i128)).collect());
+    literal::write_repr(&tuple, out);
 }
 
 /// Product of a shape with overflow checking (`[]` has one element).
@@ -396,8 +396,9 @@ pub(crate) fn parse_header_text(text: &str, version: Version) -> Result<Header> 
             e.root()
         ))
     })?;
-    // An array of subarray dtype is an array with the subarray's dimensions appended.
-    if let DType::SubArray { base, shape: inner } = dtype {
+    // An array of subarray dtype is an array with the subarray's dimensions appended
+    // (nested subarrays: each level's in turn).
+    while let DType::SubArray { base, shape: inner } = dtype {
         if fortran_order {
             shape.splice(0..0, inner);
         } else {
@@ -642,5 +643,11 @@ mod tests {
         .unwrap();
         assert_eq!(h.shape, [2, 3]);
         assert_eq!(h.dtype.to_string(), "'<f8'");
+        let nested = read(&v1(
+            "{'descr': (('<f8', (5,)), (3,)), 'fortran_order': False, 'shape': (2,)}",
+        ))
+        .unwrap();
+        assert_eq!(nested.shape, [2, 3, 5]);
+        assert_eq!(nested.dtype.to_string(), "'<f8'");
     }
 }

@@ -1,18 +1,216 @@
-//! npy-serde: NumPy `.npy` and `.npz` files in Rust.
+//! NumPy `.npy` and `.npz` files in Rust: typed and dynamic arrays, npz archives, a serde
+//! data format that maps a struct of arrays to an archive, record dtypes through a derive,
+//! and memory-mapped arrays.
 //!
-//! (Crate documentation indexed by task is written once the modules are complete.)
+//! NumPy is the reference: every file NumPy writes loads, and every file written here loads
+//! in NumPy, byte-identical to `np.save` / `np.savez` where NumPy is deterministic. The
+//! tests check this against real NumPy in both directions.
+//!
+//! # By task
+//!
+//! | I want to… | use |
+//! |---|---|
+//! | [save an array](#save-and-load-arrays) | [`save`], [`save_with`], [`write_npy`], [`to_bytes`] |
+//! | [load an array](#save-and-load-arrays) | [`load`], [`load_with`], [`read_npy`], [`from_bytes`] |
+//! | look at a header without the data | [`inspect`], [`header::read_header`] |
+//! | load a file whose dtype I don't know | [`NpyArray`] |
+//! | [save or load several arrays (`.npz`)](#npz-archives) | [`npz::savez`], [`NpzWriter`], [`NpzReader`], [`NpzUpdate`], [`load_any`] |
+//! | [save a struct of arrays (serde)](#serde-a-struct-of-arrays-as-an-npz) | [`to_path`], [`from_path`], [`serde_array`], [`SerdeOptions`] |
+//! | [use NumPy record arrays (`derive`)](#record-dtypes-derive) | `#[derive(NpyElement)]`, [`record`] |
+//! | [work with arrays bigger than memory](#memory-mapped-and-chunked-arrays) | [`MappedNpy`], [`MappedNpyMut`], [`NpyRowReader`], [`NpyAppender`], [`write::NpyStreamWriter`] |
+//!
+//! Module map: [`dtype`] (the dtype model), [`header`] (the `.npy` header), [`element`]
+//! (Rust element types), [`read`] / [`write`](mod@write) (`.npy` I/O), [`array`](mod@array) (dynamic arrays),
+//! [`npz`] (archives), [`ser`] / [`de`] (serde), [`record`] (derive runtime), [`mmap`] /
+//! [`chunked`] (large arrays), [`error`].
+//!
+//! # Save and load arrays
+//!
+//! `Vec<T>`, slices, [`Shaped`] slices and ndarray arrays of any dimension and layout save;
+//! `Vec<T>` (any shape, C order), `Array<T, D>` and [`NpyArray`] load. Element types:
+//! `bool`, `i8`–`i64`, `u8`–`u64`, `f16`, `f32`, `f64`, `Complex<f32/f64>`, `String`
+//! (`U`), `Vec<u8>` (`S`), [`FixedUnicode`], [`FixedBytes`], [`DateTime64`],
+//! [`TimeDelta64`], `[T; N]`, and derived records. A file's own dtype loads in either byte
+//! order, as do lossless widenings (`<i4` into `i64`); narrowing is an error naming both
+//! dtypes.
+//!
+//! ```
+//! use ndarray::{array, Array2};
+//! # let dir = tempfile::tempdir()?;
+//! # let path = dir.path().join("matrix.npy");
+//!
+//! let matrix = array![[1.0f64, 2.0], [3.0, 4.0]];
+//! npy_serde::save(&path, &matrix)?; // atomic: temp file + rename
+//! let back: Array2<f64> = npy_serde::load(&path)?;
+//! assert_eq!(back, matrix);
+//!
+//! let info = npy_serde::inspect(&path)?;
+//! assert_eq!(info.header.dtype.to_string(), "'<f8'");
+//!
+//! // Any dtype, known only at run time, saved back byte for byte.
+//! let any: npy_serde::NpyArray = npy_serde::load(&path)?;
+//! assert_eq!(any.shape(), [2, 2]);
+//! # Ok::<(), npy_serde::Error>(())
+//! ```
+//!
+//! # npz archives
+//!
+//! [`npz::savez`] writes several arrays in one call, byte-identical to `np.savez`;
+//! [`npz::savez_compressed`] deflates on every core. [`NpzWriter`] adds members one by
+//! one (or streams one in chunks), [`NpzReader`] reads them lazily by name, and
+//! [`NpzUpdate`] adds, replaces and removes members of an existing archive, copying the
+//! others raw, which NumPy cannot do.
+//!
+//! ```
+//! use npy_serde::{npz, NpzReader};
+//! # let dir = tempfile::tempdir()?;
+//! # let path = dir.path().join("data.npz");
+//!
+//! let features = ndarray::array![[0.5f32, 1.5], [2.5, 3.5]];
+//! let labels = vec![1i64, 0];
+//! npz::savez(&path, &[("features", &features), ("labels", &labels)])?;
+//!
+//! let mut archive = NpzReader::open(&path)?;
+//! assert_eq!(archive.names(), ["features", "labels"]);
+//! let labels_back: Vec<i64> = archive.read("labels")?;
+//! assert_eq!(labels_back, labels);
+//! # Ok::<(), npy_serde::Error>(())
+//! ```
+//!
+//! # serde: a struct of arrays as an npz
+//!
+//! Derive `Serialize` / `Deserialize` and each field becomes one `.npy` member that
+//! `np.load` sees by name; nested structs and string-keyed maps become `/`-joined paths
+//! (`encoder/layer0/weight`). The full mapping is a table in [`ser`]. Plain ndarray fields
+//! work as they are; [`serde_array`] moves big arrays' bytes in one piece.
+//!
+//! ```
+//! use serde::{Deserialize, Serialize};
+//! # let dir = tempfile::tempdir()?;
+//! # let path = dir.path().join("checkpoint.npz");
+//!
+//! #[derive(Serialize, Deserialize, PartialEq, Debug)]
+//! struct Checkpoint {
+//!     epoch: u32,
+//!     #[serde(with = "npy_serde::serde_array")]
+//!     weights: ndarray::Array2<f32>,
+//!     losses: Vec<f64>,
+//! }
+//!
+//! let checkpoint = Checkpoint { epoch: 3, weights: ndarray::Array2::ones((2, 3)), losses: vec![0.5, 0.25] };
+//! npy_serde::to_path(&path, &checkpoint)?; // members epoch, weights, losses
+//! let resumed: Checkpoint = npy_serde::from_path(&path)?;
+//! assert_eq!(resumed, checkpoint);
+//! # Ok::<(), npy_serde::Error>(())
+//! ```
+//!
+//! # Record dtypes (derive)
+//!
+//! With the `derive` feature, `#[derive(NpyElement)]` makes a struct the element type of a
+//! NumPy structured array. Fields are matched by name when reading, so files with other
+//! field orders, extra fields, padding or the other byte order load; `#[repr(C)]` plus
+//! `#[npy(pod)]` structs whose layout equals the file's load with one bulk copy and map
+//! without any. See [`record`] for the layout rules.
+//!
+//! ```
+//! # #[cfg(feature = "derive")] {
+//! use npy_serde::{FixedUnicode, NpyElement};
+//!
+//! #[derive(NpyElement, Clone, Debug, PartialEq)]
+//! struct Particle {
+//!     id: u32,
+//!     kind: FixedUnicode<8>,
+//!     mass: f64,
+//!     pos: [f32; 3],
+//! }
+//!
+//! let table = vec![Particle { id: 1, kind: FixedUnicode::new("proton")?, mass: 1.0, pos: [0.0; 3] }];
+//! let bytes = npy_serde::to_bytes(&table)?;
+//! let header = npy_serde::header::read_header(&mut &bytes[..], 10_000)?.header;
+//! assert_eq!(
+//!     header.dtype.to_string(),
+//!     "[('id', '<u4'), ('kind', '<U8'), ('mass', '<f8'), ('pos', '<f4', (3,))]"
+//! );
+//! let back: Vec<Particle> = npy_serde::from_bytes(&bytes)?;
+//! assert_eq!(back, table);
+//! # }
+//! # Ok::<(), npy_serde::Error>(())
+//! ```
+//!
+//! # Memory-mapped and chunked arrays
+//!
+//! [`MappedNpy`] maps a `.npy` (or a stored `.npz` member, which NumPy cannot map) and
+//! lends ndarray views of it with no copy; [`MappedNpyMut`] is NumPy's `r+`, `c` and `w+`
+//! (create a file larger than memory and fill it in place). Without mapping,
+//! [`NpyRowReader`] reads a row range with one seek and one read, [`NpyAppender`] grows a
+//! file in place (NumPy ≥ 1.24's header growth padding), and [`write::NpyStreamWriter`] /
+//! [`chunked::save_chunks`] write an array from chunks.
+//!
+//! ```
+//! use ndarray::ArrayView2;
+//! use npy_serde::MappedNpy;
+//! # let dir = tempfile::tempdir()?;
+//! # let path = dir.path().join("big.npy");
+//! # npy_serde::save(&path, &ndarray::Array2::<f32>::zeros((100, 8)))?;
+//!
+//! // SAFETY: nothing changes or truncates the file while it is mapped.
+//! let map = unsafe { MappedNpy::open(&path)? };
+//! let rows: ArrayView2<f32> = map.rows(10..20)?;
+//! assert_eq!(rows.shape(), [10, 8]);
+//! # Ok::<(), npy_serde::Error>(())
+//! ```
+//!
+//! # Safety of untrusted files
+//!
+//! Headers are parsed by a small Python-literal parser that never evaluates anything, with
+//! NumPy's `max_header_size` (10000 characters by default) checked before the header is
+//! read and a nesting limit. Shapes are multiplied with overflow checks, and memory is only
+//! allocated for bytes that are really there: a 200-byte file declaring 10^11 elements fails
+//! with [`Error::Truncated`]. Archives are checked (CRC, sizes, overlaps) and inflation stops
+//! at the size the member's header declares. Object arrays (`|O`, pickles) are always
+//! refused. Every error is an [`Error`] naming what is wrong and where; none panics. Saves
+//! to a path are atomic (temporary file in the same directory, fsync, rename).
+//!
+//! # Limitations
+//!
+//! - Object arrays (`|O`) cannot be read or written: their data is a Python pickle.
+//! - Long doubles (`f16`/`c32` in NumPy's spelling, 16 bytes) and `V` data are kept as raw
+//!   bytes: they load and save through [`NpyArray`] but have no Rust element type.
+//! - Typed datetimes ([`DateTime64`]) need the file's unit with multiplier 1; others
+//!   (`[10ms]`) load through [`NpyArray`].
+//! - `savez_compressed` output is valid deflate but its bytes differ from NumPy's (zlib-rs,
+//!   not zlib); sizes are within 2%. Stored archives are byte-identical.
+//! - `.npz` members written by `np.savez` are rarely aligned, so mapping them borrows only
+//!   one-byte types; other types are copied ([`MappedNpy::view_or_copy`]).
+//! - serde: plain ndarray fields pass through serde one element at a time (use
+//!   [`serde_array`] for big arrays); enum variants with data and `i128` are not supported.
+//! - Derived records: named-field structs of fixed-width fields only (no `String`/`Vec`
+//!   fields, tuple structs, enums or `#[repr(packed)]`).
+//! - Mapping constructors are `unsafe`: a file changed or truncated by another process while
+//!   mapped is undefined behaviour, as with any `mmap`.
 
-// Modules, one per concern. Each helper adds its own line here.
 pub mod array;
+pub mod chunked;
+pub mod de;
 pub mod dtype;
 pub mod element;
 pub mod error;
 pub mod header;
 mod literal;
+pub mod mmap;
+pub mod npz;
 pub mod read;
+pub mod record;
+pub mod ser;
+pub mod serde_array;
+pub mod serde_format;
 pub mod write;
 
 pub use array::{ArrayData, NpyArray};
+pub use chunked::{NpyAppender, NpyRowReader};
+pub use de::{
+    from_path, from_path_with, from_reader, from_reader_with, from_slice, from_slice_with,
+};
 pub use dtype::{DType, DateUnit, Endian, Field, Record, TimeUnit};
 pub use element::{
     units, DataReader, DateTime64, FixedBytes, FixedElement, FixedUnicode, NpyElement, TimeDelta64,
@@ -20,7 +218,14 @@ pub use element::{
 };
 pub use error::{Error, Result};
 pub use header::{Header, HeaderInfo, Version};
+pub use mmap::{MappedNpy, MappedNpyMut};
+/// `#[derive(NpyElement)]`: a struct with named fields as a NumPy record dtype.
+#[cfg(feature = "derive")]
+pub use npy_derive::NpyElement;
+pub use npz::{load_any, Loaded, NpzReader, NpzUpdate, NpzWriter};
 pub use read::{
     from_bytes, inspect, load, load_with, read_npy, read_npy_with, NpyRead, ReadOptions,
 };
+pub use ser::{to_path, to_path_with, to_vec, to_vec_with, to_writer, to_writer_with};
+pub use serde_format::SerdeOptions;
 pub use write::{save, save_with, to_bytes, write_npy, NpyWrite, Shaped, WriteOptions};

@@ -58,11 +58,7 @@ pub trait NpyWrite {
     /// Writes the whole `.npy`: header, then data.
     fn write_npy<W: Write>(&self, writer: &mut W, options: &WriteOptions) -> Result<()> {
         let header = self.header(options)?;
-        let header_bytes = match options.version {
-            Some(version) => header.to_bytes_with_version(version)?,
-            None => header.to_bytes()?,
-        };
-        writer.write_all(&header_bytes)?;
+        writer.write_all(&header_bytes(&header, options)?)?;
         self.write_data(&header, writer)
     }
 }
@@ -268,11 +264,9 @@ where
     Ok(())
 }
 
-/// The element dtype of a non-contiguous array, without copying it.
-///
-/// Fixed-width types ignore the values, and only strings depend on them: through their width
-/// (the longest string), which is 0 for no values. So a type whose dtype for no values has a
-/// width is fixed; otherwise the widest chunk's dtype is the whole array's.
+/// The element dtype of a non-contiguous array, without copying it: element dtypes depend
+/// on the values only through their width (the longest string), so the widest chunk's dtype
+/// is the whole array's.
 fn strided_dtype<S, D, T>(array: &ArrayBase<S, D>) -> DType
 where
     S: Data<Elem = T>,
@@ -280,9 +274,6 @@ where
     T: NpyElement + Clone,
 {
     let mut widest = T::write_dtype(&[]);
-    if widest.itemsize() > 0 {
-        return widest;
-    }
     let _ = for_each_chunk(array, |chunk| {
         let dtype = T::write_dtype(chunk);
         if dtype.itemsize() > widest.itemsize() {
@@ -373,24 +364,43 @@ pub(crate) fn with_default_extension(path: &Path, extension: &str) -> PathBuf {
     }
 }
 
+/// A temporary file in the directory of `target`, named after it, for an atomic replace.
+/// On Unix it is created with mode 0o666 less the umask, as `open()` creates a new file
+/// (tempfile's default 0o600 would otherwise become the saved file's permissions).
+pub(crate) fn temp_file_beside(target: &Path) -> std::io::Result<tempfile::NamedTempFile> {
+    let dir = match target.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    let prefix = format!(
+        ".{}.",
+        target.file_name().unwrap_or_default().to_string_lossy()
+    );
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(&prefix).suffix(".tmp");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o666));
+    }
+    builder.tempfile_in(dir)
+}
+
+/// The header bytes of `header` in the version `options` asks for (NumPy's choice when none).
+pub(crate) fn header_bytes(header: &Header, options: &WriteOptions) -> Result<Vec<u8>> {
+    match options.version {
+        Some(version) => header.to_bytes_with_version(version),
+        None => header.to_bytes(),
+    }
+}
+
 /// Writes a file through a temporary file in the same directory, flushed and synced, then
 /// renamed over `path`: readers see the old file or the new one, never a mix.
 pub fn write_file_atomically<F>(path: &Path, write: F) -> Result<()>
 where
     F: FnOnce(&mut BufWriter<&File>) -> Result<()>,
 {
-    let dir = match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => dir,
-        _ => Path::new("."),
-    };
-    let prefix = format!(
-        ".{}.",
-        path.file_name().unwrap_or_default().to_string_lossy()
-    );
-    let temp = tempfile::Builder::new()
-        .prefix(&prefix)
-        .suffix(".tmp")
-        .tempfile_in(dir)?;
+    let temp = temp_file_beside(path)?;
     {
         let mut writer = BufWriter::with_capacity(1 << 20, temp.as_file());
         write(&mut writer)?;
@@ -429,11 +439,7 @@ impl<T: crate::element::FixedElement, W: Write> NpyStreamWriter<T, W> {
     pub fn new(mut writer: W, shape: &[usize], options: &WriteOptions) -> Result<Self> {
         let header = element_header::<T>(&[], shape.to_vec(), false, options)?;
         let expected = crate::header::element_count(shape)?;
-        let header_bytes = match options.version {
-            Some(version) => header.to_bytes_with_version(version)?,
-            None => header.to_bytes()?,
-        };
-        writer.write_all(&header_bytes)?;
+        writer.write_all(&header_bytes(&header, options)?)?;
         Ok(NpyStreamWriter {
             writer,
             header,

@@ -1,0 +1,1491 @@
+//! Deserializing Rust values from npz archives: each field is looked up as a member (or,
+//! for nested structs and maps, a group of members under its path), so the order of
+//! members in the file does not matter.
+//!
+//! A member is read when its field is reached and dropped when the field's value is built,
+//! so reading holds at most the member being decoded plus the value being built. Element
+//! types follow serde's visitors with the checks NumPy users expect: a member's dtype must
+//! be the field's element type or widen to it without loss (`<i4` into `i64`, `<f4` into
+//! `f64`); anything else is an error naming the member, its shape and dtype. Missing
+//! members are errors unless the field is an `Option` (then `None`) or has
+//! `#[serde(default)]`; members no field asks for are ignored. See [`ser`](crate::ser) for
+//! the whole mapping.
+
+use std::collections::BTreeSet;
+use std::io::{Cursor, Read, Seek};
+use std::path::Path;
+
+use half::f16;
+use num_complex::Complex;
+use serde::de::value::{SeqDeserializer, StringDeserializer, U16Deserializer, UsizeDeserializer};
+use serde::de::{self, DeserializeOwned, DeserializeSeed, IntoDeserializer, Visitor};
+use serde::forward_to_deserialize_any;
+
+use crate::dtype::{DType, Endian, Record};
+use crate::element::NpyElement;
+use crate::error::{Error, Result};
+use crate::header::Header;
+use crate::npz::NpzReader;
+use crate::serde_format::{
+    in_file, in_member, join_path, mismatch, OwnedRawMember, ReadMembers, SerdeOptions, BULK_ARRAY,
+    NDARRAY_FIELDS, NDARRAY_STRUCT,
+};
+
+/// Loads a `T` from the `.npz` archive at `path` (written by [`to_path`](crate::to_path),
+/// `np.savez` or `np.savez_compressed`). Errors name the file and the member.
+///
+/// ```
+/// use std::collections::HashMap;
+/// use ndarray::ArrayD;
+///
+/// # let dir = tempfile::tempdir()?;
+/// # let path = dir.path().join("state.npz");
+/// // A PyTorch-style state dict: any member names, any shapes.
+/// let mut state: HashMap<String, ArrayD<f32>> = HashMap::new();
+/// state.insert("layer0/weight".into(), ArrayD::zeros(vec![4, 3]));
+/// npy_serde::to_path(&path, &state)?;
+/// // Nested names come back as nested maps, or through a struct.
+/// let nested: HashMap<String, HashMap<String, ArrayD<f32>>> = npy_serde::from_path(&path)?;
+/// assert_eq!(nested["layer0"]["weight"].shape(), [4, 3]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn from_path<T: DeserializeOwned, P: AsRef<Path>>(path: P) -> Result<T> {
+    from_path_with(path, &SerdeOptions::default())
+}
+
+/// [`from_path`] with options (path separator, header size limit).
+pub fn from_path_with<T: DeserializeOwned, P: AsRef<Path>>(
+    path: P,
+    options: &SerdeOptions,
+) -> Result<T> {
+    let path = path.as_ref();
+    let result = NpzReader::open_with(path, options.read_options())
+        .and_then(|reader| deserialize_members(reader, options));
+    result.map_err(|e| in_file(e, path))
+}
+
+/// Reads a `T` from an `.npz` archive in `reader` (anything `Read + Seek`).
+pub fn from_reader<T: DeserializeOwned, R: Read + Seek>(reader: R) -> Result<T> {
+    from_reader_with(reader, &SerdeOptions::default())
+}
+
+/// [`from_reader`] with options (path separator, header size limit).
+pub fn from_reader_with<T: DeserializeOwned, R: Read + Seek>(
+    reader: R,
+    options: &SerdeOptions,
+) -> Result<T> {
+    let reader = NpzReader::new(reader)?.with_options(options.read_options());
+    deserialize_members(reader, options)
+}
+
+/// Reads a `T` from the bytes of an `.npz` archive.
+pub fn from_slice<T: DeserializeOwned>(bytes: &[u8]) -> Result<T> {
+    from_reader(Cursor::new(bytes))
+}
+
+/// [`from_slice`] with options (path separator, header size limit).
+pub fn from_slice_with<T: DeserializeOwned>(bytes: &[u8], options: &SerdeOptions) -> Result<T> {
+    from_reader_with(Cursor::new(bytes), options)
+}
+
+/// Deserializes a `T` from the members of `source`.
+pub(crate) fn deserialize_members<S, T>(source: S, options: &SerdeOptions) -> Result<T>
+where
+    S: ReadMembers,
+    T: DeserializeOwned,
+{
+    options.check()?;
+    let names = source.member_names().into_iter().collect();
+    let mut archive = Archive {
+        source,
+        names,
+        separator: options.separator.clone(),
+    };
+    T::deserialize(TopLevel {
+        archive: &mut archive,
+    })
+}
+
+/// The member source with its names, sorted for prefix lookups.
+struct Archive<S> {
+    source: S,
+    names: BTreeSet<String>,
+    separator: String,
+}
+
+impl<S: ReadMembers> Archive<S> {
+    fn is_member(&self, path: &str) -> bool {
+        self.names.contains(path)
+    }
+
+    fn is_group(&self, path: &str) -> bool {
+        let prefix = format!("{path}{}", self.separator);
+        self.names
+            .range(prefix.clone()..)
+            .next()
+            .is_some_and(|name| name.starts_with(&prefix))
+    }
+
+    fn exists(&self, path: &str) -> bool {
+        self.is_member(path) || self.is_group(path)
+    }
+
+    /// The distinct next path components under `prefix` (the top-level names for `""`).
+    fn children(&self, prefix: &str) -> Vec<String> {
+        let start = if prefix.is_empty() {
+            String::new()
+        } else {
+            format!("{prefix}{}", self.separator)
+        };
+        let mut children: Vec<String> = Vec::new();
+        for name in self.names.range(start.clone()..) {
+            let Some(rest) = name.strip_prefix(&start) else {
+                break;
+            };
+            let child = rest.split(self.separator.as_str()).next().unwrap_or(rest);
+            if children.last().is_none_or(|last| last != child) && !child.is_empty() {
+                children.push(child.to_string());
+            }
+        }
+        children.dedup();
+        children
+    }
+
+    /// The member names for an error message, cut short when there are many.
+    fn available(&self) -> String {
+        const SHOWN: usize = 20;
+        let mut list: Vec<&str> = self.names.iter().take(SHOWN).map(String::as_str).collect();
+        if self.names.len() > SHOWN {
+            list.push("…");
+        }
+        if list.is_empty() {
+            "none".to_string()
+        } else {
+            list.join(", ")
+        }
+    }
+
+    /// Deserializes the group under `prefix` as a map: the struct's `fields` that exist, or
+    /// every child for a map.
+    fn visit_group<'de, V: Visitor<'de>>(
+        &mut self,
+        prefix: &str,
+        fields: Option<&'static [&'static str]>,
+        visitor: V,
+    ) -> Result<V::Value> {
+        let keys: Vec<String> = match fields {
+            Some(fields) => fields
+                .iter()
+                .filter(|field| self.exists(&join_path(prefix, field, &self.separator)))
+                .map(|field| field.to_string())
+                .collect(),
+            None => self.children(prefix),
+        };
+        let result = visitor.visit_map(GroupAccess {
+            archive: self,
+            prefix,
+            keys: keys.into_iter(),
+            path: String::new(),
+        });
+        result.map_err(|error| match error {
+            // serde reports a missing field by its name only: add the path and what is there.
+            Error::MissingMember { name, available } if available.is_empty() => {
+                Error::MissingMember {
+                    name: join_path(prefix, &name, &self.separator),
+                    available: self.available(),
+                }
+            }
+            other => other,
+        })
+    }
+}
+
+/// Forwards every `deserialize_*` method but `deserialize_any` to it.
+macro_rules! forward_everything_to_any {
+    () => {
+        forward_to_deserialize_any! {
+            bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes
+            byte_buf option unit unit_struct newtype_struct seq tuple tuple_struct map struct
+            enum identifier ignored_any
+        }
+    };
+}
+
+// ---------------------------------------------------------------------------------------
+// The top level and groups
+// ---------------------------------------------------------------------------------------
+
+struct TopLevel<'a, S> {
+    archive: &'a mut Archive<S>,
+}
+
+impl<'de, S: ReadMembers> de::Deserializer<'de> for TopLevel<'_, S> {
+    type Error = Error;
+
+    fn deserialize_any<V: Visitor<'de>>(self, _: V) -> Result<V::Value> {
+        Err(Error::Custom(
+            "the top-level value must be a struct or a map with string keys".into(),
+        ))
+    }
+
+    fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        self.archive.visit_group("", None, visitor)
+    }
+
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        _: &'static str,
+        fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value> {
+        self.archive.visit_group("", Some(fields), visitor)
+    }
+
+    fn deserialize_newtype_struct<V: Visitor<'de>>(
+        self,
+        _: &'static str,
+        visitor: V,
+    ) -> Result<V::Value> {
+        visitor.visit_newtype_struct(self)
+    }
+
+    forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
+        option unit unit_struct seq tuple tuple_struct enum identifier ignored_any
+    }
+}
+
+/// The fields (or map entries) of a group, each a member or a nested group.
+struct GroupAccess<'a, 'p, S> {
+    archive: &'a mut Archive<S>,
+    prefix: &'p str,
+    keys: std::vec::IntoIter<String>,
+    path: String,
+}
+
+impl<'de, S: ReadMembers> de::MapAccess<'de> for GroupAccess<'_, '_, S> {
+    type Error = Error;
+
+    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>> {
+        let Some(key) = self.keys.next() else {
+            return Ok(None);
+        };
+        self.path = join_path(self.prefix, &key, &self.archive.separator);
+        let key: StringDeserializer<Error> = key.into_deserializer();
+        seed.deserialize(key).map(Some)
+    }
+
+    fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value> {
+        seed.deserialize(Entry {
+            archive: self.archive,
+            path: &self.path,
+        })
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        Some(self.keys.len())
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// An entry: a member, or a group of members
+// ---------------------------------------------------------------------------------------
+
+struct Entry<'a, 'p, S> {
+    archive: &'a mut Archive<S>,
+    path: &'p str,
+}
+
+/// Reads the entry as a member and forwards the call to the member's deserializer.
+macro_rules! forward_to_member {
+    ($($method:ident($($arg:ident: $ty:ty),*))*) => {$(
+        fn $method<V: Visitor<'de>>(self, $($arg: $ty,)* visitor: V) -> Result<V::Value> {
+            self.member(|m| m.$method($($arg,)* visitor))
+        }
+    )*};
+}
+
+impl<S: ReadMembers> Entry<'_, '_, S> {
+    /// Reads the member and runs `f` on a deserializer for its whole array; errors name
+    /// the member.
+    fn member<T>(self, f: impl FnOnce(ArrayDe<'_>) -> Result<T>) -> Result<T> {
+        let path = self.path;
+        self.read_member(f).map_err(|e| in_member(e, path))
+    }
+
+    fn read_member<T>(self, f: impl FnOnce(ArrayDe<'_>) -> Result<T>) -> Result<T> {
+        if !self.archive.is_member(self.path) {
+            return Err(Error::Custom(format!(
+                "expected a member, found a group of members ({}); to read names containing \
+                 the separator {:?} into one flat map, choose a separator they do not contain \
+                 (SerdeOptions::with_separator)",
+                self.archive.children(self.path).join(", "),
+                self.archive.separator
+            )));
+        }
+        let raw: OwnedRawMember = self.archive.source.read_member(self.path)?;
+        let member = Member::new(raw.header, &raw.bytes);
+        f(ArrayDe {
+            member: &member,
+            depth: 0,
+            start: 0,
+        })
+    }
+}
+
+impl<'de, S: ReadMembers> de::Deserializer<'de> for Entry<'_, '_, S> {
+    type Error = Error;
+
+    forward_to_member! {
+        deserialize_bool() deserialize_i8() deserialize_i16() deserialize_i32()
+        deserialize_i64() deserialize_u8() deserialize_u16() deserialize_u32() deserialize_u64()
+        deserialize_f32() deserialize_f64() deserialize_char() deserialize_str()
+        deserialize_string() deserialize_bytes() deserialize_byte_buf() deserialize_unit()
+        deserialize_unit_struct(name: &'static str) deserialize_seq()
+        deserialize_tuple(len: usize) deserialize_tuple_struct(name: &'static str, len: usize)
+        deserialize_enum(name: &'static str, variants: &'static [&'static str])
+        deserialize_identifier()
+    }
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        if self.archive.is_member(self.path) {
+            self.member(|m| m.deserialize_any(visitor))
+        } else {
+            self.archive.visit_group(self.path, None, visitor)
+        }
+    }
+
+    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        // Absent entries are never visited: an entry that is here is `Some`.
+        visitor.visit_some(self)
+    }
+
+    fn deserialize_newtype_struct<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value> {
+        let path = self.path;
+        if name == BULK_ARRAY && self.archive.is_member(path) {
+            if crate::serde_array::read_pending() {
+                // serde_array::deserialize asked for this member straight into its array.
+                self.archive
+                    .source
+                    .read_member::<crate::serde_array::DirectMember>(path)
+                    .map_err(|e| in_member(e, path))?;
+                return visitor.visit_unit().map_err(|e| in_member(e, path));
+            }
+            let raw: OwnedRawMember = self
+                .archive
+                .source
+                .read_member(path)
+                .map_err(|e| in_member(e, path))?;
+            return visitor
+                .visit_newtype_struct(BulkDe { raw })
+                .map_err(|e| in_member(e, path));
+        }
+        if self.archive.is_member(path) {
+            return self.member(|m| m.deserialize_newtype_struct(name, visitor));
+        }
+        visitor.visit_newtype_struct(self)
+    }
+
+    fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        if self.archive.is_group(self.path) || !self.archive.is_member(self.path) {
+            return self.archive.visit_group(self.path, None, visitor);
+        }
+        self.member(|m| m.deserialize_map(visitor))
+    }
+
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value> {
+        let is_ndarray = name == NDARRAY_STRUCT && fields == NDARRAY_FIELDS;
+        let path = self.path;
+        if is_ndarray || (self.archive.is_member(path) && !self.archive.is_group(path)) {
+            return self.member(|m| m.deserialize_struct(name, fields, visitor));
+        }
+        self.archive.visit_group(path, Some(fields), visitor)
+    }
+
+    fn deserialize_ignored_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        visitor.visit_unit()
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// A member: its header, raw bytes, and how to decode one element
+// ---------------------------------------------------------------------------------------
+
+/// How one element of a member's dtype is decoded.
+#[derive(Debug, Clone, Copy)]
+enum Codec {
+    Bool,
+    Int { size: usize, swap: bool },
+    UInt { size: usize, swap: bool },
+    F16 { swap: bool },
+    F32 { swap: bool },
+    F64 { swap: bool },
+    C64 { swap: bool },
+    C128 { swap: bool },
+    Str,
+    Record,
+    Other,
+}
+
+impl Codec {
+    fn of(dtype: &DType) -> Codec {
+        let swap = |endian: Endian| endian != Endian::NotApplicable && !endian.is_native();
+        match *dtype {
+            DType::Bool => Codec::Bool,
+            DType::Int { size, endian } if matches!(size, 1 | 2 | 4 | 8) => Codec::Int {
+                size,
+                swap: swap(endian),
+            },
+            DType::UInt { size, endian } if matches!(size, 1 | 2 | 4 | 8) => Codec::UInt {
+                size,
+                swap: swap(endian),
+            },
+            DType::Float { size: 2, endian } => Codec::F16 { swap: swap(endian) },
+            DType::Float { size: 4, endian } => Codec::F32 { swap: swap(endian) },
+            DType::Float { size: 8, endian } => Codec::F64 { swap: swap(endian) },
+            DType::Complex { size: 8, endian } => Codec::C64 { swap: swap(endian) },
+            DType::Complex { size: 16, endian } => Codec::C128 { swap: swap(endian) },
+            DType::Unicode { .. } => Codec::Str,
+            DType::Record(_) => Codec::Record,
+            _ => Codec::Other,
+        }
+    }
+}
+
+/// `N` bytes at the start of `bytes`, reversed when `swap`.
+#[inline]
+fn take<const N: usize>(bytes: &[u8], swap: bool) -> [u8; N] {
+    let mut out: [u8; N] = bytes[..N].try_into().expect("element bytes");
+    if swap {
+        out.reverse();
+    }
+    out
+}
+
+/// One element's value.
+#[derive(Debug, Clone, Copy)]
+enum Leaf<'x> {
+    Bool(bool),
+    /// An integer and its size in bytes.
+    Int(i64, usize),
+    UInt(u64, usize),
+    F16(f16),
+    F32(f32),
+    F64(f64),
+    C64(Complex<f32>),
+    C128(Complex<f64>),
+    /// A `U` element's bytes (decoded when asked for).
+    Str(&'x [u8]),
+    Record(&'x [u8]),
+    Other,
+}
+
+impl<'x> Leaf<'x> {
+    #[inline]
+    fn decode(codec: Codec, bytes: &'x [u8]) -> Leaf<'x> {
+        match codec {
+            Codec::Bool => Leaf::Bool(bytes[0] != 0),
+            Codec::Int { size, swap } => Leaf::Int(
+                match size {
+                    1 => bytes[0] as i8 as i64,
+                    2 => i16::from_ne_bytes(take(bytes, swap)) as i64,
+                    4 => i32::from_ne_bytes(take(bytes, swap)) as i64,
+                    _ => i64::from_ne_bytes(take(bytes, swap)),
+                },
+                size,
+            ),
+            Codec::UInt { size, swap } => Leaf::UInt(
+                match size {
+                    1 => bytes[0] as u64,
+                    2 => u16::from_ne_bytes(take(bytes, swap)) as u64,
+                    4 => u32::from_ne_bytes(take(bytes, swap)) as u64,
+                    _ => u64::from_ne_bytes(take(bytes, swap)),
+                },
+                size,
+            ),
+            Codec::F16 { swap } => Leaf::F16(f16::from_ne_bytes(take(bytes, swap))),
+            Codec::F32 { swap } => Leaf::F32(f32::from_ne_bytes(take(bytes, swap))),
+            Codec::F64 { swap } => Leaf::F64(f64::from_ne_bytes(take(bytes, swap))),
+            Codec::C64 { swap } => Leaf::C64(Complex::new(
+                f32::from_ne_bytes(take(bytes, swap)),
+                f32::from_ne_bytes(take(&bytes[4..], swap)),
+            )),
+            Codec::C128 { swap } => Leaf::C128(Complex::new(
+                f64::from_ne_bytes(take(bytes, swap)),
+                f64::from_ne_bytes(take(&bytes[8..], swap)),
+            )),
+            Codec::Str => Leaf::Str(bytes),
+            Codec::Record => Leaf::Record(bytes),
+            Codec::Other => Leaf::Other,
+        }
+    }
+}
+
+/// A member as read: header, data bytes (the read buffer, or a record element's field), and
+/// what decoding needs.
+struct Member<'b> {
+    header: Header,
+    bytes: &'b [u8],
+    codec: Codec,
+    itemsize: usize,
+    /// Elements per step of each dimension in the stored order (Fortran files are read
+    /// through these so that elements come out in logical C order).
+    strides: Vec<usize>,
+}
+
+impl<'b> Member<'b> {
+    fn new(header: Header, bytes: &'b [u8]) -> Member<'b> {
+        // Products of dimensions saturate: they are exact whenever the element count fits
+        // (the header reader checks it), and a shape like (0, 2^40, 2^40) has no element
+        // whose position would use them.
+        let shape = &header.shape;
+        let mut strides = vec![1usize; shape.len()];
+        if header.fortran_order {
+            for axis in 1..shape.len() {
+                strides[axis] = strides[axis - 1].saturating_mul(shape[axis - 1]);
+            }
+        } else {
+            for axis in (0..shape.len().saturating_sub(1)).rev() {
+                strides[axis] = strides[axis + 1].saturating_mul(shape[axis + 1]);
+            }
+        }
+        Member {
+            codec: Codec::of(&header.dtype),
+            itemsize: header.dtype.itemsize(),
+            header,
+            bytes,
+            strides,
+        }
+    }
+
+    fn ndim(&self) -> usize {
+        self.header.shape.len()
+    }
+
+    /// Elements in one item at `depth` (the product of the later dimensions).
+    fn block(&self, depth: usize) -> usize {
+        self.header.shape[depth..]
+            .iter()
+            .fold(1usize, |block, &len| block.saturating_mul(len))
+    }
+
+    /// The storage position of the element at C-order position `index`.
+    #[inline]
+    fn position(&self, index: usize) -> usize {
+        if !self.header.fortran_order {
+            return index;
+        }
+        let mut rest = index;
+        let mut position = 0;
+        for axis in (0..self.ndim()).rev() {
+            let len = self.header.shape[axis];
+            position += (rest % len) * self.strides[axis];
+            rest /= len;
+        }
+        position
+    }
+
+    #[inline]
+    fn leaf(&self, index: usize) -> Leaf<'_> {
+        let offset = self.position(index) * self.itemsize;
+        Leaf::decode(self.codec, &self.bytes[offset..offset + self.itemsize])
+    }
+
+    fn string(&self, bytes: &[u8]) -> Result<String> {
+        let mut strings = String::decode(&self.header.dtype, bytes, self.itemsize, 1)?;
+        Ok(strings.pop().unwrap_or_default())
+    }
+
+    /// The error for a value of rank `ndim` and element `element` asked of this member.
+    fn mismatch(&self, ndim: usize, element: &str) -> Error {
+        mismatch(Some(ndim), element, &self.header)
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Arrays, sub-arrays and elements of a member
+// ---------------------------------------------------------------------------------------
+
+/// The part of a member at `depth` that starts at C-order element `start`: the whole
+/// array at depth 0, one element at depth `ndim`.
+#[derive(Clone, Copy)]
+struct ArrayDe<'m> {
+    member: &'m Member<'m>,
+    depth: usize,
+    start: usize,
+}
+
+impl<'m> ArrayDe<'m> {
+    fn is_leaf(&self) -> bool {
+        self.depth == self.member.ndim()
+    }
+
+    /// The element, or an error saying a `depth`-D array of `element` was expected.
+    #[inline]
+    fn leaf(&self, element: &str) -> Result<Leaf<'m>> {
+        if !self.is_leaf() {
+            return Err(self.wrong(element));
+        }
+        Ok(self.member.leaf(self.start))
+    }
+
+    /// The element's bytes when `native` (the member's dtype is exactly the asked type in
+    /// native byte order) and this is an element of a C-order member: the common case of
+    /// big arrays, decoded without the general path.
+    #[inline(always)]
+    fn native_bytes<const N: usize>(&self, native: bool) -> Option<[u8; N]> {
+        if native && self.is_leaf() && !self.member.header.fortran_order {
+            let offset = self.start * N;
+            let bytes = self.member.bytes.get(offset..offset + N)?;
+            return bytes.try_into().ok();
+        }
+        None
+    }
+
+    fn wrong(&self, element: &str) -> Error {
+        self.member.mismatch(self.depth, element)
+    }
+
+    fn rows<'de, V: Visitor<'de>>(self, visitor: V, expected: &str) -> Result<V::Value> {
+        if self.is_leaf() {
+            return Err(self.member.mismatch(self.depth + 1, expected));
+        }
+        visitor.visit_seq(Rows {
+            member: self.member,
+            depth: self.depth + 1,
+            start: self.start,
+            block: self.member.block(self.depth + 1),
+            index: 0,
+            len: self.member.header.shape[self.depth],
+        })
+    }
+}
+
+macro_rules! integer {
+    ($method:ident, $visit:ident, $t:ty, $bits:expr, $signed:expr, $name:literal) => {
+        #[inline]
+        fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+            const SIZE: usize = size_of::<$t>();
+            let native = match self.member.codec {
+                Codec::Int { size, swap } => $signed && size == SIZE && (!swap || SIZE == 1),
+                Codec::UInt { size, swap } => !$signed && size == SIZE && (!swap || SIZE == 1),
+                _ => false,
+            };
+            if let Some(bytes) = self.native_bytes::<SIZE>(native) {
+                return visitor.$visit(<$t>::from_ne_bytes(bytes));
+            }
+            let name = $name;
+            match self.leaf(name)? {
+                Leaf::Int(v, size) if $signed && size * 8 <= $bits => visitor.$visit(v as $t),
+                Leaf::UInt(v, size) if size * 8 < $bits || (!$signed && size * 8 == $bits) => {
+                    visitor.$visit(v as $t)
+                }
+                _ => Err(self.wrong(name)),
+            }
+        }
+    };
+}
+
+impl<'de> de::Deserializer<'de> for ArrayDe<'_> {
+    type Error = Error;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        if !self.is_leaf() {
+            return self.rows(visitor, "element");
+        }
+        match self.member.leaf(self.start) {
+            Leaf::Bool(v) => visitor.visit_bool(v),
+            Leaf::Int(v, _) => visitor.visit_i64(v),
+            Leaf::UInt(v, _) => visitor.visit_u64(v),
+            Leaf::F16(v) => visitor.visit_f32(v.to_f32()),
+            Leaf::F32(v) => visitor.visit_f32(v),
+            Leaf::F64(v) => visitor.visit_f64(v),
+            Leaf::C64(v) => visit_complex(visitor, v),
+            Leaf::C128(v) => visit_complex(visitor, v),
+            Leaf::Str(bytes) => visitor.visit_string(self.member.string(bytes)?),
+            Leaf::Record(bytes) => self.record(bytes, visitor),
+            Leaf::Other => Err(self.wrong("a supported element")),
+        }
+    }
+
+    fn deserialize_bool<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        match self.leaf("bool")? {
+            Leaf::Bool(v) => visitor.visit_bool(v),
+            _ => Err(self.wrong("bool")),
+        }
+    }
+
+    integer!(deserialize_i8, visit_i8, i8, 8, true, "int8");
+    integer!(deserialize_i16, visit_i16, i16, 16, true, "int16");
+    integer!(deserialize_i32, visit_i32, i32, 32, true, "int32");
+    integer!(deserialize_i64, visit_i64, i64, 64, true, "int64");
+    integer!(deserialize_u8, visit_u8, u8, 8, false, "uint8");
+    integer!(deserialize_u16, visit_u16, u16, 16, false, "uint16");
+    integer!(deserialize_u32, visit_u32, u32, 32, false, "uint32");
+    integer!(deserialize_u64, visit_u64, u64, 64, false, "uint64");
+
+    #[inline]
+    fn deserialize_f32<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        let native = matches!(self.member.codec, Codec::F32 { swap: false });
+        if let Some(bytes) = self.native_bytes(native) {
+            return visitor.visit_f32(f32::from_ne_bytes(bytes));
+        }
+        match self.leaf("float32")? {
+            Leaf::F32(v) => visitor.visit_f32(v),
+            Leaf::F16(v) => visitor.visit_f32(v.to_f32()),
+            Leaf::Int(v, size) if size <= 2 => visitor.visit_f32(v as f32),
+            Leaf::UInt(v, size) if size <= 2 => visitor.visit_f32(v as f32),
+            _ => Err(self.wrong("float32")),
+        }
+    }
+
+    #[inline]
+    fn deserialize_f64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        let native = matches!(self.member.codec, Codec::F64 { swap: false });
+        if let Some(bytes) = self.native_bytes(native) {
+            return visitor.visit_f64(f64::from_ne_bytes(bytes));
+        }
+        match self.leaf("float64")? {
+            Leaf::F64(v) => visitor.visit_f64(v),
+            Leaf::F32(v) => visitor.visit_f64(v as f64),
+            Leaf::F16(v) => visitor.visit_f64(v.to_f64()),
+            Leaf::Int(v, size) if size <= 4 => visitor.visit_f64(v as f64),
+            Leaf::UInt(v, size) if size <= 4 => visitor.visit_f64(v as f64),
+            _ => Err(self.wrong("float64")),
+        }
+    }
+
+    fn deserialize_char<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        self.deserialize_string(visitor)
+    }
+
+    fn deserialize_str<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        self.deserialize_string(visitor)
+    }
+
+    fn deserialize_string<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        match self.leaf("string")? {
+            Leaf::Str(bytes) => visitor.visit_string(self.member.string(bytes)?),
+            _ => Err(self.wrong("string")),
+        }
+    }
+
+    fn deserialize_bytes<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        self.deserialize_byte_buf(visitor)
+    }
+
+    fn deserialize_byte_buf<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        let member = self.member;
+        if self.depth == 0 && member.ndim() == 1 && member.itemsize == 1 {
+            if let Codec::UInt { .. } | Codec::Int { .. } = member.codec {
+                return visitor.visit_bytes(member.bytes);
+            }
+        }
+        Err(self.member.mismatch(1, "uint8 (bytes)"))
+    }
+
+    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        visitor.visit_some(self)
+    }
+
+    fn deserialize_unit<V: Visitor<'de>>(self, _: V) -> Result<V::Value> {
+        Err(self.wrong("()"))
+    }
+
+    fn deserialize_unit_struct<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        _: V,
+    ) -> Result<V::Value> {
+        Err(self.wrong(&format!("unit struct {name}")))
+    }
+
+    fn deserialize_newtype_struct<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value> {
+        if name == "f16" {
+            return match self.leaf("float16")? {
+                Leaf::F16(v) => {
+                    let bits: U16Deserializer<Error> = v.to_bits().into_deserializer();
+                    visitor.visit_newtype_struct(bits)
+                }
+                _ => Err(self.wrong("float16")),
+            };
+        }
+        visitor.visit_newtype_struct(self)
+    }
+
+    fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        self.rows(visitor, "sequence")
+    }
+
+    fn deserialize_tuple<V: Visitor<'de>>(self, len: usize, visitor: V) -> Result<V::Value> {
+        if self.is_leaf() {
+            // A complex number is `(re, im)`.
+            return match self.member.leaf(self.start) {
+                Leaf::C64(v) if len == 2 => visit_complex(visitor, v),
+                Leaf::C128(v) if len == 2 => visit_complex(visitor, v),
+                _ => Err(self
+                    .member
+                    .mismatch(self.depth + 1, &format!("tuple of {len}"))),
+            };
+        }
+        let found = self.member.header.shape[self.depth];
+        if found != len {
+            return Err(Error::ShapeMismatch {
+                expected: format!("length {len} at dimension {}", self.depth),
+                found: self.member.header.shape.clone(),
+            });
+        }
+        self.rows(visitor, "tuple")
+    }
+
+    fn deserialize_tuple_struct<V: Visitor<'de>>(
+        self,
+        _: &'static str,
+        len: usize,
+        visitor: V,
+    ) -> Result<V::Value> {
+        self.deserialize_tuple(len, visitor)
+    }
+
+    fn deserialize_map<V: Visitor<'de>>(self, _: V) -> Result<V::Value> {
+        Err(self.wrong("map (a group of members)"))
+    }
+
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value> {
+        if self.depth == 0 && name == NDARRAY_STRUCT && fields == NDARRAY_FIELDS {
+            return visitor.visit_seq(NdarrayParts {
+                member: self.member,
+                part: 0,
+            });
+        }
+        match self.leaf(&format!("struct {name}"))? {
+            Leaf::Record(bytes) => self.record(bytes, visitor),
+            _ => Err(self.wrong(&format!("struct {name} (a record dtype or a group)"))),
+        }
+    }
+
+    fn deserialize_enum<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        _: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value> {
+        match self.leaf(&format!("string (enum {name})"))? {
+            Leaf::Str(bytes) => {
+                let variant: StringDeserializer<Error> =
+                    self.member.string(bytes)?.into_deserializer();
+                visitor.visit_enum(variant)
+            }
+            _ => Err(self.wrong(&format!("string (enum {name})"))),
+        }
+    }
+
+    fn deserialize_identifier<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        self.deserialize_string(visitor)
+    }
+
+    fn deserialize_ignored_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        visitor.visit_unit()
+    }
+
+    fn deserialize_i128<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        match self.leaf("int128")? {
+            Leaf::Int(v, _) => visitor.visit_i128(v as i128),
+            Leaf::UInt(v, _) => visitor.visit_i128(v as i128),
+            _ => Err(self.wrong("int128")),
+        }
+    }
+
+    fn deserialize_u128<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        match self.leaf("uint128")? {
+            Leaf::UInt(v, _) => visitor.visit_u128(v as u128),
+            _ => Err(self.wrong("uint128")),
+        }
+    }
+}
+
+/// A complex number as serde shows it: the tuple `(re, im)`.
+fn visit_complex<'de, V, T>(visitor: V, value: Complex<T>) -> Result<V::Value>
+where
+    V: Visitor<'de>,
+    T: IntoDeserializer<'de, Error>,
+{
+    visitor.visit_seq(SeqDeserializer::new([value.re, value.im].into_iter()))
+}
+
+impl ArrayDe<'_> {
+    /// A record element as a map of its fields.
+    fn record<'de, V: Visitor<'de>>(&self, bytes: &[u8], visitor: V) -> Result<V::Value> {
+        let DType::Record(record) = &self.member.header.dtype else {
+            return Err(self.wrong("struct"));
+        };
+        visitor.visit_map(RecordAccess {
+            record,
+            bytes,
+            index: 0,
+        })
+    }
+}
+
+/// `len` items of a member at `depth` (rows, or elements at depth `ndim`) of `block`
+/// elements each, the first starting at C-order element `start`.
+struct Rows<'m> {
+    member: &'m Member<'m>,
+    depth: usize,
+    start: usize,
+    block: usize,
+    index: usize,
+    len: usize,
+}
+
+impl<'m> Rows<'m> {
+    /// ndarray's `data`: every element in logical C order.
+    fn flat(member: &'m Member<'m>) -> Self {
+        Rows {
+            member,
+            depth: member.ndim(),
+            start: 0,
+            block: 1,
+            index: 0,
+            len: member.block(0),
+        }
+    }
+}
+
+/// The items as a sequence (ndarray's `data`).
+impl<'de> de::Deserializer<'de> for Rows<'_> {
+    type Error = Error;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        visitor.visit_seq(self)
+    }
+
+    forward_everything_to_any!();
+}
+
+impl<'de> de::SeqAccess<'de> for Rows<'_> {
+    type Error = Error;
+
+    #[inline]
+    fn next_element_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<Option<T::Value>> {
+        if self.index == self.len {
+            return Ok(None);
+        }
+        let item = ArrayDe {
+            member: self.member,
+            depth: self.depth,
+            start: self.start + self.index * self.block,
+        };
+        self.index += 1;
+        seed.deserialize(item).map(Some)
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        Some(self.len - self.index)
+    }
+}
+
+/// A member in ndarray's serde form: `(v = 1, dim, data)`.
+struct NdarrayParts<'m> {
+    member: &'m Member<'m>,
+    part: usize,
+}
+
+impl<'de> de::SeqAccess<'de> for NdarrayParts<'_> {
+    type Error = Error;
+
+    fn next_element_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<Option<T::Value>> {
+        self.part += 1;
+        match self.part {
+            1 => {
+                let version: de::value::U8Deserializer<Error> = 1u8.into_deserializer();
+                seed.deserialize(version).map(Some)
+            }
+            2 => seed
+                .deserialize(DimDe {
+                    header: &self.member.header,
+                })
+                .map(Some),
+            3 => seed.deserialize(Rows::flat(self.member)).map(Some),
+            _ => Ok(None),
+        }
+    }
+}
+
+/// ndarray's `dim`: a tuple for a fixed rank (checked here), a sequence for `IxDyn`.
+struct DimDe<'h> {
+    header: &'h Header,
+}
+
+impl<'de> de::Deserializer<'de> for DimDe<'_> {
+    type Error = Error;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        let dims = self.header.shape.clone().into_iter();
+        visitor.visit_seq(SeqDeserializer::<_, Error>::new(
+            dims.map(|d| -> UsizeDeserializer<Error> { d.into_deserializer() }),
+        ))
+    }
+
+    fn deserialize_tuple<V: Visitor<'de>>(self, len: usize, visitor: V) -> Result<V::Value> {
+        if len != self.header.shape.len() {
+            return Err(mismatch(Some(len), "array", self.header));
+        }
+        self.deserialize_any(visitor)
+    }
+
+    forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
+        option unit unit_struct newtype_struct seq tuple_struct map struct enum identifier
+        ignored_any
+    }
+}
+
+/// The fields of one record element.
+struct RecordAccess<'x> {
+    record: &'x Record,
+    bytes: &'x [u8],
+    index: usize,
+}
+
+impl<'de> de::MapAccess<'de> for RecordAccess<'_> {
+    type Error = Error;
+
+    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>> {
+        let Some(field) = self.record.fields.get(self.index) else {
+            return Ok(None);
+        };
+        let name: StringDeserializer<Error> = field.name.clone().into_deserializer();
+        seed.deserialize(name).map(Some)
+    }
+
+    fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value> {
+        let field = &self.record.fields[self.index];
+        self.index += 1;
+        let header = Header::new(field.dtype.clone(), vec![]);
+        let size = field.dtype.itemsize();
+        let bytes = self
+            .bytes
+            .get(field.offset..field.offset + size)
+            .ok_or_else(|| {
+                Error::invalid_data(format!("field {:?} out of its record", field.name))
+            })?;
+        let member = Member::new(header, bytes);
+        seed.deserialize(ArrayDe {
+            member: &member,
+            depth: 0,
+            start: 0,
+        })
+        .map_err(|e| match e {
+            Error::DtypeMismatch {
+                expected, found, ..
+            } => Error::DtypeMismatch {
+                expected,
+                found,
+                field: Some(field.name.clone()),
+            },
+            other => other,
+        })
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// The bulk fast path
+// ---------------------------------------------------------------------------------------
+
+/// A member handed to [`serde_array`](crate::serde_array) as `(descr, shape,
+/// fortran_order, data bytes)`.
+struct BulkDe {
+    raw: OwnedRawMember,
+}
+
+impl<'de> de::Deserializer<'de> for BulkDe {
+    type Error = Error;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        visitor.visit_seq(BulkParts {
+            raw: Some(self.raw),
+            part: 0,
+        })
+    }
+
+    forward_everything_to_any!();
+}
+
+struct BulkParts {
+    raw: Option<OwnedRawMember>,
+    part: usize,
+}
+
+impl<'de> de::SeqAccess<'de> for BulkParts {
+    type Error = Error;
+
+    fn next_element_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<Option<T::Value>> {
+        self.part += 1;
+        let Some(raw) = &self.raw else {
+            return Ok(None);
+        };
+        let header = &raw.header;
+        match self.part {
+            1 => {
+                let descr: StringDeserializer<Error> = header.dtype.to_string().into_deserializer();
+                seed.deserialize(descr).map(Some)
+            }
+            2 => seed.deserialize(DimDe { header }).map(Some),
+            3 => {
+                let order: de::value::BoolDeserializer<Error> =
+                    header.fortran_order.into_deserializer();
+                seed.deserialize(order).map(Some)
+            }
+            _ => {
+                let raw = self.raw.take().expect("checked");
+                seed.deserialize(ByteBufDe(raw.bytes)).map(Some)
+            }
+        }
+    }
+}
+
+/// Owned bytes, handed over with `visit_byte_buf`.
+struct ByteBufDe(Vec<u8>);
+
+impl<'de> de::Deserializer<'de> for ByteBufDe {
+    type Error = Error;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        visitor.visit_byte_buf(self.0)
+    }
+
+    forward_everything_to_any!();
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::{BTreeMap, HashMap};
+
+    use half::f16;
+    use ndarray::{array, Array1, Array2, ArrayD};
+    use serde::{Deserialize, Serialize};
+
+    use super::*;
+    use crate::serde_format::test_values::{points, Mode, Point};
+    use crate::serde_format::MemoryArchive;
+
+    /// An archive holding `arrays` as members.
+    fn archive(arrays: &[(&str, Vec<u8>)]) -> MemoryArchive {
+        MemoryArchive {
+            members: arrays
+                .iter()
+                .map(|(name, bytes)| (name.to_string(), bytes.clone()))
+                .collect(),
+        }
+    }
+
+    fn npy<A: crate::NpyWrite + ?Sized>(array: &A) -> Vec<u8> {
+        crate::to_bytes(array).unwrap()
+    }
+
+    fn load<T: DeserializeOwned>(archive: MemoryArchive) -> Result<T> {
+        deserialize_members(archive, &SerdeOptions::default())
+    }
+
+    #[derive(Serialize, Deserialize, PartialEq, Debug)]
+    struct Layer {
+        weight: Array2<f32>,
+        #[serde(with = "crate::serde_array")]
+        bias: Array1<f64>,
+        table: Vec<Vec<i64>>,
+    }
+
+    #[derive(Serialize, Deserialize, PartialEq, Debug)]
+    struct Everything {
+        epoch: u32,
+        lr: f64,
+        done: bool,
+        name: String,
+        tags: Vec<String>,
+        mode: Mode,
+        modes: Vec<Mode>,
+        half: f16,
+        halves: Vec<f16>,
+        z: Complex<f32>,
+        zs: Vec<Complex<f64>>,
+        pairs: Vec<[f32; 2]>,
+        points: Vec<Point>,
+        layers: BTreeMap<String, Layer>,
+        missing: Option<Vec<u8>>,
+        present: Option<u8>,
+        empty: Vec<i32>,
+        dynamic: ArrayD<u16>,
+        #[serde(rename = "renamed_field")]
+        renamed: i8,
+    }
+
+    fn everything() -> Everything {
+        let layer = |k: f32| Layer {
+            weight: array![[1.0, 2.0, 3.0], [4.0, 5.0, k]],
+            bias: array![0.5, -0.5],
+            table: vec![vec![1, 2], vec![3, 4]],
+        };
+        Everything {
+            epoch: 3,
+            lr: 0.5,
+            done: true,
+            name: "run ü".into(),
+            tags: vec!["a".into(), "bcd".into()],
+            mode: Mode::Eval,
+            modes: vec![Mode::Train, Mode::Eval],
+            half: f16::from_f32(1.5),
+            halves: vec![f16::from_f32(-2.0), f16::from_f32(0.25)],
+            z: Complex::new(1.0, -1.0),
+            zs: vec![Complex::new(0.0, 1.0); 3],
+            pairs: vec![[1.0, 2.0]; 4],
+            points: points(),
+            layers: [
+                ("enc".to_string(), layer(6.0)),
+                ("dec".to_string(), layer(7.0)),
+            ]
+            .into_iter()
+            .collect(),
+            missing: None,
+            present: Some(7),
+            empty: vec![],
+            dynamic: ArrayD::from_shape_vec(vec![2, 1, 3], (0..6).collect()).unwrap(),
+            renamed: -4,
+        }
+    }
+
+    #[test]
+    fn every_kind_of_field_round_trips() {
+        let value = everything();
+        let bytes = crate::to_vec(&value).unwrap();
+        let back: Everything = crate::from_slice(&bytes).unwrap();
+        assert_eq!(back, value);
+        let compressed = crate::to_vec_with(
+            &value,
+            &SerdeOptions::default()
+                .with_compression(crate::npz::Compression::Deflate { level: 1 }),
+        )
+        .unwrap();
+        assert_eq!(crate::from_slice::<Everything>(&compressed).unwrap(), value);
+    }
+
+    #[test]
+    fn members_are_found_by_path_in_any_order_with_widening_and_defaults() {
+        #[derive(Deserialize, Debug)]
+        struct Target {
+            b: Vec<i64>,
+            a: Array2<f64>,
+            #[serde(default)]
+            defaulted: Vec<u8>,
+            optional: Option<f32>,
+            #[serde(skip)]
+            skipped: u8,
+            nested: HashMap<String, Vec<f32>>,
+        }
+        let archive = archive(&[
+            ("a", npy(&array![[1.0f32, 2.0]])),
+            ("nested/x", npy(&vec![f16::from_f32(0.5)])),
+            ("unused", npy(&vec![1u8])),
+            ("b", npy(&vec![1i32, -2])),
+            ("nested/y", npy(&vec![2.5f32])),
+        ]);
+        let target: Target = load(archive).unwrap();
+        assert_eq!(target.b, [1, -2]);
+        assert_eq!(target.a, array![[1.0, 2.0]]);
+        assert!(target.defaulted.is_empty() && target.optional.is_none() && target.skipped == 0);
+        assert_eq!(target.nested["x"], [0.5]);
+        assert_eq!(target.nested["y"], [2.5]);
+    }
+
+    #[test]
+    fn fortran_and_big_endian_members_read_in_logical_order() {
+        #[derive(Deserialize)]
+        struct Target {
+            f: Array2<i32>,
+            rows: Vec<Vec<i32>>,
+            big: Vec<f64>,
+        }
+        let c = array![[1, 2, 3], [4, 5, 6]];
+        let big = crate::NpyArray::from_values(vec![1.5f64, -2.0], vec![2])
+            .unwrap()
+            .with_endian(crate::Endian::Big);
+        let archive = archive(&[
+            ("f", npy(&c.t())),
+            ("rows", npy(&c.t())),
+            ("big", npy(&big)),
+        ]);
+        let target: Target = load(archive).unwrap();
+        assert_eq!(target.f, c.t());
+        assert_eq!(target.rows, [[1, 4], [2, 5], [3, 6]]);
+        assert_eq!(target.big, [1.5, -2.0]);
+    }
+
+    #[test]
+    fn mismatches_are_errors_naming_the_member_shape_and_dtype() {
+        #[derive(Deserialize, Debug)]
+        struct Encoder {
+            #[allow(dead_code)]
+            weight: Array2<f32>,
+        }
+        #[derive(Deserialize, Debug)]
+        struct Model {
+            #[allow(dead_code)]
+            encoder: Encoder,
+        }
+        let err = load::<Model>(archive(&[("encoder/weight", npy(&vec![1.0f64, 2.0, 3.0]))]))
+            .unwrap_err();
+        let text = err.to_string();
+        assert!(text.starts_with("member \"encoder/weight\""), "{text}");
+        assert!(text.contains("expected 2-D array, found [3]"), "{text}");
+
+        let err = load::<Model>(archive(&[("encoder/weight", npy(&array![[1.0f64]]))]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("expected 2-D float32, found shape (1, 1) float64"),
+            "{err}"
+        );
+
+        let err = load::<Model>(archive(&[("encoder/bias", npy(&vec![1.0f32]))])).unwrap_err();
+        assert!(
+            matches!(err.root(), Error::MissingMember { name, available }
+                if name == "encoder/weight" && available == "encoder/bias"),
+            "{err}"
+        );
+
+        #[derive(Deserialize, Debug)]
+        struct Narrow {
+            #[allow(dead_code)]
+            x: Vec<i16>,
+        }
+        let err = load::<Narrow>(archive(&[("x", npy(&vec![1i32]))]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("\"x\"") && err.contains("int16") && err.contains("int32"),
+            "{err}"
+        );
+
+        let err = load::<Narrow>(archive(&[("x", npy(&array![[1i16]]))]))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("expected 1-D int16, found [1, 1]"), "{err}");
+
+        let err = load::<f64>(archive(&[])).unwrap_err().to_string();
+        assert!(err.contains("top-level"), "{err}");
+    }
+
+    #[test]
+    fn options_set_the_separator_and_the_header_limit() {
+        let value = everything();
+        let dotted = SerdeOptions::default().with_separator(".");
+        let bytes = crate::to_vec_with(&value, &dotted).unwrap();
+        let names = crate::NpzReader::new(std::io::Cursor::new(&bytes))
+            .unwrap()
+            .names();
+        assert!(
+            names.contains(&"layers.enc.weight".to_string()),
+            "{names:?}"
+        );
+        let back: Everything = crate::from_slice_with(&bytes, &dotted).unwrap();
+        assert_eq!(back, value);
+
+        let tiny = SerdeOptions::default().with_max_header_size(10);
+        let err = crate::from_slice_with::<Everything>(&bytes, &tiny).unwrap_err();
+        assert!(matches!(err.root(), Error::HeaderTooLarge { .. }), "{err}");
+        assert!(err.to_string().contains("epoch"), "{err}");
+    }
+
+    #[test]
+    fn empty_members_read_into_any_numeric_type() {
+        #[derive(Serialize, Deserialize, PartialEq, Debug)]
+        struct Empty {
+            a: Vec<u8>,
+            b: Array2<f32>,
+            #[serde(with = "crate::serde_array")]
+            c: Array1<i16>,
+        }
+        let value = Empty {
+            a: vec![],
+            b: Array2::zeros((0, 3)),
+            c: Array1::zeros(0),
+        };
+        let back: Empty = crate::from_slice(&crate::to_vec(&value).unwrap()).unwrap();
+        assert_eq!(back, value);
+    }
+
+    #[test]
+    fn empty_members_with_huge_other_dimensions_do_not_overflow() {
+        #[derive(Deserialize, Debug)]
+        struct Cube {
+            #[allow(dead_code)]
+            cube: Vec<Vec<Vec<f32>>>,
+        }
+        let header = crate::Header::new(f32::write_dtype(&[]), vec![0, 1 << 40, 1 << 40]);
+        for fortran_order in [false, true] {
+            let header = crate::Header {
+                fortran_order,
+                ..header.clone()
+            };
+            let member = header.to_bytes().unwrap();
+            let result = load::<Cube>(archive(&[("cube", member)]));
+            assert!(result.is_ok(), "{result:?}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod proptests {
+    use proptest::prelude::*;
+    use serde::{Deserialize, Serialize};
+
+    #[derive(Serialize, Deserialize, PartialEq, Debug)]
+    struct Nested {
+        rows: Vec<Vec<i32>>,
+        flags: Vec<bool>,
+        names: Vec<String>,
+    }
+
+    proptest! {
+        /// Rectangular nestings round-trip; ragged ones are refused naming the member.
+        #[test]
+        fn nested_sequences_round_trip_or_are_refused_as_ragged(
+            rows in proptest::collection::vec(proptest::collection::vec(any::<i32>(), 0..4), 0..5),
+            flags in proptest::collection::vec(any::<bool>(), 0..6),
+            names in proptest::collection::vec("[a-zé]{0,6}", 0..4),
+        ) {
+            let value = Nested { rows, flags, names };
+            let rectangular = value.rows.windows(2).all(|w| w[0].len() == w[1].len());
+            match crate::to_vec(&value) {
+                Ok(bytes) => {
+                    prop_assert!(rectangular);
+                    let back: Nested = crate::from_slice(&bytes).unwrap();
+                    // Empty rows lose nothing but their (absent) elements.
+                    prop_assert_eq!(back, value);
+                }
+                Err(err) => {
+                    prop_assert!(!rectangular);
+                    prop_assert!(err.to_string().contains("\"rows\""), "{}", err);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,425 @@
+//! Record (structured) element types: the runtime half of `#[derive(NpyElement)]`.
+//!
+//! The derive writes little code of its own; what it generates calls the functions here,
+//! which own the rules:
+//!
+//! - **Written dtype.** Fields in declaration order, named by the field name or its
+//!   `#[npy(rename = "…")]`. The layout is packed (NumPy's default) unless the struct says
+//!   `#[npy(align)]` (NumPy's `align=True`: each field at a multiple of its alignment, padding
+//!   written as `('', '|Vn')` entries) or is `#[repr(C)]`/`#[repr(transparent)]`: then the
+//!   dtype describes the struct's own memory, each field at its real offset
+//!   (`core::mem::offset_of!`) and the itemsize is `size_of::<Self>()`, which for the usual
+//!   field types is exactly NumPy's `align=True` layout. `#[npy(packed)]` forces the packed
+//!   layout on a `#[repr(C)]` struct.
+//! - **Reading** ([`RecordPlan`]). Fields are matched by name, never by position: the file
+//!   may order them differently, use either byte order, packed or aligned layouts or padding
+//!   entries, and carry fields the struct does not have (they are skipped). A field the
+//!   struct needs but the file lacks, or whose dtype does not convert losslessly into the
+//!   field's type, is an [`Error::DtypeMismatch`] naming the field (`outer.inner` for nested
+//!   records) and both dtypes. The plan (offset and dtype of each field) is computed once per
+//!   array; each field is then decoded as one column over all records with the record
+//!   stride, and the structs are assembled from the columns.
+//! - **Zero-copy** (`#[npy(pod)]`, which needs `#[repr(C)]` or `#[repr(transparent)]` and
+//!   `Self: bytemuck::Pod`). When the file's dtype equals the struct's dtype (same fields,
+//!   offsets, itemsize, native byte order) and that dtype describes the struct's memory
+//!   exactly ([`matches_memory`]), reading is one bulk copy into `Vec<Self>` and writing one
+//!   bulk write of the slice. Any other file still loads through the plan. A memory map
+//!   can hand out `&[T]` for such a struct when `T::write_dtype(&[])` equals the file's
+//!   dtype: for the struct's own layout that equality holds, padding entries included.
+//!
+//! ```
+//! # #[cfg(feature = "derive")] {
+//! use npy_serde::{FixedElement, NpyElement};
+//!
+//! #[derive(NpyElement, Debug, Clone, PartialEq)]
+//! struct Point {
+//!     x: f64,
+//!     y: i32,
+//!     #[npy(rename = "position")]
+//!     pos: [f32; 3],
+//! }
+//!
+//! assert_eq!(
+//!     Point::dtype().to_string(),
+//!     "[('x', '<f8'), ('y', '<i4'), ('position', '<f4', (3,))]"
+//! );
+//! let points = vec![Point { x: 1.5, y: -2, pos: [0.0, 1.0, 2.0] }];
+//! let bytes = npy_serde::to_bytes(&points)?;
+//! assert_eq!(npy_serde::from_bytes::<Vec<Point>>(&bytes)?, points);
+//!
+//! // A file with the fields in another order, big-endian, plus a field Point lacks.
+//! let other: npy_serde::DType =
+//!     "[('position', '>f4', (3,)), ('id', '<u8'), ('y', '>i4'), ('x', '>f8')]".parse()?;
+//! let mut file = npy_serde::Header::new(other, vec![1]).to_bytes()?;
+//! for v in [0.0f32, 1.0, 2.0] {
+//!     file.extend_from_slice(&v.to_be_bytes());
+//! }
+//! file.extend_from_slice(&7u64.to_le_bytes());
+//! file.extend_from_slice(&(-2i32).to_be_bytes());
+//! file.extend_from_slice(&1.5f64.to_be_bytes());
+//! assert_eq!(npy_serde::from_bytes::<Vec<Point>>(&file)?, points);
+//! # }
+//! # Ok::<(), npy_serde::Error>(())
+//! ```
+//!
+//! Zero-copy records:
+//!
+//! ```
+//! # #[cfg(feature = "derive")] {
+//! use npy_serde::NpyElement;
+//!
+//! #[derive(NpyElement, Clone, Copy, Debug, PartialEq, bytemuck::Pod, bytemuck::Zeroable)]
+//! #[repr(C)]
+//! #[npy(pod)]
+//! struct Sample {
+//!     time: i64,
+//!     value: f32,
+//!     channel: u32,
+//! }
+//!
+//! let samples = vec![Sample { time: 1, value: 0.5, channel: 3 }; 1000];
+//! let bytes = npy_serde::to_bytes(&samples)?; // one bulk write
+//! let back: Vec<Sample> = npy_serde::from_bytes(&bytes)?; // one bulk copy
+//! assert_eq!(back, samples);
+//! # }
+//! # Ok::<(), npy_serde::Error>(())
+//! ```
+
+use std::io::{Read, Write};
+
+#[doc(hidden)]
+pub use bytemuck::Pod;
+
+use crate::dtype::{DType, Field, Record};
+use crate::element::{write_encoded, DataReader, NpyElement};
+use crate::error::{Error, Result};
+
+/// The packed record dtype of `fields` (NumPy's default layout).
+///
+/// ```
+/// use npy_serde::{record, FixedElement};
+///
+/// let dtype = record::packed_dtype(vec![("x", f64::dtype()), ("y", i32::dtype())]);
+/// assert_eq!(dtype.to_string(), "[('x', '<f8'), ('y', '<i4')]");
+/// ```
+pub fn packed_dtype(fields: Vec<(&str, DType)>) -> DType {
+    DType::Record(Record::packed(
+        fields
+            .into_iter()
+            .map(|(name, dtype)| (name.to_string(), dtype)),
+    ))
+}
+
+/// The record dtype NumPy makes with `align=True`: fields at multiples of their alignment,
+/// the itemsize a multiple of the largest alignment.
+///
+/// A nested record counts with the alignment of its fields. NumPy gives a nested record
+/// that was itself made without `align=True` an alignment of 1; derive such a nested struct
+/// with `#[npy(align)]` too to lay it out as NumPy does.
+///
+/// ```
+/// use npy_serde::{record, FixedElement};
+///
+/// let dtype = record::aligned_dtype(vec![("a", u8::dtype()), ("b", i32::dtype())]);
+/// assert_eq!(dtype.to_string(), "[('a', '|u1'), ('', '|V3'), ('b', '<i4')]");
+/// ```
+pub fn aligned_dtype(fields: Vec<(&str, DType)>) -> DType {
+    DType::Record(Record::aligned(
+        fields
+            .into_iter()
+            .map(|(name, dtype)| (name.to_string(), dtype)),
+    ))
+}
+
+/// The record dtype of fields at given offsets in items of `itemsize` bytes: what a
+/// `#[repr(C)]` struct's memory holds (offsets from `core::mem::offset_of!`, `itemsize`
+/// from `size_of`).
+///
+/// ```
+/// use npy_serde::{record, FixedElement};
+///
+/// #[repr(C)]
+/// struct Sample { flag: u8, value: f64 }
+/// let dtype = record::dtype_at_offsets(
+///     vec![
+///         ("flag", u8::dtype(), std::mem::offset_of!(Sample, flag)),
+///         ("value", f64::dtype(), std::mem::offset_of!(Sample, value)),
+///     ],
+///     size_of::<Sample>(),
+/// );
+/// assert_eq!(dtype.to_string(), "[('flag', '|u1'), ('', '|V7'), ('value', '<f8')]");
+/// ```
+pub fn dtype_at_offsets(fields: Vec<(&str, DType, usize)>, itemsize: usize) -> DType {
+    DType::Record(Record {
+        fields: fields
+            .into_iter()
+            .map(|(name, dtype, offset)| Field::new(name, dtype, offset))
+            .collect(),
+        itemsize,
+    })
+}
+
+/// Where each field of a Rust record lives in a file's records: computed once per array
+/// from the file's dtype and the field names, then used for every column.
+///
+/// ```
+/// use npy_serde::record::RecordPlan;
+/// use npy_serde::{DType, FixedElement};
+///
+/// // The file has the fields in another order, plus one the struct does not want.
+/// let file: DType = "[('y', '>i4'), ('extra', '|u1'), ('x', '<f8')]".parse()?;
+/// let plan = RecordPlan::new(&file, &["x", "y"], || DType::Bool)?;
+/// let mut bytes = Vec::new();
+/// bytes.extend_from_slice(&7i32.to_be_bytes());
+/// bytes.push(0);
+/// bytes.extend_from_slice(&1.5f64.to_le_bytes());
+/// assert_eq!(plan.decode::<f64>(0, &bytes, 13, 1)?, [1.5]);
+/// assert_eq!(plan.decode::<i64>(1, &bytes, 13, 1)?, [7]);
+///
+/// let missing = RecordPlan::new(&file, &["z"], || DType::Bool)?.check::<f32>(0).unwrap_err();
+/// assert!(missing.to_string().contains("\"z\""), "{missing}");
+/// # Ok::<(), npy_serde::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct RecordPlan<'a> {
+    file: &'a DType,
+    columns: Vec<Column<'a>>,
+}
+
+#[derive(Debug)]
+struct Column<'a> {
+    name: &'a str,
+    /// The file's field of that name, if it has one.
+    field: Option<&'a Field>,
+}
+
+impl<'a> RecordPlan<'a> {
+    /// Finds the fields named `names` in `file`, a record dtype; `expected` gives the Rust
+    /// type's dtype for the error when `file` is not a record at all.
+    pub fn new(
+        file: &'a DType,
+        names: &[&'a str],
+        expected: impl FnOnce() -> DType,
+    ) -> Result<Self> {
+        let DType::Record(record) = file else {
+            return Err(Error::DtypeMismatch {
+                expected: format!("a record dtype such as {}", expected()),
+                found: file.to_string(),
+                field: None,
+            });
+        };
+        let columns = names
+            .iter()
+            .map(|&name| Column {
+                name,
+                field: record.field(name),
+            })
+            .collect();
+        Ok(RecordPlan { file, columns })
+    }
+
+    /// The file's field for column `index`, or the error naming it and both dtypes.
+    fn field<T: NpyElement>(&self, index: usize) -> Result<&'a Field> {
+        let column = &self.columns[index];
+        column.field.ok_or_else(|| Error::DtypeMismatch {
+            expected: format!(
+                "a record with a field {:?} of {}",
+                column.name,
+                T::write_dtype(&[])
+            ),
+            found: self.file.to_string(),
+            field: Some(column.name.to_string()),
+        })
+    }
+
+    /// Checks that column `index` exists and reads as `T`.
+    pub fn check<T: NpyElement>(&self, index: usize) -> Result<()> {
+        let field = self.field::<T>(index)?;
+        T::check_readable(&field.dtype).map_err(|e| in_field(e, &field.name))
+    }
+
+    /// Decodes column `index` of `count` records of `stride` bytes as `T`.
+    pub fn decode<T: NpyElement>(
+        &self,
+        index: usize,
+        bytes: &[u8],
+        stride: usize,
+        count: usize,
+    ) -> Result<Vec<T>> {
+        let field = self.field::<T>(index)?;
+        let start = field.offset.min(bytes.len());
+        let values = T::decode(&field.dtype, &bytes[start..], stride, count)
+            .map_err(|e| in_field(e, &field.name))?;
+        if values.len() != count {
+            return Err(Error::invalid_data(format!(
+                "field {:?}: {} values decoded for {count} records",
+                field.name,
+                values.len()
+            )));
+        }
+        Ok(values)
+    }
+
+    /// Encodes `values` into column `index` of the records in `out` (`stride` bytes each).
+    pub fn encode<'v, T, I>(
+        &self,
+        index: usize,
+        values: I,
+        out: &mut [u8],
+        stride: usize,
+    ) -> Result<()>
+    where
+        T: NpyElement + 'v,
+        I: ExactSizeIterator<Item = &'v T>,
+    {
+        let field = self.columns[index].field.ok_or_else(|| {
+            Error::unwritable(format!(
+                "the dtype {} has no field {:?} to write",
+                self.file, self.columns[index].name
+            ))
+        })?;
+        let start = field.offset.min(out.len());
+        T::encode(values, &field.dtype, &mut out[start..], stride)
+            .map_err(|e| in_field(e, &field.name))
+    }
+
+    /// The error for a column that ran out before `count` records were assembled.
+    pub fn short_column(&self, count: usize) -> Error {
+        Error::invalid_data(format!(
+            "a field column of {} ended before its {count} records",
+            self.file
+        ))
+    }
+}
+
+/// Adds the field name to an error about a field's dtype or data.
+fn in_field(error: Error, name: &str) -> Error {
+    match error {
+        Error::DtypeMismatch {
+            expected,
+            found,
+            field,
+        } => Error::DtypeMismatch {
+            expected,
+            found,
+            field: Some(match field {
+                Some(inner) => format!("{name}.{inner}"),
+                None => name.to_string(),
+            }),
+        },
+        Error::InvalidData { message } => Error::invalid_data(format!("field {name:?}: {message}")),
+        Error::Unwritable { message } => Error::unwritable(format!("field {name:?}: {message}")),
+        other => other,
+    }
+}
+
+/// Bytes of records decoded at a time by [`read_records`]: small enough that a chunk and its
+/// columns stay in the CPU cache and their buffers are reused by the allocator (not mapped
+/// afresh, which would page-fault on every chunk).
+const RECORD_CHUNK_BYTES: usize = 64 * 1024;
+
+/// Reads `count` records through [`NpyElement::decode`], a chunk of about 64 KiB at a time,
+/// so the columns of each chunk stay in cache and memory never holds more than one raw
+/// chunk besides the records.
+pub fn read_records<T: NpyElement, R: Read>(
+    dtype: &DType,
+    count: usize,
+    data: &mut DataReader<'_, R>,
+) -> Result<Vec<T>> {
+    let itemsize = dtype.itemsize();
+    if itemsize == 0 {
+        return T::decode(dtype, &[], 0, count);
+    }
+    let per_chunk = (RECORD_CHUNK_BYTES / itemsize).max(1);
+    let mut values = Vec::new();
+    let mut left = count;
+    while left > 0 {
+        let records = left.min(per_chunk);
+        let bytes = data.read_bytes(records, itemsize)?;
+        values.extend(T::decode(dtype, &bytes, itemsize, records)?);
+        left -= records;
+    }
+    Ok(values)
+}
+
+/// True when `dtype` is `T`'s own dtype and that dtype describes `T`'s memory exactly:
+/// itemsize `size_of::<T>()`, each field (given as `(offset, size_of)` of the Rust field,
+/// in declaration order) at its Rust offset with its Rust size, native byte order.
+pub fn matches_memory<T: crate::element::FixedElement>(
+    dtype: &DType,
+    fields: &[(usize, usize)],
+) -> bool {
+    let own = T::dtype();
+    let DType::Record(record) = &own else {
+        return false;
+    };
+    own == *dtype
+        && record.itemsize == size_of::<T>()
+        && record.fields.len() == fields.len()
+        && record
+            .fields
+            .iter()
+            .zip(fields)
+            .all(|(field, &(offset, size))| {
+                field.offset == offset && field.dtype.itemsize() == size
+            })
+}
+
+/// Reads `count` records whose bytes are the struct's memory: one bulk copy.
+pub fn read_pod_records<T: Pod, R: Read>(
+    count: usize,
+    data: &mut DataReader<'_, R>,
+) -> Result<Vec<T>> {
+    data.read_pod::<T>(count)
+}
+
+/// Writes records whose bytes are the struct's memory: one bulk write.
+pub fn write_pod_records<T: Pod, W: Write>(values: &[T], writer: &mut W) -> Result<()> {
+    writer.write_all(bytemuck::cast_slice(values))?;
+    Ok(())
+}
+
+/// Writes records field by field, a chunk at a time ([`NpyElement::write_values`]'s default).
+pub fn write_records<T: NpyElement, W: Write>(
+    values: &[T],
+    dtype: &DType,
+    writer: &mut W,
+) -> Result<()> {
+    write_encoded(values, dtype, writer)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::element::FixedElement;
+
+    #[test]
+    fn nested_field_errors_carry_the_path() {
+        let err = in_field(
+            Error::DtypeMismatch {
+                expected: "'<f8'".into(),
+                found: "'<i8'".into(),
+                field: Some("x".into()),
+            },
+            "inner",
+        );
+        assert!(matches!(err, Error::DtypeMismatch { field: Some(ref f), .. } if f == "inner.x"));
+    }
+
+    #[test]
+    fn plans_refuse_plain_dtypes_and_lossy_fields() {
+        let err = RecordPlan::new(&f64::dtype(), &["x"], || {
+            packed_dtype(vec![("x", f64::dtype())])
+        })
+        .unwrap_err();
+        assert!(err.to_string().contains("record"), "{err}");
+        let file: DType = "[('x', '<f8')]".parse().unwrap();
+        let plan = RecordPlan::new(&file, &["x"], || DType::Bool).unwrap();
+        let err = plan.check::<f32>(0).unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.contains("\"x\"") && text.contains("'<f8'") && text.contains("'<f4'"),
+            "{text}"
+        );
+    }
+}

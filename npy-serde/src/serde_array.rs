@@ -1,0 +1,412 @@
+//! The bulk fast path of the serde format: `#[serde(with = "npy_serde::serde_array")]` on
+//! an ndarray field moves the array's bytes through serde in one piece instead of one
+//! serde call per element.
+//!
+//! Plain ndarray fields already work with no attribute (ndarray's own serde form is
+//! recognised), but that form hands over every element separately. With this adapter the
+//! serializer writes the member straight from the array's memory (no copy when the array is
+//! contiguous), and the deserializer reads the member straight into the array's own
+//! vector, as [`NpzReader::read`](crate::NpzReader::read) does.
+//!
+//! How: serde has no way to pass a typed array between a `Deserialize` impl and a
+//! deserializer, so `deserialize` leaves a typed read request in a thread-local slot, then
+//! asks for a newtype struct with a private name (as serde_json's `RawValue` does); the
+//! npz deserializer recognises the name, runs the request on the member's data and
+//! answers with a unit. Any other deserializer ignores the slot (it is cleared on return)
+//! and sees the portable form below.
+//!
+//! ```
+//! use ndarray::Array2;
+//! use serde::{Deserialize, Serialize};
+//!
+//! #[derive(Serialize, Deserialize, PartialEq, Debug)]
+//! struct Layer {
+//!     #[serde(with = "npy_serde::serde_array")]
+//!     weight: Array2<f32>,
+//!     bias: Vec<f32>,
+//! }
+//!
+//! let layer = Layer { weight: Array2::ones((3, 4)), bias: vec![0.5; 3] };
+//! let bytes = npy_serde::to_vec(&layer)?;
+//! let back: Layer = npy_serde::from_slice(&bytes)?;
+//! assert_eq!(back, layer);
+//! # Ok::<(), npy_serde::Error>(())
+//! ```
+//!
+//! With other serde formats the array serializes as a tuple `(descr, shape, fortran_order,
+//! data bytes)` and reads back the same way, so the struct stays usable with them.
+//!
+//! Serializing needs element types whose memory is their dtype ([`BulkElement`]: `bool`,
+//! integers, floats, `f16`, complex); deserializing accepts any [`NpyElement`], with the
+//! usual widening (`<i4` into `i64`).
+
+use std::cell::RefCell;
+use std::fmt;
+use std::io::Read;
+use std::marker::PhantomData;
+use std::rc::Rc;
+
+use half::f16;
+use ndarray::{Array, ArrayBase, Data, Dimension, IxDyn, ShapeBuilder};
+use num_complex::Complex;
+use serde::de::{self, Deserializer, SeqAccess, Visitor};
+use serde::ser::{SerializeTuple, Serializer};
+use serde::Serialize;
+
+use crate::element::{DataReader, FixedElement, NpyElement};
+use crate::error::{Error, Result};
+use crate::header::Header;
+use crate::read::NpyRead;
+use crate::serde_format::{mismatch, BULK_ARRAY};
+
+mod sealed {
+    pub trait Sealed {}
+}
+
+/// Element types whose in-memory bytes are their dtype's data in native byte order, so an
+/// array of them can be written without conversion.
+pub trait BulkElement: FixedElement + bytemuck::NoUninit + sealed::Sealed {}
+
+macro_rules! bulk {
+    ($($t:ty),*) => {$(
+        impl sealed::Sealed for $t {}
+        impl BulkElement for $t {}
+    )*};
+}
+bulk!(
+    bool,
+    i8,
+    i16,
+    i32,
+    i64,
+    u8,
+    u16,
+    u32,
+    u64,
+    f16,
+    f32,
+    f64,
+    Complex<f32>,
+    Complex<f64>
+);
+
+/// Serializes an ndarray array as one member whose bytes are written straight from memory.
+pub fn serialize<S, A, D, T>(array: &ArrayBase<A, D>, serializer: S) -> Result<S::Ok, S::Error>
+where
+    S: Serializer,
+    A: Data<Elem = T>,
+    D: Dimension,
+    T: BulkElement,
+{
+    let copied: Vec<T>;
+    let (values, fortran_order) = if let Some(values) = array.as_slice() {
+        (values, false)
+    } else if let Some(values) = array
+        .as_slice_memory_order()
+        .filter(|_| array.t().is_standard_layout())
+    {
+        (values, true)
+    } else {
+        copied = array.iter().copied().collect();
+        (&copied[..], false)
+    };
+    let bulk = BulkArray {
+        descr: T::dtype().to_string(),
+        shape: array.shape(),
+        fortran_order,
+        data: bytemuck::cast_slice(values),
+    };
+    serializer.serialize_newtype_struct(BULK_ARRAY, &bulk)
+}
+
+/// Deserializes an ndarray array from one member, read straight into the array's vector.
+pub fn deserialize<'de, De, T, D>(deserializer: De) -> Result<Array<T, D>, De::Error>
+where
+    De: Deserializer<'de>,
+    T: NpyElement + 'static,
+    D: Dimension + 'static,
+{
+    let delivered = Rc::new(RefCell::new(None));
+    let request = TypedRead {
+        delivered: Rc::clone(&delivered),
+    };
+    PENDING.with(|pending| *pending.borrow_mut() = Some(Box::new(request)));
+    let result = deserializer.deserialize_newtype_struct(
+        BULK_ARRAY,
+        BulkVisitor {
+            delivered,
+            marker: PhantomData,
+        },
+    );
+    // Another format never takes the request: do not leave it for a later call.
+    PENDING.with(|pending| pending.borrow_mut().take());
+    result
+}
+
+/// A read of one member into a typed array, waiting for the deserializer.
+pub(crate) trait DirectRead {
+    /// Reads the member whose header is `header` from `data`.
+    fn read(&mut self, header: &Header, data: &mut DataReader<'_, &mut dyn Read>) -> Result<()>;
+}
+
+thread_local! {
+    static PENDING: RefCell<Option<Box<dyn DirectRead>>> = const { RefCell::new(None) };
+}
+
+/// True when a [`deserialize`] call is waiting for its member.
+pub(crate) fn read_pending() -> bool {
+    PENDING.with(|pending| pending.borrow().is_some())
+}
+
+/// A member read by the pending request; the array goes to the request's caller.
+pub(crate) struct DirectMember;
+
+impl NpyRead for DirectMember {
+    fn read_npy_data<R: Read>(header: &Header, data: &mut DataReader<'_, R>) -> Result<Self> {
+        let mut request = PENDING
+            .with(|pending| pending.borrow_mut().take())
+            .ok_or_else(|| Error::Custom("no bulk array read is pending".into()))?;
+        let (reader, offset, available) = data.parts();
+        let mut reader: &mut dyn Read = reader;
+        request.read(header, &mut DataReader::new(&mut reader, offset, available))?;
+        Ok(DirectMember)
+    }
+}
+
+struct TypedRead<T, D> {
+    delivered: Rc<RefCell<Option<Array<T, D>>>>,
+}
+
+impl<T: NpyElement, D: Dimension> DirectRead for TypedRead<T, D> {
+    fn read(&mut self, header: &Header, data: &mut DataReader<'_, &mut dyn Read>) -> Result<()> {
+        *self.delivered.borrow_mut() = Some(read_array(header, data)?);
+        Ok(())
+    }
+}
+
+/// What goes through serde: `(descr, shape, fortran_order, data)`.
+struct BulkArray<'a> {
+    descr: String,
+    shape: &'a [usize],
+    fortran_order: bool,
+    data: &'a [u8],
+}
+
+struct Bytes<'a>(&'a [u8]);
+
+impl Serialize for Bytes<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_bytes(self.0)
+    }
+}
+
+impl Serialize for BulkArray<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut tuple = serializer.serialize_tuple(4)?;
+        tuple.serialize_element(&self.descr)?;
+        tuple.serialize_element(self.shape)?;
+        tuple.serialize_element(&self.fortran_order)?;
+        tuple.serialize_element(&Bytes(self.data))?;
+        tuple.end()
+    }
+}
+
+struct BulkVisitor<T, D> {
+    /// Where the npz deserializer leaves the array it read directly.
+    delivered: Rc<RefCell<Option<Array<T, D>>>>,
+    marker: PhantomData<(T, D)>,
+}
+
+impl<'de, T: NpyElement, D: Dimension> Visitor<'de> for BulkVisitor<T, D> {
+    type Value = Array<T, D>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an array as (descr, shape, fortran_order, data bytes)")
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        self.delivered
+            .borrow_mut()
+            .take()
+            .ok_or_else(|| de::Error::custom("the bulk array was not delivered"))
+    }
+
+    fn visit_newtype_struct<De: Deserializer<'de>>(self, d: De) -> Result<Self::Value, De::Error> {
+        d.deserialize_tuple(4, self)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let descr: String = next(&mut seq, 0, &self)?;
+        let shape: Vec<usize> = next(&mut seq, 1, &self)?;
+        let fortran_order: bool = next(&mut seq, 2, &self)?;
+        let data: ByteBuf = next(&mut seq, 3, &self)?;
+        let header = Header {
+            dtype: descr.parse().map_err(de::Error::custom)?,
+            shape,
+            fortran_order,
+        };
+        decode(&header, &data.0).map_err(de::Error::custom)
+    }
+}
+
+fn next<'de, A: SeqAccess<'de>, V: de::Deserialize<'de>>(
+    seq: &mut A,
+    index: usize,
+    expected: &dyn de::Expected,
+) -> Result<V, A::Error> {
+    seq.next_element()?
+        .ok_or_else(|| de::Error::invalid_length(index, expected))
+}
+
+/// Checks that a member with `header` can be read as an array of `T` and rank `D`.
+fn check<T: NpyElement, D: Dimension>(header: &Header) -> Result<()> {
+    let rank_fits = D::NDIM.is_none_or(|ndim| ndim == header.shape.len());
+    let dtype_fits = header.element_count()? == 0 || T::check_readable(&header.dtype).is_ok();
+    if !rank_fits || !dtype_fits {
+        return Err(mismatch(
+            D::NDIM,
+            &crate::serde_format::dtype_name(&T::write_dtype(&[])),
+            header,
+        ));
+    }
+    Ok(())
+}
+
+/// The array for a member with no elements, of any dtype (empty arrays carry no values
+/// to convert); `None` when there are elements.
+fn empty<T: NpyElement, D: Dimension>(header: &Header) -> Result<Option<Array<T, D>>> {
+    if header.element_count()? != 0 {
+        return Ok(None);
+    }
+    let dim = D::from_dimension(&IxDyn(&header.shape)).ok_or_else(|| Error::ShapeMismatch {
+        expected: format!("{:?} dimensions", D::NDIM),
+        found: header.shape.clone(),
+    })?;
+    Array::from_shape_vec(dim.set_f(header.fortran_order), Vec::new())
+        .map(Some)
+        .map_err(|e| Error::invalid_data(e.to_string()))
+}
+
+/// Reads an array of `T` and rank `D` from a member's header and data.
+fn read_array<T: NpyElement, D: Dimension, R: Read>(
+    header: &Header,
+    data: &mut DataReader<'_, R>,
+) -> Result<Array<T, D>> {
+    check::<T, D>(header)?;
+    match empty(header)? {
+        Some(array) => Ok(array),
+        None => Array::<T, D>::read_npy_data(header, data),
+    }
+}
+
+/// Decodes an array of `T` and rank `D` from a member's header and data bytes.
+fn decode<T: NpyElement, D: Dimension>(header: &Header, bytes: &[u8]) -> Result<Array<T, D>> {
+    let mut reader = bytes;
+    read_array(
+        header,
+        &mut DataReader::new(&mut reader, 0, Some(bytes.len() as u64)),
+    )
+}
+
+/// Owned bytes from any deserializer (bytes, a byte buffer or a sequence of u8).
+struct ByteBuf(Vec<u8>);
+
+impl<'de> de::Deserialize<'de> for ByteBuf {
+    fn deserialize<De: Deserializer<'de>>(d: De) -> Result<Self, De::Error> {
+        d.deserialize_byte_buf(ByteBufVisitor)
+    }
+}
+
+struct ByteBufVisitor;
+
+impl<'de> Visitor<'de> for ByteBufVisitor {
+    type Value = ByteBuf;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("array data bytes")
+    }
+
+    fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<ByteBuf, E> {
+        Ok(ByteBuf(v.to_vec()))
+    }
+
+    fn visit_byte_buf<E: de::Error>(self, v: Vec<u8>) -> Result<ByteBuf, E> {
+        Ok(ByteBuf(v))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<ByteBuf, A::Error> {
+        let mut bytes = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(1 << 20));
+        while let Some(byte) = seq.next_element()? {
+            bytes.push(byte);
+        }
+        Ok(ByteBuf(bytes))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use ndarray::{array, Array2, Array3};
+    use serde::{Deserialize, Serialize};
+
+    #[derive(Serialize, Deserialize, PartialEq, Debug)]
+    struct Arrays {
+        #[serde(with = "crate::serde_array")]
+        c: Array2<u16>,
+        #[serde(with = "crate::serde_array")]
+        f: Array2<f64>,
+        #[serde(with = "crate::serde_array")]
+        strided: Array3<bool>,
+    }
+
+    fn arrays() -> Arrays {
+        let base = array![[1.5, 2.5, 3.5], [4.5, 5.5, 6.5]];
+        Arrays {
+            c: array![[1, 2], [3, 4]],
+            f: base.t().to_owned().reversed_axes().reversed_axes(),
+            strided: Array3::from_shape_fn((2, 3, 4), |(i, j, k)| (i + j + k) % 2 == 0),
+        }
+    }
+
+    #[test]
+    fn bulk_arrays_round_trip_through_npz_directly() {
+        let mut value = arrays();
+        value.f = array![[1.5, 2.5, 3.5], [4.5, 5.5, 6.5]].reversed_axes();
+        let bytes = crate::to_vec(&value).unwrap();
+        let back: Arrays = crate::from_slice(&bytes).unwrap();
+        assert_eq!(back, value);
+        assert!(!super::read_pending(), "no request is left behind");
+    }
+
+    #[test]
+    fn bulk_arrays_widen_and_check_rank() {
+        #[derive(Deserialize, Debug)]
+        struct Wide {
+            #[serde(with = "crate::serde_array")]
+            c: Array2<i64>,
+        }
+        #[derive(Deserialize, Debug)]
+        #[allow(dead_code)]
+        struct WrongRank {
+            #[serde(with = "crate::serde_array")]
+            c: Array3<u16>,
+        }
+        let bytes = crate::to_vec(&arrays()).unwrap();
+        let wide: Wide = crate::from_slice(&bytes).unwrap();
+        assert_eq!(wide.c, array![[1, 2], [3, 4]]);
+        let err = crate::from_slice::<WrongRank>(&bytes)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("\"c\"") && err.contains("3-D"), "{err}");
+        assert!(!super::read_pending());
+    }
+
+    #[test]
+    fn other_formats_see_the_portable_form() {
+        let value = arrays();
+        let json = serde_json::to_string(&value).unwrap();
+        assert!(json.starts_with(r#"{"c":["'<u2'",[2,2],false,["#), "{json}");
+        let back: Arrays = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, value);
+        assert!(!super::read_pending());
+    }
+}

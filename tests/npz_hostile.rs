@@ -1,0 +1,412 @@
+//! Hostile and broken `.npz` archives: zip bombs, CRC mismatches, truncation, corrupt and
+//! overlapping directories, broken `.npy` headers inside good archives, not-a-zip, header
+//! size caps, unsupported methods, and random corruption (never a panic). Pure Rust: the
+//! archives are crafted here with a minimal zip builder.
+
+use std::io::{Cursor, Write};
+
+use npy_serde::npz::{NpzReader, NpzWriter};
+use npy_serde::{Error, NpyArray, ReadOptions};
+use proptest::prelude::*;
+
+/// One member of a crafted archive: what its records declare and the bytes stored.
+struct Member {
+    name: &'static str,
+    method: u16,
+    stored: Vec<u8>,
+    crc: u32,
+    declared_size: u32,
+}
+
+impl Member {
+    fn stored(name: &'static str, content: &[u8]) -> Member {
+        Member {
+            name,
+            method: 0,
+            stored: content.to_vec(),
+            crc: crc32fast::hash(content),
+            declared_size: content.len() as u32,
+        }
+    }
+
+    fn deflated(name: &'static str, content: &[u8]) -> Member {
+        let mut encoder =
+            flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::new(6));
+        encoder.write_all(content).unwrap();
+        Member {
+            name,
+            method: 8,
+            stored: encoder.finish().unwrap(),
+            crc: crc32fast::hash(content),
+            declared_size: content.len() as u32,
+        }
+    }
+}
+
+/// A plain (non-zip64) archive of `members`; `central_offsets` overrides where each
+/// central record says its local header is.
+fn build_zip(members: &[Member], central_offsets: Option<&[u32]>) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut offsets = Vec::new();
+    for m in members {
+        offsets.push(out.len() as u32);
+        out.extend_from_slice(b"PK\x03\x04");
+        out.extend_from_slice(&20u16.to_le_bytes());
+        out.extend_from_slice(&0u16.to_le_bytes());
+        out.extend_from_slice(&m.method.to_le_bytes());
+        out.extend_from_slice(&[0, 0, 0x21, 0]);
+        out.extend_from_slice(&m.crc.to_le_bytes());
+        out.extend_from_slice(&(m.stored.len() as u32).to_le_bytes());
+        out.extend_from_slice(&m.declared_size.to_le_bytes());
+        out.extend_from_slice(&(m.name.len() as u16).to_le_bytes());
+        out.extend_from_slice(&0u16.to_le_bytes());
+        out.extend_from_slice(m.name.as_bytes());
+        out.extend_from_slice(&m.stored);
+    }
+    let cd_start = out.len() as u32;
+    for (i, m) in members.iter().enumerate() {
+        out.extend_from_slice(b"PK\x01\x02");
+        out.extend_from_slice(&[20, 3, 20, 0, 0, 0]);
+        out.extend_from_slice(&m.method.to_le_bytes());
+        out.extend_from_slice(&[0, 0, 0x21, 0]);
+        out.extend_from_slice(&m.crc.to_le_bytes());
+        out.extend_from_slice(&(m.stored.len() as u32).to_le_bytes());
+        out.extend_from_slice(&m.declared_size.to_le_bytes());
+        out.extend_from_slice(&(m.name.len() as u16).to_le_bytes());
+        out.extend_from_slice(&[0; 8]);
+        out.extend_from_slice(&0x0180_0000u32.to_le_bytes());
+        let offset = central_offsets.map_or(offsets[i], |o| o[i]);
+        out.extend_from_slice(&offset.to_le_bytes());
+        out.extend_from_slice(m.name.as_bytes());
+    }
+    let cd_size = out.len() as u32 - cd_start;
+    out.extend_from_slice(b"PK\x05\x06\0\0\0\0");
+    out.extend_from_slice(&(members.len() as u16).to_le_bytes());
+    out.extend_from_slice(&(members.len() as u16).to_le_bytes());
+    out.extend_from_slice(&cd_size.to_le_bytes());
+    out.extend_from_slice(&cd_start.to_le_bytes());
+    out.extend_from_slice(&0u16.to_le_bytes());
+    out
+}
+
+fn npy_of<A: npy_serde::NpyWrite + ?Sized>(array: &A) -> Vec<u8> {
+    npy_serde::to_bytes(array).unwrap()
+}
+
+fn open(bytes: Vec<u8>) -> NpzReader<Cursor<Vec<u8>>> {
+    NpzReader::new(Cursor::new(bytes)).unwrap()
+}
+
+/// A deflate stream of the `.npy` header of 64 float64 followed by `zeros_mib` MiB of
+/// zeros, made from one compressed MiB repeated (a sync-flushed block of zeros decodes to
+/// zeros wherever it is placed), so crafting it costs nothing.
+fn bomb_stream(header: &[u8], zeros_mib: usize) -> Vec<u8> {
+    let mut head = flate2::Compress::new(flate2::Compression::new(6), false);
+    let mut stream = Vec::with_capacity(1 << 20);
+    head.compress_vec(header, &mut stream, flate2::FlushCompress::Sync)
+        .unwrap();
+    let mut zeros = flate2::Compress::new(flate2::Compression::new(9), false);
+    let mut block = Vec::with_capacity(1 << 20);
+    zeros
+        .compress_vec(&vec![0u8; 1 << 20], &mut block, flate2::FlushCompress::Sync)
+        .unwrap();
+    for _ in 0..zeros_mib {
+        stream.extend_from_slice(&block);
+    }
+    stream.extend_from_slice(&[0x03, 0x00]); // final empty fixed-Huffman block
+    stream
+}
+
+#[test]
+fn zip_bomb_member_stops_at_the_declared_size() {
+    let npy = npy_of(&vec![0.0f64; 64]);
+    let header = &npy[..128];
+    let stream = bomb_stream(header, 512);
+    assert!(stream.len() < 600 * 1024, "{} bytes", stream.len());
+    // Directory and npy header agree on 640 bytes; the stream inflates to 512 MiB.
+    let bomb = Member {
+        name: "bomb.npy",
+        method: 8,
+        stored: stream.clone(),
+        crc: crc32fast::hash(&npy),
+        declared_size: npy.len() as u32,
+    };
+    let good = Member::stored("good.npy", &npy_of(&vec![1u8, 2]));
+    let mut archive = open(build_zip(&[bomb, good], None));
+    let err = archive.read::<Vec<f64>>("bomb").unwrap_err();
+    assert!(err.to_string().contains("inflates past"), "{err}");
+    assert!(err.to_string().contains("member \"bomb\""), "{err}");
+    let err = archive.read_raw("bomb").unwrap_err();
+    assert!(err.to_string().contains("inflates past"), "{err}");
+    assert_eq!(archive.read::<Vec<u8>>("good").unwrap(), [1, 2]);
+
+    // The directory claims 512 MiB, the npy header 512 bytes of data.
+    let liar = Member {
+        name: "liar.npy",
+        method: 8,
+        stored: stream,
+        crc: 0,
+        declared_size: 512 << 20,
+    };
+    let mut archive = open(build_zip(&[liar], None));
+    let err = archive.read::<NpyArray>("liar").unwrap_err().to_string();
+    assert!(err.contains("the .npy header declares"), "{err}");
+
+    // A claim deflate cannot produce from so few bytes is refused before inflating.
+    let tiny = Member {
+        name: "tiny.npy",
+        method: 8,
+        stored: vec![0x03, 0x00],
+        crc: 0,
+        declared_size: 100 << 20,
+    };
+    let mut archive = open(build_zip(&[tiny], None));
+    let err = archive.read::<Vec<f64>>("tiny").unwrap_err().to_string();
+    assert!(err.contains("more than deflate can produce"), "{err}");
+}
+
+#[test]
+fn crc_mismatch_names_the_member() {
+    for compressed in [false, true] {
+        let mut writer = if compressed {
+            NpzWriter::new_compressed(Cursor::new(Vec::new()))
+        } else {
+            NpzWriter::new(Cursor::new(Vec::new()))
+        };
+        writer.add("ok", &vec![5i32; 10]).unwrap();
+        writer.add("bad", &vec![7i32; 1000]).unwrap();
+        let mut bytes = writer.finish().unwrap().into_inner();
+        if compressed {
+            // Keep the deflate stream valid: change the stored CRC (local and central).
+            let crc = crc32fast::hash(&npy_of(&vec![7i32; 1000])).to_le_bytes();
+            let positions: Vec<usize> = bytes
+                .windows(4)
+                .enumerate()
+                .filter(|(_, w)| *w == crc)
+                .map(|(i, _)| i)
+                .collect();
+            assert_eq!(positions.len(), 2);
+            for i in positions {
+                bytes[i] ^= 0xFF;
+            }
+        } else {
+            let npy = npy_of(&vec![7i32; 1000]);
+            let at = bytes
+                .windows(npy.len())
+                .position(|w| w == npy.as_slice())
+                .unwrap();
+            bytes[at + 500] ^= 1;
+        }
+        let mut archive = open(bytes);
+        assert_eq!(archive.read::<Vec<i32>>("ok").unwrap(), [5; 10]);
+        let err = archive.read::<Vec<i32>>("bad").unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.contains("CRC-32 mismatch") && text.contains("\"bad\""),
+            "{text}"
+        );
+        assert!(matches!(err.root(), Error::InvalidArchive { .. }));
+        assert!(archive.read_raw("bad").is_err());
+        // The header alone can still be inspected.
+        assert_eq!(archive.header("bad").unwrap().header.shape, [1000]);
+    }
+}
+
+#[test]
+fn truncated_archives_are_errors_at_every_length() {
+    let mut writer = NpzWriter::new_compressed(Cursor::new(Vec::new()));
+    writer.add("a", &vec![1.5f64; 100]).unwrap();
+    writer.add("b", &vec![2u8; 300]).unwrap();
+    let bytes = writer.finish().unwrap().into_inner();
+    for len in 0..bytes.len() {
+        let cut = bytes[..len].to_vec();
+        match NpzReader::new(Cursor::new(cut)) {
+            Err(e) => {
+                let text = e.to_string();
+                assert!(
+                    text.contains("truncated") || text.contains("not a zip"),
+                    "{len}: {text}"
+                );
+            }
+            Ok(mut archive) => {
+                // Only a cut inside the end record's comment area could leave a directory.
+                let a = archive.read::<Vec<f64>>("a");
+                let b = archive.read::<Vec<u8>>("b");
+                assert!(a.is_err() || b.is_err(), "{len}");
+            }
+        }
+    }
+    let err = NpzReader::new(Cursor::new(bytes[..bytes.len() / 2].to_vec())).unwrap_err();
+    assert!(err.to_string().contains("truncated"), "{err}");
+}
+
+#[test]
+fn broken_npy_header_inside_a_good_archive() {
+    let mut broken = npy_of(&vec![1u16, 2]);
+    broken[10..17].copy_from_slice(b"{'desc:");
+    let members = [
+        Member::stored("fine.npy", &npy_of(&vec![3u16])),
+        Member::deflated("broken.npy", &broken),
+        Member::stored("notes.txt", b"not an array"),
+    ];
+    let mut archive = open(build_zip(&members, None));
+    assert_eq!(archive.names(), ["fine", "broken", "notes.txt"]);
+    let err = archive.read::<NpyArray>("broken").unwrap_err();
+    assert!(matches!(err.root(), Error::InvalidHeader { .. }), "{err}");
+    assert!(err.to_string().contains("member \"broken\""), "{err}");
+    assert!(archive.header("broken").is_err());
+    let err = archive.read::<NpyArray>("notes.txt").unwrap_err();
+    assert!(matches!(err.root(), Error::BadMagic { .. }), "{err}");
+    assert_eq!(archive.read_raw("notes.txt").unwrap(), b"not an array");
+    assert_eq!(archive.read::<Vec<u16>>("fine").unwrap(), [3]);
+}
+
+#[test]
+fn header_size_cap_reaches_every_member() {
+    let fields: Vec<String> = (0..800).map(|i| format!("('field{i}', '<i1')")).collect();
+    let dtype: npy_serde::DType = format!("[{}]", fields.join(", ")).parse().unwrap();
+    let wide = NpyArray::from_raw(dtype, vec![1], false, vec![0; 800]).unwrap();
+    let mut writer = NpzWriter::new_compressed(Cursor::new(Vec::new()));
+    writer.add("wide", &wide).unwrap();
+    let bytes = writer.finish().unwrap().into_inner();
+    let mut archive = open(bytes.clone());
+    let err = archive.read::<NpyArray>("wide").unwrap_err();
+    assert!(matches!(err.root(), Error::HeaderTooLarge { .. }), "{err}");
+    assert!(archive.header("wide").is_err());
+    let mut trusted =
+        open(bytes).with_options(ReadOptions::default().with_max_header_size(100_000));
+    assert_eq!(trusted.read::<NpyArray>("wide").unwrap(), wide);
+}
+
+#[test]
+fn not_a_zip_corrupt_directory_and_overlapping_members() {
+    for junk in [
+        &b""[..],
+        b"hello world",
+        &[0x93, b'N', b'U', b'M', b'P', b'Y', 1, 0],
+    ] {
+        let err = NpzReader::new(Cursor::new(junk.to_vec())).unwrap_err();
+        assert!(err.to_string().contains("not a zip archive"), "{err}");
+    }
+    let good = build_zip(
+        &[
+            Member::stored("a.npy", &npy_of(&vec![1u8])),
+            Member::stored("b.npy", &npy_of(&vec![2u8])),
+        ],
+        None,
+    );
+    // Corrupt the second central record's signature.
+    let mut corrupt = good.clone();
+    let cd = corrupt
+        .windows(4)
+        .rposition(|w| w == b"PK\x01\x02")
+        .unwrap();
+    corrupt[cd + 3] = 9;
+    let err = NpzReader::new(Cursor::new(corrupt))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("corrupt central directory at entry 1"),
+        "{err}"
+    );
+
+    // Both central records point at the first local header.
+    let members = [
+        Member::stored("a.npy", &npy_of(&vec![1u8])),
+        Member::stored("b.npy", &npy_of(&vec![2u8])),
+    ];
+    let overlapping = build_zip(&members, Some(&[0, 0]));
+    let err = NpzReader::new(Cursor::new(overlapping))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("overlaps") && err.contains("member"), "{err}");
+
+    // A member declared larger than the space before the directory.
+    let mut big = Member::stored("a.npy", &npy_of(&vec![1u8]));
+    big.declared_size = 5000;
+    let mut bytes = build_zip(&[big], None);
+    let cd = bytes.windows(4).position(|w| w == b"PK\x01\x02").unwrap();
+    bytes[cd + 20..cd + 24].copy_from_slice(&5000u32.to_le_bytes());
+    let err = NpzReader::new(Cursor::new(bytes)).unwrap_err().to_string();
+    assert!(
+        err.contains("member \"a\"") && err.contains("run past"),
+        "{err}"
+    );
+}
+
+#[test]
+fn unsupported_methods_and_encryption_are_named() {
+    let mut member = Member::stored("x.npy", &npy_of(&vec![1u8]));
+    member.method = 12;
+    let mut archive = open(build_zip(&[member], None));
+    let err = archive.read::<Vec<u8>>("x").unwrap_err().to_string();
+    assert!(
+        err.contains("bzip2") && err.contains("member \"x\""),
+        "{err}"
+    );
+    let err = archive.stored_member_range("x").unwrap_err().to_string();
+    assert!(err.contains("bzip2"), "{err}");
+}
+
+fn sample_archive() -> Vec<u8> {
+    let mut writer = NpzWriter::new(Cursor::new(Vec::new()));
+    writer.add("s", &vec![1.0f32, 2.0, 3.0]).unwrap();
+    writer.add("t", &vec!["ab".to_string()]).unwrap();
+    let mut bytes = writer.finish().unwrap().into_inner();
+    let mut compressed = NpzWriter::new_compressed(Cursor::new(Vec::new()));
+    compressed.add("c", &vec![7i64; 50]).unwrap();
+    // Two archives back to back: the reader sees the second, with a prefix.
+    bytes.extend_from_slice(&compressed.finish().unwrap().into_inner());
+    bytes
+}
+
+/// Reads everything it can; returns normally whatever the bytes are.
+fn read_everything(bytes: Vec<u8>) {
+    let Ok(mut archive) = NpzReader::new(Cursor::new(bytes)) else {
+        return;
+    };
+    for name in archive.names() {
+        let _ = archive.header(&name);
+        let _ = archive.read::<NpyArray>(&name);
+        let _ = archive.read_raw(&name);
+        let _ = archive.stored_member_range(&name);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(400))]
+
+    #[test]
+    fn random_corruption_never_panics(
+        flips in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..6),
+        cut in any::<prop::sample::Index>(),
+        truncate in any::<bool>(),
+    ) {
+        let mut bytes = sample_archive();
+        for (at, value) in flips {
+            let i = at.index(bytes.len());
+            bytes[i] = value;
+        }
+        if truncate {
+            let len = cut.index(bytes.len());
+            bytes.truncate(len);
+        }
+        read_everything(bytes);
+    }
+
+    #[test]
+    fn random_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..400)) {
+        let mut with_end = bytes.clone();
+        with_end.extend_from_slice(b"PK\x05\x06\0\0\0\0\x01\0\x01\0\x2e\0\0\0\0\0\0\0\0\0");
+        read_everything(bytes);
+        read_everything(with_end);
+    }
+}
+
+#[test]
+fn prefixed_archive_is_read_like_python_reads_it() {
+    let bytes = sample_archive();
+    let mut archive = open(bytes);
+    assert_eq!(archive.names(), ["c"]);
+    assert_eq!(archive.read::<Vec<i64>>("c").unwrap(), [7; 50]);
+}
