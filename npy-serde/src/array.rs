@@ -213,6 +213,8 @@ impl NpyRead for NpyArray {
             };
         }
         let values = match *dtype {
+            // Zero-byte items have no data to decode, however many the shape declares.
+            _ if dtype.itemsize() == 0 => ArrayData::Raw(Vec::new()),
             DType::Bool => {
                 // Bytes other than 0 and 1 (from a view cast in NumPy) stay raw, so that the
                 // array saves back byte for byte as NumPy's would.
@@ -356,6 +358,24 @@ mod tests {
             round_trip(descr, &[], false);
             round_trip(descr, &[0], false);
         }
+    }
+
+    #[test]
+    fn zero_byte_items_load_in_any_count_dynamically_and_are_bounded_typed() {
+        for descr in ["<U0", "|S0"] {
+            let header = Header::new(descr.parse().unwrap(), vec![1_000_000_000_000]);
+            let bytes = header.to_bytes().unwrap();
+            let array: NpyArray = crate::read::from_bytes(&bytes).unwrap();
+            assert_eq!(array.len(), 1_000_000_000_000);
+            assert_eq!(crate::write::to_bytes(&array).unwrap(), bytes);
+            let err = crate::read::from_bytes::<Vec<String>>(&bytes).unwrap_err();
+            assert!(err.to_string().contains("zero-byte"), "{err}");
+        }
+        let few = Header::new("<U0".parse().unwrap(), vec![3])
+            .to_bytes()
+            .unwrap();
+        let strings: Vec<String> = crate::read::from_bytes(&few).unwrap();
+        assert_eq!(strings, ["", "", ""]);
     }
 
     #[test]

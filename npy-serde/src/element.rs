@@ -122,7 +122,12 @@ impl<'a, R: Read> DataReader<'a, R> {
     }
 
     /// Reads `count` items of `itemsize` bytes as raw bytes.
+    ///
+    /// Items of zero bytes (`'<U0'`, `'|S0'`, empty records) are limited to
+    /// [`MAX_ZERO_WIDTH_ITEMS`]: nothing in the file bounds how many of them a header
+    /// declares, and each decoded item still takes memory.
     pub fn read_bytes(&mut self, count: usize, itemsize: usize) -> Result<Vec<u8>> {
+        check_zero_width_count(count, itemsize)?;
         self.read_pod::<u8>(count.checked_mul(itemsize).ok_or_else(|| {
             Error::invalid_header(format!("{count} items of {itemsize} bytes overflow"))
         })?)
@@ -158,6 +163,21 @@ impl<'a, R: Read> DataReader<'a, R> {
         self.offset += total as u64;
         Ok(values)
     }
+}
+
+/// Most items of a zero-byte dtype that are decoded: a 128-byte header may declare 10^12
+/// of them, and each one decoded (an empty `String`) takes memory the file does not bound.
+pub const MAX_ZERO_WIDTH_ITEMS: usize = 1 << 16;
+
+/// Refuses to decode more than [`MAX_ZERO_WIDTH_ITEMS`] items of zero bytes.
+pub(crate) fn check_zero_width_count(count: usize, itemsize: usize) -> Result<()> {
+    if itemsize == 0 && count > MAX_ZERO_WIDTH_ITEMS {
+        return Err(Error::invalid_data(format!(
+            "{count} items of a zero-byte dtype: more than the {MAX_ZERO_WIDTH_ITEMS} read as \
+             Rust values, since the file's size does not bound them (NpyArray loads any count)"
+        )));
+    }
+    Ok(())
 }
 
 /// A zeroed vector of `count` values that one read is about to fill. On Linux a large one

@@ -92,17 +92,27 @@ impl Header {
         element_count(&self.shape)
     }
 
-    /// Bytes of data that follow the header, overflow checked.
+    /// Bytes of data that follow the header.
+    ///
+    /// An error when the shape describes more than 2^64 bytes, counting zero-length
+    /// dimensions as 1 as NumPy does ("array is too big"): `(0, 2**40, 2**40)` of `<f4` is
+    /// refused too, so every partial product of an accepted shape (row sizes, strides)
+    /// fits in a `usize`.
     pub fn data_len(&self) -> Result<u64> {
-        let count = self.element_count()? as u64;
-        count
-            .checked_mul(self.dtype.itemsize() as u64)
-            .ok_or_else(|| {
-                Error::invalid_header(format!(
-                    "shape {:?} of {} is more than 2^64 bytes",
-                    self.shape, self.dtype
-                ))
-            })
+        let itemsize = self.dtype.itemsize();
+        let fits = self
+            .shape
+            .iter()
+            .filter(|&&dim| dim != 0)
+            .try_fold(itemsize.max(1), |bytes, &dim| bytes.checked_mul(dim))
+            .is_some();
+        if !fits {
+            return Err(Error::invalid_header(format!(
+                "shape {:?} of {} is more than 2^64 bytes",
+                self.shape, self.dtype
+            )));
+        }
+        Ok(self.element_count()? as u64 * itemsize as u64)
     }
 
     /// The header text NumPy writes, before alignment: the dict plus growth padding.
@@ -281,7 +291,9 @@ pub fn read_header<R: Read>(reader: &mut R, max_header_size: usize) -> Result<He
         });
     }
     let text_offset = version.prefix_len() as u64;
-    let mut raw = Vec::with_capacity(header_len as usize);
+    // The length is trusted only up to the limit; beyond a few KiB, let the bytes that
+    // really arrive grow the buffer (a raised limit must not mean a 4 GiB allocation).
+    let mut raw = Vec::with_capacity(header_len.min(1 << 16) as usize);
     reader.take(header_len).read_to_end(&mut raw)?;
     if (raw.len() as u64) < header_len {
         return Err(truncated(
@@ -538,6 +550,20 @@ mod tests {
         assert_eq!(h.dtype.endian(), Endian::Little);
         // Old 16-byte alignment, no padding, no final newline.
         assert!(read(&v1("{'descr':'<i4','fortran_order':False,'shape':()}")).is_ok());
+    }
+
+    #[test]
+    fn shapes_too_big_even_with_a_zero_dimension_are_refused_as_numpy_does() {
+        let err = read(&v1(
+            "{'descr': '<f4', 'fortran_order': False, 'shape': (0, 1099511627776, 1099511627776)}",
+        ))
+        .unwrap_err();
+        assert!(err.to_string().contains("2^64"), "{err}");
+        let empty = read(&v1(
+            "{'descr': '<f4', 'fortran_order': False, 'shape': (0, 1099511627776)}",
+        ))
+        .unwrap();
+        assert_eq!(empty.data_len().unwrap(), 0);
     }
 
     #[test]

@@ -104,6 +104,12 @@ impl Parser<'_> {
                 Some(b' ' | b'\t' | b'\n' | b'\r' | b'\x0c') => self.pos += 1,
                 // A backslash-newline continues a line in Python source.
                 Some(b'\\') if matches!(self.text.get(self.pos + 1), Some(b'\n')) => self.pos += 2,
+                // A comment runs to the end of the line.
+                Some(b'#') => {
+                    while !matches!(self.peek(), None | Some(b'\n')) {
+                        self.pos += 1;
+                    }
+                }
                 _ => return,
             }
         }
@@ -188,7 +194,11 @@ impl Parser<'_> {
             }
             self.pos += 1;
             let value = self.value()?;
-            entries.push((key, value));
+            // A repeated key keeps its first place and takes the last value, as in Python.
+            match entries.iter_mut().find(|(k, _)| *k == key) {
+                Some(entry) => entry.1 = value,
+                None => entries.push((key, value)),
+            }
             self.skip_space();
             match self.peek() {
                 Some(b',') => self.pos += 1,
@@ -222,6 +232,9 @@ impl Parser<'_> {
         let start = self.pos;
         if matches!(self.peek(), Some(b'-' | b'+')) {
             self.pos += 1;
+        }
+        if let Some(radix) = self.radix_prefix() {
+            return self.radix_integer(start, radix);
         }
         let mut is_float = false;
         while let Some(c) = self.peek() {
@@ -275,6 +288,47 @@ impl Parser<'_> {
                     format!("integer {literal} is too large")
                 },
             })
+    }
+
+    /// The radix of a `0x`, `0o` or `0b` prefix at the current position.
+    fn radix_prefix(&self) -> Option<u32> {
+        if self.peek() != Some(b'0') {
+            return None;
+        }
+        match self.text.get(self.pos + 1).map(u8::to_ascii_lowercase) {
+            Some(b'x') => Some(16),
+            Some(b'o') => Some(8),
+            Some(b'b') => Some(2),
+            _ => None,
+        }
+    }
+
+    /// An integer written with a radix prefix (`0x2`, `-0o17`, `0b1_0`); `start` is where
+    /// its sign, if any, stands.
+    fn radix_integer(&mut self, start: usize, radix: u32) -> Result<PyValue, SyntaxError> {
+        let negative = self.text[start] == b'-';
+        self.pos += 2;
+        let digits_start = self.pos;
+        while matches!(self.peek(), Some(c) if c.is_ascii_alphanumeric() || c == b'_') {
+            self.pos += 1;
+        }
+        let digits: String = self.source[digits_start..self.pos]
+            .chars()
+            .filter(|&c| c != '_')
+            .collect();
+        let error = |message: String| SyntaxError {
+            offset: start,
+            message,
+        };
+        let magnitude = i128::from_str_radix(&digits, radix).map_err(|e| {
+            error(match e.kind() {
+                std::num::IntErrorKind::PosOverflow => {
+                    format!("integer {} is too large", &self.source[start..self.pos])
+                }
+                _ => format!("invalid number {:?}", &self.source[start..self.pos]),
+            })
+        })?;
+        Ok(PyValue::Int(if negative { -magnitude } else { magnitude }))
     }
 
     fn string(&mut self) -> Result<PyValue, SyntaxError> {
@@ -491,6 +545,15 @@ mod tests {
     }
 
     #[test]
+    fn comments_and_repeated_keys_as_python_reads_them() {
+        assert_eq!(
+            p("{'a': 1, # first\n 'b': 2, 'a': 3}  # done"),
+            PyValue::Dict(vec![(s("a"), PyValue::Int(3)), (s("b"), PyValue::Int(2))])
+        );
+        assert_eq!(p("'#'"), s("#"));
+    }
+
+    #[test]
     fn parses_a_numpy_header() {
         let value = p("{'descr': '<i8', 'fortran_order': False, 'shape': (10,), }   ");
         assert_eq!(
@@ -545,6 +608,15 @@ mod tests {
             .message
             .contains("too large"));
         assert!(parse("012", false).is_err());
+        assert_eq!(p("0x1F"), PyValue::Int(31));
+        assert_eq!(p("-0o17"), PyValue::Int(-15));
+        assert_eq!(p("0b1_0"), PyValue::Int(2));
+        assert!(parse("0x", false).is_err());
+        assert!(parse("0xfg", false).is_err());
+        assert!(parse("0x1ffffffffffffffffffffffffffffffff", false)
+            .unwrap_err()
+            .message
+            .contains("too large"));
         assert_eq!(p("00"), PyValue::Int(0));
     }
 
@@ -618,8 +690,10 @@ mod tests {
                 prop_oneof![
                     prop::collection::vec(inner.clone(), 0..4).prop_map(PyValue::Tuple),
                     prop::collection::vec(inner.clone(), 0..4).prop_map(PyValue::List),
-                    prop::collection::vec((any::<String>().prop_map(PyValue::Str), inner), 0..4)
-                        .prop_map(PyValue::Dict),
+                    // Distinct keys: a repeated key keeps only its last value, as in Python.
+                    prop::collection::btree_map(any::<String>(), inner, 0..4).prop_map(|map| {
+                        PyValue::Dict(map.into_iter().map(|(k, v)| (PyValue::Str(k), v)).collect())
+                    }),
                 ]
             })
         }

@@ -328,6 +328,7 @@ pub fn read_records<T: NpyElement, R: Read>(
 ) -> Result<Vec<T>> {
     let itemsize = dtype.itemsize();
     if itemsize == 0 {
+        crate::element::check_zero_width_count(count, itemsize)?;
         return T::decode(dtype, &[], 0, count);
     }
     let per_chunk = (RECORD_CHUNK_BYTES / itemsize).max(1);

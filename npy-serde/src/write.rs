@@ -364,9 +364,29 @@ pub(crate) fn with_default_extension(path: &Path, extension: &str) -> PathBuf {
     }
 }
 
+/// The file an atomic save replaces: `path` itself or, when `path` is a symbolic link, the
+/// file it points to, so that saving through a link updates its target (as writing
+/// through the link would) and the link stays a link.
+pub(crate) fn save_target(path: &Path) -> PathBuf {
+    let is_link = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
+    if !is_link {
+        return path.to_path_buf();
+    }
+    std::fs::canonicalize(path).unwrap_or_else(|_| {
+        // A dangling link: its target is created, as open() would create it.
+        match std::fs::read_link(path) {
+            Ok(target) if target.is_relative() => {
+                path.parent().unwrap_or(Path::new("")).join(target)
+            }
+            Ok(target) => target,
+            Err(_) => path.to_path_buf(),
+        }
+    })
+}
+
 /// A temporary file in the directory of `target`, named after it, for an atomic replace.
-/// On Unix it is created with mode 0o666 less the umask, as `open()` creates a new file
-/// (tempfile's default 0o600 would otherwise become the saved file's permissions).
+/// It gets the permissions of the file it replaces or, for a new file, 0o666 less the
+/// umask, as `open()` creates one (tempfile's own 0o600 would otherwise survive the rename).
 pub(crate) fn temp_file_beside(target: &Path) -> std::io::Result<tempfile::NamedTempFile> {
     let dir = match target.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir,
@@ -383,7 +403,27 @@ pub(crate) fn temp_file_beside(target: &Path) -> std::io::Result<tempfile::Named
         use std::os::unix::fs::PermissionsExt;
         builder.permissions(std::fs::Permissions::from_mode(0o666));
     }
-    builder.tempfile_in(dir)
+    let temp = builder.tempfile_in(dir)?;
+    if let Ok(existing) = std::fs::metadata(target) {
+        temp.as_file().set_permissions(existing.permissions())?;
+    }
+    Ok(temp)
+}
+
+/// Makes a rename into `target`'s directory durable: on Unix the directory entry is only
+/// on disk once the directory itself is synced. Best effort elsewhere.
+pub(crate) fn sync_parent_dir(target: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        let dir = match target.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() => dir,
+            _ => Path::new("."),
+        };
+        File::open(dir)?.sync_all()?;
+    }
+    #[cfg(not(unix))]
+    let _ = target;
+    Ok(())
 }
 
 /// The header bytes of `header` in the version `options` asks for (NumPy's choice when none).
@@ -395,19 +435,23 @@ pub(crate) fn header_bytes(header: &Header, options: &WriteOptions) -> Result<Ve
 }
 
 /// Writes a file through a temporary file in the same directory, flushed and synced, then
-/// renamed over `path`: readers see the old file or the new one, never a mix.
+/// renamed over `path` (over the file it links to, when it is a symbolic link) and the
+/// directory synced: readers see the old file or the new one, never a mix, and the new
+/// one keeps the old one's permissions.
 pub fn write_file_atomically<F>(path: &Path, write: F) -> Result<()>
 where
     F: FnOnce(&mut BufWriter<&File>) -> Result<()>,
 {
-    let temp = temp_file_beside(path)?;
+    let target = save_target(path);
+    let temp = temp_file_beside(&target)?;
     {
         let mut writer = BufWriter::with_capacity(1 << 20, temp.as_file());
         write(&mut writer)?;
         writer.flush()?;
     }
     temp.as_file().sync_all()?;
-    temp.persist(path).map_err(|e| Error::Io(e.error))?;
+    temp.persist(&target).map_err(|e| Error::Io(e.error))?;
+    sync_parent_dir(&target)?;
     Ok(())
 }
 
@@ -566,6 +610,31 @@ mod tests {
         assert_eq!(std::fs::read(&path).unwrap(), before);
         let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
         assert_eq!(leftovers.len(), 1, "the temporary file is removed");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn atomic_save_keeps_permissions_and_symlinks() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let real = dir.path().join("real.npy");
+        save(&real, &vec![1u8]).unwrap();
+        std::fs::set_permissions(&real, std::fs::Permissions::from_mode(0o640)).unwrap();
+        let link = dir.path().join("link.npy");
+        std::os::unix::fs::symlink("real.npy", &link).unwrap();
+        save(&link, &vec![2u8, 3]).unwrap();
+        assert!(std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink());
+        let mode = std::fs::metadata(&real).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o640);
+        let back: Vec<u8> = crate::read::load(&real).unwrap();
+        assert_eq!(back, [2, 3]);
+        let dangling = dir.path().join("dangling.npy");
+        std::os::unix::fs::symlink("made.npy", &dangling).unwrap();
+        save(&dangling, &vec![4u8]).unwrap();
+        assert!(dir.path().join("made.npy").exists());
     }
 
     #[test]
