@@ -326,11 +326,17 @@ impl<R: Read + Seek> NpzReader<R> {
 
     fn read_index<T: NpyRead>(&mut self, index: usize) -> Result<T> {
         let max_header_size = self.options.max_header_size;
+        // A stored member's bytes are in the file (the directory checks bound them by the
+        // next member), so its array can be allocated at once. A deflated member's declared
+        // size is bounded only by 1032 times its compressed size: its array must grow as
+        // bytes really arrive, or a small archive could ask for gigabytes.
+        let stored = self.entries[index].method == METHOD_STORED;
         let mut member = self.open_member(index)?;
         let result = (|| {
             let info = read_npy_header(&mut member, max_header_size)?;
             let data_len = info.header.data_len()?;
-            let mut data = DataReader::new(&mut member, info.data_offset, Some(data_len));
+            let available = stored.then_some(data_len);
+            let mut data = DataReader::new(&mut member, info.data_offset, available);
             let value = T::read_npy_data(&info.header, &mut data)?;
             io::copy(&mut member, &mut io::sink())?;
             Ok(value)
