@@ -179,17 +179,33 @@ fn zip_bomb_member_stops_at_the_declared_size() {
     assert!(err.to_string().contains("inflates past"), "{err}");
     assert_eq!(archive.read::<Vec<u8>>("good").unwrap(), [1, 2]);
 
-    // The directory claims 512 MiB, the npy header 512 bytes of data.
+    // The directory claims fewer bytes than the npy header needs (640).
     let liar = Member {
         name: "liar.npy",
         method: 8,
         stored: stream,
         crc: 0,
-        declared_size: 512 << 20,
+        declared_size: 600,
     };
     let mut archive = open(build_zip(&[liar], None));
     let err = archive.read::<NpyArray>("liar").unwrap_err().to_string();
-    assert!(err.contains("the .npy header declares"), "{err}");
+    assert!(
+        err.contains("the .npy header declares 640 bytes") && err.contains("holds only 600"),
+        "{err}"
+    );
+
+    // The directory claims 4 MiB, the npy header 512 bytes of data: the bytes after the
+    // data are read through for the CRC, and inflation still stops at the claim.
+    let liar = Member {
+        name: "liar.npy",
+        method: 8,
+        stored: bomb_stream(header, 8),
+        crc: 0,
+        declared_size: 4 << 20,
+    };
+    let mut archive = open(build_zip(&[liar], None));
+    let err = archive.read::<NpyArray>("liar").unwrap_err().to_string();
+    assert!(err.contains("inflates past"), "{err}");
 
     // A claim deflate cannot produce from so few bytes is refused before inflating.
     let tiny = Member {
@@ -256,6 +272,31 @@ fn deflated_member_declaring_gigabytes_allocates_only_what_arrives() {
         assert!(
             text.contains("member \"huge\"") && text.contains("ends after 1128 of its"),
             "{text}"
+        );
+    }
+}
+
+#[test]
+fn bytes_after_the_data_are_ignored_but_crc_checked() {
+    let mut npy = npy_of(&vec![1.5f32, -2.0]);
+    npy.extend_from_slice(b"trailing bytes np.load ignores");
+    for deflated in [false, true] {
+        let make = if deflated {
+            Member::deflated
+        } else {
+            Member::stored
+        };
+        let mut bad = make("bad.npy", &npy);
+        bad.crc ^= 1;
+        let mut archive = open(build_zip(&[make("x.npy", &npy), bad], None));
+        assert_eq!(archive.read::<Vec<f32>>("x").unwrap(), [1.5, -2.0]);
+        assert_eq!(archive.read::<NpyArray>("x").unwrap().shape(), [2]);
+        assert_eq!(archive.header("x").unwrap().header.shape, [2]);
+        assert_eq!(archive.read_raw("x").unwrap(), npy);
+        let err = archive.read::<Vec<f32>>("bad").unwrap_err().to_string();
+        assert!(
+            err.contains("CRC-32 mismatch") && err.contains("member \"bad\""),
+            "{err}"
         );
     }
 }

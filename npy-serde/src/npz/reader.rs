@@ -1,7 +1,8 @@
 //! [`NpzReader`]: lazy, defensive reading of `.npz` archives. Opening reads only the end
 //! records and the central directory; each member is read when asked for, through a reader
 //! that stops at the size the directory declares, checks the CRC at the end, and refuses a
-//! `.npy` header whose data size disagrees with the member's size.
+//! `.npy` header that declares more data than the member holds (bytes after the data are
+//! allowed and ignored, as `np.load` ignores them, but still CRC-checked).
 
 use std::collections::HashMap;
 use std::fs::File;
@@ -334,10 +335,14 @@ impl<R: Read + Seek> NpzReader<R> {
         let mut member = self.open_member(index)?;
         let result = (|| {
             let info = read_npy_header(&mut member, max_header_size)?;
+            if info.header.dtype.has_object() {
+                return Err(Error::ObjectArray);
+            }
             let data_len = info.header.data_len()?;
             let available = stored.then_some(data_len);
             let mut data = DataReader::new(&mut member, info.data_offset, available);
             let value = T::read_npy_data(&info.header, &mut data)?;
+            // Bytes after the data (np.load ignores them) are read through to check the CRC.
             io::copy(&mut member, &mut io::sink())?;
             Ok(value)
         })();
@@ -378,16 +383,21 @@ impl<R: Read + Seek> NpzReader<R> {
     }
 }
 
-/// Reads a member's `.npy` header and checks that its data fills the member exactly.
+/// Reads a member's `.npy` header and checks that the member holds its data. Bytes after
+/// the data are allowed, as `np.load` allows them (NPY_FORMAT.md A.5); an object array's
+/// data is a pickle of any length, so its size is not checked (reading it is refused).
 fn read_npy_header(member: &mut MemberReader<'_>, max: usize) -> Result<HeaderInfo> {
     let info = header::read_header(member, max)?;
+    if info.header.dtype.has_object() {
+        return Ok(info);
+    }
     let data_len = info.header.data_len()?;
-    let expected = info.data_offset.checked_add(data_len);
-    if expected != Some(member.expected_len) {
+    let needed = info.data_offset.checked_add(data_len);
+    if needed.is_none_or(|needed| needed > member.expected_len) {
         return Err(Error::invalid_archive(format!(
             "the .npy header declares {} bytes (header {} + data {data_len}), the archive \
-             member holds {}",
-            expected.map_or("over 2^64".to_string(), |n| n.to_string()),
+             member holds only {}",
+            needed.map_or("over 2^64".to_string(), |n| n.to_string()),
             info.data_offset,
             member.expected_len
         )));
