@@ -142,6 +142,19 @@ impl<W: Write + Seek> NpzWriter<W> {
     /// containing NUL is an error, raised before anything is written.
     pub fn add<A: NpyWrite + ?Sized>(&mut self, name: &str, array: &A) -> Result<()> {
         self.check_usable()?;
+        let member = member_name(name)?;
+        self.add_member(&member, array)
+    }
+
+    /// Adds `array` as member `member`, a complete zip name kept as given (an update
+    /// replacing a member whose name does not end in `.npy`).
+    pub(crate) fn add_member<A: NpyWrite + ?Sized>(
+        &mut self,
+        member: &str,
+        array: &A,
+    ) -> Result<()> {
+        self.check_usable()?;
+        let name = super::strip_npy(member);
         let npy_options = self.options.npy.clone();
         let (header, header_bytes) = array
             .header(&npy_options)
@@ -150,7 +163,7 @@ impl<W: Write + Seek> NpzWriter<W> {
                 Ok((header, bytes))
             })
             .map_err(|e| e.in_member(name))?;
-        let mut sink = self.begin_member(name)?;
+        let mut sink = self.begin_member(member)?;
         let written = sink
             .write_all(&header_bytes)
             .map_err(Error::from)
@@ -199,7 +212,7 @@ impl<W: Write + Seek> NpzWriter<W> {
         // small) is found here, before the member begins, so it leaves the writer usable.
         NpyStreamWriter::<T, _>::new(std::io::sink(), shape, &npy_options)
             .map_err(|e| e.in_member(name))?;
-        let sink = self.begin_member(name)?;
+        let sink = self.begin_member(&member_name(name)?)?;
         match NpyStreamWriter::new(sink, shape, &npy_options) {
             Ok(stream) => Ok(NpzStream {
                 stream,
@@ -261,14 +274,16 @@ impl<W: Write + Seek> NpzWriter<W> {
         }
     }
 
-    /// Claims `name`, queues its local header and returns the sink its bytes go to.
-    fn begin_member(&mut self, name: &str) -> Result<MemberSink<'_, W>> {
-        let member = member_name(name)?;
-        if self.names.contains(&member) {
+    /// Claims member name `member` (complete, `.npy` included), queues its local header and
+    /// returns the sink its bytes go to.
+    fn begin_member(&mut self, member: &str) -> Result<MemberSink<'_, W>> {
+        if self.names.contains(member) {
             return Err(Error::unwritable(format!(
-                "duplicate member name {name:?}: the archive already has {member:?}"
+                "duplicate member name {:?}: the archive already has {member:?}",
+                super::strip_npy(member)
             )));
         }
+        let member = member.to_string();
         let method = match self.options.compression {
             Compression::Stored => METHOD_STORED,
             Compression::Deflate { .. } => METHOD_DEFLATED,
