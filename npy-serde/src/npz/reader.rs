@@ -576,19 +576,15 @@ fn read_directory<R: Read + Seek>(reader: &mut R) -> Result<Directory> {
     if let Some(locator_pos) = locator_pos {
         let locator = read_exact_at(reader, locator_pos, ZIP64_LOCATOR_LEN, "zip64 locator")?;
         if locator[..4] == ZIP64_LOCATOR_SIG.to_le_bytes() {
-            let record_pos = locator_pos
-                .checked_sub(ZIP64_EOCD_LEN as u64)
-                .ok_or_else(|| {
-                    Error::invalid_archive("zip64 locator without a zip64 end record")
-                })?;
+            let mut fields = Bytes::new(&locator[4..], "zip64 locator");
+            fields.u32()?; // The disk holding the record.
+            let declared_pos = fields.u64()?;
+            let record_pos = zip64_record_pos(reader, declared_pos, locator_pos)?;
             let record = read_exact_at(reader, record_pos, ZIP64_EOCD_LEN, "zip64 end record")?;
             let mut record = Bytes::new(&record, "zip64 end record");
-            if record.u32()? != ZIP64_EOCD_SIG {
-                return Err(Error::invalid_archive(
-                    "zip64 locator present but no zip64 end record before it",
-                ));
-            }
-            // Record size, versions, disk numbers, entries on this disk.
+            record.u32()?; // The signature, checked by zip64_record_pos.
+                           // Record size, versions, disk numbers, entries on this disk; any extensible
+                           // data after the fixed fields is not needed.
             record.take(20)?;
             record.u64()?;
             count = record.u64()?;
@@ -639,6 +635,39 @@ fn read_directory<R: Read + Seek>(reader: &mut R) -> Result<Directory> {
         base,
         limits,
     })
+}
+
+/// Where the zip64 end record starts: at the offset the zip64 locator gives (the record
+/// may carry extensible data, so it need not end right before the locator), or, when data
+/// was prepended to the archive (its offsets then count from the archive's own start, as
+/// Python's `zipfile` allows), right before the locator, where writers put a record without
+/// extensible data.
+fn zip64_record_pos<R: Read + Seek>(
+    reader: &mut R,
+    declared_pos: u64,
+    locator_pos: u64,
+) -> Result<u64> {
+    let fits = declared_pos
+        .checked_add(ZIP64_EOCD_LEN as u64)
+        .is_some_and(|end| end <= locator_pos);
+    if !fits {
+        return Err(Error::invalid_archive(format!(
+            "the zip64 locator puts the zip64 end record at byte {declared_pos}, where its \
+             {ZIP64_EOCD_LEN} bytes do not fit before the locator at byte {locator_pos} \
+             (corrupt archive)"
+        )));
+    }
+    let right_before = locator_pos - ZIP64_EOCD_LEN as u64;
+    for pos in [declared_pos, right_before] {
+        let signature = read_exact_at(reader, pos, 4, "zip64 end record")?;
+        if signature == ZIP64_EOCD_SIG.to_le_bytes() {
+            return Ok(pos);
+        }
+    }
+    Err(Error::invalid_archive(format!(
+        "zip64 locator present but no zip64 end record at byte {declared_pos} or right \
+         before the locator (corrupt archive)"
+    )))
 }
 
 fn parse_central_entry(bytes: &mut Bytes<'_>) -> Result<Entry> {
@@ -762,6 +791,74 @@ mod tests {
             let err = NpzReader::new(std::io::Cursor::new(bytes)).unwrap_err();
             assert!(err.to_string().contains("member \"x\""), "{err}");
         }
+    }
+
+    /// A zip64 archive of member `x` whose zip64 end record carries `extensible` data and
+    /// whose locator gives `locator_offset` (default: the record's real offset).
+    fn zip64_archive(extensible: &[u8], locator_offset: Option<u64>) -> Vec<u8> {
+        use format::{put_u16, put_u32, put_u64};
+        let npy = crate::to_bytes(&vec![3i32, 4]).unwrap();
+        let mut entry = Entry::new_numpy("x.npy", METHOD_STORED, 0);
+        entry.crc = crc32fast::hash(&npy);
+        entry.compressed_size = npy.len() as u64;
+        entry.uncompressed_size = npy.len() as u64;
+        let mut bytes = entry.local_header();
+        bytes.extend_from_slice(&npy);
+        let cd_offset = bytes.len() as u64;
+        bytes.extend_from_slice(&entry.central_record());
+        let cd_size = bytes.len() as u64 - cd_offset;
+        let record_pos = bytes.len() as u64;
+        put_u32(&mut bytes, ZIP64_EOCD_SIG);
+        put_u64(&mut bytes, 44 + extensible.len() as u64);
+        put_u16(&mut bytes, 45);
+        put_u16(&mut bytes, 45);
+        put_u32(&mut bytes, 0);
+        put_u32(&mut bytes, 0);
+        put_u64(&mut bytes, 1);
+        put_u64(&mut bytes, 1);
+        put_u64(&mut bytes, cd_size);
+        put_u64(&mut bytes, cd_offset);
+        bytes.extend_from_slice(extensible);
+        put_u32(&mut bytes, ZIP64_LOCATOR_SIG);
+        put_u32(&mut bytes, 0);
+        put_u64(&mut bytes, locator_offset.unwrap_or(record_pos));
+        put_u32(&mut bytes, 1);
+        put_u32(&mut bytes, EOCD_SIG);
+        bytes.extend_from_slice(&[0; 4]);
+        bytes.extend_from_slice(&[0xFF; 12]);
+        bytes.extend_from_slice(&[0; 2]);
+        bytes
+    }
+
+    #[test]
+    fn zip64_end_record_is_read_where_the_locator_says() {
+        let read_x = |bytes: Vec<u8>| -> Result<Vec<i32>> {
+            NpzReader::new(std::io::Cursor::new(bytes))?.read("x")
+        };
+        // Extensible data: the record does not end right before the locator.
+        assert_eq!(read_x(zip64_archive(&[0xAB; 16], None)).unwrap(), [3, 4]);
+        assert_eq!(read_x(zip64_archive(&[], None)).unwrap(), [3, 4]);
+        // Data prepended: the locator's offset counts from the archive's own start.
+        let mut prefixed = vec![b'#'; 100];
+        prefixed.extend_from_slice(&zip64_archive(&[], None));
+        assert_eq!(read_x(prefixed).unwrap(), [3, 4]);
+
+        let plain = zip64_archive(&[], None);
+        let locator_pos = plain.len() as u64 - (EOCD_LEN + ZIP64_LOCATOR_LEN) as u64;
+        for offset in [u64::MAX, u64::MAX - 30, locator_pos - 50, locator_pos + 4] {
+            let err = read_x(zip64_archive(&[], Some(offset))).unwrap_err();
+            assert!(matches!(err, Error::InvalidArchive { .. }), "{err}");
+            assert!(
+                err.to_string().contains("do not fit before the locator"),
+                "{err}"
+            );
+        }
+        // In range, but neither there nor right before the locator is a zip64 end record.
+        let err = read_x(zip64_archive(&[0xAB; 8], Some(0))).unwrap_err();
+        assert!(
+            err.to_string().contains("no zip64 end record at byte 0"),
+            "{err}"
+        );
     }
 
     #[test]
