@@ -250,7 +250,8 @@ impl<R: Read + Seek> NpzReader<R> {
         }
         if name != entry.name_raw {
             return Err(Error::invalid_archive(format!(
-                "the local header names {:?}, the central directory {:?}",
+                // escape_bytes already escapes (quotes too): quoted, not Debug-formatted.
+                "the local header names \"{}\", the central directory {:?}",
                 crate::error::escape_bytes(&name),
                 entry.name
             )));
@@ -857,6 +858,32 @@ mod tests {
         let err = read_x(zip64_archive(&[0xAB; 8], Some(0))).unwrap_err();
         assert!(
             err.to_string().contains("no zip64 end record at byte 0"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn local_header_name_is_shown_escaped_once() {
+        let mut writer = crate::npz::NpzWriter::new(std::io::Cursor::new(Vec::new()));
+        writer.add("x", &vec![1u8]).unwrap();
+        let mut bytes = writer.finish().unwrap().into_inner();
+        let local_name = LOCAL_HEADER_LEN as usize..LOCAL_HEADER_LEN as usize + 5;
+        assert_eq!(&bytes[local_name.clone()], b"x.npy");
+        bytes[local_name].copy_from_slice(b"PK\x03\x04\"");
+        let mut archive = NpzReader::new(std::io::Cursor::new(bytes)).unwrap();
+        let err = archive.read::<Vec<u8>>("x").unwrap_err().to_string();
+        assert!(
+            err.contains(r#"the local header names "PK\x03\x04\"", the central directory "x.npy""#),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn non_utf8_name_flagged_utf8_is_shown_escaped_once() {
+        let err = format::decode_name(b"a\xff", format::FLAG_UTF8).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains(r#"member name "a\xff" is flagged"#),
             "{err}"
         );
     }
