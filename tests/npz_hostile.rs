@@ -398,6 +398,19 @@ fn broken_npy_header_inside_a_good_archive() {
 }
 
 #[test]
+fn an_archive_read_as_npy_shows_its_magic_escaped_once() {
+    let mut writer = NpzWriter::new(Cursor::new(Vec::new()));
+    writer.add("a", &vec![1u8]).unwrap();
+    let archive = writer.finish().unwrap().into_inner();
+    let err = npy_serde::from_bytes::<NpyArray>(&archive).unwrap_err();
+    assert!(matches!(err, Error::BadMagic { .. }), "{err}");
+    assert_eq!(
+        err.to_string(),
+        r#"not a .npy file: the magic string is "PK\x03\x04-\x00", expected "\x93NUMPY""#
+    );
+}
+
+#[test]
 fn header_size_cap_reaches_every_member() {
     let fields: Vec<String> = (0..800).map(|i| format!("('field{i}', '<i1')")).collect();
     let dtype: npy_serde::DType = format!("[{}]", fields.join(", ")).parse().unwrap();

@@ -23,7 +23,7 @@ pub enum Error {
     Io(#[from] io::Error),
 
     /// The first bytes are not `\x93NUMPY`.
-    #[error("not a .npy file: the magic string is {found:?}, expected \"\\x93NUMPY\"")]
+    #[error("not a .npy file: the magic string is \"{found}\", expected \"\\x93NUMPY\"")]
     BadMagic {
         /// The bytes found where the magic string should be (escaped).
         found: String,
