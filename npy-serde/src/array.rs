@@ -56,7 +56,8 @@ pub enum ArrayData {
     DateTime(Vec<i64>),
     /// `m8[unit]`: counts of the dtype's unit.
     TimeDelta(Vec<i64>),
-    /// Anything else (records, `V`, long doubles, `U` data that is not valid UTF-32): the
+    /// Anything else (records, `V`, long doubles, `U` data that is not valid UTF-32, `b1`
+    /// data with bytes other than 0 and 1): the
     /// bytes as stored, in the dtype's byte order.
     Raw(Vec<u8>),
 }
@@ -212,7 +213,16 @@ impl NpyRead for NpyArray {
             };
         }
         let values = match *dtype {
-            DType::Bool => typed!(Bool, bool),
+            DType::Bool => {
+                // Bytes other than 0 and 1 (from a view cast in NumPy) stay raw, so that the
+                // array saves back byte for byte as NumPy's would.
+                let bytes = data.read_bytes(count, 1)?;
+                if bytes.iter().all(|&b| b <= 1) {
+                    ArrayData::Bool(bytes.into_iter().map(|b| b == 1).collect())
+                } else {
+                    ArrayData::Raw(bytes)
+                }
+            }
             DType::Int { size: 1, .. } => typed!(I8, i8),
             DType::Int { size: 2, .. } => typed!(I16, i16),
             DType::Int { size: 4, .. } => typed!(I32, i32),
@@ -354,6 +364,22 @@ mod tests {
         let err = crate::read::from_bytes::<NpyArray>(&bytes).unwrap_err();
         assert!(matches!(err, Error::ObjectArray));
         assert!(err.to_string().contains("pickle"));
+    }
+
+    #[test]
+    fn bool_bytes_other_than_0_and_1_save_back_unchanged() {
+        // Found by tests/properties.rs: NumPy keeps such bytes (from a view cast) as they are.
+        let mut bytes = Header::new(DType::Bool, vec![3]).to_bytes().unwrap();
+        bytes.extend_from_slice(&[0, 1, 130]);
+        let array: NpyArray = crate::read::from_bytes(&bytes).unwrap();
+        assert_eq!(array.data(), &ArrayData::Raw(vec![0, 1, 130]));
+        assert_eq!(crate::write::to_bytes(&array).unwrap(), bytes);
+        let values: ArrayD<bool> = array.to_array().unwrap();
+        assert_eq!(values.as_slice().unwrap(), [false, true, true]);
+        let len = bytes.len();
+        bytes[len - 1] = 1;
+        let array: NpyArray = crate::read::from_bytes(&bytes).unwrap();
+        assert_eq!(array.data(), &ArrayData::Bool(vec![false, true, true]));
     }
 
     #[test]

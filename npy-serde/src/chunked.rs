@@ -376,7 +376,7 @@ impl<T: FixedElement> NpyAppender<T> {
             element: PhantomData,
         };
         // The longest length the axis can take must fit in the header as it is.
-        if appender.header_bytes(usize::MAX).is_err() {
+        if appender.header_bytes(appender.max_len()).is_err() {
             if !options.rewrite_header_if_needed {
                 return Err(Error::unwritable(
                     "the header has no room for a longer shape (no growth padding: written \
@@ -409,6 +409,24 @@ impl<T: FixedElement> NpyAppender<T> {
     /// Elements of `T` in one slice along the growing axis (a row, for C order).
     pub fn items_per_slice(&self) -> usize {
         self.slice_items
+    }
+
+    /// The longest the growing axis can be: the data size must stay below 2^64 bytes,
+    /// which is also what headers can be written for.
+    fn max_len(&self) -> usize {
+        let shape = &self.info.header.shape;
+        let others = shape
+            .iter()
+            .enumerate()
+            .filter(|&(axis, _)| axis != self.axis)
+            .try_fold(self.info.header.dtype.itemsize(), |size, (_, &dim)| {
+                size.checked_mul(dim)
+            });
+        match others {
+            Some(0) => usize::MAX,
+            Some(slice_bytes) => usize::MAX / slice_bytes,
+            None => 0,
+        }
     }
 
     /// The header for a growing axis of length `len`, exactly as long as the file's

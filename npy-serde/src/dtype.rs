@@ -720,7 +720,9 @@ fn parse_type_str(text: &str) -> Result<DType> {
                 None => (rest, None),
             };
             let mut chars = body.chars();
-            let kind = chars.next().expect("non-empty");
+            let Some(kind) = chars.next() else {
+                return Err(bad("no type code before '['"));
+            };
             let digits = chars.as_str();
             let size = if digits.is_empty() {
                 None
@@ -963,6 +965,15 @@ mod tests {
             assert!(text.parse::<DType>().is_err(), "{text:?}");
         }
         assert!("'<U99999999999999999999'".parse::<DType>().is_err());
+    }
+
+    #[test]
+    fn type_strings_without_a_type_code_are_errors() {
+        // Found by fuzzing (fuzz/regressions/header): `'<[M18m0é]'` panicked.
+        for text in ["<[M18m0é]", "<[]", "|[ns]", "[]x[]", "'<[ns]'", "'[]'"] {
+            let err = text.parse::<DType>().unwrap_err();
+            assert!(matches!(err, Error::InvalidDescr { .. }), "{text}: {err}");
+        }
     }
 
     #[test]

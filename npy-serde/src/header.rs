@@ -107,6 +107,13 @@ impl Header {
 
     /// The header text NumPy writes, before alignment: the dict plus growth padding.
     fn text(&self) -> Result<String> {
+        // A header whose data size overflows would be refused by every reader, ours included.
+        if self.data_len().is_err() {
+            return Err(Error::unwritable(format!(
+                "shape {:?} of {} describes more than 2^64 bytes of data",
+                self.shape, self.dtype
+            )));
+        }
         let mut text = String::from("{'descr': ");
         literal::write_repr(&self.dtype.to_descr()?, &mut text);
         text.push_str(", 'fortran_order': ");
@@ -452,7 +459,11 @@ mod tests {
             let mut n = 1usize;
             loop {
                 let shape = if fortran { vec![3, n] } else { vec![n, 3] };
-                let len = header("<f8", &shape, fortran).to_bytes().unwrap().len();
+                let h = header("<f8", &shape, fortran);
+                if h.data_len().is_err() {
+                    break;
+                }
+                let len = h.to_bytes().unwrap().len();
                 assert!(len == 128 || len == 192, "{shape:?}: {len}");
                 assert_eq!(len, header("<f8", &[1, 3], false).to_bytes().unwrap().len());
                 match n.checked_mul(10) {
@@ -600,6 +611,18 @@ mod tests {
             read_header(&mut &huge[..], usize::MAX),
             Err(Error::Truncated { what: "header", .. })
         ));
+    }
+
+    #[test]
+    fn headers_whose_data_size_overflows_are_not_written() {
+        // Found by tests/properties.rs: such a header was written but could not be read.
+        let h = header("|b1", &[1 << 20, (1 << 24) - 1, (1 << 24) - 1], false);
+        let err = h.to_bytes().unwrap_err();
+        assert!(matches!(err, Error::Unwritable { .. }), "{err}");
+        assert!(err.to_string().contains("2^64"), "{err}");
+        let h = header("<f8", &[1 << 62], false);
+        assert!(h.to_bytes_with_version(Version::V1).is_err());
+        assert!(header("<f8", &[1 << 60], false).to_bytes().is_ok());
     }
 
     #[test]

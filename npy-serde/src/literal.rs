@@ -599,4 +599,60 @@ mod tests {
             assert_eq!(p(expected), value, "re-parsing {expected}");
         }
     }
+
+    mod properties {
+        use super::super::*;
+        use proptest::prelude::*;
+
+        fn py_value() -> impl Strategy<Value = PyValue> {
+            let leaf = prop_oneof![
+                any::<String>().prop_map(PyValue::Str),
+                "['\"\\\\a\t\n\r\u{0}\u{7f}\u{a0}\u{ad}\u{2028}\u{e000}\u{ffff}é]{0,6}"
+                    .prop_map(PyValue::Str),
+                any::<i128>().prop_map(PyValue::Int),
+                prop::num::f64::NORMAL.prop_map(PyValue::Float),
+                any::<bool>().prop_map(PyValue::Bool),
+                Just(PyValue::None),
+            ];
+            leaf.prop_recursive(4, 32, 4, |inner| {
+                prop_oneof![
+                    prop::collection::vec(inner.clone(), 0..4).prop_map(PyValue::Tuple),
+                    prop::collection::vec(inner.clone(), 0..4).prop_map(PyValue::List),
+                    prop::collection::vec((any::<String>().prop_map(PyValue::Str), inner), 0..4)
+                        .prop_map(PyValue::Dict),
+                ]
+            })
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig { cases: 512, failure_persistence: None, ..ProptestConfig::default() })]
+
+            #[test]
+            fn repr_parses_back(value in py_value()) {
+                let text = value.to_string();
+                let back = parse(&text, false).map_err(|e| TestCaseError::fail(format!("{text}: {e}")))?;
+                prop_assert_eq!(back, value, "{}", text);
+            }
+
+            #[test]
+            fn parser_never_panics(text in prop_oneof![
+                any::<String>(),
+                "[{}()\\[\\],:'\"\\\\ \nuLxbrTrueFalseNone0-9._e+-]{0,60}",
+            ], long in any::<bool>()) {
+                let _ = parse(&text, long);
+            }
+
+            #[test]
+            fn nesting_is_bounded(depth in 0usize..200, open in prop_oneof![Just('('), Just('['), Just('{')]) {
+                let close = match open { '(' => ')', '[' => ']', _ => '}' };
+                let text: String = std::iter::repeat_n(open, depth)
+                    .chain(std::iter::repeat_n(close, depth))
+                    .collect();
+                let result = parse(&text, false);
+                if depth > MAX_DEPTH {
+                    prop_assert!(result.is_err());
+                }
+            }
+        }
+    }
 }

@@ -6,7 +6,7 @@ use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-use ndarray::{ArrayBase, Data, Dimension};
+use ndarray::{ArrayBase, Axis, Data, Dimension};
 
 use crate::dtype::{DType, Endian};
 use crate::element::NpyElement;
@@ -77,11 +77,20 @@ impl<A: NpyWrite + ?Sized> NpyWrite for &A {
 /// dimensions after the shape (before it in Fortran order), as NumPy does.
 fn element_header<T: NpyElement>(
     values: &[T],
+    shape: Vec<usize>,
+    fortran_order: bool,
+    options: &WriteOptions,
+) -> Result<Header> {
+    header_for_dtype(T::write_dtype(values), shape, fortran_order, options)
+}
+
+/// The header for elements whose [`NpyElement::write_dtype`] is `dtype`.
+fn header_for_dtype(
+    mut dtype: DType,
     mut shape: Vec<usize>,
     fortran_order: bool,
     options: &WriteOptions,
 ) -> Result<Header> {
-    let mut dtype = T::write_dtype(values);
     if let DType::SubArray { base, shape: inner } = dtype {
         // Each element's items are contiguous, which column-major order of the whole
         // shape would not keep.
@@ -210,10 +219,7 @@ where
         match (self.as_slice(), fortran_slice(self)) {
             (Some(values), _) => element_header(values, shape, false, options),
             (None, Some(values)) => element_header(values, shape, true, options),
-            (None, None) => {
-                let values: Vec<T> = self.iter().cloned().collect();
-                element_header(&values, shape, false, options)
-            }
+            (None, None) => header_for_dtype(strided_dtype(self), shape, false, options),
         }
     }
 
@@ -221,12 +227,61 @@ where
         match (self.as_slice(), fortran_slice(self)) {
             (Some(values), _) => write_elements(values, header, writer),
             (None, Some(values)) => write_elements(values, header, writer),
-            (None, None) => {
-                let values: Vec<T> = self.iter().cloned().collect();
-                write_elements(&values, header, writer)
+            (None, None) => for_each_chunk(self, |chunk| write_elements(chunk, header, writer)),
+        }
+    }
+}
+
+/// Elements of a non-contiguous array copied out at a time, in C order: a strided view is
+/// written through one small reused buffer instead of a copy of the whole array.
+const STRIDED_CHUNK: usize = 1 << 14;
+
+/// Calls `f` on the elements of `array` in C order, a buffer of about [`STRIDED_CHUNK`] at a
+/// time. Rows are copied with ndarray's strided row iterators, which run far faster than
+/// stepping a multi-dimensional iterator one element at a time.
+fn for_each_chunk<S, D, T>(
+    array: &ArrayBase<S, D>,
+    mut f: impl FnMut(&[T]) -> Result<()>,
+) -> Result<()>
+where
+    S: Data<Elem = T>,
+    D: Dimension,
+    T: Clone,
+{
+    let mut chunk = Vec::with_capacity(STRIDED_CHUNK.min(array.len()));
+    for row in array.rows() {
+        for piece in row.axis_chunks_iter(Axis(0), STRIDED_CHUNK) {
+            chunk.extend(piece.iter().cloned());
+            if chunk.len() >= STRIDED_CHUNK {
+                f(&chunk)?;
+                chunk.clear();
             }
         }
     }
+    if !chunk.is_empty() {
+        f(&chunk)?;
+    }
+    Ok(())
+}
+
+/// The element dtype of a non-contiguous array, without copying it: element dtypes depend
+/// on the values only through their width (the longest string), so the widest chunk's dtype
+/// is the whole array's.
+fn strided_dtype<S, D, T>(array: &ArrayBase<S, D>) -> DType
+where
+    S: Data<Elem = T>,
+    D: Dimension,
+    T: NpyElement + Clone,
+{
+    let mut widest = T::write_dtype(&[]);
+    let _ = for_each_chunk(array, |chunk| {
+        let dtype = T::write_dtype(chunk);
+        if dtype.itemsize() > widest.itemsize() {
+            widest = dtype;
+        }
+        Ok(())
+    });
+    widest
 }
 
 /// The elements in memory order when the array is F-contiguous and not C-contiguous.
@@ -253,8 +308,13 @@ pub fn write_npy<W: Write, A: NpyWrite + ?Sized>(writer: &mut W, array: &A) -> R
 
 /// The `.npy` bytes of `array`.
 pub fn to_bytes<A: NpyWrite + ?Sized>(array: &A) -> Result<Vec<u8>> {
-    let mut bytes = Vec::new();
-    array.write_npy(&mut bytes, &WriteOptions::default())?;
+    let options = WriteOptions::default();
+    // The whole file in one allocation: the header says how much data follows (its own
+    // length is under 64 KiB unless the dtype has thousands of fields).
+    let data_len = array.header(&options).and_then(|header| header.data_len());
+    let capacity = data_len.map_or(0, |len| usize::try_from(len).unwrap_or(0));
+    let mut bytes = crate::element::vec_for_write(capacity.saturating_add(1 << 12));
+    array.write_npy(&mut bytes, &options)?;
     Ok(bytes)
 }
 
@@ -469,6 +529,31 @@ mod tests {
                 .header(&WriteOptions::default())
                 .unwrap()
                 .fortran_order
+        );
+    }
+
+    #[test]
+    fn strided_views_are_written_a_chunk_at_a_time() {
+        // More elements than one chunk, with the longest string in the last one: the
+        // width must come from every chunk.
+        let n = 3 * STRIDED_CHUNK + 5;
+        let mut strings: Vec<String> = (0..2 * n).map(|i| (i % 7).to_string()).collect();
+        strings[2 * n - 2] = "the longest one".to_string();
+        let all = ndarray::Array1::from(strings);
+        let every_other = all.slice(s![..;2]);
+        let expected = to_bytes(&every_other.to_vec()).unwrap();
+        assert_eq!(to_bytes(&every_other).unwrap(), expected);
+        let back: Vec<String> = crate::read::from_bytes(&expected).unwrap();
+        assert_eq!(back[n - 1], "the longest one");
+
+        let numbers = ndarray::Array2::from_shape_fn((n, 3), |(i, j)| (i * 3 + j) as f64);
+        let column_pairs = numbers.slice(s![.., 1..]);
+        let bytes = to_bytes(&column_pairs).unwrap();
+        assert_eq!(bytes, to_bytes(&column_pairs.to_owned()).unwrap());
+        let empty = numbers.slice(s![..0;2, ..]);
+        assert_eq!(
+            to_bytes(&empty).unwrap(),
+            to_bytes(&empty.to_owned()).unwrap()
         );
     }
 
