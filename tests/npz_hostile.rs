@@ -3,11 +3,50 @@
 //! size caps, unsupported methods, and random corruption (never a panic). Pure Rust: the
 //! archives are crafted here with a minimal zip builder.
 
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
 use std::io::{Cursor, Write};
 
 use npy_serde::npz::{NpzReader, NpzWriter};
 use npy_serde::{Error, NpyArray, ReadOptions};
 use proptest::prelude::*;
+
+/// Records the largest single allocation of each thread, to prove that no allocation
+/// follows an archive's declared sizes (per thread: tests run side by side).
+struct LargestAllocation;
+
+thread_local! {
+    static LARGEST: Cell<usize> = const { Cell::new(0) };
+}
+
+fn record(size: usize) {
+    // `try_with`: allocations made while the thread's locals are torn down are not counted.
+    let _ = LARGEST.try_with(|largest| largest.set(largest.get().max(size)));
+}
+
+unsafe impl GlobalAlloc for LargestAllocation {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        record(layout.size());
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) }
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        record(layout.size());
+        unsafe { System.alloc_zeroed(layout) }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        record(new_size);
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: LargestAllocation = LargestAllocation;
 
 /// One member of a crafted archive: what its records declare and the bytes stored.
 struct Member {
@@ -140,17 +179,33 @@ fn zip_bomb_member_stops_at_the_declared_size() {
     assert!(err.to_string().contains("inflates past"), "{err}");
     assert_eq!(archive.read::<Vec<u8>>("good").unwrap(), [1, 2]);
 
-    // The directory claims 512 MiB, the npy header 512 bytes of data.
+    // The directory claims fewer bytes than the npy header needs (640).
     let liar = Member {
         name: "liar.npy",
         method: 8,
         stored: stream,
         crc: 0,
-        declared_size: 512 << 20,
+        declared_size: 600,
     };
     let mut archive = open(build_zip(&[liar], None));
     let err = archive.read::<NpyArray>("liar").unwrap_err().to_string();
-    assert!(err.contains("the .npy header declares"), "{err}");
+    assert!(
+        err.contains("the .npy header declares 640 bytes") && err.contains("holds only 600"),
+        "{err}"
+    );
+
+    // The directory claims 4 MiB, the npy header 512 bytes of data: the bytes after the
+    // data are read through for the CRC, and inflation still stops at the claim.
+    let liar = Member {
+        name: "liar.npy",
+        method: 8,
+        stored: bomb_stream(header, 8),
+        crc: 0,
+        declared_size: 4 << 20,
+    };
+    let mut archive = open(build_zip(&[liar], None));
+    let err = archive.read::<NpyArray>("liar").unwrap_err().to_string();
+    assert!(err.contains("inflates past"), "{err}");
 
     // A claim deflate cannot produce from so few bytes is refused before inflating.
     let tiny = Member {
@@ -163,6 +218,87 @@ fn zip_bomb_member_stops_at_the_declared_size() {
     let mut archive = open(build_zip(&[tiny], None));
     let err = archive.read::<Vec<f64>>("tiny").unwrap_err().to_string();
     assert!(err.contains("more than deflate can produce"), "{err}");
+}
+
+#[test]
+fn deflated_member_declaring_gigabytes_allocates_only_what_arrives() {
+    // Directory and .npy header agree on 4 GiB - 1 bytes of float64 (the most a plain zip
+    // size field holds), over a deflate stream of 1000 bytes padded to the 4 MB that make
+    // such a claim plausible (deflate expands at most about 1032 times).
+    let header_len = 128u64;
+    let count = (u64::from(u32::MAX) - header_len) / 8;
+    let header = npy_serde::Header {
+        dtype: "<f8".parse().unwrap(),
+        shape: vec![count as usize],
+        fortran_order: false,
+    }
+    .to_bytes()
+    .unwrap();
+    assert_eq!(header.len() as u64, header_len);
+    let declared = header_len + 8 * count;
+    let mut content = header.clone();
+    content.extend_from_slice(&[0u8; 1000]);
+    let mut encoder = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::new(6));
+    encoder.write_all(&content).unwrap();
+    let mut stream = encoder.finish().unwrap();
+    stream.resize((declared / 1032 + 1) as usize, 0);
+    let liar = Member {
+        name: "huge.npy",
+        method: 8,
+        stored: stream,
+        crc: 0,
+        declared_size: declared as u32,
+    };
+    let mut archive = open(build_zip(&[liar], None));
+    assert_eq!(
+        archive.header("huge").unwrap().header.shape,
+        [count as usize]
+    );
+
+    LARGEST.with(|largest| largest.set(0));
+    let errors = [
+        archive.read::<Vec<f64>>("huge").unwrap_err(),
+        archive.read::<NpyArray>("huge").unwrap_err(),
+        archive.read::<ndarray::Array1<f64>>("huge").unwrap_err(),
+    ];
+    let largest = LARGEST.with(Cell::get);
+    assert!(
+        largest < 64 << 20,
+        "an allocation of {largest} bytes was made"
+    );
+    for err in errors {
+        assert!(matches!(err.root(), Error::InvalidArchive { .. }), "{err}");
+        let text = err.to_string();
+        assert!(
+            text.contains("member \"huge\"") && text.contains("ends after 1128 of its"),
+            "{text}"
+        );
+    }
+}
+
+#[test]
+fn bytes_after_the_data_are_ignored_but_crc_checked() {
+    let mut npy = npy_of(&vec![1.5f32, -2.0]);
+    npy.extend_from_slice(b"trailing bytes np.load ignores");
+    for deflated in [false, true] {
+        let make = if deflated {
+            Member::deflated
+        } else {
+            Member::stored
+        };
+        let mut bad = make("bad.npy", &npy);
+        bad.crc ^= 1;
+        let mut archive = open(build_zip(&[make("x.npy", &npy), bad], None));
+        assert_eq!(archive.read::<Vec<f32>>("x").unwrap(), [1.5, -2.0]);
+        assert_eq!(archive.read::<NpyArray>("x").unwrap().shape(), [2]);
+        assert_eq!(archive.header("x").unwrap().header.shape, [2]);
+        assert_eq!(archive.read_raw("x").unwrap(), npy);
+        let err = archive.read::<Vec<f32>>("bad").unwrap_err().to_string();
+        assert!(
+            err.contains("CRC-32 mismatch") && err.contains("member \"bad\""),
+            "{err}"
+        );
+    }
 }
 
 #[test]
@@ -259,6 +395,19 @@ fn broken_npy_header_inside_a_good_archive() {
     assert!(matches!(err.root(), Error::BadMagic { .. }), "{err}");
     assert_eq!(archive.read_raw("notes.txt").unwrap(), b"not an array");
     assert_eq!(archive.read::<Vec<u16>>("fine").unwrap(), [3]);
+}
+
+#[test]
+fn an_archive_read_as_npy_shows_its_magic_escaped_once() {
+    let mut writer = NpzWriter::new(Cursor::new(Vec::new()));
+    writer.add("a", &vec![1u8]).unwrap();
+    let archive = writer.finish().unwrap().into_inner();
+    let err = npy_serde::from_bytes::<NpyArray>(&archive).unwrap_err();
+    assert!(matches!(err, Error::BadMagic { .. }), "{err}");
+    assert_eq!(
+        err.to_string(),
+        r#"not a .npy file: the magic string is "PK\x03\x04-\x00", expected "\x93NUMPY""#
+    );
 }
 
 #[test]

@@ -116,6 +116,40 @@ print(json.dumps(np.load('stored.npz').files))
 }
 
 /// The arrays of `NUMPY_ARRAYS`, built in Rust (records and datetimes as dynamic arrays).
+#[test]
+fn numpy_object_members_are_refused_alone() {
+    let dir = temp_dir();
+    // 'many' pickles to fewer bytes than 1000 eight-byte items: an object member's size
+    // says nothing about its shape.
+    run_python(
+        "import numpy as np
+arrays = dict(a=np.array([1, 'x'], dtype=object), b=np.arange(3),
+              many=np.array([None] * 1000, dtype=object))
+np.savez('obj.npz', **arrays)
+np.savez_compressed('obj_compressed.npz', **arrays)
+",
+        dir.path(),
+    );
+    for file in ["obj.npz", "obj_compressed.npz"] {
+        let mut archive = NpzReader::open(dir.path().join(file)).unwrap();
+        assert_eq!(archive.names(), ["a", "b", "many"]);
+        for (name, shape) in [("a", 2), ("many", 1000)] {
+            let header = archive.header(name).unwrap().header;
+            assert_eq!((header.dtype, header.shape), (DType::Object, vec![shape]));
+            let err = archive.read::<NpyArray>(name).unwrap_err();
+            assert!(
+                matches!(err.root(), npy_serde::Error::ObjectArray),
+                "{file}: {err}"
+            );
+            let text = err.to_string();
+            assert!(text.contains(&format!("member \"{name}\"")), "{text}");
+            let err = archive.read::<Vec<i64>>(name).unwrap_err();
+            assert!(matches!(err.root(), npy_serde::Error::ObjectArray), "{err}");
+        }
+        assert_eq!(archive.read::<Vec<i64>>("b").unwrap(), [0, 1, 2]);
+    }
+}
+
 fn add_rust_arrays<W: std::io::Write + std::io::Seek>(writer: &mut NpzWriter<W>) {
     let record: DType = "[('id', '<i4'), ('x', '<f8'), ('tag', 'S2')]"
         .parse()

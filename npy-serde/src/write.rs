@@ -513,6 +513,11 @@ impl<T: crate::element::FixedElement, W: Write> NpyStreamWriter<T, W> {
         Ok(())
     }
 
+    /// The writer the bytes go to (for a wrapper that must inspect it between chunks).
+    pub(crate) fn writer_mut(&mut self) -> &mut W {
+        &mut self.writer
+    }
+
     /// Checks that every element was written and returns the writer.
     pub fn finish(mut self) -> Result<W> {
         if self.written != self.expected {

@@ -301,7 +301,7 @@ pub(crate) fn decode_name(raw: &[u8], flags: u16) -> Result<String> {
     if flags & FLAG_UTF8 != 0 {
         return String::from_utf8(raw.to_vec()).map_err(|e| {
             Error::invalid_archive(format!(
-                "member name {:?} is flagged UTF-8 but is not (invalid byte at {})",
+                "member name \"{}\" is flagged UTF-8 but is not (invalid byte at {})",
                 crate::error::escape_bytes(raw),
                 e.utf8_error().valid_up_to()
             ))

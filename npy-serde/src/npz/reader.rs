@@ -1,7 +1,8 @@
 //! [`NpzReader`]: lazy, defensive reading of `.npz` archives. Opening reads only the end
 //! records and the central directory; each member is read when asked for, through a reader
 //! that stops at the size the directory declares, checks the CRC at the end, and refuses a
-//! `.npy` header whose data size disagrees with the member's size.
+//! `.npy` header that declares more data than the member holds (bytes after the data are
+//! allowed and ignored, as `np.load` ignores them, but still CRC-checked).
 
 use std::collections::HashMap;
 use std::fs::File;
@@ -249,7 +250,8 @@ impl<R: Read + Seek> NpzReader<R> {
         }
         if name != entry.name_raw {
             return Err(Error::invalid_archive(format!(
-                "the local header names {:?}, the central directory {:?}",
+                // escape_bytes already escapes (quotes too): quoted, not Debug-formatted.
+                "the local header names \"{}\", the central directory {:?}",
                 crate::error::escape_bytes(&name),
                 entry.name
             )));
@@ -326,12 +328,22 @@ impl<R: Read + Seek> NpzReader<R> {
 
     fn read_index<T: NpyRead>(&mut self, index: usize) -> Result<T> {
         let max_header_size = self.options.max_header_size;
+        // A stored member's bytes are in the file (the directory checks bound them by the
+        // next member), so its array can be allocated at once. A deflated member's declared
+        // size is bounded only by 1032 times its compressed size: its array must grow as
+        // bytes really arrive, or a small archive could ask for gigabytes.
+        let stored = self.entries[index].method == METHOD_STORED;
         let mut member = self.open_member(index)?;
         let result = (|| {
             let info = read_npy_header(&mut member, max_header_size)?;
+            if info.header.dtype.has_object() {
+                return Err(Error::ObjectArray);
+            }
             let data_len = info.header.data_len()?;
-            let mut data = DataReader::new(&mut member, info.data_offset, Some(data_len));
+            let available = stored.then_some(data_len);
+            let mut data = DataReader::new(&mut member, info.data_offset, available);
             let value = T::read_npy_data(&info.header, &mut data)?;
+            // Bytes after the data (np.load ignores them) are read through to check the CRC.
             io::copy(&mut member, &mut io::sink())?;
             Ok(value)
         })();
@@ -372,16 +384,21 @@ impl<R: Read + Seek> NpzReader<R> {
     }
 }
 
-/// Reads a member's `.npy` header and checks that its data fills the member exactly.
+/// Reads a member's `.npy` header and checks that the member holds its data. Bytes after
+/// the data are allowed, as `np.load` allows them (NPY_FORMAT.md A.5); an object array's
+/// data is a pickle of any length, so its size is not checked (reading it is refused).
 fn read_npy_header(member: &mut MemberReader<'_>, max: usize) -> Result<HeaderInfo> {
     let info = header::read_header(member, max)?;
+    if info.header.dtype.has_object() {
+        return Ok(info);
+    }
     let data_len = info.header.data_len()?;
-    let expected = info.data_offset.checked_add(data_len);
-    if expected != Some(member.expected_len) {
+    let needed = info.data_offset.checked_add(data_len);
+    if needed.is_none_or(|needed| needed > member.expected_len) {
         return Err(Error::invalid_archive(format!(
             "the .npy header declares {} bytes (header {} + data {data_len}), the archive \
-             member holds {}",
-            expected.map_or("over 2^64".to_string(), |n| n.to_string()),
+             member holds only {}",
+            needed.map_or("over 2^64".to_string(), |n| n.to_string()),
             info.data_offset,
             member.expected_len
         )));
@@ -560,19 +577,15 @@ fn read_directory<R: Read + Seek>(reader: &mut R) -> Result<Directory> {
     if let Some(locator_pos) = locator_pos {
         let locator = read_exact_at(reader, locator_pos, ZIP64_LOCATOR_LEN, "zip64 locator")?;
         if locator[..4] == ZIP64_LOCATOR_SIG.to_le_bytes() {
-            let record_pos = locator_pos
-                .checked_sub(ZIP64_EOCD_LEN as u64)
-                .ok_or_else(|| {
-                    Error::invalid_archive("zip64 locator without a zip64 end record")
-                })?;
+            let mut fields = Bytes::new(&locator[4..], "zip64 locator");
+            fields.u32()?; // The disk holding the record.
+            let declared_pos = fields.u64()?;
+            let record_pos = zip64_record_pos(reader, declared_pos, locator_pos)?;
             let record = read_exact_at(reader, record_pos, ZIP64_EOCD_LEN, "zip64 end record")?;
             let mut record = Bytes::new(&record, "zip64 end record");
-            if record.u32()? != ZIP64_EOCD_SIG {
-                return Err(Error::invalid_archive(
-                    "zip64 locator present but no zip64 end record before it",
-                ));
-            }
-            // Record size, versions, disk numbers, entries on this disk.
+            record.u32()?; // The signature, checked by zip64_record_pos.
+                           // Record size, versions, disk numbers, entries on this disk; any extensible
+                           // data after the fixed fields is not needed.
             record.take(20)?;
             record.u64()?;
             count = record.u64()?;
@@ -623,6 +636,39 @@ fn read_directory<R: Read + Seek>(reader: &mut R) -> Result<Directory> {
         base,
         limits,
     })
+}
+
+/// Where the zip64 end record starts: at the offset the zip64 locator gives (the record
+/// may carry extensible data, so it need not end right before the locator), or, when data
+/// was prepended to the archive (its offsets then count from the archive's own start, as
+/// Python's `zipfile` allows), right before the locator, where writers put a record without
+/// extensible data.
+fn zip64_record_pos<R: Read + Seek>(
+    reader: &mut R,
+    declared_pos: u64,
+    locator_pos: u64,
+) -> Result<u64> {
+    let fits = declared_pos
+        .checked_add(ZIP64_EOCD_LEN as u64)
+        .is_some_and(|end| end <= locator_pos);
+    if !fits {
+        return Err(Error::invalid_archive(format!(
+            "the zip64 locator puts the zip64 end record at byte {declared_pos}, where its \
+             {ZIP64_EOCD_LEN} bytes do not fit before the locator at byte {locator_pos} \
+             (corrupt archive)"
+        )));
+    }
+    let right_before = locator_pos - ZIP64_EOCD_LEN as u64;
+    for pos in [declared_pos, right_before] {
+        let signature = read_exact_at(reader, pos, 4, "zip64 end record")?;
+        if signature == ZIP64_EOCD_SIG.to_le_bytes() {
+            return Ok(pos);
+        }
+    }
+    Err(Error::invalid_archive(format!(
+        "zip64 locator present but no zip64 end record at byte {declared_pos} or right \
+         before the locator (corrupt archive)"
+    )))
 }
 
 fn parse_central_entry(bytes: &mut Bytes<'_>) -> Result<Entry> {
@@ -746,6 +792,100 @@ mod tests {
             let err = NpzReader::new(std::io::Cursor::new(bytes)).unwrap_err();
             assert!(err.to_string().contains("member \"x\""), "{err}");
         }
+    }
+
+    /// A zip64 archive of member `x` whose zip64 end record carries `extensible` data and
+    /// whose locator gives `locator_offset` (default: the record's real offset).
+    fn zip64_archive(extensible: &[u8], locator_offset: Option<u64>) -> Vec<u8> {
+        use format::{put_u16, put_u32, put_u64};
+        let npy = crate::to_bytes(&vec![3i32, 4]).unwrap();
+        let mut entry = Entry::new_numpy("x.npy", METHOD_STORED, 0);
+        entry.crc = crc32fast::hash(&npy);
+        entry.compressed_size = npy.len() as u64;
+        entry.uncompressed_size = npy.len() as u64;
+        let mut bytes = entry.local_header();
+        bytes.extend_from_slice(&npy);
+        let cd_offset = bytes.len() as u64;
+        bytes.extend_from_slice(&entry.central_record());
+        let cd_size = bytes.len() as u64 - cd_offset;
+        let record_pos = bytes.len() as u64;
+        put_u32(&mut bytes, ZIP64_EOCD_SIG);
+        put_u64(&mut bytes, 44 + extensible.len() as u64);
+        put_u16(&mut bytes, 45);
+        put_u16(&mut bytes, 45);
+        put_u32(&mut bytes, 0);
+        put_u32(&mut bytes, 0);
+        put_u64(&mut bytes, 1);
+        put_u64(&mut bytes, 1);
+        put_u64(&mut bytes, cd_size);
+        put_u64(&mut bytes, cd_offset);
+        bytes.extend_from_slice(extensible);
+        put_u32(&mut bytes, ZIP64_LOCATOR_SIG);
+        put_u32(&mut bytes, 0);
+        put_u64(&mut bytes, locator_offset.unwrap_or(record_pos));
+        put_u32(&mut bytes, 1);
+        put_u32(&mut bytes, EOCD_SIG);
+        bytes.extend_from_slice(&[0; 4]);
+        bytes.extend_from_slice(&[0xFF; 12]);
+        bytes.extend_from_slice(&[0; 2]);
+        bytes
+    }
+
+    #[test]
+    fn zip64_end_record_is_read_where_the_locator_says() {
+        let read_x = |bytes: Vec<u8>| -> Result<Vec<i32>> {
+            NpzReader::new(std::io::Cursor::new(bytes))?.read("x")
+        };
+        // Extensible data: the record does not end right before the locator.
+        assert_eq!(read_x(zip64_archive(&[0xAB; 16], None)).unwrap(), [3, 4]);
+        assert_eq!(read_x(zip64_archive(&[], None)).unwrap(), [3, 4]);
+        // Data prepended: the locator's offset counts from the archive's own start.
+        let mut prefixed = vec![b'#'; 100];
+        prefixed.extend_from_slice(&zip64_archive(&[], None));
+        assert_eq!(read_x(prefixed).unwrap(), [3, 4]);
+
+        let plain = zip64_archive(&[], None);
+        let locator_pos = plain.len() as u64 - (EOCD_LEN + ZIP64_LOCATOR_LEN) as u64;
+        for offset in [u64::MAX, u64::MAX - 30, locator_pos - 50, locator_pos + 4] {
+            let err = read_x(zip64_archive(&[], Some(offset))).unwrap_err();
+            assert!(matches!(err, Error::InvalidArchive { .. }), "{err}");
+            assert!(
+                err.to_string().contains("do not fit before the locator"),
+                "{err}"
+            );
+        }
+        // In range, but neither there nor right before the locator is a zip64 end record.
+        let err = read_x(zip64_archive(&[0xAB; 8], Some(0))).unwrap_err();
+        assert!(
+            err.to_string().contains("no zip64 end record at byte 0"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn local_header_name_is_shown_escaped_once() {
+        let mut writer = crate::npz::NpzWriter::new(std::io::Cursor::new(Vec::new()));
+        writer.add("x", &vec![1u8]).unwrap();
+        let mut bytes = writer.finish().unwrap().into_inner();
+        let local_name = LOCAL_HEADER_LEN as usize..LOCAL_HEADER_LEN as usize + 5;
+        assert_eq!(&bytes[local_name.clone()], b"x.npy");
+        bytes[local_name].copy_from_slice(b"PK\x03\x04\"");
+        let mut archive = NpzReader::new(std::io::Cursor::new(bytes)).unwrap();
+        let err = archive.read::<Vec<u8>>("x").unwrap_err().to_string();
+        assert!(
+            err.contains(r#"the local header names "PK\x03\x04\"", the central directory "x.npy""#),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn non_utf8_name_flagged_utf8_is_shown_escaped_once() {
+        let err = format::decode_name(b"a\xff", format::FLAG_UTF8).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains(r#"member name "a\xff" is flagged"#),
+            "{err}"
+        );
     }
 
     #[test]

@@ -131,9 +131,8 @@ impl NpzUpdate {
         .in_file(&self.path)
     }
 
-    /// Encodes `array` as member `name + ".npy"` into the spool.
-    fn spool_member<A: NpyWrite + ?Sized>(&mut self, name: &str, array: &A) -> Result<Planned> {
-        let member = member_name(name)?;
+    /// Encodes `array` as member `member` (the complete zip name) into the spool.
+    fn spool_member<A: NpyWrite + ?Sized>(&mut self, member: String, array: &A) -> Result<Planned> {
         if self.spool.is_none() {
             let file = tempfile::tempfile().map_err(|e| Error::from(e).in_file(&self.path))?;
             let options = NpzOptions::default().with_compression(self.compression);
@@ -141,30 +140,33 @@ impl NpzUpdate {
         }
         let spool = self.spool.as_mut().expect("created above");
         spool.forget_name(&member);
-        spool.add(name, array)?;
+        spool.add_member(&member, array)?;
         let index = self.spooled;
         self.spooled += 1;
         Ok(Planned::New { index, member })
     }
 
-    /// Adds a new member; an error if `name` is already a member.
+    /// Adds a new member `name + ".npy"`; an error if the archive already has a member of
+    /// that name (a member named `name` without `.npy`, not written by NumPy, is no clash).
     pub fn add<A: NpyWrite + ?Sized>(&mut self, name: &str, array: &A) -> Result<&mut Self> {
-        if self.position(name).is_some() || self.position(&format!("{name}.npy")).is_some() {
+        let member = member_name(name).map_err(|e| e.in_file(&self.path))?;
+        if self.plan.iter().any(|p| p.member() == member) {
             return Err(Error::unwritable(format!(
                 "member {name:?} already exists (use replace or put)"
             ))
             .in_file(&self.path));
         }
-        let planned = self.spool_member(name, array)?;
+        let planned = self.spool_member(member, array)?;
         self.plan.push(planned);
         Ok(self)
     }
 
-    /// Replaces member `name` (with or without `.npy`) in place; an error if it is missing.
+    /// Replaces member `name` (with or without `.npy`) in place, keeping its name exactly
+    /// (`data.bin` stays `data.bin`); an error if it is missing.
     pub fn replace<A: NpyWrite + ?Sized>(&mut self, name: &str, array: &A) -> Result<&mut Self> {
         let position = self.position(name).ok_or_else(|| self.missing(name))?;
-        let array_name = strip_npy(self.plan[position].member()).to_string();
-        let planned = self.spool_member(&array_name, array)?;
+        let member = self.plan[position].member().to_string();
+        let planned = self.spool_member(member, array)?;
         self.plan[position] = planned;
         Ok(self)
     }
@@ -319,4 +321,52 @@ fn descriptor_len(reader: &mut File, data_end: u64, entry: &Entry) -> Result<u64
     Err(Error::invalid_archive(
         "the data descriptor disagrees with the central directory",
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+
+    use super::*;
+
+    /// An archive as other zip tools write it: raw `data.bin`, NumPy's `x.npy`, raw `y`.
+    fn mixed_archive(path: &Path) {
+        let mut zip = zip::ZipWriter::new(File::create(path).unwrap());
+        let stored = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Stored);
+        zip.start_file("data.bin", stored).unwrap();
+        zip.write_all(b"\x00\x01raw").unwrap();
+        zip.start_file("x.npy", stored).unwrap();
+        zip.write_all(&crate::to_bytes(&vec![1i16, 2]).unwrap())
+            .unwrap();
+        zip.start_file("y", stored).unwrap();
+        zip.write_all(b"not an array").unwrap();
+        zip.finish().unwrap();
+    }
+
+    #[test]
+    fn replace_keeps_names_and_add_clashes_only_on_the_name_it_writes() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("mixed.npz");
+        mixed_archive(&path);
+
+        let mut update = NpzUpdate::open(&path).unwrap();
+        update.replace("data.bin", &vec![1u8, 2, 3]).unwrap();
+        update.replace("x", &vec![7i16]).unwrap();
+        // "y.npy" is a new name beside the raw "y"; "x" would write "x.npy" again.
+        update.add("y", &vec![0.5f32]).unwrap();
+        let Err(err) = update.add("x", &vec![1u8]) else {
+            panic!("x.npy was added twice")
+        };
+        let err = err.to_string();
+        assert!(err.contains("already exists"), "{err}");
+        update.commit().unwrap();
+
+        let mut archive = NpzReader::open(&path).unwrap();
+        assert_eq!(archive.member_names(), ["data.bin", "x.npy", "y", "y.npy"]);
+        assert_eq!(archive.read::<Vec<u8>>("data.bin").unwrap(), [1, 2, 3]);
+        assert_eq!(archive.read::<Vec<i16>>("x").unwrap(), [7]);
+        assert_eq!(archive.read_raw("y").unwrap(), b"not an array");
+        assert_eq!(archive.read::<Vec<f32>>("y.npy").unwrap(), [0.5]);
+    }
 }

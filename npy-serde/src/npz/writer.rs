@@ -43,8 +43,11 @@ use crate::write::{NpyStreamWriter, NpyWrite};
 /// ```
 ///
 /// A failure while a member's data is being written (an I/O error, a value that cannot be
-/// encoded) leaves the archive unusable: later calls return an error. Errors found before
-/// anything is written (bad or duplicate name, unwritable dtype) leave it usable.
+/// encoded) leaves the archive unusable: every later call (`add`, `stream`,
+/// [`NpzStream::write_chunk`], [`NpzStream::finish`], `finish`) returns an error, and a
+/// path-based writer never moves its temporary file over the target. Errors found before
+/// anything is written (bad or duplicate name, unwritable dtype or shape, a header too
+/// large for a forced format version, too many elements for a stream) leave it usable.
 pub struct NpzWriter<W: Write + Seek> {
     out: BufWriter<W>,
     /// Stream position of the archive's first byte; zip offsets are relative to it.
@@ -139,6 +142,19 @@ impl<W: Write + Seek> NpzWriter<W> {
     /// containing NUL is an error, raised before anything is written.
     pub fn add<A: NpyWrite + ?Sized>(&mut self, name: &str, array: &A) -> Result<()> {
         self.check_usable()?;
+        let member = member_name(name)?;
+        self.add_member(&member, array)
+    }
+
+    /// Adds `array` as member `member`, a complete zip name kept as given (an update
+    /// replacing a member whose name does not end in `.npy`).
+    pub(crate) fn add_member<A: NpyWrite + ?Sized>(
+        &mut self,
+        member: &str,
+        array: &A,
+    ) -> Result<()> {
+        self.check_usable()?;
+        let name = super::strip_npy(member);
         let npy_options = self.options.npy.clone();
         let (header, header_bytes) = array
             .header(&npy_options)
@@ -147,7 +163,7 @@ impl<W: Write + Seek> NpzWriter<W> {
                 Ok((header, bytes))
             })
             .map_err(|e| e.in_member(name))?;
-        let mut sink = self.begin_member(name)?;
+        let mut sink = self.begin_member(member)?;
         let written = sink
             .write_all(&header_bytes)
             .map_err(Error::from)
@@ -191,15 +207,18 @@ impl<W: Write + Seek> NpzWriter<W> {
         shape: &[usize],
     ) -> Result<NpzStream<'_, T, W>> {
         self.check_usable()?;
-        crate::header::element_count(shape).map_err(|e| e.in_member(name))?;
         let npy_options = self.options.npy.clone();
-        let sink = self.begin_member(name)?;
+        // Everything that can be wrong with the header (shape, dtype, a forced version too
+        // small) is found here, before the member begins, so it leaves the writer usable.
+        NpyStreamWriter::<T, _>::new(std::io::sink(), shape, &npy_options)
+            .map_err(|e| e.in_member(name))?;
+        let sink = self.begin_member(&member_name(name)?)?;
         match NpyStreamWriter::new(sink, shape, &npy_options) {
             Ok(stream) => Ok(NpzStream {
                 stream,
                 name: name.to_string(),
             }),
-            // The sink was consumed by the failed constructor; its drop marked the writer.
+            // Only writing the header can fail now; the sink marked the writer failed.
             Err(e) => Err(e.in_member(name)),
         }
     }
@@ -255,14 +274,16 @@ impl<W: Write + Seek> NpzWriter<W> {
         }
     }
 
-    /// Claims `name`, queues its local header and returns the sink its bytes go to.
-    fn begin_member(&mut self, name: &str) -> Result<MemberSink<'_, W>> {
-        let member = member_name(name)?;
-        if self.names.contains(&member) {
+    /// Claims member name `member` (complete, `.npy` included), queues its local header and
+    /// returns the sink its bytes go to.
+    fn begin_member(&mut self, member: &str) -> Result<MemberSink<'_, W>> {
+        if self.names.contains(member) {
             return Err(Error::unwritable(format!(
-                "duplicate member name {name:?}: the archive already has {member:?}"
+                "duplicate member name {:?}: the archive already has {member:?}",
+                super::strip_npy(member)
             )));
         }
+        let member = member.to_string();
         let method = match self.options.compression {
             Compression::Stored => METHOD_STORED,
             Compression::Deflate { .. } => METHOD_DEFLATED,
@@ -283,15 +304,19 @@ impl<W: Write + Seek> NpzWriter<W> {
             index,
             buffer: Vec::new(),
             dictionary: Vec::new(),
+            accepted: 0,
             done: false,
         })
     }
 
     fn poison(&mut self, error: Error) -> Error {
-        if self.failed.is_none() {
-            self.failed = Some(error.to_string());
-        }
+        self.mark_failed(error.to_string());
         error
+    }
+
+    /// Makes every later call an error (the first reason is kept).
+    fn mark_failed(&mut self, why: String) {
+        self.failed.get_or_insert(why);
     }
 
     fn deflate_level(&self) -> u32 {
@@ -418,12 +443,16 @@ impl NpzWriter<File> {
 
 /// Where one member's `.npy` bytes go while it is written: straight to the output (with
 /// its CRC computed) when stored, into chunks handed to the compression threads when
-/// deflated. Dropping it before `end` leaves the archive unusable.
+/// deflated. Dropping it before `end`, or any error while writing through it, leaves the
+/// archive unusable; once it is, every write, flush and `end` is an error.
 pub(crate) struct MemberSink<'a, W: Write + Seek> {
     writer: &'a mut NpzWriter<W>,
     index: usize,
     buffer: Vec<u8>,
     dictionary: Vec<u8>,
+    /// Bytes taken so far (header included): an error after some were taken leaves a
+    /// partial member.
+    accepted: u64,
     done: bool,
 }
 
@@ -449,6 +478,10 @@ impl<W: Write + Seek> MemberSink<'_, W> {
     /// (stored).
     fn end(mut self) -> Result<()> {
         self.done = true;
+        let name = self.writer.entries[self.index].name.clone();
+        self.writer
+            .check_usable()
+            .map_err(|e| e.in_member(super::strip_npy(&name)))?;
         let result = if self.stored() {
             let crc = std::mem::replace(&mut self.writer.draining_crc, crc32fast::Hasher::new());
             self.writer.entries[self.index].crc = crc.finalize();
@@ -458,7 +491,6 @@ impl<W: Write + Seek> MemberSink<'_, W> {
                 self.writer.queue.push_back(Pending::MemberEnd(self.index));
             })
         };
-        let name = self.writer.entries[self.index].name.clone();
         result.map_err(|e| self.writer.poison(e).in_member(super::strip_npy(&name)))
     }
 
@@ -468,10 +500,13 @@ impl<W: Write + Seek> MemberSink<'_, W> {
         let name = super::strip_npy(&self.writer.entries[self.index].name).to_string();
         self.writer.poison(error).in_member(name)
     }
-}
 
-impl<W: Write + Seek> Write for MemberSink<'_, W> {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+    /// An I/O error when the writer has failed before.
+    fn check_usable(&self) -> std::io::Result<()> {
+        self.writer.check_usable().map_err(std::io::Error::other)
+    }
+
+    fn write_bytes(&mut self, bytes: &[u8]) -> std::io::Result<()> {
         if self.stored() {
             let writer = &mut *self.writer;
             writer.out.write_all(bytes)?;
@@ -480,7 +515,7 @@ impl<W: Write + Seek> Write for MemberSink<'_, W> {
             let entry = &mut writer.entries[self.index];
             entry.uncompressed_size += bytes.len() as u64;
             entry.compressed_size += bytes.len() as u64;
-            return Ok(bytes.len());
+            return Ok(());
         }
         let mut rest = bytes;
         while !rest.is_empty() {
@@ -494,11 +529,28 @@ impl<W: Write + Seek> Write for MemberSink<'_, W> {
             self.buffer.extend_from_slice(&rest[..take]);
             rest = &rest[take..];
         }
-        Ok(bytes.len())
+        Ok(())
+    }
+}
+
+impl<W: Write + Seek> Write for MemberSink<'_, W> {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.check_usable()?;
+        match self.write_bytes(bytes) {
+            Ok(()) => {
+                self.accepted += bytes.len() as u64;
+                Ok(bytes.len())
+            }
+            Err(e) => {
+                // Some of the bytes may be out: the member, and so the archive, is broken.
+                self.writer.mark_failed(e.to_string());
+                Err(e)
+            }
+        }
     }
 
     fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
+        self.check_usable()
     }
 }
 
@@ -521,11 +573,24 @@ pub struct NpzStream<'a, T: FixedElement, W: Write + Seek> {
 }
 
 impl<T: FixedElement, W: Write + Seek> NpzStream<'_, T, W> {
-    /// Writes the next elements, in C order.
+    /// Writes the next elements, in C order. An error after some of them were written
+    /// (an I/O error) leaves the archive unusable; too many elements is an error that
+    /// writes nothing.
     pub fn write_chunk(&mut self, values: &[T]) -> Result<()> {
-        self.stream
-            .write_chunk(values)
-            .map_err(|e| e.in_member(&self.name))
+        let sink = self.stream.writer_mut();
+        sink.writer
+            .check_usable()
+            .map_err(|e| e.in_member(&self.name))?;
+        let accepted_before = sink.accepted;
+        self.stream.write_chunk(values).map_err(|e| {
+            let sink = self.stream.writer_mut();
+            let e = if sink.accepted != accepted_before {
+                sink.writer.poison(e)
+            } else {
+                e
+            };
+            e.in_member(&self.name)
+        })
     }
 
     /// The member's header.
@@ -540,6 +605,177 @@ impl<T: FixedElement, W: Write + Seek> NpzStream<'_, T, W> {
         match self.stream.finish() {
             Ok(sink) => sink.end(),
             Err(e) => Err(e.in_member(name)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::{Cursor, Write};
+
+    use super::*;
+    use crate::header::Version;
+    use crate::npz::NpzReader;
+    use crate::write::WriteOptions;
+
+    /// A cursor whose one write crossing byte `fail_at` writes part of its bytes, then
+    /// fails; later writes succeed (a disk that was briefly full).
+    struct FailOnce {
+        inner: Cursor<Vec<u8>>,
+        fail_at: u64,
+        failed: bool,
+    }
+
+    impl FailOnce {
+        fn new(fail_at: u64) -> Self {
+            FailOnce {
+                inner: Cursor::new(Vec::new()),
+                fail_at,
+                failed: false,
+            }
+        }
+    }
+
+    impl Write for FailOnce {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            let end = self.inner.position() + bytes.len() as u64;
+            if !self.failed && end > self.fail_at {
+                let part = (self.fail_at - self.inner.position().min(self.fail_at)) as usize;
+                if part > 0 {
+                    // A short write; the next one (write_all's retry) fails.
+                    return self.inner.write(&bytes[..part]);
+                }
+                self.failed = true;
+                return Err(std::io::Error::other("disk full (simulated)"));
+            }
+            self.inner.write(bytes)
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    impl Seek for FailOnce {
+        fn seek(&mut self, pos: SeekFrom) -> std::io::Result<u64> {
+            self.inner.seek(pos)
+        }
+    }
+
+    fn assert_earlier_failure<T>(result: Result<T>) {
+        let Err(err) = result else {
+            panic!("a call succeeded after a failure")
+        };
+        assert!(err.to_string().contains("earlier failure"), "{err}");
+    }
+
+    #[test]
+    fn io_error_in_a_streamed_member_fails_every_later_call() {
+        for options in [NpzOptions::default(), NpzOptions::compressed()] {
+            // Incompressible values, so deflated chunks are as big as the input.
+            let values: Vec<f64> = (0..1u64 << 18)
+                .map(|i| f64::from_bits(i.wrapping_mul(0x9E37_79B9_7F4A_7C15)))
+                .collect();
+            let mut writer = NpzWriter::with_options(FailOnce::new(1 << 20), options.clone());
+            writer.add("before", &vec![1u8, 2]).unwrap();
+            let mut stream = writer.stream::<f64>("a", &[3 << 18]).unwrap();
+            // The failure surfaces while chunks go out (stored: at once; deflated: when
+            // the compressed chunks are written, at the latest at finish).
+            let mut failed = false;
+            for _ in 0..3 {
+                match stream.write_chunk(&values) {
+                    Ok(()) if !failed => {}
+                    Ok(()) => panic!("write_chunk succeeded after a failure"),
+                    Err(e) => {
+                        assert!(!failed || e.to_string().contains("earlier failure"), "{e}");
+                        failed = true;
+                    }
+                }
+            }
+            match stream.finish() {
+                Ok(()) => assert!(!failed, "finish succeeded after a failure"),
+                Err(_) => failed = true,
+            }
+            if failed {
+                assert_earlier_failure(writer.add("b", &vec![1u8]));
+                assert_earlier_failure(writer.stream::<u8>("c", &[1]).map(|_| ()));
+                assert_earlier_failure(writer.finish());
+            } else {
+                // Deflated: everything was queued; the failure comes when it goes out.
+                assert!(writer.finish().is_err(), "{options:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn io_error_in_an_added_member_fails_finish() {
+        let mut writer = NpzWriter::new(FailOnce::new(1 << 20));
+        assert!(writer.add("a", &vec![0.5f64; 1 << 18]).is_err());
+        assert_earlier_failure(writer.add("b", &vec![1u8]));
+        assert_earlier_failure(writer.finish());
+    }
+
+    /// An array whose data fails half-way, after some bytes were written.
+    struct FailsHalfway;
+
+    impl NpyWrite for FailsHalfway {
+        fn header(&self, options: &WriteOptions) -> Result<crate::header::Header> {
+            vec![0u8; 100].header(options)
+        }
+
+        fn write_data<Out: Write>(
+            &self,
+            _header: &crate::header::Header,
+            writer: &mut Out,
+        ) -> Result<()> {
+            writer.write_all(&[7u8; 50])?;
+            Err(Error::unwritable("the second half cannot be encoded"))
+        }
+    }
+
+    #[test]
+    fn failed_path_writer_never_creates_its_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out.npz");
+        for compressed in [false, true] {
+            let mut writer = if compressed {
+                NpzWriter::create_compressed(&path).unwrap()
+            } else {
+                NpzWriter::create(&path).unwrap()
+            };
+            writer.add("fine", &vec![1i32, 2]).unwrap();
+            let err = writer.add("broken", &FailsHalfway).unwrap_err();
+            assert!(err.to_string().contains("member \"broken\""), "{err}");
+            assert_earlier_failure(writer.finish());
+            assert!(!path.exists());
+            let leftovers = std::fs::read_dir(dir.path()).unwrap().count();
+            assert_eq!(leftovers, 0, "the temporary file is removed");
+        }
+    }
+
+    #[test]
+    fn stream_errors_found_before_writing_leave_the_writer_usable() {
+        let v1 = NpzOptions::default()
+            .with_npy_options(WriteOptions::default().with_version(Version::V1));
+        for options in [v1.clone(), v1.with_compression(Compression::NUMPY_DEFLATE)] {
+            let mut writer = NpzWriter::with_options(Cursor::new(Vec::new()), options);
+            // 30000 axes of length 1: a header of 90 kB, more than version 1.0 can hold.
+            let err = writer
+                .stream::<f32>("wide", &[1; 30000])
+                .map(|_| ())
+                .unwrap_err();
+            assert!(err.to_string().contains("member \"wide\""), "{err}");
+            let mut stream = writer.stream::<u8>("s", &[3]).unwrap();
+            assert!(
+                stream.write_chunk(&[1, 2, 3, 4]).is_err(),
+                "too many elements"
+            );
+            stream.write_chunk(&[1, 2, 3]).unwrap();
+            stream.finish().unwrap();
+            writer.add("ok", &vec![5u8]).unwrap();
+            let mut archive = NpzReader::new(writer.finish().unwrap()).unwrap();
+            assert_eq!(archive.names(), ["s", "ok"]);
+            assert_eq!(archive.read::<Vec<u8>>("s").unwrap(), [1, 2, 3]);
         }
     }
 }
