@@ -201,10 +201,9 @@ impl NpzUpdate {
             }
             None => (None, Vec::new()),
         };
-        let temp = temp_file_beside(&self.path)?;
-        // The new archive keeps the old one's permissions.
-        let permissions = self.source.reader_mut().metadata()?.permissions();
-        temp.as_file().set_permissions(permissions)?;
+        // The new archive keeps the old one's permissions (temp_file_beside copies them).
+        let target = crate::write::save_target(&self.path);
+        let temp = temp_file_beside(&target)?;
         let mut out = BufWriter::with_capacity(1 << 20, temp.as_file());
         let mut pos = 0u64;
         let mut entries = Vec::with_capacity(self.plan.len());
@@ -243,9 +242,9 @@ impl NpzUpdate {
         drop(out);
         temp.as_file().sync_all()?;
         // Close the old archive before the rename replaces it (required on Windows).
-        let NpzUpdate { path, source, .. } = self;
-        drop(source);
-        temp.persist(&path).map_err(|e| Error::Io(e.error))?;
+        drop(self.source);
+        temp.persist(&target).map_err(|e| Error::Io(e.error))?;
+        crate::write::sync_parent_dir(&target)?;
         Ok(())
     }
 }

@@ -419,6 +419,7 @@ impl NpzWriter<File> {
     /// [`create`](Self::create) with options.
     pub fn create_with<P: AsRef<Path>>(path: P, options: NpzOptions) -> Result<Self> {
         let target = crate::write::with_default_extension(path.as_ref(), "npz");
+        let target = crate::write::save_target(&target);
         let (file, temp) = crate::write::temp_file_beside(&target)
             .map_err(|e| Error::from(e).in_file(&target))?
             .into_parts();
@@ -428,6 +429,7 @@ impl NpzWriter<File> {
             finish: Box::new(move |file: &File| {
                 file.sync_all()?;
                 temp.persist(&destination).map_err(|e| Error::Io(e.error))?;
+                crate::write::sync_parent_dir(&destination)?;
                 Ok(())
             }),
             target,
