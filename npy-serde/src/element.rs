@@ -199,7 +199,7 @@ pub(crate) fn vec_for_write(capacity: usize) -> Vec<u8> {
 
 /// Advises the kernel to back the whole 2 MiB pages inside `memory` with huge pages. Only a
 /// hint: without transparent huge pages, off Linux or below 4 MiB nothing changes.
-fn advise_huge_pages<T>(memory: &mut [T]) {
+pub(crate) fn advise_huge_pages<T>(memory: &mut [T]) {
     #[cfg(target_os = "linux")]
     {
         const HUGE_PAGE: usize = 2 << 20;

@@ -333,6 +333,14 @@ pub fn read_records<T: NpyElement, R: Read>(
     }
     let per_chunk = (RECORD_CHUNK_BYTES / itemsize).max(1);
     let mut values = Vec::new();
+    // When the file is known to hold all the records, reserve them at once (with huge pages
+    // for a large result, as bulk reads do) rather than grow by doubling. The records then
+    // take at most a small multiple of the bytes present: every field has at least one byte.
+    let (_, _, available) = data.parts();
+    if available.is_some_and(|bytes| (count as u64).saturating_mul(itemsize as u64) <= bytes) {
+        values.reserve_exact(count);
+        crate::element::advise_huge_pages(values.spare_capacity_mut());
+    }
     let mut left = count;
     while left > 0 {
         let records = left.min(per_chunk);
