@@ -35,19 +35,7 @@ fn open_checked(
     let mut file = OpenOptions::new().read(true).write(write).open(path)?;
     let len = file.metadata()?.len();
     let info = header::read_header(&mut file, options.max_header_size)?;
-    if info.header.dtype.has_object() {
-        return Err(Error::ObjectArray);
-    }
-    let data_len = info.header.data_len()?;
-    let available = len.saturating_sub(info.data_offset);
-    if data_len > available {
-        return Err(header::truncated(
-            "data",
-            info.data_offset,
-            data_len,
-            available,
-        ));
-    }
+    info.check_data_present(len)?;
     Ok((file, info, len))
 }
 

@@ -247,6 +247,23 @@ pub struct HeaderInfo {
     pub data_offset: u64,
 }
 
+impl HeaderInfo {
+    /// Checks that a `.npy` of `total_len` bytes holds all the data this header declares,
+    /// and that the data is not Python objects: what opening a file for direct access
+    /// (mapping, row reads, appends) needs before it trusts the header.
+    pub fn check_data_present(&self, total_len: u64) -> Result<()> {
+        if self.header.dtype.has_object() {
+            return Err(Error::ObjectArray);
+        }
+        let data_len = self.header.data_len()?;
+        let available = total_len.saturating_sub(self.data_offset);
+        if data_len > available {
+            return Err(truncated("data", self.data_offset, data_len, available));
+        }
+        Ok(())
+    }
+}
+
 /// Reads a header from `reader`, leaving it at the first data byte.
 ///
 /// `max_header_size` bounds the header text (characters, as NumPy counts them) and is

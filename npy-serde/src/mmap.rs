@@ -79,19 +79,8 @@ impl Layout {
     fn parse(mapped: &[u8], npy: Range<usize>, options: &ReadOptions) -> Result<Layout> {
         let bytes = &mapped[npy.clone()];
         let info = header::read_header(&mut &bytes[..], options.max_header_size)?;
-        if info.header.dtype.has_object() {
-            return Err(Error::ObjectArray);
-        }
+        info.check_data_present(bytes.len() as u64)?;
         let data_len = info.header.data_len()?;
-        let available = bytes.len() as u64 - info.data_offset;
-        if data_len > available {
-            return Err(header::truncated(
-                "data",
-                info.data_offset,
-                data_len,
-                available,
-            ));
-        }
         // Both fit in the mapping, hence in usize.
         let start = npy.start + info.data_offset as usize;
         Ok(Layout {
