@@ -2,8 +2,9 @@
 //! data format that maps a struct of arrays to an archive, record dtypes through a derive,
 //! and memory-mapped arrays.
 //!
-//! NumPy is the reference: every file NumPy writes loads, and every file written here loads
-//! in NumPy, byte-identical to `np.save` / `np.savez` where NumPy is deterministic. The
+//! NumPy is the reference: every file NumPy writes loads (object arrays excepted, see
+//! [Limitations](#limitations)), and every file written here loads in NumPy, byte-identical
+//! to `np.save` / `np.savez` where NumPy is deterministic (not compressed archives). The
 //! tests check this against real NumPy in both directions.
 //!
 //! # By task

@@ -18,8 +18,9 @@
 //! bytemuck::Pod` whose native-order dtype ([`NpyElement::write_dtype`]) is exactly the
 //! file's dtype (numbers, complex numbers, `f16`, `[T; N]` subarrays, `#[repr(C)]` record
 //! structs whose layout matches). Files in the other byte order, or whose data is not
-//! aligned for `T` (headers that are not a multiple of 64 bytes long, as in files from
-//! NumPy < 1.14), cannot be borrowed: [`view`](MappedNpy::view) says so with an error,
+//! aligned for `T` (a header length that leaves the data off `T`'s alignment, which
+//! NumPy's 64-byte padding, and the 16-byte padding of NumPy < 1.14, never do for its
+//! types, but other writers may), cannot be borrowed: [`view`](MappedNpy::view) says so with an error,
 //! and the user chooses a copy explicitly with [`view_or_copy`](MappedNpy::view_or_copy)
 //! or [`load_copy`](MappedNpy::load_copy), which convert through the ordinary reader.
 //!
@@ -144,8 +145,8 @@ impl Layout {
             let why = if self.npy_start == 0 {
                 format!(
                     "the data at byte offset {} is not aligned: the header is not padded \
-                     to a multiple of 64 bytes, as in files from NumPy < 1.14 or other \
-                     writers",
+                     to the element's alignment (NumPy pads to 64 bytes; this file was \
+                     written by another writer)",
                     self.data.start
                 )
             } else {
@@ -822,8 +823,8 @@ mod tests {
         assert!(err.contains("'>f4'"), "{err}");
     }
 
-    /// A `.npy` whose header length is 16-aligned only (NumPy < 1.14), so 8-byte items are
-    /// misaligned in a page-aligned mapping.
+    /// A `.npy` whose data starts 4 bytes off an 8-byte boundary (a header no NumPy
+    /// writes), so 8-byte items are misaligned in a page-aligned mapping.
     fn misaligned_file(path: &Path) {
         let text = "{'descr': '<f8', 'fortran_order': False, 'shape': (3,), }";
         let mut header_len = text.len() + 1;

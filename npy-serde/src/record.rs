@@ -17,8 +17,8 @@
 //!   struct needs but the file lacks, or whose dtype does not convert losslessly into the
 //!   field's type, is an [`Error::DtypeMismatch`] naming the field (`outer.inner` for nested
 //!   records) and both dtypes. The plan (offset and dtype of each field) is computed once per
-//!   array; each field is then decoded as one column over all records with the record
-//!   stride, and the structs are assembled from the columns.
+//!   array; each field is then decoded as one column with the record stride, over about
+//!   64 KiB of records at a time, and the structs are assembled from the columns.
 //! - **Zero-copy** (`#[npy(pod)]`, which needs `#[repr(C)]` or `#[repr(transparent)]` and
 //!   `Self: bytemuck::Pod`). When the file's dtype equals the struct's dtype (same fields,
 //!   offsets, itemsize, native byte order) and that dtype describes the struct's memory
