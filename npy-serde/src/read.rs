@@ -104,20 +104,13 @@ impl<T: NpyElement + Clone> NpyRead for Vec<T> {
 /// files become arrays with Fortran strides, with no copy.
 impl<T: NpyElement, D: Dimension> NpyRead for Array<T, D> {
     fn read_npy_data<R: Read>(header: &Header, data: &mut DataReader<'_, R>) -> Result<Self> {
-        let (_, shape) = element_layout::<T>(header)?;
-        if let Some(ndim) = D::NDIM {
-            if ndim != shape.len() {
-                return Err(Error::ShapeMismatch {
-                    expected: format!("{ndim} dimensions"),
-                    found: shape,
-                });
-            }
-        }
-        let (values, shape) = read_elements::<T, R>(header, data)?;
+        // The rank is checked before any data is read.
+        let (dtype, shape) = element_layout::<T>(header)?;
         let dim = D::from_dimension(&IxDyn(&shape)).ok_or_else(|| Error::ShapeMismatch {
             expected: format!("{} dimensions", D::NDIM.unwrap_or(shape.len())),
             found: shape.clone(),
         })?;
+        let values = T::read_values(&dtype, header::element_count(&shape)?, data)?;
         Array::from_shape_vec(dim.set_f(header.fortran_order), values)
             .map_err(|e| Error::invalid_data(e.to_string()))
     }
