@@ -544,18 +544,17 @@ struct Member<'b> {
 
 impl<'b> Member<'b> {
     fn new(header: Header, bytes: &'b [u8]) -> Member<'b> {
-        // Products of dimensions saturate: they are exact whenever the element count fits
-        // (the header reader checks it), and a shape like (0, 2^40, 2^40) has no element
-        // whose position would use them.
+        // Every partial product of the shape fits in a usize: the header reader refuses
+        // shapes whose non-zero dimensions overflow (Header::data_len), as NumPy does.
         let shape = &header.shape;
         let mut strides = vec![1usize; shape.len()];
         if header.fortran_order {
             for axis in 1..shape.len() {
-                strides[axis] = strides[axis - 1].saturating_mul(shape[axis - 1]);
+                strides[axis] = strides[axis - 1] * shape[axis - 1];
             }
         } else {
             for axis in (0..shape.len().saturating_sub(1)).rev() {
-                strides[axis] = strides[axis + 1].saturating_mul(shape[axis + 1]);
+                strides[axis] = strides[axis + 1] * shape[axis + 1];
             }
         }
         Member {
@@ -573,9 +572,7 @@ impl<'b> Member<'b> {
 
     /// Elements in one item at `depth` (the product of the later dimensions).
     fn block(&self, depth: usize) -> usize {
-        self.header.shape[depth..]
-            .iter()
-            .fold(1usize, |block, &len| block.saturating_mul(len))
+        self.header.shape[depth..].iter().product()
     }
 
     /// The storage position of the element at C-order position `index`.
