@@ -28,7 +28,7 @@ use crate::header::Header;
 use crate::npz::NpzReader;
 use crate::serde_format::{
     dtype_name, in_file, in_member, join_path, mismatch, shape_text, OwnedRawMember, ReadMembers,
-    SerdeOptions, BULK_ARRAY, NDARRAY_FIELDS, NDARRAY_STRUCT,
+    SerdeOptions, unescape_key, BULK_ARRAY, NDARRAY_FIELDS,
 };
 
 /// Loads a `T` from the `.npz` archive at `path` (written by [`to_path`](crate::to_path),
@@ -126,29 +126,37 @@ impl<S: ReadMembers> Archive<S> {
             .is_some_and(|name| name.starts_with(&prefix))
     }
 
-    fn exists(&self, path: &str) -> bool {
-        self.is_member(path) || self.is_group(path)
-    }
-
-    /// The distinct next path components under `prefix` (the top-level names for `""`).
-    fn children(&self, prefix: &str) -> Vec<String> {
+    /// The distinct children of the group under `prefix` (the top level for `""`): each
+    /// child's key (unescaped) and member path.
+    fn children(&self, prefix: &str) -> Vec<(String, String)> {
         let start = if prefix.is_empty() {
             String::new()
         } else {
             format!("{prefix}{}", self.separator)
         };
-        let mut children: Vec<String> = Vec::new();
+        // A member `a` and a group `a/…` can be apart in sorted order (`a`, `a!z`, `a/x`).
+        let mut seen: std::collections::HashSet<&str> = std::collections::HashSet::new();
+        let mut children: Vec<(String, String)> = Vec::new();
         for name in self.names.range(start.clone()..) {
             let Some(rest) = name.strip_prefix(&start) else {
                 break;
             };
             let child = rest.split(self.separator.as_str()).next().unwrap_or(rest);
-            if children.last().is_none_or(|last| last != child) && !child.is_empty() {
-                children.push(child.to_string());
+            if seen.insert(child) {
+                children.push((unescape_key(child), format!("{start}{child}")));
             }
         }
-        children.dedup();
         children
+    }
+
+    /// Whether `path` is a member holding no elements: an empty map or struct was written
+    /// so, and such a member reads as an empty group.
+    fn is_empty_member(&mut self, path: &str) -> Result<bool> {
+        if !self.is_member(path) || self.is_group(path) {
+            return Ok(false);
+        }
+        let raw: OwnedRawMember = self.source.read_member(path)?;
+        Ok(raw.header.element_count()? == 0)
     }
 
     /// The member names for an error message, cut short when there are many.
@@ -165,26 +173,18 @@ impl<S: ReadMembers> Archive<S> {
         }
     }
 
-    /// Deserializes the group under `prefix` as a map: the struct's `fields` that exist, or
-    /// every child for a map.
-    fn visit_group<'de, V: Visitor<'de>>(
-        &mut self,
-        prefix: &str,
-        fields: Option<&'static [&'static str]>,
-        visitor: V,
-    ) -> Result<V::Value> {
-        let keys: Vec<String> = match fields {
-            Some(fields) => fields
-                .iter()
-                .filter(|field| self.exists(&join_path(prefix, field, &self.separator)))
-                .map(|field| field.to_string())
-                .collect(),
-            None => self.children(prefix),
+    /// Deserializes the group under `prefix` as a map of its children (a struct's
+    /// derived code matches its fields by key; unknown ones are ignored unless it has
+    /// `deny_unknown_fields`). An empty member at `prefix` is an empty group.
+    fn visit_group<'de, V: Visitor<'de>>(&mut self, prefix: &str, visitor: V) -> Result<V::Value> {
+        let children = if self.is_empty_member(prefix)? {
+            Vec::new()
+        } else {
+            self.children(prefix)
         };
         let result = visitor.visit_map(GroupAccess {
             archive: self,
-            prefix,
-            keys: keys.into_iter(),
+            children: children.into_iter(),
             path: String::new(),
         });
         result.map_err(|error| match error {
@@ -197,6 +197,33 @@ impl<S: ReadMembers> Archive<S> {
             }
             other => other,
         })
+    }
+
+    /// The paths of the elements of a sequence stored as indexed groups (`layers/0`,
+    /// `layers/1`, …), in order; an error unless the children are exactly `0..n`.
+    fn indexed_children(&self, prefix: &str) -> Result<Vec<String>> {
+        let mut children: Vec<(usize, String)> = Vec::new();
+        for (key, path) in self.children(prefix) {
+            let index = key.parse::<usize>().ok().filter(|i| i.to_string() == key);
+            match index {
+                Some(index) => children.push((index, path)),
+                None => {
+                    return Err(Error::Custom(format!(
+                        "expected a sequence (members {prefix}{sep}0, {prefix}{sep}1, …), \
+                         found {path:?}",
+                        sep = self.separator
+                    )))
+                }
+            }
+        }
+        children.sort_unstable();
+        if let Some(gap) = children.iter().enumerate().find(|(i, (index, _))| i != index) {
+            return Err(Error::Custom(format!(
+                "the sequence under {prefix:?} has no element {}",
+                gap.0
+            )));
+        }
+        Ok(children.into_iter().map(|(_, path)| path).collect())
     }
 }
 
@@ -229,16 +256,16 @@ impl<'de, S: ReadMembers> de::Deserializer<'de> for TopLevel<'_, S> {
     }
 
     fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        self.archive.visit_group("", None, visitor)
+        self.archive.visit_group("", visitor)
     }
 
     fn deserialize_struct<V: Visitor<'de>>(
         self,
         _: &'static str,
-        fields: &'static [&'static str],
+        _: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value> {
-        self.archive.visit_group("", Some(fields), visitor)
+        self.archive.visit_group("", visitor)
     }
 
     fn deserialize_newtype_struct<V: Visitor<'de>>(
@@ -256,23 +283,21 @@ impl<'de, S: ReadMembers> de::Deserializer<'de> for TopLevel<'_, S> {
 }
 
 /// The fields (or map entries) of a group, each a member or a nested group.
-struct GroupAccess<'a, 'p, S> {
+struct GroupAccess<'a, S> {
     archive: &'a mut Archive<S>,
-    prefix: &'p str,
-    keys: std::vec::IntoIter<String>,
+    children: std::vec::IntoIter<(String, String)>,
     path: String,
 }
 
-impl<'de, S: ReadMembers> de::MapAccess<'de> for GroupAccess<'_, '_, S> {
+impl<'de, S: ReadMembers> de::MapAccess<'de> for GroupAccess<'_, S> {
     type Error = Error;
 
     fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>> {
-        let Some(key) = self.keys.next() else {
+        let Some((key, path)) = self.children.next() else {
             return Ok(None);
         };
-        self.path = join_path(self.prefix, &key, &self.archive.separator);
-        let key: StringDeserializer<Error> = key.into_deserializer();
-        seed.deserialize(key).map(Some)
+        self.path = path;
+        seed.deserialize(KeyDe(key)).map(Some)
     }
 
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value> {
@@ -283,7 +308,64 @@ impl<'de, S: ReadMembers> de::MapAccess<'de> for GroupAccess<'_, '_, S> {
     }
 
     fn size_hint(&self) -> Option<usize> {
-        Some(self.keys.len())
+        Some(self.children.len())
+    }
+}
+
+/// A map key or field name: text, which also reads as the integer, bool or char it
+/// spells (integer-keyed maps are written as decimal text).
+struct KeyDe(String);
+
+macro_rules! parse_key {
+    ($($method:ident => $visit:ident),*) => {$(
+        fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+            match self.0.parse() {
+                Ok(value) => visitor.$visit(value),
+                Err(_) => Err(Error::Custom(format!(
+                    "the key {:?} is not {}",
+                    self.0,
+                    stringify!($visit).trim_start_matches("visit_")
+                ))),
+            }
+        }
+    )*};
+}
+
+impl<'de> de::Deserializer<'de> for KeyDe {
+    type Error = Error;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        visitor.visit_string(self.0)
+    }
+
+    parse_key!(deserialize_bool => visit_bool, deserialize_i8 => visit_i8,
+        deserialize_i16 => visit_i16, deserialize_i32 => visit_i32, deserialize_i64 => visit_i64,
+        deserialize_i128 => visit_i128, deserialize_u8 => visit_u8, deserialize_u16 => visit_u16,
+        deserialize_u32 => visit_u32, deserialize_u64 => visit_u64,
+        deserialize_u128 => visit_u128, deserialize_f32 => visit_f32,
+        deserialize_f64 => visit_f64, deserialize_char => visit_char);
+
+    fn deserialize_newtype_struct<V: Visitor<'de>>(
+        self,
+        _: &'static str,
+        visitor: V,
+    ) -> Result<V::Value> {
+        visitor.visit_newtype_struct(self)
+    }
+
+    fn deserialize_enum<V: Visitor<'de>>(
+        self,
+        _: &'static str,
+        _: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value> {
+        let variant: StringDeserializer<Error> = self.0.into_deserializer();
+        visitor.visit_enum(variant)
+    }
+
+    forward_to_deserialize_any! {
+        str string bytes byte_buf option unit unit_struct seq tuple tuple_struct map struct
+        identifier ignored_any
     }
 }
 
@@ -319,7 +401,12 @@ impl<S: ReadMembers> Entry<'_, '_, S> {
                 "expected a member, found a group of members ({}); to read names containing \
                  the separator {:?} into one flat map, choose a separator they do not contain \
                  (SerdeOptions::with_separator)",
-                self.archive.children(self.path).join(", "),
+                self.archive
+                    .children(self.path)
+                    .into_iter()
+                    .map(|(key, _)| key)
+                    .collect::<Vec<_>>()
+                    .join(", "),
                 self.archive.separator
             )));
         }
@@ -333,6 +420,54 @@ impl<S: ReadMembers> Entry<'_, '_, S> {
     }
 }
 
+impl<S: ReadMembers> Entry<'_, '_, S> {
+    /// A sequence stored as indexed groups or members (`layers/0/…`, `layers/1/…`), of
+    /// `len` elements when a tuple.
+    fn indexed<'de, V: Visitor<'de>>(self, len: Option<usize>, visitor: V) -> Result<V::Value> {
+        let path = self.path;
+        let paths = self
+            .archive
+            .indexed_children(path)
+            .map_err(|e| in_member(e, path))?;
+        if let Some(len) = len.filter(|&len| len != paths.len()) {
+            return Err(Error::Custom(format!(
+                "expected a tuple of {len}, found {} elements",
+                paths.len()
+            ))
+            .in_member(path));
+        }
+        visitor.visit_seq(IndexedAccess {
+            archive: self.archive,
+            paths: paths.into_iter(),
+        })
+    }
+}
+
+/// The elements of a sequence stored as indexed groups or members.
+struct IndexedAccess<'a, S> {
+    archive: &'a mut Archive<S>,
+    paths: std::vec::IntoIter<String>,
+}
+
+impl<'de, S: ReadMembers> de::SeqAccess<'de> for IndexedAccess<'_, S> {
+    type Error = Error;
+
+    fn next_element_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<Option<T::Value>> {
+        let Some(path) = self.paths.next() else {
+            return Ok(None);
+        };
+        seed.deserialize(Entry {
+            archive: self.archive,
+            path: &path,
+        })
+        .map(Some)
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        Some(self.paths.len())
+    }
+}
+
 impl<'de, S: ReadMembers> de::Deserializer<'de> for Entry<'_, '_, S> {
     type Error = Error;
 
@@ -341,8 +476,7 @@ impl<'de, S: ReadMembers> de::Deserializer<'de> for Entry<'_, '_, S> {
         deserialize_i64() deserialize_u8() deserialize_u16() deserialize_u32() deserialize_u64()
         deserialize_f32() deserialize_f64() deserialize_char() deserialize_str()
         deserialize_string() deserialize_bytes() deserialize_byte_buf() deserialize_unit()
-        deserialize_unit_struct(name: &'static str) deserialize_seq()
-        deserialize_tuple(len: usize) deserialize_tuple_struct(name: &'static str, len: usize)
+        deserialize_unit_struct(name: &'static str)
         deserialize_enum(name: &'static str, variants: &'static [&'static str])
         deserialize_identifier()
     }
@@ -351,7 +485,7 @@ impl<'de, S: ReadMembers> de::Deserializer<'de> for Entry<'_, '_, S> {
         if self.archive.is_member(self.path) {
             self.member(|m| m.deserialize_any(visitor))
         } else {
-            self.archive.visit_group(self.path, None, visitor)
+            self.archive.visit_group(self.path, visitor)
         }
     }
 
@@ -390,9 +524,36 @@ impl<'de, S: ReadMembers> de::Deserializer<'de> for Entry<'_, '_, S> {
         visitor.visit_newtype_struct(self)
     }
 
+    fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        if self.archive.is_member(self.path) {
+            return self.member(|m| m.deserialize_seq(visitor));
+        }
+        self.indexed(None, visitor)
+    }
+
+    fn deserialize_tuple<V: Visitor<'de>>(self, len: usize, visitor: V) -> Result<V::Value> {
+        if self.archive.is_member(self.path) {
+            return self.member(|m| m.deserialize_tuple(len, visitor));
+        }
+        self.indexed(Some(len), visitor)
+    }
+
+    fn deserialize_tuple_struct<V: Visitor<'de>>(
+        self,
+        _: &'static str,
+        len: usize,
+        visitor: V,
+    ) -> Result<V::Value> {
+        self.deserialize_tuple(len, visitor)
+    }
+
     fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        if self.archive.is_group(self.path) || !self.archive.is_member(self.path) {
-            return self.archive.visit_group(self.path, None, visitor);
+        let path = self.path;
+        let as_group = self.archive.is_group(path)
+            || !self.archive.is_member(path)
+            || self.archive.is_empty_member(path).map_err(|e| in_member(e, path))?;
+        if as_group {
+            return self.archive.visit_group(path, visitor);
         }
         self.member(|m| m.deserialize_map(visitor))
     }
@@ -403,12 +564,20 @@ impl<'de, S: ReadMembers> de::Deserializer<'de> for Entry<'_, '_, S> {
         fields: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value> {
-        let is_ndarray = name == NDARRAY_STRUCT && fields == NDARRAY_FIELDS;
+        // ndarray arrays are recognised by their fields (v, dim, data), not by name.
+        let is_ndarray = fields == NDARRAY_FIELDS;
         let path = self.path;
-        if is_ndarray || (self.archive.is_member(path) && !self.archive.is_group(path)) {
-            return self.member(|m| m.deserialize_struct(name, fields, visitor));
+        if self.archive.is_member(path) && !self.archive.is_group(path) {
+            let empty = !is_ndarray
+                && self
+                    .archive
+                    .is_empty_member(path)
+                    .map_err(|e| in_member(e, path))?;
+            if !empty {
+                return self.member(|m| m.deserialize_struct(name, fields, visitor));
+            }
         }
-        self.archive.visit_group(path, Some(fields), visitor)
+        self.archive.visit_group(path, visitor)
     }
 
     fn deserialize_ignored_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
@@ -899,7 +1068,7 @@ impl<'de> de::Deserializer<'de> for ArrayDe<'_> {
         fields: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value> {
-        if self.depth == 0 && name == NDARRAY_STRUCT && fields == NDARRAY_FIELDS {
+        if self.depth == 0 && fields == NDARRAY_FIELDS {
             return visitor.visit_seq(NdarrayParts {
                 member: self.member,
                 part: 0,
@@ -1438,7 +1607,7 @@ mod tests {
         let tiny = SerdeOptions::default().with_max_header_size(10);
         let err = crate::from_slice_with::<Everything>(&bytes, &tiny).unwrap_err();
         assert!(matches!(err.root(), Error::HeaderTooLarge { .. }), "{err}");
-        assert!(err.to_string().contains("epoch"), "{err}");
+        assert!(err.to_string().starts_with("member \""), "{err}");
     }
 
     #[test]
