@@ -737,9 +737,20 @@ impl ser::SerializeStruct for RecordSerializer<'_> {
     }
 
     fn skip_field(&mut self, key: &'static str) -> Result<()> {
-        Err(self.irregular(format!(
-            "record field {key:?} is skipped; every record must have the same fields"
-        )))
+        // A field every record skips is simply not in the dtype; one that some skip and
+        // others have makes the sequence a list of groups.
+        let defined = !self.defining
+            && self
+                .b
+                .record
+                .get(self.index)
+                .is_some_and(|(name, _)| name == key);
+        if defined {
+            return Err(self.irregular(format!(
+                "record field {key:?} is skipped here but not in the first record"
+            )));
+        }
+        Ok(())
     }
 
     fn end(mut self) -> Result<()> {
