@@ -304,11 +304,6 @@ mod tests {
             "dtype mismatch in field \"x\": expected '<f8', found '<i4'"
         );
     }
-}
-
-#[cfg(test)]
-mod chain_tests {
-    use super::*;
 
     #[test]
     fn an_error_chain_prints_each_text_once() {
