@@ -15,7 +15,7 @@ use super::format::{
     ZIP64_LOCATOR_LEN, ZIP64_LOCATOR_SIG,
 };
 use crate::element::DataReader;
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::header::{self, HeaderInfo};
 use crate::read::{NpyRead, ReadOptions};
 
@@ -44,7 +44,7 @@ const MAX_DEFLATE_RATIO: u64 = 1032;
 /// let x: Vec<f64> = archive.read("x")?;
 /// let y: NpyArray = archive.read("y")?;
 /// assert_eq!(y.dtype().to_string(), "'<i4'");
-/// assert!(matches!(archive.read::<Vec<f64>>("z"), Err(npy_serde::Error::MissingMember { .. })));
+/// assert!(matches!(archive.read::<Vec<f64>>("z"), Err(npy_serde::ErrorKind::MissingMember { .. })));
 /// # Ok::<(), npy_serde::Error>(())
 /// ```
 pub struct NpzReader<R: Read + Seek> {
@@ -202,10 +202,10 @@ impl<R: Read + Seek> NpzReader<R> {
 
     pub(crate) fn lookup(&self, name: &str) -> Result<usize> {
         self.find(name).ok_or_else(|| {
-            let error = Error::MissingMember {
+            let error = Error::from(ErrorKind::MissingMember {
                 name: name.to_string(),
                 available: available_list(&self.names()),
-            };
+            });
             match &self.path {
                 Some(path) => error.in_file(path),
                 None => error,
@@ -337,7 +337,7 @@ impl<R: Read + Seek> NpzReader<R> {
         let result = (|| {
             let info = read_npy_header(&mut member, max_header_size)?;
             if info.header.dtype.has_object() {
-                return Err(Error::ObjectArray);
+                return Err(ErrorKind::ObjectArray.into());
             }
             let data_len = info.header.data_len()?;
             let available = stored.then_some(data_len);
@@ -448,10 +448,12 @@ impl MemberReader<'_> {
         match (result, self.failure.take()) {
             (Ok(value), _) => Ok(value),
             (Err(_), Some(failure)) => Err(failure),
-            (Err(Error::Io(e)), None) if e.kind() == io::ErrorKind::InvalidInput => {
-                Err(Error::invalid_archive(format!("corrupt deflate data: {e}")))
-            }
-            (Err(e), None) => Err(e),
+            (Err(e), None) => match e.kind() {
+                ErrorKind::Io(io) if io.kind() == io::ErrorKind::InvalidInput => Err(
+                    Error::invalid_archive(format!("corrupt deflate data: {io}")),
+                ),
+                _ => Err(e),
+            },
         }
     }
 }
@@ -848,7 +850,10 @@ mod tests {
         let locator_pos = plain.len() as u64 - (EOCD_LEN + ZIP64_LOCATOR_LEN) as u64;
         for offset in [u64::MAX, u64::MAX - 30, locator_pos - 50, locator_pos + 4] {
             let err = read_x(zip64_archive(&[], Some(offset))).unwrap_err();
-            assert!(matches!(err, Error::InvalidArchive { .. }), "{err}");
+            assert!(
+                matches!(err.kind(), ErrorKind::InvalidArchive { .. }),
+                "{err}"
+            );
             assert!(
                 err.to_string().contains("do not fit before the locator"),
                 "{err}"
