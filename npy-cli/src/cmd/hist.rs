@@ -1,0 +1,11 @@
+//! `npy hist` (stub).
+use crate::error::{CliError, Result};
+use crate::Outcome;
+
+/// hist
+#[derive(clap::Args)]
+pub struct Args {}
+
+pub fn run(_args: Args, _json: bool) -> Result<Outcome> {
+    Err(CliError::new("not yet"))
+}

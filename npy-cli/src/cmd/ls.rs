@@ -1,0 +1,228 @@
+//! `npy ls`: what is in a file, from its headers alone. For a `.npy`: dtype, shape, order,
+//! format version, header and data sizes. For an `.npz`: the members as a tree grouped by
+//! `/`, each with dtype, shape, storage, size on disk and compression ratio (`-l`: offsets
+//! and CRCs). Only the archive's directory and each member's `.npy` header are read.
+
+use std::path::Path;
+
+use serde_json::{json, Value};
+
+use crate::error::{CliError, Result};
+use crate::input::{Kind, Opened};
+use crate::numeric::{human_bytes, numpy_text, readable_name, shape_text};
+use crate::{table, Outcome};
+
+/// List arrays: dtype, shape and sizes (an .npz's members as a tree).
+#[derive(clap::Args)]
+#[command(after_help = "Examples:
+  npy ls weights.npy
+  npy ls -l checkpoint.npz
+  npy ls --json a.npy b.npz
+
+JSON: an array with one object per file:
+  {\"file\", \"format\": \"npy\", \"dtype\", \"type\", \"shape\": [..], \"fortran_order\",
+   \"version\": \"1.0\", \"header_bytes\", \"data_bytes\"}
+  {\"file\", \"format\": \"npz\", \"members\": [{\"name\", \"dtype\", \"type\", \"shape\",
+   \"fortran_order\", \"method\", \"compressed\", \"size_on_disk\", \"size\", \"ratio\",
+   \"offset\", \"crc32\"}]}
+A member whose header cannot be read has \"error\" instead of dtype and shape (exit 2).")]
+pub struct Args {
+    /// .npy or .npz files.
+    #[arg(required = true, value_name = "FILE")]
+    files: Vec<String>,
+    /// Also show each member's offset in the archive and its CRC-32.
+    #[arg(short, long)]
+    long: bool,
+}
+
+pub fn run(args: Args, json: bool) -> Result<Outcome> {
+    let mut texts = Vec::new();
+    let mut values = Vec::new();
+    let mut errors = Vec::new();
+    for file in &args.files {
+        let mut opened = Opened::open(Path::new(file))?;
+        match opened.kind {
+            Kind::Npy => {
+                let info = opened.header(None)?;
+                let header = &info.header;
+                let data_bytes = header.data_len().map_err(crate::input::lib)?;
+                let (major, minor) = info.version.numbers();
+                let value = json!({
+                    "file": file,
+                    "format": "npy",
+                    "dtype": numpy_text(&header.dtype),
+                    "type": readable_name(&header.dtype),
+                    "shape": header.shape,
+                    "fortran_order": header.fortran_order,
+                    "version": format!("{major}.{minor}"),
+                    "header_bytes": info.data_offset,
+                    "data_bytes": data_bytes,
+                });
+                let mut t = table::plain();
+                t.set_header(vec![
+                    "file", "dtype", "type", "shape", "order", "version", "header", "data",
+                ]);
+                t.add_row(vec![
+                    file.clone(),
+                    numpy_text(&header.dtype),
+                    readable_name(&header.dtype),
+                    shape_text(&header.shape),
+                    if header.fortran_order { "F" } else { "C" }.to_string(),
+                    format!("{major}.{minor}"),
+                    human_bytes(info.data_offset),
+                    human_bytes(data_bytes),
+                ]);
+                table::align_right(&mut t, &[6, 7]);
+                texts.push(table::render(&t));
+                values.push(value);
+            }
+            Kind::Npz => {
+                let (text, value) = list_archive(file, &mut opened, args.long, &mut errors);
+                texts.push(text);
+                values.push(value);
+            }
+        }
+    }
+    let text = if json {
+        serde_json::to_string_pretty(&Value::Array(values)).expect("JSON of plain values")
+    } else {
+        texts.join("\n\n")
+    };
+    if errors.is_empty() {
+        Ok(Outcome::ok(text))
+    } else {
+        for error in &errors {
+            eprintln!("npy: error: {}", error.one_line());
+        }
+        Ok(Outcome { text, status: 2 })
+    }
+}
+
+fn list_archive(
+    file: &str,
+    opened: &mut Opened,
+    long: bool,
+    errors: &mut Vec<CliError>,
+) -> (String, Value) {
+    let members = opened.members().to_vec();
+    let total: u64 = std::fs::metadata(file).map(|m| m.len()).unwrap_or(0);
+    let mut t = table::plain();
+    let mut header = vec!["name", "dtype", "type", "shape", "storage", "size", "ratio"];
+    if long {
+        header.extend(["offset", "crc32"]);
+    }
+    t.set_header(header);
+    let mut json_members = Vec::with_capacity(members.len());
+    let mut tree = Tree::default();
+    for member in &members {
+        let (dirs, leaf) = match member.name.rsplit_once('/') {
+            Some((dirs, leaf)) => (dirs, leaf),
+            None => ("", member.name.as_str()),
+        };
+        for (depth, dir) in tree.enter(dirs) {
+            let mut row = vec![format!("{}{dir}/", "  ".repeat(depth))];
+            row.resize(if long { 9 } else { 7 }, String::new());
+            t.add_row(row);
+        }
+        let indent = "  ".repeat(tree.depth());
+        let ratio = if member.compressed_size == 0 {
+            1.0
+        } else {
+            member.uncompressed_size as f64 / member.compressed_size as f64
+        };
+        let mut value = json!({
+            "name": member.name,
+            "method": member.method,
+            "compressed": member.compressed,
+            "size_on_disk": member.compressed_size,
+            "size": member.uncompressed_size,
+            "ratio": ratio,
+            "offset": member.local_header_offset,
+            "crc32": format!("{:08x}", member.crc32),
+        });
+        let (dtype, kind, shape) = match opened.header(Some(&member.name)) {
+            Ok(info) => {
+                let header = info.header;
+                value["dtype"] = json!(numpy_text(&header.dtype));
+                value["type"] = json!(readable_name(&header.dtype));
+                value["shape"] = json!(header.shape);
+                value["fortran_order"] = json!(header.fortran_order);
+                (
+                    numpy_text(&header.dtype),
+                    readable_name(&header.dtype),
+                    shape_text(&header.shape),
+                )
+            }
+            Err(error) => {
+                value["error"] = json!(error.to_string());
+                errors.push(error);
+                ("?".into(), "unreadable".into(), "?".into())
+            }
+        };
+        let mut row = vec![
+            format!("{indent}{leaf}"),
+            dtype,
+            kind,
+            shape,
+            member.method.clone(),
+            human_bytes(member.compressed_size),
+            format!("{ratio:.2}"),
+        ];
+        if long {
+            row.push(member.local_header_offset.to_string());
+            row.push(format!("{:08x}", member.crc32));
+        }
+        t.add_row(row);
+        json_members.push(value);
+    }
+    table::align_right(&mut t, &[5, 6, 7]);
+    let title = format!(
+        "{file}: npz archive, {} member{}, {}",
+        members.len(),
+        if members.len() == 1 { "" } else { "s" },
+        human_bytes(total)
+    );
+    let text = if members.is_empty() {
+        title
+    } else {
+        format!("{title}\n{}", table::render(&t))
+    };
+    (
+        text,
+        json!({"file": file, "format": "npz", "members": json_members}),
+    )
+}
+
+/// The directories of the member being listed, to print each group's heading once.
+#[derive(Default)]
+struct Tree {
+    current: Vec<String>,
+}
+
+impl Tree {
+    /// Moves to directory `dirs` (`a/b`); returns the headings to print (depth, name).
+    fn enter(&mut self, dirs: &str) -> Vec<(usize, String)> {
+        let parts: Vec<String> = if dirs.is_empty() {
+            Vec::new()
+        } else {
+            dirs.split('/').map(str::to_string).collect()
+        };
+        let common = self
+            .current
+            .iter()
+            .zip(&parts)
+            .take_while(|(a, b)| a == b)
+            .count();
+        let mut headings = Vec::new();
+        // Archive order is kept: a directory that reappears after others is shown again.
+        for (depth, part) in parts.iter().enumerate().skip(common) {
+            headings.push((depth, part.clone()));
+        }
+        self.current = parts;
+        headings
+    }
+
+    fn depth(&self) -> usize {
+        self.current.len()
+    }
+}
