@@ -149,7 +149,7 @@ fn recurse(
     } else {
         (0, len)
     };
-    let mut item = |i: usize, index: &mut Vec<usize>| {
+    let item = |i: usize, index: &mut Vec<usize>| {
         index.push(i);
         let text = recurse(view, formatter, summarise, index, &next_indent, next_width);
         index.pop();
