@@ -209,11 +209,6 @@ impl Opened {
         })
     }
 
-    /// The file's bytes (mapped).
-    pub fn bytes(&self) -> &[u8] {
-        self.bytes.as_ref()
-    }
-
     /// Member names in archive order (`.npz`), empty for `.npy`.
     pub fn names(&self) -> Vec<String> {
         self.archive.as_ref().map(|a| a.names()).unwrap_or_default()

@@ -79,10 +79,6 @@ impl Numeric {
         }
     }
 
-    pub fn is_float(self) -> bool {
-        matches!(self.kind, NumKind::F16 | NumKind::F32 | NumKind::F64)
-    }
-
     /// Appends the elements of `bytes` (whole elements only) to `out` as `f64`.
     pub fn decode_into(self, bytes: &[u8], out: &mut Vec<f64>) {
         macro_rules! decode {

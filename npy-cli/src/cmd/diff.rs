@@ -278,7 +278,13 @@ pub fn run(args: Args, json: bool) -> Result<Outcome> {
     let mut reader_b = b.opened.reader()?;
     let mut t = table::plain();
     t.set_header(vec![
-        "member", "status", "dtype", "shape", "differing", "max abs diff", "max rel diff",
+        "member",
+        "status",
+        "dtype",
+        "shape",
+        "differing",
+        "max abs diff",
+        "max rel diff",
     ]);
     let mut members = Vec::new();
     let mut all_equal = only_a.is_empty() && only_b.is_empty();
@@ -289,12 +295,20 @@ pub fn run(args: Args, json: bool) -> Result<Outcome> {
         let dtype_text = if header_a.dtype == header_b.dtype {
             header_a.dtype.type_str()
         } else {
-            format!("{} -> {}", header_a.dtype.type_str(), header_b.dtype.type_str())
+            format!(
+                "{} -> {}",
+                header_a.dtype.type_str(),
+                header_b.dtype.type_str()
+            )
         };
         let shape_shown = if header_a.shape == header_b.shape {
             shape_text(&header_a.shape)
         } else {
-            format!("{} -> {}", shape_text(&header_a.shape), shape_text(&header_b.shape))
+            format!(
+                "{} -> {}",
+                shape_text(&header_a.shape),
+                shape_text(&header_b.shape)
+            )
         };
         let comparable = header_a.shape == header_b.shape
             && (header_a.dtype == header_b.dtype
