@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use std::fs::File;
 use std::io::{Cursor, Read};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use npy_serde::header::{self, HeaderInfo};
 use npy_serde::npz::MemberInfo;
@@ -137,7 +137,9 @@ pub struct Opened {
     archive: Option<NpzReader<Cursor<SharedBytes>>>,
     /// The directory records, and their index by name (with `.npy` and without).
     member_list: Vec<MemberInfo>,
-    infos: HashMap<String, usize>,
+    /// Built on first use (`ls` never needs it).
+    infos: OnceLock<HashMap<String, usize>>,
+    stored_names: Vec<String>,
 }
 
 /// One array: its header and where its data is.
@@ -194,18 +196,14 @@ impl Opened {
             .as_ref()
             .map(|a| a.member_names())
             .unwrap_or_default();
-        let mut infos = HashMap::with_capacity(member_list.len() * 2);
-        for (index, (info, stored)) in member_list.iter().zip(stored_names).enumerate() {
-            infos.insert(info.name.clone(), index);
-            infos.insert(stored, index);
-        }
         Ok(Opened {
             path: path.to_path_buf(),
             bytes,
             kind,
             archive,
             member_list,
-            infos,
+            infos: OnceLock::new(),
+            stored_names,
         })
     }
 
@@ -289,7 +287,17 @@ impl Opened {
     /// duplicates, as lookups by name find).
     pub fn member_info(&self, member: &str) -> Option<&MemberInfo> {
         let stripped = member.strip_suffix(".npy").unwrap_or(member);
-        self.infos
+        let infos = self.infos.get_or_init(|| {
+            let mut infos = HashMap::with_capacity(self.member_list.len() * 2);
+            for (index, (info, stored)) in
+                self.member_list.iter().zip(&self.stored_names).enumerate()
+            {
+                infos.insert(info.name.clone(), index);
+                infos.insert(stored.clone(), index);
+            }
+            infos
+        });
+        infos
             .get(member)
             .or_else(|| self.infos.get(stripped))
             .map(|&index| &self.member_list[index])

@@ -868,7 +868,7 @@ pub fn record_table(view: &Strided<'_>, fields: &[npy_serde::Field]) -> String {
         cells.extend(columns.iter().map(|c| c[row].clone()));
         table.add_row(cells);
     }
-    crate::table::render(&table)
+    crate::table::render(table)
 }
 
 /// The values shown, as JSON: nested arrays, with the string `"..."` where an axis is

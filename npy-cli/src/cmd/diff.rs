@@ -390,7 +390,7 @@ pub fn run(args: Args, json: bool) -> Result<Outcome> {
             lines.push(format!("only in {}: {name}", args.b));
         }
         if !pairs.is_empty() {
-            lines.push(table::render(&t));
+            lines.push(table::render(t));
         }
         lines.push(if all_equal {
             format!("equal (rtol {}, atol {})", args.rtol, args.atol)

@@ -73,11 +73,11 @@ pub fn run(args: Args, json: bool) -> Result<Outcome> {
                     human_bytes(data_bytes),
                 ]);
                 table::align_right(&mut t, &[6, 7]);
-                texts.push(table::render(&t));
+                texts.push(table::render(t));
                 values.push(value);
             }
             Kind::Npz => {
-                let (text, value) = list_archive(file, &mut opened, args.long, &mut errors);
+                let (text, value) = list_archive(file, &mut opened, args.long, json, &mut errors);
                 texts.push(text);
                 values.push(value);
             }
@@ -98,99 +98,120 @@ pub fn run(args: Args, json: bool) -> Result<Outcome> {
     }
 }
 
+/// One member's line of the listing.
+#[derive(serde::Serialize)]
+struct MemberRow {
+    name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    dtype: Option<String>,
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    kind: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    shape: Option<Vec<usize>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fortran_order: Option<bool>,
+    method: String,
+    compressed: bool,
+    size_on_disk: u64,
+    size: u64,
+    ratio: f64,
+    offset: u64,
+    crc32: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+}
+
 fn list_archive(
     file: &str,
     opened: &mut Opened,
     long: bool,
+    json: bool,
     errors: &mut Vec<CliError>,
 ) -> (String, Value) {
     let members = opened.members().to_vec();
+    let mut rows = Vec::with_capacity(members.len());
+    for member in members {
+        let ratio = if member.compressed_size == 0 {
+            1.0
+        } else {
+            member.uncompressed_size as f64 / member.compressed_size as f64
+        };
+        let mut row = MemberRow {
+            name: member.name,
+            dtype: None,
+            kind: None,
+            shape: None,
+            fortran_order: None,
+            method: member.method,
+            compressed: member.compressed,
+            size_on_disk: member.compressed_size,
+            size: member.uncompressed_size,
+            ratio,
+            offset: member.local_header_offset,
+            crc32: format!("{:08x}", member.crc32),
+            error: None,
+        };
+        match opened.header(Some(&row.name)) {
+            Ok(info) => {
+                let header = info.header;
+                row.dtype = Some(numpy_text(&header.dtype));
+                row.kind = Some(readable_name(&header.dtype));
+                row.shape = Some(header.shape);
+                row.fortran_order = Some(header.fortran_order);
+            }
+            Err(error) => {
+                row.error = Some(error.to_string());
+                errors.push(error);
+            }
+        }
+        rows.push(row);
+    }
+    if json {
+        let value = json!({"file": file, "format": "npz", "members": rows});
+        return (String::new(), value);
+    }
     let total: u64 = std::fs::metadata(file).map(|m| m.len()).unwrap_or(0);
+    let title = format!(
+        "{file}: npz archive, {} member{}, {}",
+        rows.len(),
+        if rows.len() == 1 { "" } else { "s" },
+        human_bytes(total)
+    );
+    if rows.is_empty() {
+        return (title, Value::Null);
+    }
     let mut t = table::plain();
     let mut header = vec!["name", "dtype", "type", "shape", "storage", "size", "ratio"];
     if long {
         header.extend(["offset", "crc32"]);
     }
     t.set_header(header);
-    let mut json_members = Vec::with_capacity(members.len());
     let mut tree = Tree::default();
-    for member in &members {
-        let (dirs, leaf) = match member.name.rsplit_once('/') {
+    for row in rows {
+        let (dirs, leaf) = match row.name.rsplit_once('/') {
             Some((dirs, leaf)) => (dirs, leaf),
-            None => ("", member.name.as_str()),
+            None => ("", row.name.as_str()),
         };
         for (depth, dir) in tree.enter(dirs) {
-            let mut row = vec![format!("{}{dir}/", "  ".repeat(depth))];
-            row.resize(if long { 9 } else { 7 }, String::new());
-            t.add_row(row);
+            t.add_row(vec![format!("{}{dir}/", "  ".repeat(depth))]);
         }
-        let indent = "  ".repeat(tree.depth());
-        let ratio = if member.compressed_size == 0 {
-            1.0
-        } else {
-            member.uncompressed_size as f64 / member.compressed_size as f64
-        };
-        let mut value = json!({
-            "name": member.name,
-            "method": member.method,
-            "compressed": member.compressed,
-            "size_on_disk": member.compressed_size,
-            "size": member.uncompressed_size,
-            "ratio": ratio,
-            "offset": member.local_header_offset,
-            "crc32": format!("{:08x}", member.crc32),
-        });
-        let (dtype, kind, shape) = match opened.header(Some(&member.name)) {
-            Ok(info) => {
-                let header = info.header;
-                value["dtype"] = json!(numpy_text(&header.dtype));
-                value["type"] = json!(readable_name(&header.dtype));
-                value["shape"] = json!(header.shape);
-                value["fortran_order"] = json!(header.fortran_order);
-                (
-                    numpy_text(&header.dtype),
-                    readable_name(&header.dtype),
-                    shape_text(&header.shape),
-                )
-            }
-            Err(error) => {
-                value["error"] = json!(error.to_string());
-                errors.push(error);
-                ("?".into(), "unreadable".into(), "?".into())
-            }
-        };
-        let mut row = vec![
-            format!("{indent}{leaf}"),
-            dtype,
-            kind,
-            shape,
-            member.method.clone(),
-            human_bytes(member.compressed_size),
-            format!("{ratio:.2}"),
+        let mut cells = vec![
+            format!("{}{leaf}", "  ".repeat(tree.depth())),
+            row.dtype.unwrap_or_else(|| "?".into()),
+            row.kind.unwrap_or_else(|| "unreadable".into()),
+            row.shape.as_deref().map_or("?".into(), shape_text),
+            row.method,
+            human_bytes(row.size_on_disk),
+            format!("{:.2}", row.ratio),
         ];
         if long {
-            row.push(member.local_header_offset.to_string());
-            row.push(format!("{:08x}", member.crc32));
+            cells.push(row.offset.to_string());
+            cells.push(row.crc32);
         }
-        t.add_row(row);
-        json_members.push(value);
+        t.add_row(cells);
     }
     table::align_right(&mut t, &[5, 6, 7]);
-    let title = format!(
-        "{file}: npz archive, {} member{}, {}",
-        members.len(),
-        if members.len() == 1 { "" } else { "s" },
-        human_bytes(total)
-    );
-    let text = if members.is_empty() {
-        title
-    } else {
-        format!("{title}\n{}", table::render(&t))
-    };
-    (
-        text,
-        json!({"file": file, "format": "npz", "members": json_members}),
-    )
+    (format!("{title}\n{}", table::render(t)), Value::Null)
 }
 
 /// The directories of the member being listed, to print each group's heading once.

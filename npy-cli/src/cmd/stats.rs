@@ -501,7 +501,7 @@ pub fn run(args: Args, json: bool) -> Result<Outcome> {
     let text = if json {
         serde_json::to_string_pretty(&Value::Array(values)).expect("JSON of plain values")
     } else {
-        table::render(&t)
+        table::render(t)
     };
     Ok(Outcome::ok(text))
 }
