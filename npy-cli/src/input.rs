@@ -299,7 +299,7 @@ impl Opened {
         });
         infos
             .get(member)
-            .or_else(|| self.infos.get(stripped))
+            .or_else(|| infos.get(stripped))
             .map(|&index| &self.member_list[index])
     }
 
