@@ -295,6 +295,39 @@ impl Fl {
     }
 }
 
+/// Python's `repr` of a float (as `print` shows a NumPy float scalar): shortest digits,
+/// positional from 1e-4 up to 1e16 with at least one digit after the point, else
+/// scientific with a two-digit exponent.
+fn python_float_repr(x: Fl) -> String {
+    let v = x.f64();
+    if v.is_nan() {
+        return "nan".into();
+    }
+    if v.is_infinite() {
+        return if v > 0.0 { "inf" } else { "-inf" }.into();
+    }
+    let sign = if v.is_sign_negative() { "-" } else { "" };
+    let (digits, exp) = x.shortest();
+    if (-4..16).contains(&exp) {
+        let (int, frac) = positional(x, false);
+        let int = int.trim_start_matches('-');
+        let frac = if frac.is_empty() {
+            "0".to_string()
+        } else {
+            frac
+        };
+        format!("{sign}{int}.{frac}")
+    } else {
+        let mantissa = if digits.len() > 1 {
+            format!("{}.{}", &digits[..1], &digits[1..])
+        } else {
+            digits
+        };
+        let exp_sign = if exp < 0 { '-' } else { '+' };
+        format!("{sign}{mantissa}e{exp_sign}{:02}", exp.unsigned_abs())
+    }
+}
+
 /// "1.25e-3" → ("125", -3).
 fn split_scientific(text: &str) -> (String, i32) {
     let (mantissa, exp) = text.split_once('e').unwrap_or((text, "0"));
@@ -564,8 +597,9 @@ impl Formatter {
 
     /// A 0-d array's one value.
     fn scalar(&self, elem: &[u8]) -> String {
-        match self.kind {
+        match &self.kind {
             FormatKind::Bool => if elem[0] != 0 { "True" } else { "False" }.to_string(),
+            FormatKind::Float { big, .. } => python_float_repr(Fl::from_bytes(elem, *big)),
             _ => self.format(elem).trim().to_string(),
         }
     }

@@ -45,6 +45,15 @@ pub fn run(args: Args, json: bool) -> Result<Outcome> {
             Kind::Npy => {
                 let info = opened.header(None)?;
                 let header = &info.header;
+                // A listing must not present a truncated file as whole (object arrays
+                // hold a pickle of any length: nothing to check).
+                if !header.dtype.has_object() {
+                    let len = std::fs::metadata(file)
+                        .map_err(|e| CliError::io(Path::new(file), e))?
+                        .len();
+                    info.check_data_present(len)
+                        .map_err(|e| crate::input::lib(e.in_file(file)))?;
+                }
                 let data_bytes = header.data_len().map_err(crate::input::lib)?;
                 let (major, minor) = info.version.numbers();
                 let value = json!({
