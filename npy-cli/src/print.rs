@@ -309,8 +309,17 @@ fn python_float_repr(x: Fl) -> String {
     let sign = if v.is_sign_negative() { "-" } else { "" };
     let (digits, exp) = x.shortest();
     if (-4..16).contains(&exp) {
-        let (int, frac) = positional(x, false);
-        let int = int.trim_start_matches('-');
+        let (int, frac) = if exp >= 0 {
+            let split = exp as usize + 1;
+            let mut int: String = digits.chars().take(split).collect();
+            while int.len() < split {
+                int.push('0');
+            }
+            (int, digits.chars().skip(split).collect::<String>())
+        } else {
+            let zeros = "0".repeat((-exp - 1) as usize);
+            ("0".to_string(), format!("{zeros}{digits}"))
+        };
         let frac = if frac.is_empty() {
             "0".to_string()
         } else {
