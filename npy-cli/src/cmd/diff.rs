@@ -322,11 +322,13 @@ pub fn run(args: Args, json: bool) -> Result<Outcome> {
             "shape_b": header_b.shape,
         });
         let status;
+        // Both arrays are opened even when not compared: a file whose data is missing is
+        // an error, not a shape change.
+        let access_a = a.opened.array(reader_a.as_mut(), member_a.as_deref())?;
+        let access_b = b.opened.array(reader_b.as_mut(), member_b.as_deref())?;
         if comparable {
             let label_a = label(&a.spec, member_a);
             let label_b = label(&b.spec, member_b);
-            let access_a = a.opened.array(reader_a.as_mut(), member_a.as_deref())?;
-            let access_b = b.opened.array(reader_b.as_mut(), member_b.as_deref())?;
             let result = compare_data(access_a, access_b, (&label_a, &label_b), &tolerance)?;
             status = if header_a.dtype != header_b.dtype {
                 "dtype_changed"
