@@ -257,18 +257,18 @@ fn plan(specs: &[String]) -> Result<(Vec<Opened>, Vec<Job>)> {
 }
 
 /// Statistics of every job, in parallel; `None` for non-numeric jobs.
-pub fn compute(
+fn compute(
     files: &[Opened],
-    jobs: &[(usize, Option<String>, Option<Numeric>, Option<u64>)],
+    jobs: &[Job],
     threads: usize,
     progress_total: u64,
 ) -> Result<Vec<Option<Acc>>> {
     let mut pieces = Vec::new();
-    for (index, (_, _, numeric, mapped_len)) in jobs.iter().enumerate() {
-        let Some(numeric) = numeric else { continue };
-        match mapped_len {
+    for (index, job) in jobs.iter().enumerate() {
+        let Some(numeric) = &job.numeric else { continue };
+        match job.mapped_len {
             Some(len) => {
-                let len = *len as usize;
+                let len = len as usize;
                 let step = (PIECE_BYTES / numeric.size()).max(1) * numeric.size();
                 let mut start = 0;
                 while start < len {
@@ -323,7 +323,12 @@ pub fn compute(
                     let Some(piece) = pieces.get(index) else {
                         return;
                     };
-                    let (file, member, numeric, _) = &jobs[piece.job];
+                    let Job {
+                        file,
+                        member,
+                        numeric,
+                        ..
+                    } = &jobs[piece.job];
                     let numeric = numeric.expect("numeric jobs only");
                     let result = (|| -> Result<Acc> {
                         let opened = &files[*file];
@@ -449,11 +454,7 @@ pub fn run(args: Args, json: bool) -> Result<Outcome> {
         .filter(|j| j.numeric.is_some())
         .map(|j| j.data_len)
         .sum();
-    let work: Vec<_> = jobs
-        .iter()
-        .map(|j| (j.file, j.member.clone(), j.numeric, j.mapped_len))
-        .collect();
-    let results = compute(&files, &work, threads, total)?;
+    let results = compute(&files, &jobs, threads, total)?;
     let mut t = table::plain();
     t.set_header(vec![
         "name", "dtype", "count", "min", "max", "mean", "std", "nan", "inf", "zeros",
