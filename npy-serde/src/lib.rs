@@ -19,6 +19,7 @@
 //! | [save a struct of arrays (serde)](#serde-a-struct-of-arrays-as-an-npz) | [`to_path`], [`from_path`], [`serde_array`], [`SerdeOptions`] |
 //! | [use NumPy record arrays (`derive`)](#record-dtypes-derive) | `#[derive(NpyElement)]`, [`record`] |
 //! | [work with arrays bigger than memory](#memory-mapped-and-chunked-arrays) | [`MappedNpy`], [`MappedNpyMut`], [`NpyRowReader`], [`NpyAppender`], [`write::NpyStreamWriter`] |
+//! | look into, compare or convert files from the shell | the `npy` command (`npy-cli/`: `ls`, `show`, `stats`, `diff`, `convert`, `verify`, `hist`; see the README's "Command line" section) |
 //!
 //! Module map: [`dtype`] (the dtype model), [`header`] (the `.npy` header), [`element`]
 //! (Rust element types), [`read`] / [`write`](mod@write) (`.npy` I/O), [`array`](mod@array) (dynamic arrays),
