@@ -265,7 +265,9 @@ fn compute(
 ) -> Result<Vec<Option<Acc>>> {
     let mut pieces = Vec::new();
     for (index, job) in jobs.iter().enumerate() {
-        let Some(numeric) = &job.numeric else { continue };
+        let Some(numeric) = &job.numeric else {
+            continue;
+        };
         match job.mapped_len {
             Some(len) => {
                 let len = len as usize;
