@@ -279,18 +279,95 @@ impl Fl {
                     .unwrap_or_else(|| format!("{wide:e}"))
             }
         };
-        split_scientific(&text)
+        let (digits, exp) = split_scientific(&text);
+        // When two shortest candidates are equally near (the value is halfway between
+        // them), Rust picks the one away from zero, NumPy's Dragon4 the even one: round
+        // the exact value half-to-even at the same length and keep it if it reads back.
+        if digits.len() > 1 {
+            let even = self.rounded(digits.len() - 1, true);
+            if even != text && self.reads_back(&even) {
+                return split_scientific(&even);
+            }
+        }
+        (digits, exp)
+    }
+
+    /// True when `text` parses to this value in its own precision.
+    fn reads_back(self, text: &str) -> bool {
+        match self {
+            Fl::D(v) => text.parse::<f64>().is_ok_and(|back| back == v.abs()),
+            Fl::S(v) => text.parse::<f32>().is_ok_and(|back| back == v.abs()),
+            Fl::H(v) => text
+                .parse::<f32>()
+                .is_ok_and(|back| half::f16::from_f32(back) == half::f16::from_f32(f32::from(v).abs())),
+        }
     }
 
     /// The exact value rounded to `precision` digits after the point (positional) or
     /// after the first digit (scientific).
     fn rounded(self, precision: usize, scientific: bool) -> String {
-        let value = self.f64().abs(); // exact: f16 and f32 widen exactly
-        match (self, scientific) {
-            (Fl::S(v), true) => format!("{:.precision$e}", v.abs()),
-            (Fl::S(v), false) => format!("{:.precision$}", v.abs()),
-            (_, true) => format!("{value:.precision$e}"),
-            (_, false) => format!("{value:.precision$}"),
+        // Rust rounds ties away from zero; NumPy's Dragon4 rounds them to even. Format 40
+        // more digits of the exact value (f16 and f32 widen to f64 exactly) and round here:
+        // a value whose expansion goes on past them is no tie.
+        let value = self.f64().abs();
+        let extra = precision + 40;
+        let text = if scientific {
+            format!("{value:.extra$e}")
+        } else {
+            format!("{value:.extra$}")
+        };
+        let (mantissa, exponent) = match text.split_once('e') {
+            Some((m, e)) => (m, e.parse::<i32>().unwrap_or(0)),
+            None => (text.as_str(), 0),
+        };
+        let (int, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+        let (kept, rest) = frac.split_at(precision.min(frac.len()));
+        let rest = rest.as_bytes();
+        let mut digits: Vec<u8> = int.bytes().chain(kept.bytes()).collect();
+        let round_up = match rest.first() {
+            Some(b'6'..=b'9') => true,
+            Some(b'5') => {
+                rest[1..].iter().any(|&d| d != b'0')
+                    || digits.last().is_some_and(|d| (d - b'0') % 2 == 1)
+            }
+            _ => false,
+        };
+        let mut int_len = int.len();
+        let mut exponent = exponent;
+        if round_up {
+            let mut i = digits.len();
+            loop {
+                if i == 0 {
+                    digits.insert(0, b'1');
+                    int_len += 1;
+                    break;
+                }
+                i -= 1;
+                if digits[i] == b'9' {
+                    digits[i] = b'0';
+                } else {
+                    digits[i] += 1;
+                    break;
+                }
+            }
+            if scientific && int_len > 1 {
+                // 9.99e0 became 10.00e0: one digit before the point, one more exponent.
+                digits.pop();
+                int_len = 1;
+                exponent += 1;
+            }
+        }
+        let digits = String::from_utf8(digits).expect("ASCII digits");
+        let (int, frac) = digits.split_at(int_len);
+        let body = if precision == 0 {
+            int.to_string()
+        } else {
+            format!("{int}.{frac}")
+        };
+        if scientific {
+            format!("{body}e{exponent}")
+        } else {
+            body
         }
     }
 }
@@ -380,11 +457,18 @@ fn positional(x: Fl, sign_plus: bool) -> (String, String) {
 
 /// NumPy's `dragon4_scientific(x, precision=8, unique=True, trim='.')`: (integer digit
 /// with sign, fraction digits, exponent).
-fn scientific(x: Fl, sign_plus: bool) -> (String, String, i32) {
+fn scientific(x: Fl, sign_plus: bool, min_digits: usize) -> (String, String, i32) {
     let negative = x.f64().is_sign_negative();
     let (mut digits, mut exp) = x.shortest();
     if digits.len() > 9 {
         (digits, exp) = split_scientific(&x.rounded(8, true));
+    } else if digits.len() < min_digits + 1 {
+        // NumPy's min_digits: more digits of the exact value, not zeros (they differ for
+        // float32 and float16, whose exact values have more digits than they need).
+        let text = x.rounded(min_digits, true);
+        let (mantissa, exponent) = text.split_once('e').unwrap_or((&text, "0"));
+        digits = mantissa.chars().filter(|c| c.is_ascii_digit()).collect();
+        exp = exponent.parse().unwrap_or(exp);
     }
     let sign = if negative {
         "-"
@@ -400,6 +484,15 @@ fn scientific(x: Fl, sign_plus: bool) -> (String, String, i32) {
     )
 }
 
+/// `10 ** min(8, finfo.precision)` for a float of `size` bytes.
+fn exp_cutoff(size: usize) -> f64 {
+    match size {
+        2 => 1e3,
+        4 => 1e6,
+        _ => 1e8,
+    }
+}
+
 /// NumPy's `FloatingFormat` in `maxprec` mode, fitted to the values shown.
 #[derive(Debug, Clone)]
 struct FloatFormat {
@@ -412,7 +505,10 @@ struct FloatFormat {
 }
 
 impl FloatFormat {
-    fn build(values: &[Fl], sign_plus: bool) -> FloatFormat {
+    /// `cutoff`: magnitude from which NumPy (2.3 and later) switches to scientific
+    /// notation, `10 ** min(8, finfo(dtype).precision)`: 1e3 for float16, 1e6 for float32,
+    /// 1e8 for float64.
+    fn build(values: &[Fl], sign_plus: bool, cutoff: f64) -> FloatFormat {
         let finite: Vec<Fl> = values
             .iter()
             .copied()
@@ -427,7 +523,17 @@ impl FloatFormat {
         if !abs_non_zero.is_empty() {
             let max = abs_non_zero.iter().copied().fold(f64::MIN, f64::max);
             let min = abs_non_zero.iter().copied().fold(f64::MAX, f64::min);
-            exp_format = max >= 1e8 || min < 1e-4 || max / min > 1000.0;
+            // NumPy compares in the array's own precision (1e-4 as a float16 is
+            // 1.0002e-4, and the ratio is a float16 division).
+            let (small, ratio) = match values.first() {
+                Some(Fl::H(_)) => (
+                    f64::from(half::f16::from_f64(1e-4)),
+                    f64::from(half::f16::from_f32(max as f32 / min as f32)),
+                ),
+                Some(Fl::S(_)) => (f64::from(1e-4f32), f64::from(max as f32 / min as f32)),
+                _ => (1e-4, max / min),
+            };
+            exp_format = max >= cutoff || min < small || ratio > 1000.0;
         }
         let mut format = FloatFormat {
             exp_format,
@@ -440,7 +546,10 @@ impl FloatFormat {
         if finite.is_empty() {
             format.exp_format = false;
         } else if exp_format {
-            let parts: Vec<_> = finite.iter().map(|&v| scientific(v, sign_plus)).collect();
+            let parts: Vec<_> = finite
+                .iter()
+                .map(|&v| scientific(v, sign_plus, 0))
+                .collect();
             format.precision = parts.iter().map(|p| p.1.len()).max().unwrap_or(0);
             format.exp_size = parts
                 .iter()
@@ -484,7 +593,7 @@ impl FloatFormat {
             return format!("{text:>width$}");
         }
         if self.exp_format {
-            let (int, mut frac, exp) = scientific(x, self.sign_plus);
+            let (int, mut frac, exp) = scientific(x, self.sign_plus, self.precision);
             while frac.len() < self.precision {
                 frac.push('0');
             }
@@ -547,7 +656,7 @@ impl Formatter {
             DType::Float { size, .. } if *size <= 8 => {
                 let values: Vec<Fl> = elems.iter().map(|e| Fl::from_bytes(e, big)).collect();
                 FormatKind::Float {
-                    format: FloatFormat::build(&values, false),
+                    format: FloatFormat::build(&values, false, exp_cutoff(*size)),
                     big,
                 }
             }
@@ -562,8 +671,8 @@ impl Formatter {
                     .map(|e| Fl::from_bytes(&e[half..], big))
                     .collect();
                 FormatKind::Complex {
-                    real: FloatFormat::build(&reals, false),
-                    imag: FloatFormat::build(&imags, true),
+                    real: FloatFormat::build(&reals, false, exp_cutoff(half)),
+                    imag: FloatFormat::build(&imags, true, exp_cutoff(half)),
                     big,
                 }
             }

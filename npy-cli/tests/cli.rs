@@ -113,6 +113,12 @@ cases = {
     'scalar_int': np.array(7),
     'empty': np.zeros((0,)),
     'empty2': np.zeros((2, 0)),
+    'f32_ties': np.array([3411187.25, -4028140.25, 1.5e7], dtype='f4'),
+    'f32_scaled': np.arange(50, dtype='f4') * np.float32(1234.567),
+    'f16_cutoff': np.array([1000., 1.5], dtype='f2'),
+    'f16_small': np.array([0.0001, 0.0002, 0.], dtype='f2'),
+    'tie8': np.array([0.001953125, 1.0]),
+    'complex64': (np.arange(6) * 1.7e6 + 1j * np.arange(6) * 3.3e-2).astype('c8'),
 }
 for name, a in cases.items():
     np.save(name + '.npy', a)
