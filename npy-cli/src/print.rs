@@ -297,9 +297,9 @@ impl Fl {
         match self {
             Fl::D(v) => text.parse::<f64>().is_ok_and(|back| back == v.abs()),
             Fl::S(v) => text.parse::<f32>().is_ok_and(|back| back == v.abs()),
-            Fl::H(v) => text
-                .parse::<f32>()
-                .is_ok_and(|back| half::f16::from_f32(back) == half::f16::from_f32(f32::from(v).abs())),
+            Fl::H(v) => text.parse::<f32>().is_ok_and(|back| {
+                half::f16::from_f32(back) == half::f16::from_f32(f32::from(v).abs())
+            }),
         }
     }
 

@@ -321,6 +321,9 @@ np.save('w.npy', np.arange(6, dtype='>i2').reshape(2, 3))
         &["convert", "w.npy", "w.npz", "--member", "weights"],
     );
     ok(dir.path(), &["convert", "deflated.npz:enc/w", "encw.npy"]);
+    // Rows of a deflated member (inflated only up to the last row asked for).
+    let rows = ok(dir.path(), &["show", "deflated.npz:enc/w", "--rows", "1:2"]);
+    assert_eq!(rows, "[[4. 5. 6. 7.]]\n");
     let listing = json(dir.path(), &["ls", "deflated.npz", "stored.npz"]);
     assert!(listing[0]["members"]
         .as_array()

@@ -2,14 +2,12 @@
 //! read from a `.npy` or a stored member (they are mapped); a deflated member is inflated
 //! whole, since deflate cannot be entered in the middle.
 
-use std::path::Path;
-
 use npy_serde::DType;
 use serde_json::{json, Value};
 
 use crate::error::{CliError, Result};
 use crate::input::{ArrayAccess, Kind, Opened, Spec};
-use crate::numeric::{numpy_text, shape_text};
+use crate::numeric::numpy_text;
 use crate::print::{self, Strided};
 use crate::Outcome;
 
@@ -95,7 +93,6 @@ pub fn run(args: Args, json: bool) -> Result<Outcome> {
     } else {
         texts.join("\n\n")
     };
-    let _ = Path::new("");
     Ok(Outcome::ok(text))
 }
 
@@ -107,13 +104,17 @@ fn show_one(
 ) -> Result<(String, Value)> {
     let header = access.info.header.clone();
     let data_len = header.data_len().map_err(crate::input::lib)?;
-    let bytes = access.data.into_bytes(data_len, label)?;
-    let mut view = Strided::new(
-        &bytes,
-        header.dtype.clone(),
-        header.shape.clone(),
-        header.fortran_order,
-    );
+    // A deflated member is inflated only as far as the last row asked for (C order).
+    let mut shape = header.shape.clone();
+    let mut wanted = data_len;
+    if let (Some((_, end)), false, Some(&n)) = (rows, header.fortran_order, shape.first()) {
+        let rows_kept = end.min(n);
+        let row_bytes = if n == 0 { 0 } else { data_len / n as u64 };
+        wanted = row_bytes * rows_kept as u64;
+        shape[0] = rows_kept;
+    }
+    let bytes = access.data.into_bytes(wanted, label)?;
+    let mut view = Strided::new(&bytes, header.dtype.clone(), shape, header.fortran_order);
     if let Some((start, end)) = rows {
         if header.shape.is_empty() {
             return Err(CliError::new(format!(
@@ -163,6 +164,5 @@ fn show_one(
         "summarised": view.size() > print::THRESHOLD,
         "values": print::to_json(&view, record_fields.as_deref()),
     });
-    let _ = shape_text;
     Ok((text, value))
 }
