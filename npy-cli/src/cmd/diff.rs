@@ -408,8 +408,9 @@ pub fn run(args: Args, json: bool) -> Result<Outcome> {
 }
 
 fn label(spec: &Spec, member: &Option<String>) -> String {
-    match member {
-        Some(m) => format!("{}:{m}", spec.path.display()),
-        None => spec.path.display().to_string(),
+    Spec {
+        path: spec.path.clone(),
+        member: member.clone(),
     }
+    .label()
 }

@@ -69,10 +69,11 @@ pub fn run(args: Args, json: bool) -> Result<Outcome> {
     let mut reader = opened.reader()?;
     for member in &members {
         let access = opened.array(reader.as_mut(), member.as_deref())?;
-        let label = match member {
-            Some(m) => format!("{}:{m}", spec.path.display()),
-            None => spec.path.display().to_string(),
-        };
+        let label = Spec {
+            path: spec.path.clone(),
+            member: member.clone(),
+        }
+        .label();
         let (text, value) = show_one(access, &label, rows, &args.fields)?;
         if several {
             let name = member.as_deref().unwrap_or_default();

@@ -227,13 +227,11 @@ fn plan(specs: &[String]) -> Result<(Vec<Opened>, Vec<Job>)> {
         for member in members {
             let info = opened.header(member.as_deref())?;
             let header = &info.header;
-            let label = match &member {
-                Some(m) if spec.member.is_none() && opened.kind == Kind::Npz => {
-                    format!("{}:{m}", spec.path.display())
-                }
-                Some(m) => format!("{}:{m}", spec.path.display()),
-                None => spec.path.display().to_string(),
-            };
+            let label = Spec {
+                path: spec.path.clone(),
+                member: member.clone(),
+            }
+            .label();
             let count = header.element_count().map_err(crate::input::lib)? as u64;
             let data_len = header.data_len().map_err(crate::input::lib)?;
             let mapped = match &member {
