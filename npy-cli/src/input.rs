@@ -217,6 +217,11 @@ impl Opened {
         &self.member_list
     }
 
+    /// Member `index`'s name as stored in the archive (`x.npy`).
+    pub fn stored_name(&self, index: usize) -> &str {
+        &self.stored_names[index]
+    }
+
     /// A second reader of the same archive, for another thread.
     pub fn reader(&self) -> Result<Option<NpzReader<Cursor<SharedBytes>>>> {
         match self.kind {

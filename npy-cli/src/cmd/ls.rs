@@ -137,9 +137,10 @@ fn list_archive(
     json: bool,
     errors: &mut Vec<CliError>,
 ) -> (String, Value) {
-    let members = opened.members().to_vec();
-    let mut rows = Vec::with_capacity(members.len());
-    for member in members {
+    let count = opened.members().len();
+    let mut rows = Vec::with_capacity(count);
+    for index in 0..count {
+        let member = opened.members()[index].clone();
         let ratio = if member.compressed_size == 0 {
             1.0
         } else {
@@ -160,7 +161,9 @@ fn list_archive(
             crc32: format!("{:08x}", member.crc32),
             error: None,
         };
-        match opened.header(Some(&row.name)) {
+        // The name as stored (`x.npy`) is found at the first look-up.
+        let stored = opened.stored_name(index).to_string();
+        match opened.header(Some(&stored)) {
             Ok(info) => {
                 let header = info.header;
                 row.dtype = Some(numpy_text(&header.dtype));
