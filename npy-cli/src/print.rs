@@ -88,6 +88,24 @@ fn shown(n: usize, summarise: bool) -> Vec<usize> {
     }
 }
 
+/// More elements than this are not printed: only an array of zero-size elements (`V0`,
+/// `S0`) can have them without the file holding their bytes, and printing must not be
+/// sized by a header alone.
+pub const MAX_SHOWN: usize = 1_000_000;
+
+/// How many elements printing `shape` shows.
+pub fn shown_count(shape: &[usize]) -> usize {
+    let summarise = shape
+        .iter()
+        .try_fold(1usize, |n, &d| n.checked_mul(d))
+        .is_none_or(|n| n > THRESHOLD);
+    shape
+        .iter()
+        .map(|&n| shown(n, summarise).len().max(1))
+        .try_fold(1usize, |n, d| n.checked_mul(d))
+        .unwrap_or(usize::MAX)
+}
+
 /// Every shown index, in C order.
 fn shown_indices(shape: &[usize], summarise: bool) -> Vec<Vec<usize>> {
     let mut all = vec![Vec::new()];
@@ -729,7 +747,7 @@ fn other_text(dtype: &DType, elem: &[u8]) -> String {
         DType::Bytes { .. } => bytes_repr(strip_nuls(elem)),
         DType::Void { .. } => bytes_repr(elem),
         DType::Unicode { endian, .. } => str_repr(&decode_unicode(elem, *endian == Endian::Big)),
-        DType::SubArray { base, shape } => {
+        DType::SubArray { base, shape } if shown_count(shape) <= MAX_SHOWN => {
             let view = Strided::new(elem, (**base).clone(), shape.clone(), false);
             array_to_string(&view)
         }
@@ -1123,7 +1141,7 @@ pub fn elem_json(dtype: &DType, elem: &[u8]) -> Value {
             }
             Value::Object(object)
         }
-        DType::SubArray { base, shape } => {
+        DType::SubArray { base, shape } if shown_count(shape) <= MAX_SHOWN => {
             let view = Strided::new(elem, (**base).clone(), shape.clone(), false);
             to_json(&view, None)
         }

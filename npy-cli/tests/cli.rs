@@ -506,6 +506,10 @@ bomb = bytearray(goodz)
 cd = bomb.find(b'PK\x01\x02')
 bomb[cd + 24:cd + 28] = struct.pack('<I', 0xFFFFFFF0)
 files['bomb.npz'] = bytes(bomb)
+# Zero-size elements: 2**50 of them in no bytes at all (printing must not try).
+h = "{'descr': '|V0', 'fortran_order': False, 'shape': (" + '2, ' * 50 + "), }"
+h = h + ' ' * ((64 - (10 + len(h) + 1) % 64) % 64) + '\n'
+open('zero_size.npy', 'wb').write(b'\x93NUMPY\x01\x00' + struct.pack('<H', len(h)) + h.encode())
 for name, data in files.items():
     open(name, 'wb').write(data)
 print(' '.join(files))
@@ -577,4 +581,14 @@ fn hostile_files_fail_every_command_with_one_line_and_status_2() {
         assert!(!d.join("out.npz").exists() && !d.join("out.npy").exists());
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+
+    // A header-only array of zero-size elements is valid, but too many to print.
+    assert_eq!(npy(d, &["show", "zero_size.npy"]).status.code(), Some(2));
+    assert_eq!(
+        npy(d, &["--json", "show", "zero_size.npy"]).status.code(),
+        Some(2)
+    );
+    ok(d, &["ls", "zero_size.npy"]);
+    ok(d, &["stats", "zero_size.npy"]);
+    ok(d, &["verify", "zero_size.npy"]);
 }

@@ -114,6 +114,14 @@ fn show_one(
         wanted = row_bytes * rows_kept as u64;
         shape[0] = rows_kept;
     }
+    if print::shown_count(&shape) > print::MAX_SHOWN {
+        return Err(CliError::new(format!(
+            "{label}: shape {:?} would print more than {} elements (zero-size elements); \
+             use --rows to choose fewer",
+            header.shape,
+            print::MAX_SHOWN
+        )));
+    }
     let bytes = access.data.into_bytes(wanted, label)?;
     let mut view = Strided::new(&bytes, header.dtype.clone(), shape, header.fortran_order);
     if let Some((start, end)) = rows {
