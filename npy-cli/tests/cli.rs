@@ -510,6 +510,8 @@ files['bomb.npz'] = bytes(bomb)
 h = "{'descr': '|V0', 'fortran_order': False, 'shape': (" + '2, ' * 50 + "), }"
 h = h + ' ' * ((64 - (10 + len(h) + 1) % 64) % 64) + '\n'
 open('zero_size.npy', 'wb').write(b'\x93NUMPY\x01\x00' + struct.pack('<H', len(h)) + h.encode())
+h = h.replace("'fortran_order': False", "'fortran_order': True ")
+open('zero_size_f.npy', 'wb').write(b'\x93NUMPY\x01\x00' + struct.pack('<H', len(h)) + h.encode())
 for name, data in files.items():
     open(name, 'wb').write(data)
 print(' '.join(files))
@@ -591,4 +593,5 @@ fn hostile_files_fail_every_command_with_one_line_and_status_2() {
     ok(d, &["ls", "zero_size.npy"]);
     ok(d, &["stats", "zero_size.npy"]);
     ok(d, &["verify", "zero_size.npy"]);
+    ok(d, &["diff", "zero_size_f.npy", "zero_size_f.npy"]);
 }

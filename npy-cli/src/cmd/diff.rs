@@ -137,7 +137,8 @@ impl Source<'_> {
 /// dimensions is read whole and reordered).
 fn c_order<'a>(access: ArrayAccess<'a>, label: &str) -> Result<Source<'a>> {
     let header = &access.info.header;
-    if !header.fortran_order || header.shape.len() < 2 {
+    // Zero-size elements have no bytes to reorder (however many the header declares).
+    if !header.fortran_order || header.shape.len() < 2 || header.dtype.itemsize() == 0 {
         return Ok(Source {
             data: SourceData::Borrowed(access.data),
             pos: 0,
