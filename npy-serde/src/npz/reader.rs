@@ -173,6 +173,25 @@ impl<R: Read + Seek> NpzReader<R> {
 
     /// What the central directory says about each member, in archive order: sizes,
     /// CRC-32, compression and offset, without reading any member (for listings).
+    ///
+    /// ```
+    /// use std::io::Read;
+    /// use npy_serde::npz::{NpzReader, NpzWriter};
+    ///
+    /// let mut writer = NpzWriter::new_compressed(std::io::Cursor::new(Vec::new()));
+    /// writer.add("zeros", &vec![0.0f64; 1000])?;
+    /// let mut archive = NpzReader::new(writer.finish()?)?;
+    ///
+    /// let zeros = &archive.members()[0];
+    /// assert_eq!((zeros.name.as_str(), zeros.method.as_str()), ("zeros", "deflate"));
+    /// assert!(zeros.compressed_size < zeros.uncompressed_size);
+    ///
+    /// // Streamed, inflated as read, CRC checked at the end.
+    /// let mut npy = Vec::new();
+    /// archive.member_reader("zeros")?.read_to_end(&mut npy)?;
+    /// assert_eq!(npy.len() as u64, zeros.uncompressed_size);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn members(&self) -> Vec<MemberInfo> {
         self.entries
             .iter()
