@@ -35,7 +35,7 @@ pub struct Args {
     /// The range LO:HI (default: the data's finite min and max).
     #[arg(long, value_name = "LO:HI", allow_hyphen_values = true)]
     range: Option<String>,
-    /// Write the histogram as a PNG image instead of printing bars.
+    /// Write the histogram as an 800x480 PNG (bars and axes, no text) instead of printing bars.
     #[arg(long, value_name = "OUT.png")]
     png: Option<String>,
 }

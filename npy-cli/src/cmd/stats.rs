@@ -7,7 +7,8 @@
 //! while it is in cache (mean, then squared deviations from the chunk's mean) and merged
 //! with Chan et al.'s pairwise update, which keeps the variance accurate where
 //! sum-of-squares would cancel. min, max, mean and std are of the finite values (NaN and
-//! infinities are counted apart, as `np.nanmean` ignores NaN).
+//! infinities are counted apart, as `np.nanmean` ignores NaN). Integers are summarised as
+//! `f64`, exact up to 2^53: min and max of larger 64-bit integers are rounded.
 
 use std::io::Read;
 use std::sync::atomic::{AtomicUsize, Ordering};
