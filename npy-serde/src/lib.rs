@@ -21,6 +21,7 @@
 //! | know which Rust type reads which dtype | [the conversion table](convert#the-table) |
 //! | [use NumPy record arrays (`derive`)](#record-dtypes-derive) | `#[derive(NpyElement)]`, [`record`] |
 //! | [work with arrays bigger than memory](#memory-mapped-and-chunked-arrays) | [`MappedNpy`], [`MappedNpyMut`], [`NpyRowReader`], [`NpyAppender`], [`write::NpyStreamWriter`] |
+//! | look into, compare or convert files from the shell | the `npy` command (`npy-cli/`: `ls`, `show`, `stats`, `diff`, `convert`, `verify`, `hist`; see the README's "Command line" section) |
 //!
 //! This crate speaks ndarray 0.17 and re-exports it ([`ndarray`], with [`half`] and
 //! [`num_complex`]), so `use npy_serde::ndarray;` needs no version pinned by hand.

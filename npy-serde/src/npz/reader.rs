@@ -171,6 +171,59 @@ impl<R: Read + Seek> NpzReader<R> {
         self.wrap(result, index)
     }
 
+    /// What the central directory says about each member, in archive order: sizes,
+    /// CRC-32, compression and offset, without reading any member (for listings).
+    ///
+    /// ```
+    /// use std::io::Read;
+    /// use npy_serde::npz::{NpzReader, NpzWriter};
+    ///
+    /// let mut writer = NpzWriter::new_compressed(std::io::Cursor::new(Vec::new()));
+    /// writer.add("zeros", &vec![0.0f64; 1000])?;
+    /// let mut archive = NpzReader::new(writer.finish()?)?;
+    ///
+    /// let zeros = &archive.members()[0];
+    /// assert_eq!((zeros.name.as_str(), zeros.method.as_str()), ("zeros", "deflate"));
+    /// assert!(zeros.compressed_size < zeros.uncompressed_size);
+    ///
+    /// // Streamed, inflated as read, CRC checked at the end.
+    /// let mut npy = Vec::new();
+    /// archive.member_reader("zeros")?.read_to_end(&mut npy)?;
+    /// assert_eq!(npy.len() as u64, zeros.uncompressed_size);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn members(&self) -> Vec<MemberInfo> {
+        self.entries
+            .iter()
+            .map(|entry| MemberInfo {
+                name: super::strip_npy(&entry.name).to_string(),
+                method: format::method_name(entry.method),
+                compressed: entry.method != METHOD_STORED,
+                compressed_size: entry.compressed_size,
+                uncompressed_size: entry.uncompressed_size,
+                crc32: entry.crc,
+                local_header_offset: entry.local_offset,
+            })
+            .collect()
+    }
+
+    /// A reader of member `name`'s `.npy` bytes (header included), inflated as they are
+    /// read, for streaming through a member larger than memory. It stops at the declared
+    /// size and checks the CRC when the end is reached; errors are `io::Error`s carrying
+    /// the archive error's message.
+    pub fn member_reader(&mut self, name: &str) -> Result<impl Read + '_> {
+        let index = self.lookup(name)?;
+        let member = super::strip_npy(&self.entries[index].name).to_string();
+        let path = self.path.clone();
+        self.open_member(index).map_err(|e| {
+            let e = e.in_member(member);
+            match path {
+                Some(path) => e.in_file(path),
+                None => e,
+            }
+        })
+    }
+
     /// Gives back the underlying reader.
     pub fn into_inner(self) -> R {
         self.reader
@@ -382,6 +435,26 @@ impl<R: Read + Seek> NpzReader<R> {
         let start = self.data_start(index)?;
         Ok(start..start + len)
     }
+}
+
+/// One member as the central directory describes it ([`NpzReader::members`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct MemberInfo {
+    /// The member name with one `.npy` removed (as [`NpzReader::names`]).
+    pub name: String,
+    /// The compression method's name (`stored`, `deflate`, …).
+    pub method: String,
+    /// True when the member is not stored (its bytes in the file are compressed).
+    pub compressed: bool,
+    /// Bytes the member takes in the file (after compression).
+    pub compressed_size: u64,
+    /// Bytes of the member's `.npy` (before compression).
+    pub uncompressed_size: u64,
+    /// The CRC-32 of the uncompressed bytes, as the directory declares it.
+    pub crc32: u32,
+    /// Offset of the member's local header from the start of the archive.
+    pub local_header_offset: u64,
 }
 
 /// Reads a member's `.npy` header and checks that the member holds its data. Bytes after
