@@ -200,6 +200,7 @@ pub mod header;
 mod literal;
 pub mod mmap;
 pub mod npz;
+pub mod pickle;
 pub mod read;
 pub mod record;
 pub mod ser;
@@ -224,6 +225,7 @@ pub use mmap::{MappedNpy, MappedNpyMut};
 #[cfg(feature = "derive")]
 pub use npy_derive::NpyElement;
 pub use npz::{load_any, Loaded, NpzReader, NpzUpdate, NpzWriter};
+pub use pickle::{ObjectArray, PickleEncoding};
 pub use read::{
     from_bytes, inspect, load, load_with, read_npy, read_npy_with, NpyRead, ReadOptions,
 };
