@@ -6,7 +6,7 @@
 use std::io::{Read, Write};
 
 use half::f16;
-use ndarray::{Array2, ArrayD, IxDyn};
+use ndarray::{Array2, ArrayD};
 use num_complex::Complex;
 use num_traits::ToPrimitive;
 
@@ -193,10 +193,10 @@ fn element_to_array<T: NpyElement>(index: usize, value: &Value) -> Result<ArrayD
         other => Err(wrong(index, other, "an array, a list or a tuple")),
     }
     .map_err(|e| match e {
-        Error::InvalidData { message } => {
-            Error::invalid_data(format!("object array element {index}: {message}"))
+        Error::InvalidData { message } if message.starts_with("object array element") => {
+            Error::InvalidData { message }
         }
-        other => other,
+        other => Error::invalid_data(format!("object array element {index}: {other}")),
     })
 }
 
@@ -431,10 +431,4 @@ impl NpyArray {
             _ => None,
         }
     }
-}
-
-/// `IxDyn` of a shape (for conversions that build arrays).
-#[allow(dead_code)]
-fn dim(shape: &[usize]) -> IxDyn {
-    IxDyn(shape)
 }

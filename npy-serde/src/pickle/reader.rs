@@ -1012,7 +1012,16 @@ impl<R: Read> Machine<R> {
                         .bytes_of(data)
                         .ok_or_else(|| self.error("ndarray state: data is not bytes"))?
                         .to_vec();
-                    self.array(dtype, shape, fortran_order, data)?
+                    // NumPy's __setstate__ swaps data of the other byte order to native
+                    // order (only _frombuffer, protocol 5, keeps it).
+                    let swap = matches!(dtype.endian(), Endian::Little | Endian::Big)
+                        && dtype.endian() != Endian::NATIVE;
+                    match self.array(dtype, shape, fortran_order, data)? {
+                        Node::Array(array) if swap => {
+                            Node::Array(array.with_endian(Endian::NATIVE))
+                        }
+                        other => other,
+                    }
                 }
             }
             Node::DTypeStub(name) => Node::DType(self.dtype(name, state)?),
