@@ -899,7 +899,7 @@ impl<R: Read> Machine<R> {
                 };
                 let bytes = text
                     .chars()
-                    .map(|c| u8::try_from(c))
+                    .map(u8::try_from)
                     .collect::<std::result::Result<Vec<u8>, _>>()
                     .map_err(|_| self.error(format!("{what}: text beyond latin-1")))?;
                 bytes_node(global, bytes)

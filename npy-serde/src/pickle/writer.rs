@@ -122,7 +122,7 @@ fn dtype(dtype: &DType, out: &mut Vec<u8>) -> Result<()> {
         let count = unit[..digits].parse::<i64>().unwrap_or(1);
         out.push(b'N');
         out.push(MARK);
-        bytes(unit[digits..].as_bytes(), out)?;
+        bytes(&unit.as_bytes()[digits..], out)?;
         int(count, out);
         int(1, out);
         int(1, out);
