@@ -197,3 +197,74 @@ pub fn write_object_array(objects: &ObjectArray) -> Result<Vec<u8>> {
     writer::write_object_array(objects, &mut out)?;
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::NpyArray;
+    use num_complex::Complex;
+
+    fn allow() -> ReadOptions {
+        ReadOptions::default().with_allow_pickle(true)
+    }
+
+    #[test]
+    fn every_value_type_writes_and_reads_back() {
+        let values = vec![
+            Value::None,
+            Value::Bool(true),
+            Value::Int(-7),
+            Value::Int(i64::MIN),
+            Value::BigInt("340282366920938463463374607431768211457".parse().unwrap()),
+            Value::Float(0.1),
+            Value::Complex(Complex::new(-1.0, 0.5)),
+            Value::Str("ünï".into()),
+            Value::Bytes(vec![1, 2]),
+            Value::ByteArray(vec![]),
+            Value::List(vec![Value::Tuple(vec![]), Value::Dict(vec![])]),
+            Value::Set(vec![Value::Int(1)]),
+            Value::FrozenSet(vec![]),
+            Value::Array(NpyArray::from_values(vec![1u16, 2], vec![2, 1]).unwrap()),
+            Value::Scalar(NpyArray::from_values(vec![true], vec![]).unwrap()),
+        ];
+        let objects = ObjectArray::with_shape(values, vec![3, 5]).unwrap();
+        let pickle = write_object_array(&objects).unwrap();
+        assert_eq!(read_object_array(&pickle, &allow()).unwrap(), objects);
+    }
+
+    #[test]
+    fn reading_needs_the_option() {
+        let pickle = write_object_array(&ObjectArray::from_strings(["a"])).unwrap();
+        let err = read_object_array(&pickle, &ReadOptions::default()).unwrap_err();
+        assert!(matches!(err, Error::ObjectArray), "{err}");
+        assert!(read_value(&pickle, &ReadOptions::default()).is_err());
+    }
+
+    #[test]
+    fn python2_strings_follow_the_encoding_choice() {
+        // [b'caf\xe9'] as Python 2 wrote it: a list holding one SHORT_BINSTRING.
+        let pickle = b"\x80\x02]U\x04caf\xe9a.";
+        let read = |encoding| read_value(pickle, &allow().with_pickle_encoding(encoding));
+        assert!(read(PickleEncoding::Ascii).is_err());
+        assert_eq!(
+            read(PickleEncoding::Latin1).unwrap(),
+            Value::List(vec![Value::Str("café".into())])
+        );
+        assert_eq!(
+            read(PickleEncoding::Bytes).unwrap(),
+            Value::List(vec![Value::Bytes(b"caf\xe9".to_vec())])
+        );
+    }
+
+    #[test]
+    fn a_disallowed_global_is_named_with_its_offset() {
+        let err = read_value(b"\x80\x02cos\nsystem\n.", &allow()).unwrap_err();
+        match err {
+            Error::Pickle { offset, message } => {
+                assert_eq!(offset, 2);
+                assert!(message.contains("os.system"), "{message}");
+            }
+            other => panic!("{other}"),
+        }
+    }
+}
