@@ -305,6 +305,8 @@ np.save('ragged_i.npy', obj([np.arange(3, dtype='>i2'), np.array([], dtype='<i8'
 np.save('ints.npy', obj([1, 2, 3, 4, 5, 6], (2, 3)))
 np.save('grid.npy', obj([np.zeros((2, 2)), np.ones(3)]))
 np.savez('mixed.npz', names=obj(['x', 'y']), plain=np.arange(3.0))
+import pickle
+with open('bare.pkl', 'wb') as f: pickle.dump(np.arange(4, dtype='<i2').reshape(2, 2), f)
 "#,
         dir.path(),
     );
@@ -348,6 +350,17 @@ np.savez('mixed.npz', names=obj(['x', 'y']), plain=np.arange(3.0))
     assert_eq!(names, ["x", "y"]);
     match npy_serde::npz::load_any_with(path("names.npy"), allow()).unwrap() {
         npy_serde::Loaded::Array(array) => assert_eq!(array.shape(), [3]),
+        npy_serde::Loaded::Archive(_) => panic!("an array"),
+    }
+    // A bare pickle of an array (np.load's last resort), only with the option.
+    assert!(npy_serde::load_any(path("bare.pkl")).is_err());
+    match npy_serde::npz::load_any_with(path("bare.pkl"), allow()).unwrap() {
+        npy_serde::Loaded::Array(array) => {
+            assert_eq!(
+                array.to_array::<i16>().unwrap(),
+                ndarray::array![[0, 1], [2, 3]].into_dyn()
+            )
+        }
         npy_serde::Loaded::Archive(_) => panic!("an array"),
     }
 }

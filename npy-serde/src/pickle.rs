@@ -191,6 +191,28 @@ pub(crate) fn read_objects<R: Read>(
     }
 }
 
+/// A file holding only a pickle of a NumPy array (`pickle.dump(array, f)`, which `np.load`
+/// reads with `allow_pickle=True`), read with the safe reader.
+pub(crate) fn load_pickled_array(
+    path: &std::path::Path,
+    options: &ReadOptions,
+) -> Result<crate::NpyArray> {
+    let read = || -> Result<crate::NpyArray> {
+        let bytes = std::fs::read(path)?;
+        match read_value(&bytes, options)? {
+            Value::Array(array) => Ok(array),
+            other => Err(Error::Pickle {
+                offset: 0,
+                message: format!(
+                    "the pickle holds a {}, not a NumPy array",
+                    other.type_name()
+                ),
+            }),
+        }
+    };
+    read().map_err(|e| e.in_file(path))
+}
+
 /// The pickle bytes of `objects`, as NumPy writes after an object array's header.
 pub fn write_object_array(objects: &ObjectArray) -> Result<Vec<u8>> {
     let mut out = Vec::new();
