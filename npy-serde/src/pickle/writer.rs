@@ -177,6 +177,16 @@ fn npy_array(array: &NpyArray, out: &mut Vec<u8>) -> Result<()> {
         };
         return object_array(&objects, out);
     }
+    // NumPy's `_reconstruct` swaps data of the other byte order to native order when it
+    // loads it, so such arrays are written native: what NumPy (and this reader) get back.
+    let endian = array.dtype().endian();
+    let native;
+    let array = if matches!(endian, Endian::Little | Endian::Big) && endian != Endian::NATIVE {
+        native = array.clone().with_endian(Endian::NATIVE);
+        &native
+    } else {
+        array
+    };
     array_start(out);
     out.push(MARK);
     int(1, out);
