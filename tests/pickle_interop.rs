@@ -405,8 +405,10 @@ fn written_cases() -> Vec<(&'static str, ObjectArray)> {
         Value::Dict(vec![(Value::Str("k".into()), Value::Int(2))]),
         Value::Set(vec![Value::Int(1), Value::Int(2)]),
         Value::FrozenSet(vec![Value::Str("f".into())]),
-        Value::Array(NpyArray::from_values(vec!["ab".to_string(), "c".into()], vec![2]).unwrap()),
-        Value::Array(
+        Value::Array(Box::new(
+            NpyArray::from_values(vec!["ab".to_string(), "c".into()], vec![2]).unwrap(),
+        )),
+        Value::Array(Box::new(
             NpyArray::from_raw(
                 "<M8[ms]".parse().unwrap(),
                 vec![1],
@@ -414,9 +416,13 @@ fn written_cases() -> Vec<(&'static str, ObjectArray)> {
                 7i64.to_le_bytes().to_vec(),
             )
             .unwrap(),
-        ),
-        Value::Scalar(NpyArray::from_values(vec![2.5f64], vec![]).unwrap()),
-        Value::Array(NpyArray::from_objects(ObjectArray::from_strings(["in"]))),
+        )),
+        Value::Scalar(Box::new(
+            NpyArray::from_values(vec![2.5f64], vec![]).unwrap(),
+        )),
+        Value::Array(Box::new(NpyArray::from_objects(ObjectArray::from_strings(
+            ["in"],
+        )))),
     ];
     let mut fortran = ObjectArray::with_shape(
         (0..6).map(|i| Value::Str(i.to_string())).collect(),

@@ -149,9 +149,9 @@ pub fn read_value(bytes: &[u8], options: &ReadOptions) -> Result<Value> {
         return Err(Error::ObjectArray);
     }
     match reader::unpickle(bytes, Some(bytes.len() as u64), options.pickle_encoding)? {
-        reader::Unpickled::Objects(objects) => {
-            Ok(Value::Array(crate::NpyArray::from_objects(objects)))
-        }
+        reader::Unpickled::Objects(objects) => Ok(Value::Array(Box::new(
+            crate::NpyArray::from_objects(objects),
+        ))),
         reader::Unpickled::Other(value) => Ok(value),
     }
 }
@@ -200,7 +200,7 @@ pub(crate) fn load_pickled_array(
     let read = || -> Result<crate::NpyArray> {
         let bytes = std::fs::read(path)?;
         match read_value(&bytes, options)? {
-            Value::Array(array) => Ok(array),
+            Value::Array(array) => Ok(*array),
             other => Err(Error::Pickle {
                 offset: 0,
                 message: format!(
@@ -246,8 +246,10 @@ mod tests {
             Value::List(vec![Value::Tuple(vec![]), Value::Dict(vec![])]),
             Value::Set(vec![Value::Int(1)]),
             Value::FrozenSet(vec![]),
-            Value::Array(NpyArray::from_values(vec![1u16, 2], vec![2, 1]).unwrap()),
-            Value::Scalar(NpyArray::from_values(vec![true], vec![]).unwrap()),
+            Value::Array(Box::new(
+                NpyArray::from_values(vec![1u16, 2], vec![2, 1]).unwrap(),
+            )),
+            Value::Scalar(Box::new(NpyArray::from_values(vec![true], vec![]).unwrap())),
         ];
         let objects = ObjectArray::with_shape(values, vec![3, 5]).unwrap();
         let pickle = write_object_array(&objects).unwrap();

@@ -299,7 +299,10 @@ impl ObjectArray {
     pub fn from_ragged<T: NpyElement + Clone>(rows: &[Vec<T>]) -> Result<ObjectArray> {
         let values = rows
             .iter()
-            .map(|row| NpyArray::from_values(row.clone(), vec![row.len()]).map(Value::Array))
+            .map(|row| {
+                NpyArray::from_values(row.clone(), vec![row.len()])
+                    .map(|a| Value::Array(Box::new(a)))
+            })
             .collect::<Result<_>>()?;
         Ok(ObjectArray::from_values(values))
     }
@@ -310,7 +313,8 @@ impl ObjectArray {
             .iter()
             .map(|array| {
                 let values: Vec<T> = array.iter().cloned().collect();
-                NpyArray::from_values(values, array.shape().to_vec()).map(Value::Array)
+                NpyArray::from_values(values, array.shape().to_vec())
+                    .map(|a| Value::Array(Box::new(a)))
             })
             .collect::<Result<_>>()?;
         Ok(ObjectArray::from_values(values))

@@ -187,7 +187,7 @@ pub(crate) fn unpickle<R: Read>(
     match &machine.nodes[root] {
         Node::ObjectArray { .. } => match machine.value(root, 0, &mut budget)? {
             Value::Array(array) => Ok(Unpickled::Objects(
-                array.into_objects().expect("an object array"),
+                (*array).into_objects().expect("an object array"),
             )),
             _ => unreachable!("object array nodes become object arrays"),
         },
@@ -1170,17 +1170,17 @@ impl<R: Read> Machine<R> {
                     })
                     .collect::<Result<_>>()?,
             ),
-            Node::Array(array) => Value::Array(array.clone()),
-            Node::Scalar(array) => Value::Scalar(array.clone()),
+            Node::Array(array) => Value::Array(Box::new(array.clone())),
+            Node::Scalar(array) => Value::Scalar(Box::new(array.clone())),
             Node::ObjectArray {
                 shape,
                 fortran_order,
                 items: ids,
-            } => Value::Array(NpyArray::from_objects(ObjectArray {
+            } => Value::Array(Box::new(NpyArray::from_objects(ObjectArray {
                 shape: shape.clone(),
                 fortran_order: *fortran_order,
                 values: items(ids, budget)?,
-            })),
+            }))),
             Node::Global(_) | Node::ArrayStub | Node::DTypeStub(_) | Node::DType(_) => {
                 return Err(self.error(format!(
                     "a {} is not supported as a value of an object array",

@@ -43,10 +43,10 @@ pub enum Value {
     /// `frozenset`, in pickle order.
     FrozenSet(Vec<Value>),
     /// A NumPy array inside the object array (`np.array([1.5, 2.5])`), any dtype the crate
-    /// reads, object arrays included.
-    Array(NpyArray),
+    /// reads, object arrays included. (Boxed, so that every value stays 32 bytes.)
+    Array(Box<NpyArray>),
     /// A NumPy scalar (`np.float64(1.5)`, `np.str_("a")`), as a 0-d array of its dtype.
-    Scalar(NpyArray),
+    Scalar(Box<NpyArray>),
 }
 
 impl Value {
@@ -136,5 +136,14 @@ impl ObjectArray {
     /// True when the array has no elements.
     pub fn is_empty(&self) -> bool {
         self.values.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn values_stay_small() {
+        // Object arrays of millions of strings hold one Value each.
+        assert!(size_of::<super::Value>() <= 32, "{}", size_of::<super::Value>());
     }
 }
