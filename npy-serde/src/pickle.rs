@@ -7,7 +7,7 @@
 //! runs whatever code the pickle names. This reader interprets the pickle opcodes itself,
 //! imports nothing and calls nothing: every global is checked against an allow-list when it
 //! is named, and the few allowed "calls" are carried out by Rust code that builds a
-//! [`Value`]. Any other global is an [`Error::Pickle`](crate::Error::Pickle) naming it
+//! [`Value`]. Any other global is an [`Error::Pickle`] naming it
 //! (`global os.system is not on the safe reader's allow-list …`).
 //!
 //! Reading is off by default, as in NumPy: [`ReadOptions::with_allow_pickle`] turns it on
@@ -34,6 +34,25 @@
 //! assert_eq!(objects.values[1], Value::None);
 //! # Ok::<(), npy_serde::Error>(())
 //! ```
+//!
+//! # Typed loads
+//!
+//! With the option, `load_with`, `read_npy_with` and [`NpzReader::read`](crate::NpzReader::read)
+//! read object arrays into:
+//!
+//! | target | from an object array of |
+//! |---|---|
+//! | [`ObjectArray`], [`NpyArray`](crate::NpyArray) ([`ArrayData::Object`](crate::ArrayData::Object)) | anything the reader builds |
+//! | `Vec<T>`, `Array<T, D>` | scalars `T` reads: `str` for `String` and `FixedUnicode`, `bytes` for `Vec<u8>`, numbers (in range) for numeric types; the shape is kept |
+//! | `Vec<Option<String>>` | `str` and `None` (and NaN, pandas' missing value) |
+//! | `Vec<Vec<T>>` (numeric `T` but `u8`, `bool`, `String`) | NumPy arrays (flattened), lists or tuples: ragged rows |
+//! | `Vec<ArrayD<T>>` | NumPy arrays of any shapes, lists or tuples |
+//!
+//! The same conversions are methods of [`ObjectArray`] ([`to_strings`](ObjectArray::to_strings),
+//! [`to_optional_strings`](ObjectArray::to_optional_strings), [`to_ragged`](ObjectArray::to_ragged),
+//! [`to_arrays`](ObjectArray::to_arrays), [`to_array`](ObjectArray::to_array)); other readers
+//! of `.npy` data (the serde format) call [`read_object_array`] on an object member's data
+//! and then one of them.
 //!
 //! # The allow-list
 //!

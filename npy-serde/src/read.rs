@@ -1,6 +1,7 @@
 //! Reading `.npy` data: the [`NpyRead`] trait (implemented for `Vec<T>`, ndarray arrays of
-//! any dimension and the dynamic [`NpyArray`](crate::NpyArray)), the path, reader and
-//! byte-slice functions, and header inspection without reading data.
+//! any dimension and the dynamic [`NpyArray`](crate::NpyArray); object arrays also load
+//! into the types listed in [`pickle`](crate::pickle)), the path, reader and byte-slice
+//! functions, and header inspection without reading data.
 
 use std::fs::File;
 use std::io::Read;

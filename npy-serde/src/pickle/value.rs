@@ -144,6 +144,10 @@ mod tests {
     #[test]
     fn values_stay_small() {
         // Object arrays of millions of strings hold one Value each.
-        assert!(size_of::<super::Value>() <= 32, "{}", size_of::<super::Value>());
+        assert!(
+            size_of::<super::Value>() <= 32,
+            "{}",
+            size_of::<super::Value>()
+        );
     }
 }
