@@ -200,8 +200,22 @@ fn memo_abuse_deep_nesting_and_exponential_sharing_are_bounded() {
         laughs.extend_from_slice(&[b'e', b'q', level + 1]);
     }
     laughs.push(b'.');
-    let message = refused(&laughs, dir.path());
+    let message = read_object_array(&laughs, &allow())
+        .unwrap_err()
+        .to_string();
     assert!(message.contains("more memory than"), "{message}");
+    // One 100 kB bytes object copied by bytes(b) 50 000 times (6 pickle bytes each).
+    let mut copies = b"\x80\x02B\xa0\x86\x01\x00".to_vec();
+    copies.extend(std::iter::repeat_n(b'x', 100_000));
+    copies.extend_from_slice(b"q\x00cbuiltins\nbytes\nq\x01");
+    for _ in 0..50_000 {
+        copies.extend_from_slice(b"h\x01h\x00\x85R0");
+    }
+    copies.push(b'.');
+    let message = read_object_array(&copies, &allow())
+        .unwrap_err()
+        .to_string();
+    assert!(message.contains("copies more than"), "{message}");
 }
 
 #[test]

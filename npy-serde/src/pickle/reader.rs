@@ -179,6 +179,7 @@ pub(crate) fn unpickle<R: Read>(
         marks: Vec::new(),
         memo: HashMap::new(),
         encoding,
+        copied: 0,
     };
     let root = machine.run()?;
     let mut budget = Budget {
@@ -226,6 +227,9 @@ struct Machine<R> {
     marks: Vec<usize>,
     memo: HashMap<u64, Id>,
     encoding: PickleEncoding,
+    /// Bytes allocated by calls and builds that copy an existing object (`bytes(b)`,
+    /// `set(list)`, …), which a pickle can repeat on one large object through the memo.
+    copied: u64,
 }
 
 impl<R: Read> Machine<R> {
@@ -241,6 +245,22 @@ impl<R: Read> Machine<R> {
             "truncated: {what} needs {expected} bytes, only {found} are present (a damaged or \
              cut-off file)"
         ))
+    }
+
+    /// Counts `bytes` copied while the opcodes run against the same budget the result has:
+    /// 64 bytes per pickle byte read so far, plus 64 MiB.
+    fn charge(&mut self, bytes: usize) -> Result<()> {
+        self.copied = self
+            .copied
+            .saturating_add(bytes as u64 + size_of::<Node>() as u64);
+        let limit = self.offset.saturating_mul(BUDGET_PER_BYTE) + BUDGET_BASE;
+        if self.copied > limit {
+            return Err(self.error(format!(
+                "the pickle copies more than {limit} bytes of objects (repeated calls on the \
+                 same large object)"
+            )));
+        }
+        Ok(())
     }
 
     // ---- input ----
@@ -627,7 +647,7 @@ impl<R: Read> Machine<R> {
                     let args = self.pop()?;
                     let callable = self.pop()?;
                     let node = self.call(callable, args, "REDUCE")?;
-                    self.push_result(node);
+                    self.push_result(node)?;
                 }
                 0x81 => {
                     let args = self.pop()?;
@@ -643,7 +663,7 @@ impl<R: Read> Machine<R> {
                             | Global::FrozenSet,
                         ) => {
                             let node = self.call(class, args, "NEWOBJ")?;
-                            self.push_result(node);
+                            self.push_result(node)?;
                         }
                         _ => {
                             return Err(self.error(
@@ -704,11 +724,15 @@ impl<R: Read> Machine<R> {
 
     /// The result of a call: an object array passed through `scalar(dtype('O'), obj)` is
     /// `obj` itself, so `call` may name an existing node.
-    fn push_result(&mut self, node: Result<Node, Id>) {
+    fn push_result(&mut self, node: Result<Node, Id>) -> Result<()> {
         match node {
-            Ok(node) => self.push(node),
+            Ok(node) => {
+                self.charge(node_cost(&node))?;
+                self.push(node);
+            }
             Err(existing) => self.stack.push(existing),
         }
+        Ok(())
     }
 
     fn allowed_global(&self, module: &str, name: &str) -> Result<Global> {
@@ -808,6 +832,7 @@ impl<R: Read> Machine<R> {
             )));
         };
         let args = self.tuple_items(args, what)?;
+        self.charge(args.len() * size_of::<Id>())?;
         let bad = |machine: &Self| {
             machine.error(format!(
                 "{what}: unexpected arguments for {global:?} ({})",
@@ -1032,6 +1057,7 @@ impl<R: Read> Machine<R> {
                 )))
             }
         };
+        self.charge(node_cost(&node))?;
         self.nodes[target] = node;
         Ok(())
     }
@@ -1216,6 +1242,24 @@ impl PartialEq for Node {
             (Node::Global(a), Node::Global(b)) => a == b,
             _ => false,
         }
+    }
+}
+
+/// The bytes a node holds beyond its own size.
+fn node_cost(node: &Node) -> usize {
+    match node {
+        Node::Str(text) => text.len(),
+        Node::Py2Str(bytes) | Node::Bytes(bytes) | Node::ByteArray(bytes) => bytes.len(),
+        Node::BigInt(value) => value.bits() as usize / 8,
+        Node::List(items) | Node::Tuple(items) | Node::Set(items) | Node::FrozenSet(items) => {
+            items.len() * size_of::<Id>()
+        }
+        Node::ObjectArray { items, .. } => items.len() * size_of::<Id>(),
+        Node::Dict(pairs) => pairs.len() * 2 * size_of::<Id>(),
+        Node::Array(array) | Node::Scalar(array) => {
+            array.len().saturating_mul(array.dtype().itemsize())
+        }
+        _ => 0,
     }
 }
 
