@@ -67,7 +67,7 @@ fn number(value: &Value) -> Option<Number> {
     })
 }
 
-/// Encodes `values` as the plain dtype `target` (native order), checking that each fits:
+/// Encodes `values` as the plain dtype `target` (little-endian), checking that each fits:
 /// integers must be in range and integral, booleans must be bools; floats take any real
 /// number (rounded as NumPy's `astype` rounds), complex any number.
 fn encode_numbers(values: &[&Value], target: &DType) -> Result<Vec<u8>> {
@@ -103,31 +103,31 @@ fn encode_numbers(values: &[&Value], target: &DType) -> Result<Vec<u8>> {
                 if v < -(1i128 << (bits - 1)) || v >= (1i128 << (bits - 1)) {
                     return Err(out_of_range());
                 }
-                out.extend_from_slice(&v.to_ne_bytes()[..size]);
+                out.extend_from_slice(&v.to_le_bytes()[..size]);
             }
             DType::UInt { size, .. } => {
                 let v = integer()?;
                 if v < 0 || v >= (1i128 << (8 * size as u32)) {
                     return Err(out_of_range());
                 }
-                out.extend_from_slice(&v.to_ne_bytes()[..size]);
+                out.extend_from_slice(&v.to_le_bytes()[..size]);
             }
             DType::Float { size: 2, .. } => {
-                out.extend_from_slice(&f16::from_f64(real()?).to_ne_bytes())
+                out.extend_from_slice(&f16::from_f64(real()?).to_le_bytes())
             }
-            DType::Float { size: 4, .. } => out.extend_from_slice(&(real()? as f32).to_ne_bytes()),
-            DType::Float { size: 8, .. } => out.extend_from_slice(&real()?.to_ne_bytes()),
+            DType::Float { size: 4, .. } => out.extend_from_slice(&(real()? as f32).to_le_bytes()),
+            DType::Float { size: 8, .. } => out.extend_from_slice(&real()?.to_le_bytes()),
             DType::Complex { size, .. } if size == 8 || size == 16 => {
                 let c = match n {
                     Number::Complex(c) => c,
                     _ => Complex::new(real()?, 0.0),
                 };
                 if size == 8 {
-                    out.extend_from_slice(&(c.re as f32).to_ne_bytes());
-                    out.extend_from_slice(&(c.im as f32).to_ne_bytes());
+                    out.extend_from_slice(&(c.re as f32).to_le_bytes());
+                    out.extend_from_slice(&(c.im as f32).to_le_bytes());
                 } else {
-                    out.extend_from_slice(&c.re.to_ne_bytes());
-                    out.extend_from_slice(&c.im.to_ne_bytes());
+                    out.extend_from_slice(&c.re.to_le_bytes());
+                    out.extend_from_slice(&c.im.to_le_bytes());
                 }
             }
             _ => {
@@ -144,7 +144,7 @@ fn encode_numbers(values: &[&Value], target: &DType) -> Result<Vec<u8>> {
 /// `values` (C order, `shape`) as a typed array of `T`: strings for `U` types, bytes for
 /// `S` types, numbers for numeric ones.
 fn values_to_array<T: NpyElement>(values: &[&Value], shape: &[usize]) -> Result<ArrayD<T>> {
-    let target = T::write_dtype(&[]).with_endian(Endian::NATIVE);
+    let target = T::write_dtype(&[]).with_endian(Endian::Little);
     let array = match target {
         DType::Unicode { .. } => {
             let strings = values
