@@ -304,6 +304,7 @@ np.save('ragged.npy', obj([np.array([1.0, 2.0]), np.array([3.0]), [4, 5.5], (6,)
 np.save('ragged_i.npy', obj([np.arange(3, dtype='>i2'), np.array([], dtype='<i8')]))
 np.save('ints.npy', obj([1, 2, 3, 4, 5, 6], (2, 3)))
 np.save('grid.npy', obj([np.zeros((2, 2)), np.ones(3)]))
+np.save('fortran_names.npy', np.asfortranarray(obj(list('abcdef'), (2, 3))))
 np.savez('mixed.npz', names=obj(['x', 'y']), plain=np.arange(3.0))
 import pickle
 with open('bare.pkl', 'wb') as f: pickle.dump(np.arange(4, dtype='<i2').reshape(2, 2), f)
@@ -327,6 +328,14 @@ with open('bare.pkl', 'wb') as f: pickle.dump(np.arange(4, dtype='<i2').reshape(
     assert!(err.to_string().contains("element 0"), "{err}");
     let ints: Array2<i32> = npy_serde::load_with(path("ints.npy"), &allow()).unwrap();
     assert_eq!(ints, ndarray::array![[1, 2, 3], [4, 5, 6]]);
+    let letters: Array2<String> =
+        npy_serde::load_with(path("fortran_names.npy"), &allow()).unwrap();
+    assert_eq!(
+        letters,
+        ndarray::array![["a", "b", "c"], ["d", "e", "f"]].mapv(String::from)
+    );
+    let letters: Vec<String> = npy_serde::load_with(path("fortran_names.npy"), &allow()).unwrap();
+    assert_eq!(letters, ["a", "b", "c", "d", "e", "f"]);
     let flat: Vec<u8> = npy_serde::load_with(path("ints.npy"), &allow()).unwrap();
     assert_eq!(flat, [1, 2, 3, 4, 5, 6]);
     assert!(npy_serde::load_with::<Vec<ArrayD<f32>>, _>(path("grid.npy"), &allow()).is_err());
