@@ -61,6 +61,32 @@ enum Global {
     CodecsEncode,
 }
 
+impl Global {
+    /// The Python name, for messages.
+    fn python_name(self) -> &'static str {
+        match self {
+            Global::Reconstruct => "numpy.core.multiarray._reconstruct",
+            Global::NdArray => "numpy.ndarray",
+            Global::DType => "numpy.dtype",
+            Global::Scalar => "numpy.core.multiarray.scalar",
+            Global::FromBuffer => "numpy.core.numeric._frombuffer",
+            Global::Set => "set",
+            Global::FrozenSet => "frozenset",
+            Global::ByteArray => "bytearray",
+            Global::Complex => "complex",
+            Global::List => "list",
+            Global::Tuple => "tuple",
+            Global::Dict => "dict",
+            Global::Str => "str",
+            Global::Bytes => "bytes",
+            Global::Int => "int",
+            Global::Float => "float",
+            Global::Bool => "bool",
+            Global::CodecsEncode => "_codecs.encode",
+        }
+    }
+}
+
 /// The global `module.name` if it is on the allow-list (see the [module docs](super)).
 fn lookup_global(module: &str, name: &str) -> Option<Global> {
     let module = if module == "__builtin__" {
@@ -835,7 +861,8 @@ impl<R: Read> Machine<R> {
         self.charge(args.len() * size_of::<Id>())?;
         let bad = |machine: &Self| {
             machine.error(format!(
-                "{what}: unexpected arguments for {global:?} ({})",
+                "{what}: unexpected arguments for {} ({})",
+                global.python_name(),
                 args.iter()
                     .map(|&id| machine.nodes[id].describe())
                     .collect::<Vec<_>>()
