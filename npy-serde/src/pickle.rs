@@ -58,7 +58,7 @@
 //!
 //! | global | builds |
 //! |---|---|
-//! | `numpy.core.multiarray._reconstruct`, `numpy._core.multiarray._reconstruct` with `numpy.ndarray` | an array, from its `BUILD` state (shape, dtype, order, raw bytes or a list of objects) |
+//! | `numpy.core.multiarray._reconstruct`, `numpy._core.multiarray._reconstruct` (and `numpy.core._internal._reconstruct` of NumPy < 1.0) with `numpy.ndarray` | an array, from its `BUILD` state (shape, dtype, order, raw bytes or a list of objects) |
 //! | `numpy.core.numeric._frombuffer`, `numpy._core.numeric._frombuffer` | an array from a buffer (protocol 5) |
 //! | `numpy.dtype` | a dtype: bool, integers, floats, complex, `U`, `S`, `V`, `M8`/`m8`, `O` (no records or subarrays) |
 //! | `numpy.core.multiarray.scalar`, `numpy._core.multiarray.scalar` | a NumPy scalar ([`Value::Scalar`]) |

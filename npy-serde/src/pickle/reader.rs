@@ -96,6 +96,8 @@ fn lookup_global(module: &str, name: &str) -> Option<Global> {
     };
     Some(match (module, name) {
         ("numpy.core.multiarray" | "numpy._core.multiarray", "_reconstruct") => Global::Reconstruct,
+        // The name in pickles made with NumPy before 1.0 (NumPy keeps it importable).
+        ("numpy.core._internal", "_reconstruct") => Global::Reconstruct,
         ("numpy.core.multiarray" | "numpy._core.multiarray", "scalar") => Global::Scalar,
         ("numpy.core.numeric" | "numpy._core.numeric", "_frombuffer") => Global::FromBuffer,
         ("numpy", "ndarray") => Global::NdArray,
