@@ -204,7 +204,11 @@ fn value(item: &Value, out: &mut Vec<u8>) -> Result<()> {
         Value::Bool(true) => out.push(0x88),
         Value::Bool(false) => out.push(0x89),
         Value::Int(value) => int(*value, out),
-        Value::BigInt(value) => long(value, out),
+        // Small values as the reader gives them back: one pickle per value.
+        Value::BigInt(value) => match num_traits::ToPrimitive::to_i64(value) {
+            Some(small) => int(small, out),
+            None => long(value, out),
+        },
         Value::Float(value) => {
             out.push(b'G');
             out.extend_from_slice(&value.to_be_bytes());
