@@ -94,7 +94,10 @@
 //! (`encoder/layer0/weight`), a `Vec` of layers becomes `layers/0/…`, `layers/1/…`. The
 //! full mapping is a table in [`ser`]. Every value that saves loads back equal, and an
 //! archive edited in NumPy (`d = dict(np.load(f)); d["epoch"] = 4; np.savez(f, **d)`)
-//! loads too: 0-d members convert by value. Plain ndarray fields work as they are;
+//! loads too: 0-d members convert by value. Object members (pandas' string columns, ragged
+//! lists) load into `Vec<String>`, `Vec<Option<String>>`, `Vec<Vec<f64>>` or
+//! `Vec<ArrayD<T>>` with [`SerdeOptions::with_allow_pickle`], through the safe pickle
+//! reader. Plain ndarray fields work as they are;
 //! [`Bulk`] (or [`serde_array`] on a field) moves big arrays' bytes in one piece.
 //!
 //! ```
