@@ -178,7 +178,8 @@ impl<T: NpyElement, D: Dimension> NpyRead for Array<T, D> {
 /// let first: Vec<i32> = npy_serde::read_npy(&mut reader)?;
 /// let second: Vec<f64> = npy_serde::read_npy(&mut reader)?;
 /// assert_eq!((first, second), (vec![1, 2], vec![3.5]));
-/// assert!(matches!(npy_serde::read_npy::<Vec<i32>, _>(&mut reader), Err(npy_serde::ErrorKind::NoDataLeft)));
+/// let end = npy_serde::read_npy::<Vec<i32>, _>(&mut reader).unwrap_err();
+/// assert!(matches!(end.kind(), npy_serde::ErrorKind::NoDataLeft));
 /// # Ok::<(), npy_serde::Error>(())
 /// ```
 pub fn read_npy<T: NpyRead, R: Read>(reader: &mut R) -> Result<T> {

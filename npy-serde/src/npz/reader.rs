@@ -44,7 +44,8 @@ const MAX_DEFLATE_RATIO: u64 = 1032;
 /// let x: Vec<f64> = archive.read("x")?;
 /// let y: NpyArray = archive.read("y")?;
 /// assert_eq!(y.dtype().to_string(), "'<i4'");
-/// assert!(matches!(archive.read::<Vec<f64>>("z"), Err(npy_serde::ErrorKind::MissingMember { .. })));
+/// let err = archive.read::<Vec<f64>>("z").unwrap_err();
+/// assert!(matches!(err.root(), npy_serde::ErrorKind::MissingMember { .. }));
 /// # Ok::<(), npy_serde::Error>(())
 /// ```
 pub struct NpzReader<R: Read + Seek> {
