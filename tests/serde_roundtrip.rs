@@ -490,7 +490,7 @@ struct Numbers {
     c64_grid: Vec<Vec<Complex<f64>>>,
     pairs: Vec<[f32; 2]>,
     tuple: (f32, f32),
-    ints: (i8, u16, i32, u64),
+    ints: (i32, i32, i32),
     big: i64,
 }
 
@@ -505,7 +505,7 @@ fn numbers() -> impl Strategy<Value = Numbers> {
         grid(c64s()),
         vec_of((f32s(), f32s()).prop_map(|(a, b)| [a, b]), 3),
         (f32s(), f32s()),
-        any::<(i8, u16, i32, u64)>(),
+        any::<(i32, i32, i32)>(),
         any::<i64>(),
     )
         .prop_map(
