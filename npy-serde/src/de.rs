@@ -16,19 +16,19 @@ use std::io::{Cursor, Read, Seek};
 use std::path::Path;
 
 use half::f16;
-use num_complex::Complex;
 use serde::de::value::{SeqDeserializer, StringDeserializer, U16Deserializer, UsizeDeserializer};
 use serde::de::{self, DeserializeOwned, DeserializeSeed, IntoDeserializer, Visitor};
 use serde::forward_to_deserialize_any;
 
+use crate::convert::{self, FromValue, Target, Value};
 use crate::dtype::{DType, Endian, Record};
 use crate::element::NpyElement;
 use crate::error::{Error, Result};
 use crate::header::Header;
 use crate::npz::NpzReader;
 use crate::serde_format::{
-    in_file, in_member, join_path, mismatch, OwnedRawMember, ReadMembers, SerdeOptions, BULK_ARRAY,
-    NDARRAY_FIELDS, NDARRAY_STRUCT,
+    dtype_name, in_file, in_member, join_path, mismatch, shape_text, OwnedRawMember, ReadMembers,
+    SerdeOptions, unescape_key, BULK_ARRAY, NDARRAY_FIELDS,
 };
 
 /// Loads a `T` from the `.npz` archive at `path` (written by [`to_path`](crate::to_path),
@@ -126,29 +126,37 @@ impl<S: ReadMembers> Archive<S> {
             .is_some_and(|name| name.starts_with(&prefix))
     }
 
-    fn exists(&self, path: &str) -> bool {
-        self.is_member(path) || self.is_group(path)
-    }
-
-    /// The distinct next path components under `prefix` (the top-level names for `""`).
-    fn children(&self, prefix: &str) -> Vec<String> {
+    /// The distinct children of the group under `prefix` (the top level for `""`): each
+    /// child's key (unescaped) and member path.
+    fn children(&self, prefix: &str) -> Vec<(String, String)> {
         let start = if prefix.is_empty() {
             String::new()
         } else {
             format!("{prefix}{}", self.separator)
         };
-        let mut children: Vec<String> = Vec::new();
+        // A member `a` and a group `a/…` can be apart in sorted order (`a`, `a!z`, `a/x`).
+        let mut seen: std::collections::HashSet<&str> = std::collections::HashSet::new();
+        let mut children: Vec<(String, String)> = Vec::new();
         for name in self.names.range(start.clone()..) {
             let Some(rest) = name.strip_prefix(&start) else {
                 break;
             };
             let child = rest.split(self.separator.as_str()).next().unwrap_or(rest);
-            if children.last().is_none_or(|last| last != child) && !child.is_empty() {
-                children.push(child.to_string());
+            if seen.insert(child) {
+                children.push((unescape_key(child), format!("{start}{child}")));
             }
         }
-        children.dedup();
         children
+    }
+
+    /// Whether `path` is a member holding no elements: an empty map or struct was written
+    /// so, and such a member reads as an empty group.
+    fn is_empty_member(&mut self, path: &str) -> Result<bool> {
+        if !self.is_member(path) || self.is_group(path) {
+            return Ok(false);
+        }
+        let raw: OwnedRawMember = self.source.read_member(path)?;
+        Ok(raw.header.element_count()? == 0)
     }
 
     /// The member names for an error message, cut short when there are many.
@@ -165,26 +173,18 @@ impl<S: ReadMembers> Archive<S> {
         }
     }
 
-    /// Deserializes the group under `prefix` as a map: the struct's `fields` that exist, or
-    /// every child for a map.
-    fn visit_group<'de, V: Visitor<'de>>(
-        &mut self,
-        prefix: &str,
-        fields: Option<&'static [&'static str]>,
-        visitor: V,
-    ) -> Result<V::Value> {
-        let keys: Vec<String> = match fields {
-            Some(fields) => fields
-                .iter()
-                .filter(|field| self.exists(&join_path(prefix, field, &self.separator)))
-                .map(|field| field.to_string())
-                .collect(),
-            None => self.children(prefix),
+    /// Deserializes the group under `prefix` as a map of its children (a struct's
+    /// derived code matches its fields by key; unknown ones are ignored unless it has
+    /// `deny_unknown_fields`). An empty member at `prefix` is an empty group.
+    fn visit_group<'de, V: Visitor<'de>>(&mut self, prefix: &str, visitor: V) -> Result<V::Value> {
+        let children = if self.is_empty_member(prefix)? {
+            Vec::new()
+        } else {
+            self.children(prefix)
         };
         let result = visitor.visit_map(GroupAccess {
             archive: self,
-            prefix,
-            keys: keys.into_iter(),
+            children: children.into_iter(),
             path: String::new(),
         });
         result.map_err(|error| match error {
@@ -197,6 +197,33 @@ impl<S: ReadMembers> Archive<S> {
             }
             other => other,
         })
+    }
+
+    /// The paths of the elements of a sequence stored as indexed groups (`layers/0`,
+    /// `layers/1`, …), in order; an error unless the children are exactly `0..n`.
+    fn indexed_children(&self, prefix: &str) -> Result<Vec<String>> {
+        let mut children: Vec<(usize, String)> = Vec::new();
+        for (key, path) in self.children(prefix) {
+            let index = key.parse::<usize>().ok().filter(|i| i.to_string() == key);
+            match index {
+                Some(index) => children.push((index, path)),
+                None => {
+                    return Err(Error::Custom(format!(
+                        "expected a sequence (members {prefix}{sep}0, {prefix}{sep}1, …), \
+                         found {path:?}",
+                        sep = self.separator
+                    )))
+                }
+            }
+        }
+        children.sort_unstable();
+        if let Some(gap) = children.iter().enumerate().find(|(i, (index, _))| i != index) {
+            return Err(Error::Custom(format!(
+                "the sequence under {prefix:?} has no element {}",
+                gap.0
+            )));
+        }
+        Ok(children.into_iter().map(|(_, path)| path).collect())
     }
 }
 
@@ -229,16 +256,16 @@ impl<'de, S: ReadMembers> de::Deserializer<'de> for TopLevel<'_, S> {
     }
 
     fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        self.archive.visit_group("", None, visitor)
+        self.archive.visit_group("", visitor)
     }
 
     fn deserialize_struct<V: Visitor<'de>>(
         self,
         _: &'static str,
-        fields: &'static [&'static str],
+        _: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value> {
-        self.archive.visit_group("", Some(fields), visitor)
+        self.archive.visit_group("", visitor)
     }
 
     fn deserialize_newtype_struct<V: Visitor<'de>>(
@@ -256,23 +283,21 @@ impl<'de, S: ReadMembers> de::Deserializer<'de> for TopLevel<'_, S> {
 }
 
 /// The fields (or map entries) of a group, each a member or a nested group.
-struct GroupAccess<'a, 'p, S> {
+struct GroupAccess<'a, S> {
     archive: &'a mut Archive<S>,
-    prefix: &'p str,
-    keys: std::vec::IntoIter<String>,
+    children: std::vec::IntoIter<(String, String)>,
     path: String,
 }
 
-impl<'de, S: ReadMembers> de::MapAccess<'de> for GroupAccess<'_, '_, S> {
+impl<'de, S: ReadMembers> de::MapAccess<'de> for GroupAccess<'_, S> {
     type Error = Error;
 
     fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>> {
-        let Some(key) = self.keys.next() else {
+        let Some((key, path)) = self.children.next() else {
             return Ok(None);
         };
-        self.path = join_path(self.prefix, &key, &self.archive.separator);
-        let key: StringDeserializer<Error> = key.into_deserializer();
-        seed.deserialize(key).map(Some)
+        self.path = path;
+        seed.deserialize(KeyDe(key)).map(Some)
     }
 
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value> {
@@ -283,7 +308,64 @@ impl<'de, S: ReadMembers> de::MapAccess<'de> for GroupAccess<'_, '_, S> {
     }
 
     fn size_hint(&self) -> Option<usize> {
-        Some(self.keys.len())
+        Some(self.children.len())
+    }
+}
+
+/// A map key or field name: text, which also reads as the integer, bool or char it
+/// spells (integer-keyed maps are written as decimal text).
+struct KeyDe(String);
+
+macro_rules! parse_key {
+    ($($method:ident => $visit:ident),*) => {$(
+        fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+            match self.0.parse() {
+                Ok(value) => visitor.$visit(value),
+                Err(_) => Err(Error::Custom(format!(
+                    "the key {:?} is not {}",
+                    self.0,
+                    stringify!($visit).trim_start_matches("visit_")
+                ))),
+            }
+        }
+    )*};
+}
+
+impl<'de> de::Deserializer<'de> for KeyDe {
+    type Error = Error;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        visitor.visit_string(self.0)
+    }
+
+    parse_key!(deserialize_bool => visit_bool, deserialize_i8 => visit_i8,
+        deserialize_i16 => visit_i16, deserialize_i32 => visit_i32, deserialize_i64 => visit_i64,
+        deserialize_i128 => visit_i128, deserialize_u8 => visit_u8, deserialize_u16 => visit_u16,
+        deserialize_u32 => visit_u32, deserialize_u64 => visit_u64,
+        deserialize_u128 => visit_u128, deserialize_f32 => visit_f32,
+        deserialize_f64 => visit_f64, deserialize_char => visit_char);
+
+    fn deserialize_newtype_struct<V: Visitor<'de>>(
+        self,
+        _: &'static str,
+        visitor: V,
+    ) -> Result<V::Value> {
+        visitor.visit_newtype_struct(self)
+    }
+
+    fn deserialize_enum<V: Visitor<'de>>(
+        self,
+        _: &'static str,
+        _: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value> {
+        let variant: StringDeserializer<Error> = self.0.into_deserializer();
+        visitor.visit_enum(variant)
+    }
+
+    forward_to_deserialize_any! {
+        str string bytes byte_buf option unit unit_struct seq tuple tuple_struct map struct
+        identifier ignored_any
     }
 }
 
@@ -319,17 +401,70 @@ impl<S: ReadMembers> Entry<'_, '_, S> {
                 "expected a member, found a group of members ({}); to read names containing \
                  the separator {:?} into one flat map, choose a separator they do not contain \
                  (SerdeOptions::with_separator)",
-                self.archive.children(self.path).join(", "),
+                self.archive
+                    .children(self.path)
+                    .into_iter()
+                    .map(|(key, _)| key)
+                    .collect::<Vec<_>>()
+                    .join(", "),
                 self.archive.separator
             )));
         }
         let raw: OwnedRawMember = self.archive.source.read_member(self.path)?;
-        let member = Member::new(raw.header, &raw.bytes);
+        let member = Member::whole(raw.header, &raw.bytes);
         f(ArrayDe {
             member: &member,
             depth: 0,
             start: 0,
         })
+    }
+}
+
+impl<S: ReadMembers> Entry<'_, '_, S> {
+    /// A sequence stored as indexed groups or members (`layers/0/…`, `layers/1/…`), of
+    /// `len` elements when a tuple.
+    fn indexed<'de, V: Visitor<'de>>(self, len: Option<usize>, visitor: V) -> Result<V::Value> {
+        let path = self.path;
+        let paths = self
+            .archive
+            .indexed_children(path)
+            .map_err(|e| in_member(e, path))?;
+        if let Some(len) = len.filter(|&len| len != paths.len()) {
+            return Err(Error::Custom(format!(
+                "expected a tuple of {len}, found {} elements",
+                paths.len()
+            ))
+            .in_member(path));
+        }
+        visitor.visit_seq(IndexedAccess {
+            archive: self.archive,
+            paths: paths.into_iter(),
+        })
+    }
+}
+
+/// The elements of a sequence stored as indexed groups or members.
+struct IndexedAccess<'a, S> {
+    archive: &'a mut Archive<S>,
+    paths: std::vec::IntoIter<String>,
+}
+
+impl<'de, S: ReadMembers> de::SeqAccess<'de> for IndexedAccess<'_, S> {
+    type Error = Error;
+
+    fn next_element_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<Option<T::Value>> {
+        let Some(path) = self.paths.next() else {
+            return Ok(None);
+        };
+        seed.deserialize(Entry {
+            archive: self.archive,
+            path: &path,
+        })
+        .map(Some)
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        Some(self.paths.len())
     }
 }
 
@@ -341,8 +476,7 @@ impl<'de, S: ReadMembers> de::Deserializer<'de> for Entry<'_, '_, S> {
         deserialize_i64() deserialize_u8() deserialize_u16() deserialize_u32() deserialize_u64()
         deserialize_f32() deserialize_f64() deserialize_char() deserialize_str()
         deserialize_string() deserialize_bytes() deserialize_byte_buf() deserialize_unit()
-        deserialize_unit_struct(name: &'static str) deserialize_seq()
-        deserialize_tuple(len: usize) deserialize_tuple_struct(name: &'static str, len: usize)
+        deserialize_unit_struct(name: &'static str)
         deserialize_enum(name: &'static str, variants: &'static [&'static str])
         deserialize_identifier()
     }
@@ -351,7 +485,7 @@ impl<'de, S: ReadMembers> de::Deserializer<'de> for Entry<'_, '_, S> {
         if self.archive.is_member(self.path) {
             self.member(|m| m.deserialize_any(visitor))
         } else {
-            self.archive.visit_group(self.path, None, visitor)
+            self.archive.visit_group(self.path, visitor)
         }
     }
 
@@ -390,9 +524,36 @@ impl<'de, S: ReadMembers> de::Deserializer<'de> for Entry<'_, '_, S> {
         visitor.visit_newtype_struct(self)
     }
 
+    fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        if self.archive.is_member(self.path) {
+            return self.member(|m| m.deserialize_seq(visitor));
+        }
+        self.indexed(None, visitor)
+    }
+
+    fn deserialize_tuple<V: Visitor<'de>>(self, len: usize, visitor: V) -> Result<V::Value> {
+        if self.archive.is_member(self.path) {
+            return self.member(|m| m.deserialize_tuple(len, visitor));
+        }
+        self.indexed(Some(len), visitor)
+    }
+
+    fn deserialize_tuple_struct<V: Visitor<'de>>(
+        self,
+        _: &'static str,
+        len: usize,
+        visitor: V,
+    ) -> Result<V::Value> {
+        self.deserialize_tuple(len, visitor)
+    }
+
     fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        if self.archive.is_group(self.path) || !self.archive.is_member(self.path) {
-            return self.archive.visit_group(self.path, None, visitor);
+        let path = self.path;
+        let as_group = self.archive.is_group(path)
+            || !self.archive.is_member(path)
+            || self.archive.is_empty_member(path).map_err(|e| in_member(e, path))?;
+        if as_group {
+            return self.archive.visit_group(path, visitor);
         }
         self.member(|m| m.deserialize_map(visitor))
     }
@@ -403,12 +564,20 @@ impl<'de, S: ReadMembers> de::Deserializer<'de> for Entry<'_, '_, S> {
         fields: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value> {
-        let is_ndarray = name == NDARRAY_STRUCT && fields == NDARRAY_FIELDS;
+        // ndarray arrays are recognised by their fields (v, dim, data), not by name.
+        let is_ndarray = fields == NDARRAY_FIELDS;
         let path = self.path;
-        if is_ndarray || (self.archive.is_member(path) && !self.archive.is_group(path)) {
-            return self.member(|m| m.deserialize_struct(name, fields, visitor));
+        if self.archive.is_member(path) && !self.archive.is_group(path) {
+            let empty = !is_ndarray
+                && self
+                    .archive
+                    .is_empty_member(path)
+                    .map_err(|e| in_member(e, path))?;
+            if !empty {
+                return self.member(|m| m.deserialize_struct(name, fields, visitor));
+            }
         }
-        self.archive.visit_group(path, Some(fields), visitor)
+        self.archive.visit_group(path, visitor)
     }
 
     fn deserialize_ignored_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
@@ -426,11 +595,10 @@ enum Codec {
     Bool,
     Int { size: usize, swap: bool },
     UInt { size: usize, swap: bool },
-    F16 { swap: bool },
+    F16,
     F32 { swap: bool },
     F64 { swap: bool },
-    C64 { swap: bool },
-    C128 { swap: bool },
+    Complex,
     Str,
     Record,
     Other,
@@ -449,85 +617,25 @@ impl Codec {
                 size,
                 swap: swap(endian),
             },
-            DType::Float { size: 2, endian } => Codec::F16 { swap: swap(endian) },
+            DType::Float { size: 2, .. } => Codec::F16,
             DType::Float { size: 4, endian } => Codec::F32 { swap: swap(endian) },
             DType::Float { size: 8, endian } => Codec::F64 { swap: swap(endian) },
-            DType::Complex { size: 8, endian } => Codec::C64 { swap: swap(endian) },
-            DType::Complex { size: 16, endian } => Codec::C128 { swap: swap(endian) },
-            DType::Unicode { .. } => Codec::Str,
+            DType::Complex { size: 8 | 16, .. } => Codec::Complex,
+            DType::Unicode { .. } | DType::Bytes { .. } => Codec::Str,
             DType::Record(_) => Codec::Record,
             _ => Codec::Other,
         }
     }
 }
 
-/// `N` bytes at the start of `bytes`, reversed when `swap`.
-#[inline]
-fn take<const N: usize>(bytes: &[u8], swap: bool) -> [u8; N] {
-    let mut out: [u8; N] = bytes[..N].try_into().expect("element bytes");
-    if swap {
-        out.reverse();
-    }
-    out
-}
-
 /// One element's value.
 #[derive(Debug, Clone, Copy)]
 enum Leaf<'x> {
-    Bool(bool),
-    /// An integer and its size in bytes.
-    Int(i64, usize),
-    UInt(u64, usize),
-    F16(f16),
-    F32(f32),
-    F64(f64),
-    C64(Complex<f32>),
-    C128(Complex<f64>),
-    /// A `U` element's bytes (decoded when asked for).
+    Number(Value),
+    /// A `U` or `S` element's bytes (decoded when asked for).
     Str(&'x [u8]),
     Record(&'x [u8]),
     Other,
-}
-
-impl<'x> Leaf<'x> {
-    #[inline]
-    fn decode(codec: Codec, bytes: &'x [u8]) -> Leaf<'x> {
-        match codec {
-            Codec::Bool => Leaf::Bool(bytes[0] != 0),
-            Codec::Int { size, swap } => Leaf::Int(
-                match size {
-                    1 => bytes[0] as i8 as i64,
-                    2 => i16::from_ne_bytes(take(bytes, swap)) as i64,
-                    4 => i32::from_ne_bytes(take(bytes, swap)) as i64,
-                    _ => i64::from_ne_bytes(take(bytes, swap)),
-                },
-                size,
-            ),
-            Codec::UInt { size, swap } => Leaf::UInt(
-                match size {
-                    1 => bytes[0] as u64,
-                    2 => u16::from_ne_bytes(take(bytes, swap)) as u64,
-                    4 => u32::from_ne_bytes(take(bytes, swap)) as u64,
-                    _ => u64::from_ne_bytes(take(bytes, swap)),
-                },
-                size,
-            ),
-            Codec::F16 { swap } => Leaf::F16(f16::from_ne_bytes(take(bytes, swap))),
-            Codec::F32 { swap } => Leaf::F32(f32::from_ne_bytes(take(bytes, swap))),
-            Codec::F64 { swap } => Leaf::F64(f64::from_ne_bytes(take(bytes, swap))),
-            Codec::C64 { swap } => Leaf::C64(Complex::new(
-                f32::from_ne_bytes(take(bytes, swap)),
-                f32::from_ne_bytes(take(&bytes[4..], swap)),
-            )),
-            Codec::C128 { swap } => Leaf::C128(Complex::new(
-                f64::from_ne_bytes(take(bytes, swap)),
-                f64::from_ne_bytes(take(&bytes[8..], swap)),
-            )),
-            Codec::Str => Leaf::Str(bytes),
-            Codec::Record => Leaf::Record(bytes),
-            Codec::Other => Leaf::Other,
-        }
-    }
 }
 
 /// A member as read: header, data bytes (the read buffer, or a record element's field), and
@@ -540,9 +648,22 @@ struct Member<'b> {
     /// Elements per step of each dimension in the stored order (Fortran files are read
     /// through these so that elements come out in logical C order).
     strides: Vec<usize>,
+    /// A whole 0-d member: its value converts by value (the conversion model's 0-d rule),
+    /// not by the array table.
+    by_value: bool,
+    /// The conversion table's answer for each [`Target`], bit `target as u32`, worked out
+    /// once per member.
+    allowed: u32,
 }
 
 impl<'b> Member<'b> {
+    /// A whole member: a 0-d one reads by value.
+    fn whole(header: Header, bytes: &'b [u8]) -> Member<'b> {
+        let mut member = Member::new(header, bytes);
+        member.by_value = member.header.shape.is_empty();
+        member
+    }
+
     fn new(header: Header, bytes: &'b [u8]) -> Member<'b> {
         // Every partial product of the shape fits in a usize: the header reader refuses
         // shapes whose non-zero dimensions overflow (Header::data_len), as NumPy does.
@@ -557,12 +678,64 @@ impl<'b> Member<'b> {
                 strides[axis] = strides[axis + 1] * shape[axis + 1];
             }
         }
+        let allowed = Target::ALL
+            .iter()
+            .filter(|&&target| convert::array_conversion(&header.dtype, target).is_allowed())
+            .fold(0, |mask, &target| mask | 1 << target as u32);
         Member {
             codec: Codec::of(&header.dtype),
             itemsize: header.dtype.itemsize(),
             header,
             bytes,
             strides,
+            by_value: false,
+            allowed,
+        }
+    }
+
+    fn allows(&self, target: Target) -> bool {
+        self.allowed & (1 << target as u32) != 0
+    }
+
+    /// The bytes of the element at C-order position `index`.
+    #[inline]
+    fn element_bytes(&self, index: usize) -> &[u8] {
+        let offset = self.position(index) * self.itemsize;
+        &self.bytes[offset..offset + self.itemsize]
+    }
+
+    /// The element at `index` as `T`: by value for a 0-d member, else as the conversion
+    /// table allows (without loss).
+    #[inline]
+    fn number<T: FromValue>(&self, index: usize) -> Result<T> {
+        let bytes = self.element_bytes(index);
+        if self.by_value {
+            return convert::by_value(&self.header.dtype, bytes);
+        }
+        if !self.allows(T::TARGET) {
+            return Err(self.refusal(T::TARGET));
+        }
+        let value =
+            Value::decode(&self.header.dtype, bytes).ok_or_else(|| self.refusal(T::TARGET))?;
+        T::from_value(value)
+    }
+
+    /// The error for elements of this member asked for as `target`.
+    fn refusal(&self, target: Target) -> Error {
+        Error::DtypeMismatch {
+            expected: format!(
+                "{}-D {} ({})",
+                self.ndim(),
+                target.numpy_name(),
+                target.rust_name()
+            ),
+            found: format!(
+                "shape {} {}{}",
+                shape_text(&self.header.shape),
+                dtype_name(&self.header.dtype),
+                convert::read_hint(&self.header.dtype)
+            ),
+            field: None,
         }
     }
 
@@ -591,13 +764,19 @@ impl<'b> Member<'b> {
         position
     }
 
-    #[inline]
     fn leaf(&self, index: usize) -> Leaf<'_> {
-        let offset = self.position(index) * self.itemsize;
-        Leaf::decode(self.codec, &self.bytes[offset..offset + self.itemsize])
+        let bytes = self.element_bytes(index);
+        match self.codec {
+            Codec::Str => Leaf::Str(bytes),
+            Codec::Record => Leaf::Record(bytes),
+            _ => Value::decode(&self.header.dtype, bytes).map_or(Leaf::Other, Leaf::Number),
+        }
     }
 
     fn string(&self, bytes: &[u8]) -> Result<String> {
+        if !self.allows(Target::String) {
+            return Err(self.refusal(Target::String));
+        }
         let mut strings = String::decode(&self.header.dtype, bytes, self.itemsize, 1)?;
         Ok(strings.pop().unwrap_or_default())
     }
@@ -652,9 +831,60 @@ impl<'m> ArrayDe<'m> {
         self.member.mismatch(self.depth, element)
     }
 
+    /// This element as the number `T` (see [`Member::number`]).
+    #[inline]
+    fn number<T: FromValue>(&self) -> Result<T> {
+        if !self.is_leaf() {
+            return Err(self.wrong(T::TARGET.numpy_name()));
+        }
+        self.member.number(self.start)
+    }
+
+    /// A complex element as the sequence `(re, im)` of its parts, each read by the parts'
+    /// own dtype (`complex128` parts are `float64`, which do not narrow into `f32`).
+    fn complex_parts<'de, V: Visitor<'de>>(&self, visitor: V) -> Result<V::Value> {
+        let (DType::Complex { size, endian }, true) = (&self.member.header.dtype, self.is_leaf())
+        else {
+            return Err(self.wrong("complex number"));
+        };
+        let part = DType::Float {
+            size: size / 2,
+            endian: *endian,
+        };
+        let mut parts = Member::new(
+            Header::new(part, vec![2]),
+            self.member.element_bytes(self.start),
+        );
+        parts.by_value = self.member.by_value;
+        let whole = ArrayDe {
+            member: &parts,
+            depth: 0,
+            start: 0,
+        };
+        whole.rows(visitor, "complex parts")
+    }
+
     fn rows<'de, V: Visitor<'de>>(self, visitor: V, expected: &str) -> Result<V::Value> {
         if self.is_leaf() {
             return Err(self.member.mismatch(self.depth + 1, expected));
+        }
+        let shape = &self.member.header.shape;
+        if self.member.block(self.depth + 1) == 0 {
+            // Rows of nothing: no bytes bound how many a header declares ((2**40, 0)), so
+            // they are bounded like items of zero bytes.
+            let rows = shape[..=self.depth]
+                .iter()
+                .try_fold(1usize, |n, &len| n.checked_mul(len))
+                .unwrap_or(usize::MAX);
+            if rows > crate::element::MAX_ZERO_WIDTH_ITEMS {
+                return Err(Error::invalid_data(format!(
+                    "shape {} holds no elements but {rows} empty rows: more than the {} \
+                     built as Rust values, since the file's size does not bound them (read it \
+                     as an ndarray array, which needs no rows)",
+                    shape_text(shape),
+                    crate::element::MAX_ZERO_WIDTH_ITEMS
+                )));
+            }
         }
         visitor.visit_seq(Rows {
             member: self.member,
@@ -668,7 +898,7 @@ impl<'m> ArrayDe<'m> {
 }
 
 macro_rules! integer {
-    ($method:ident, $visit:ident, $t:ty, $bits:expr, $signed:expr, $name:literal) => {
+    ($method:ident, $visit:ident, $t:ty, $signed:expr) => {
         #[inline]
         fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
             const SIZE: usize = size_of::<$t>();
@@ -680,14 +910,7 @@ macro_rules! integer {
             if let Some(bytes) = self.native_bytes::<SIZE>(native) {
                 return visitor.$visit(<$t>::from_ne_bytes(bytes));
             }
-            let name = $name;
-            match self.leaf(name)? {
-                Leaf::Int(v, size) if $signed && size * 8 <= $bits => visitor.$visit(v as $t),
-                Leaf::UInt(v, size) if size * 8 < $bits || (!$signed && size * 8 == $bits) => {
-                    visitor.$visit(v as $t)
-                }
-                _ => Err(self.wrong(name)),
-            }
+            visitor.$visit(self.number::<$t>()?)
         }
     };
 }
@@ -700,14 +923,14 @@ impl<'de> de::Deserializer<'de> for ArrayDe<'_> {
             return self.rows(visitor, "element");
         }
         match self.member.leaf(self.start) {
-            Leaf::Bool(v) => visitor.visit_bool(v),
-            Leaf::Int(v, _) => visitor.visit_i64(v),
-            Leaf::UInt(v, _) => visitor.visit_u64(v),
-            Leaf::F16(v) => visitor.visit_f32(v.to_f32()),
-            Leaf::F32(v) => visitor.visit_f32(v),
-            Leaf::F64(v) => visitor.visit_f64(v),
-            Leaf::C64(v) => visit_complex(visitor, v),
-            Leaf::C128(v) => visit_complex(visitor, v),
+            Leaf::Number(Value::Bool(v)) => visitor.visit_bool(v),
+            Leaf::Number(Value::Int(v)) => visitor.visit_i64(v),
+            Leaf::Number(Value::UInt(v)) => visitor.visit_u64(v),
+            Leaf::Number(Value::Float(v)) if self.member.itemsize <= 4 => {
+                visitor.visit_f32(v as f32)
+            }
+            Leaf::Number(Value::Float(v)) => visitor.visit_f64(v),
+            Leaf::Number(Value::Complex(_)) => self.complex_parts(visitor),
             Leaf::Str(bytes) => visitor.visit_string(self.member.string(bytes)?),
             Leaf::Record(bytes) => self.record(bytes, visitor),
             Leaf::Other => Err(self.wrong("a supported element")),
@@ -715,20 +938,17 @@ impl<'de> de::Deserializer<'de> for ArrayDe<'_> {
     }
 
     fn deserialize_bool<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
-        match self.leaf("bool")? {
-            Leaf::Bool(v) => visitor.visit_bool(v),
-            _ => Err(self.wrong("bool")),
-        }
+        visitor.visit_bool(self.number::<bool>()?)
     }
 
-    integer!(deserialize_i8, visit_i8, i8, 8, true, "int8");
-    integer!(deserialize_i16, visit_i16, i16, 16, true, "int16");
-    integer!(deserialize_i32, visit_i32, i32, 32, true, "int32");
-    integer!(deserialize_i64, visit_i64, i64, 64, true, "int64");
-    integer!(deserialize_u8, visit_u8, u8, 8, false, "uint8");
-    integer!(deserialize_u16, visit_u16, u16, 16, false, "uint16");
-    integer!(deserialize_u32, visit_u32, u32, 32, false, "uint32");
-    integer!(deserialize_u64, visit_u64, u64, 64, false, "uint64");
+    integer!(deserialize_i8, visit_i8, i8, true);
+    integer!(deserialize_i16, visit_i16, i16, true);
+    integer!(deserialize_i32, visit_i32, i32, true);
+    integer!(deserialize_i64, visit_i64, i64, true);
+    integer!(deserialize_u8, visit_u8, u8, false);
+    integer!(deserialize_u16, visit_u16, u16, false);
+    integer!(deserialize_u32, visit_u32, u32, false);
+    integer!(deserialize_u64, visit_u64, u64, false);
 
     #[inline]
     fn deserialize_f32<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
@@ -736,13 +956,7 @@ impl<'de> de::Deserializer<'de> for ArrayDe<'_> {
         if let Some(bytes) = self.native_bytes(native) {
             return visitor.visit_f32(f32::from_ne_bytes(bytes));
         }
-        match self.leaf("float32")? {
-            Leaf::F32(v) => visitor.visit_f32(v),
-            Leaf::F16(v) => visitor.visit_f32(v.to_f32()),
-            Leaf::Int(v, size) if size <= 2 => visitor.visit_f32(v as f32),
-            Leaf::UInt(v, size) if size <= 2 => visitor.visit_f32(v as f32),
-            _ => Err(self.wrong("float32")),
-        }
+        visitor.visit_f32(self.number::<f32>()?)
     }
 
     #[inline]
@@ -751,14 +965,7 @@ impl<'de> de::Deserializer<'de> for ArrayDe<'_> {
         if let Some(bytes) = self.native_bytes(native) {
             return visitor.visit_f64(f64::from_ne_bytes(bytes));
         }
-        match self.leaf("float64")? {
-            Leaf::F64(v) => visitor.visit_f64(v),
-            Leaf::F32(v) => visitor.visit_f64(v as f64),
-            Leaf::F16(v) => visitor.visit_f64(v.to_f64()),
-            Leaf::Int(v, size) if size <= 4 => visitor.visit_f64(v as f64),
-            Leaf::UInt(v, size) if size <= 4 => visitor.visit_f64(v as f64),
-            _ => Err(self.wrong("float64")),
-        }
+        visitor.visit_f64(self.number::<f64>()?)
     }
 
     fn deserialize_char<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
@@ -812,13 +1019,8 @@ impl<'de> de::Deserializer<'de> for ArrayDe<'_> {
         visitor: V,
     ) -> Result<V::Value> {
         if name == "f16" {
-            return match self.leaf("float16")? {
-                Leaf::F16(v) => {
-                    let bits: U16Deserializer<Error> = v.to_bits().into_deserializer();
-                    visitor.visit_newtype_struct(bits)
-                }
-                _ => Err(self.wrong("float16")),
-            };
+            let bits: U16Deserializer<Error> = self.number::<f16>()?.to_bits().into_deserializer();
+            return visitor.visit_newtype_struct(bits);
         }
         visitor.visit_newtype_struct(self)
     }
@@ -830,9 +1032,8 @@ impl<'de> de::Deserializer<'de> for ArrayDe<'_> {
     fn deserialize_tuple<V: Visitor<'de>>(self, len: usize, visitor: V) -> Result<V::Value> {
         if self.is_leaf() {
             // A complex number is `(re, im)`.
-            return match self.member.leaf(self.start) {
-                Leaf::C64(v) if len == 2 => visit_complex(visitor, v),
-                Leaf::C128(v) if len == 2 => visit_complex(visitor, v),
+            return match self.member.codec {
+                Codec::Complex if len == 2 => self.complex_parts(visitor),
                 _ => Err(self
                     .member
                     .mismatch(self.depth + 1, &format!("tuple of {len}"))),
@@ -867,7 +1068,7 @@ impl<'de> de::Deserializer<'de> for ArrayDe<'_> {
         fields: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value> {
-        if self.depth == 0 && name == NDARRAY_STRUCT && fields == NDARRAY_FIELDS {
+        if self.depth == 0 && fields == NDARRAY_FIELDS {
             return visitor.visit_seq(NdarrayParts {
                 member: self.member,
                 part: 0,
@@ -905,27 +1106,18 @@ impl<'de> de::Deserializer<'de> for ArrayDe<'_> {
 
     fn deserialize_i128<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
         match self.leaf("int128")? {
-            Leaf::Int(v, _) => visitor.visit_i128(v as i128),
-            Leaf::UInt(v, _) => visitor.visit_i128(v as i128),
+            Leaf::Number(Value::Int(v)) => visitor.visit_i128(v as i128),
+            Leaf::Number(Value::UInt(v)) => visitor.visit_i128(v as i128),
             _ => Err(self.wrong("int128")),
         }
     }
 
     fn deserialize_u128<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
         match self.leaf("uint128")? {
-            Leaf::UInt(v, _) => visitor.visit_u128(v as u128),
+            Leaf::Number(Value::UInt(v)) => visitor.visit_u128(v as u128),
             _ => Err(self.wrong("uint128")),
         }
     }
-}
-
-/// A complex number as serde shows it: the tuple `(re, im)`.
-fn visit_complex<'de, V, T>(visitor: V, value: Complex<T>) -> Result<V::Value>
-where
-    V: Visitor<'de>,
-    T: IntoDeserializer<'de, Error>,
-{
-    visitor.visit_seq(SeqDeserializer::new([value.re, value.im].into_iter()))
 }
 
 impl ArrayDe<'_> {
@@ -1077,7 +1269,11 @@ impl<'de> de::MapAccess<'de> for RecordAccess<'_> {
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value> {
         let field = &self.record.fields[self.index];
         self.index += 1;
-        let header = Header::new(field.dtype.clone(), vec![]);
+        // A subarray field `('pos', '<f4', (3,))` is an array of its own: `[f32; 3]`.
+        let header = match &field.dtype {
+            DType::SubArray { base, shape } => Header::new((**base).clone(), shape.clone()),
+            other => Header::new(other.clone(), vec![]),
+        };
         let size = field.dtype.itemsize();
         let bytes = self
             .bytes
@@ -1179,6 +1375,7 @@ mod tests {
 
     use half::f16;
     use ndarray::{array, Array1, Array2, ArrayD};
+    use num_complex::Complex;
     use serde::{Deserialize, Serialize};
 
     use super::*;
@@ -1357,7 +1554,9 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(
-            err.contains("expected 2-D float32, found shape (1, 1) float64"),
+            err.contains(
+                "expected 2-D float32 (f32), found shape (1, 1) float64, which loads as f64"
+            ),
             "{err}"
         );
 
@@ -1408,7 +1607,7 @@ mod tests {
         let tiny = SerdeOptions::default().with_max_header_size(10);
         let err = crate::from_slice_with::<Everything>(&bytes, &tiny).unwrap_err();
         assert!(matches!(err.root(), Error::HeaderTooLarge { .. }), "{err}");
-        assert!(err.to_string().contains("epoch"), "{err}");
+        assert!(err.to_string().starts_with("member \""), "{err}");
     }
 
     #[test]

@@ -13,6 +13,7 @@ use bytemuck::Pod;
 use half::f16;
 use num_complex::Complex;
 
+use crate::convert::{self, FromValue, Target};
 use crate::dtype::{DType, Endian};
 use crate::error::{Error, Result};
 use crate::header::{read_up_to, truncated};
@@ -28,7 +29,8 @@ pub(crate) const CHUNK_BYTES: usize = 1 << 20;
 /// subarray); `#[derive(NpyElement)]` implements it for structs (record dtypes).
 ///
 /// Reading accepts the type's own dtype in either byte order and lossless widenings
-/// (`'<i4'` into `i64`, `'<f4'` into `f64`, `'<f2'` into `f32`, …), never narrowing.
+/// (`'<i4'` into `i64`, `'<f4'` into `f64`, `'<f2'` into `f32`, …), never narrowing: the
+/// one table in [`convert`](crate::convert) decides.
 pub trait NpyElement: Sized {
     /// The dtype written for `values` in native byte order. Fixed-width types ignore the
     /// values; strings use the width the longest one needs, as NumPy does.
@@ -247,7 +249,7 @@ pub fn write_encoded<T: NpyElement, W: Write>(
 fn mismatch<T: NpyElement>(found: &DType, accepted: &str) -> Error {
     Error::DtypeMismatch {
         expected: format!("{} ({accepted})", T::write_dtype(&[])),
-        found: found.to_string(),
+        found: format!("{found}{}", convert::read_hint(found)),
         field: None,
     }
 }
@@ -347,31 +349,25 @@ fn encode_scalars<'a, S: Scalar + 'a>(
     }
 }
 
-/// Implements NpyElement for a plain numeric type, with the lossless widenings it accepts:
-/// `source type => conversion` pairs.
+/// Implements NpyElement for a plain numeric type. Which dtypes it reads, and how, is the
+/// conversion table's decision ([`convert`](crate::convert)); the own dtype takes the bulk
+/// path (one read, an in-place swap for the other byte order).
 macro_rules! numeric_element {
-    ($t:ty, $accepted:literal $(, $src:ty => $convert:expr)*) => {
+    ($($t:ty),*) => {$(
         impl NpyElement for $t {
             fn write_dtype(_: &[Self]) -> DType {
                 <$t as Scalar>::dtype_in(Endian::NATIVE)
             }
 
             fn check_readable(dtype: &DType) -> Result<()> {
-                let readable = <$t as Scalar>::endian_of(dtype).is_some()
-                    $(|| <$src as Scalar>::endian_of(dtype).is_some())*;
-                if readable { Ok(()) } else { Err(mismatch::<$t>(dtype, $accepted)) }
+                convert::check_array(dtype, <$t as FromValue>::TARGET).map(drop)
             }
 
             fn decode(dtype: &DType, bytes: &[u8], stride: usize, count: usize) -> Result<Vec<Self>> {
                 if let Some(endian) = <$t as Scalar>::endian_of(dtype) {
                     return decode_scalars::<$t, $t>(bytes, stride, count, endian, |x| x);
                 }
-                $(
-                    if let Some(endian) = <$src as Scalar>::endian_of(dtype) {
-                        return decode_scalars::<$src, $t>(bytes, stride, count, endian, $convert);
-                    }
-                )*
-                Err(mismatch::<$t>(dtype, $accepted))
+                convert::decode_column::<$t>(dtype, bytes, stride, count)
             }
 
             fn encode<'a, I>(values: I, dtype: &DType, out: &mut [u8], stride: usize) -> Result<()>
@@ -394,6 +390,7 @@ macro_rules! numeric_element {
                         Ok(values)
                     }
                     None => {
+                        Self::check_readable(dtype)?;
                         let itemsize = dtype.itemsize();
                         let bytes = data.read_bytes(count, itemsize)?;
                         Self::decode(dtype, &bytes, itemsize, count)
@@ -417,22 +414,24 @@ macro_rules! numeric_element {
                 <$t as Scalar>::dtype_in(Endian::NATIVE)
             }
         }
-    };
+    )*};
 }
 
-numeric_element!(i8, "int8");
-numeric_element!(i16, "int16, int8, uint8", i8 => i16::from, u8 => i16::from);
-numeric_element!(i32, "int32 or a narrower integer", i8 => i32::from, i16 => i32::from, u8 => i32::from, u16 => i32::from);
-numeric_element!(i64, "int64 or a narrower integer", i8 => i64::from, i16 => i64::from, i32 => i64::from, u8 => i64::from, u16 => i64::from, u32 => i64::from);
-numeric_element!(u8, "uint8");
-numeric_element!(u16, "uint16, uint8", u8 => u16::from);
-numeric_element!(u32, "uint32 or a narrower unsigned integer", u8 => u32::from, u16 => u32::from);
-numeric_element!(u64, "uint64 or a narrower unsigned integer", u8 => u64::from, u16 => u64::from, u32 => u64::from);
-numeric_element!(f16, "float16, int8, uint8", i8 => f16::from, u8 => f16::from);
-numeric_element!(f32, "float32, float16 or an 8/16-bit integer", f16 => f32::from, i8 => f32::from, i16 => f32::from, u8 => f32::from, u16 => f32::from);
-numeric_element!(f64, "float64, float32, float16 or an integer of up to 32 bits", f32 => f64::from, f16 => f64::from, i8 => f64::from, i16 => f64::from, i32 => f64::from, u8 => f64::from, u16 => f64::from, u32 => f64::from);
-numeric_element!(Complex<f32>, "complex64");
-numeric_element!(Complex<f64>, "complex128, complex64", Complex<f32> => |c: Complex<f32>| Complex::new(f64::from(c.re), f64::from(c.im)));
+numeric_element!(
+    i8,
+    i16,
+    i32,
+    i64,
+    u8,
+    u16,
+    u32,
+    u64,
+    f16,
+    f32,
+    f64,
+    Complex<f32>,
+    Complex<f64>
+);
 
 impl NpyElement for bool {
     fn write_dtype(_: &[Self]) -> DType {
@@ -440,10 +439,7 @@ impl NpyElement for bool {
     }
 
     fn check_readable(dtype: &DType) -> Result<()> {
-        match dtype {
-            DType::Bool => Ok(()),
-            other => Err(mismatch::<bool>(other, "bool")),
-        }
+        convert::check_array(dtype, Target::Bool).map(drop)
     }
 
     fn decode(dtype: &DType, bytes: &[u8], stride: usize, count: usize) -> Result<Vec<Self>> {
@@ -581,10 +577,7 @@ impl NpyElement for String {
     }
 
     fn check_readable(dtype: &DType) -> Result<()> {
-        match dtype {
-            DType::Unicode { .. } | DType::Bytes { .. } => Ok(()),
-            other => Err(mismatch::<String>(other, "a 'U' or 'S' string")),
-        }
+        convert::check_array(dtype, Target::String).map(drop)
     }
 
     fn decode(dtype: &DType, bytes: &[u8], stride: usize, count: usize) -> Result<Vec<Self>> {
@@ -599,7 +592,7 @@ impl NpyElement for String {
                     Error::invalid_data("an 'S' string is not UTF-8; read it as Vec<u8>")
                 })
             }),
-            ref other => Err(mismatch::<String>(other, "a 'U' or 'S' string")),
+            ref other => Err(convert::refusal(other, Target::String)),
         }
     }
 
@@ -636,10 +629,7 @@ impl NpyElement for Vec<u8> {
     }
 
     fn check_readable(dtype: &DType) -> Result<()> {
-        match dtype {
-            DType::Bytes { .. } => Ok(()),
-            other => Err(mismatch::<Vec<u8>>(other, "an 'S' byte string")),
-        }
+        convert::check_array(dtype, Target::Bytes).map(drop)
     }
 
     fn decode(dtype: &DType, bytes: &[u8], stride: usize, count: usize) -> Result<Vec<Self>> {

@@ -192,6 +192,7 @@
 
 pub mod array;
 pub mod chunked;
+pub mod convert;
 pub mod de;
 pub mod dtype;
 pub mod element;

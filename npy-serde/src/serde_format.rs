@@ -125,6 +125,59 @@ pub(crate) const BULK_ARRAY: &str = "$npy_serde::private::BulkArray";
 pub(crate) const NDARRAY_STRUCT: &str = "Array";
 pub(crate) const NDARRAY_FIELDS: [&str; 3] = ["v", "dim", "data"];
 
+/// A map key as one member-path component: `%` and the separator's characters are percent-encoded
+/// (`fc1/weight` → `fc1%2Fweight` with separator `/`), so that every key, the empty one
+/// included, comes back unchanged from [`unescape_key`] and never splits into a deeper
+/// path. Keys without `%` or the separator are written as they are.
+pub(crate) fn escape_key(key: &str, separator: &str) -> String {
+    // Every character of the separator is encoded, not only whole separators: with `::`,
+    // a key ending in `:` would otherwise run into the next separator.
+    let special = |c: char| c == '%' || separator.contains(c);
+    if !key.contains(special) {
+        return key.to_string();
+    }
+    let mut escaped = String::with_capacity(key.len() + 6);
+    for c in key.chars() {
+        if special(c) {
+            let mut buf = [0u8; 4];
+            for byte in c.encode_utf8(&mut buf).bytes() {
+                escaped.push_str(&format!("%{byte:02X}"));
+            }
+        } else {
+            escaped.push(c);
+        }
+    }
+    escaped
+}
+
+/// The key a member-path component stands for: the inverse of [`escape_key`]. A `%` not
+/// followed by two hex digits (an archive made elsewhere) is kept as it is.
+pub(crate) fn unescape_key(component: &str) -> String {
+    if !component.contains('%') {
+        return component.to_string();
+    }
+    let bytes = component.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (bytes[i], hex) {
+            (b'%', Some(byte)) => {
+                out.push(byte);
+                i += 3;
+            }
+            (byte, _) => {
+                out.push(byte);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).unwrap_or_else(|_| component.to_string())
+}
+
 /// `prefix` and `key` joined with `separator` (just `key` at the top level).
 pub(crate) fn join_path(prefix: &str, key: &str, separator: &str) -> String {
     if prefix.is_empty() {
@@ -310,6 +363,19 @@ pub(crate) mod test_values {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn keys_escape_reversibly() {
+        for key in ["", "plain", "fc1/weight", "a%2Fb", "%", "/", "x.y", "日本/語", "a//b", "a:", ":"] {
+            for sep in ["/", ".", "::", "→"] {
+                let escaped = escape_key(key, sep);
+                assert!(!escaped.contains(|c| sep.contains(c)), "{key:?} {sep:?} {escaped:?}");
+                assert_eq!(unescape_key(&escaped), key, "{sep:?}");
+            }
+        }
+        assert_eq!(escape_key("fc1/weight", "/"), "fc1%2Fweight");
+        assert_eq!(escape_key("fc1.weight", "/"), "fc1.weight");
+    }
 
     #[test]
     fn paths_and_shapes_read_like_numpy() {
