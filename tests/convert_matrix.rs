@@ -352,8 +352,8 @@ macro_rules! int_targets {
 }
 int_targets!(i8, i16, i32, i64, u8, u16, u32, u64);
 
-/// Floats: integers that the type holds exactly and finite floats (to the nearest) load;
-/// a float beyond the type's range must not become infinity.
+/// Floats: integers and floats load to the nearest value; one beyond the type's range
+/// must not become infinity.
 macro_rules! float_targets {
     ($($t:ty => $from_f64:expr, $to_f64:expr);*) => {$(
         impl Target for $t {
@@ -362,12 +362,13 @@ macro_rules! float_targets {
                 let from_f64: fn(f64) -> $t = $from_f64;
                 let to_f64: fn($t) -> f64 = $to_f64;
                 match value {
+                    // Integers to the nearest float, as serde_json does.
                     Val::Int(i) => {
                         let v = from_f64(*i as f64);
-                        if to_f64(v) as i128 == *i && (*i as f64) as i128 == *i {
+                        if to_f64(v).is_finite() {
                             Expect::Value(v)
                         } else {
-                            Expect::Unspecified
+                            Expect::Refused
                         }
                     }
                     Val::Float(x) => {
@@ -399,6 +400,15 @@ macro_rules! complex_targets {
             const NAME: &'static str = concat!("Complex<", stringify!($t), ">");
             fn by_value(value: &Val) -> Expect<Complex<$t>> {
                 match value {
+                    // Each part to the nearest, never to infinity.
+                    Val::Complex(re, im) => {
+                        let v = Complex::new(*re as $t, *im as $t);
+                        if v.re.is_finite() && v.im.is_finite() {
+                            Expect::Value(v)
+                        } else {
+                            Expect::Refused
+                        }
+                    }
                     Val::Bool(_) | Val::Text(_) | Val::Bytes(_) => Expect::Refused,
                     _ => Expect::Unspecified,
                 }
