@@ -107,7 +107,7 @@ fn bench(c: &mut Criterion) {
     group.bench_function("serde_plain", |bench| {
         bench.iter(|| {
             buffer.clear();
-            npy_serde::to_writer(Cursor::new(&mut buffer), &plain).unwrap()
+            npy_serde::to_npz_writer(Cursor::new(&mut buffer), &plain).unwrap()
         })
     });
     let bulk = Bulk {
@@ -119,7 +119,7 @@ fn bench(c: &mut Criterion) {
     group.bench_function("serde_bulk", |bench| {
         bench.iter(|| {
             buffer.clear();
-            npy_serde::to_writer(Cursor::new(&mut buffer), &bulk).unwrap()
+            npy_serde::to_npz_writer(Cursor::new(&mut buffer), &bulk).unwrap()
         })
     });
     group.finish();
@@ -129,15 +129,15 @@ fn bench(c: &mut Criterion) {
         bench.iter(|| write_direct(&path, &direct_arrays))
     });
     group.bench_function("serde_plain", |bench| {
-        bench.iter(|| npy_serde::to_writer(File::create(&path).unwrap(), &plain).unwrap())
+        bench.iter(|| npy_serde::to_npz_writer(File::create(&path).unwrap(), &plain).unwrap())
     });
     group.bench_function("serde_bulk", |bench| {
-        bench.iter(|| npy_serde::to_writer(File::create(&path).unwrap(), &bulk).unwrap())
+        bench.iter(|| npy_serde::to_npz_writer(File::create(&path).unwrap(), &bulk).unwrap())
     });
     group.finish();
     // The archives the loads read (also when only the load benchmarks are selected).
     buffer.clear();
-    npy_serde::to_writer(Cursor::new(&mut buffer), &plain).unwrap();
+    npy_serde::to_npz_writer(Cursor::new(&mut buffer), &plain).unwrap();
     write_direct(&path, &direct_arrays);
     drop((plain, bulk, direct_arrays));
 
@@ -153,10 +153,10 @@ fn bench(c: &mut Criterion) {
         })
     });
     group.bench_function("serde_plain", |bench| {
-        bench.iter(|| black_box(npy_serde::from_slice::<Plain>(&buffer).unwrap()))
+        bench.iter(|| black_box(npy_serde::from_npz_slice::<Plain>(&buffer).unwrap()))
     });
     group.bench_function("serde_bulk", |bench| {
-        bench.iter(|| black_box(npy_serde::from_slice::<Bulk>(&buffer).unwrap()))
+        bench.iter(|| black_box(npy_serde::from_npz_slice::<Bulk>(&buffer).unwrap()))
     });
     group.finish();
 

@@ -366,10 +366,12 @@ np.savez("wide.npz", **{"layer0/weight": np.zeros((2, 3), np.float64),
     assert!(!path.exists(), "a failed save leaves no file");
 
     // Top-level scalar, both ways.
-    let err = npy_serde::to_vec(&3.5f64).unwrap_err().to_string();
+    let err = npy_serde::to_npz_vec(&3.5f64).unwrap_err().to_string();
     assert!(err.contains("top-level"), "{err}");
-    let bytes = npy_serde::to_vec(&BTreeMap::from([("x".to_string(), 1u8)])).unwrap();
-    let err = npy_serde::from_slice::<u8>(&bytes).unwrap_err().to_string();
+    let bytes = npy_serde::to_npz_vec(&BTreeMap::from([("x".to_string(), 1u8)])).unwrap();
+    let err = npy_serde::from_npz_slice::<u8>(&bytes)
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("top-level"), "{err}");
 }
 

@@ -27,8 +27,8 @@ use crate::error::{Error, Result};
 use crate::header::Header;
 use crate::npz::NpzReader;
 use crate::serde_format::{
-    dtype_name, in_file, in_member, join_path, mismatch, shape_text, OwnedRawMember, ReadMembers,
-    SerdeOptions, unescape_key, BULK_ARRAY, NDARRAY_FIELDS,
+    dtype_name, in_file, in_member, join_path, mismatch, shape_text, unescape_key, OwnedRawMember,
+    ReadMembers, SerdeOptions, BULK_ARRAY, NDARRAY_FIELDS,
 };
 
 /// Loads a `T` from the `.npz` archive at `path` (written by [`to_path`](crate::to_path),
@@ -59,33 +59,145 @@ pub fn from_path_with<T: DeserializeOwned, P: AsRef<Path>>(
     options: &SerdeOptions,
 ) -> Result<T> {
     let path = path.as_ref();
-    let result = NpzReader::open_with(path, options.read_options())
+    let result = std::fs::File::open(path)
+        .map_err(Error::from)
+        .and_then(|mut file| refuse_npy(&mut file))
+        .and_then(|()| NpzReader::open_with(path, options.read_options()))
         .and_then(|reader| deserialize_members(reader, options));
     result.map_err(|e| in_file(e, path))
 }
 
 /// Reads a `T` from an `.npz` archive in `reader` (anything `Read + Seek`).
-pub fn from_reader<T: DeserializeOwned, R: Read + Seek>(reader: R) -> Result<T> {
-    from_reader_with(reader, &SerdeOptions::default())
+pub fn from_npz_reader<T: DeserializeOwned, R: Read + Seek>(reader: R) -> Result<T> {
+    from_npz_reader_with(reader, &SerdeOptions::default())
 }
 
-/// [`from_reader`] with options (path separator, header size limit).
-pub fn from_reader_with<T: DeserializeOwned, R: Read + Seek>(
+/// [`from_npz_reader`] with options (path separator, header size limit).
+pub fn from_npz_reader_with<T: DeserializeOwned, R: Read + Seek>(
     reader: R,
     options: &SerdeOptions,
 ) -> Result<T> {
+    let mut reader = reader;
+    refuse_npy(&mut reader)?;
     let reader = NpzReader::new(reader)?.with_options(options.read_options());
     deserialize_members(reader, options)
 }
 
-/// Reads a `T` from the bytes of an `.npz` archive.
-pub fn from_slice<T: DeserializeOwned>(bytes: &[u8]) -> Result<T> {
-    from_reader(Cursor::new(bytes))
+/// Reads a `T` from the bytes of an `.npz` archive (the in-memory counterpart of
+/// [`from_path`]; not to be confused with [`from_bytes`](crate::from_bytes), which reads
+/// one `.npy` array).
+pub fn from_npz_slice<T: DeserializeOwned>(bytes: &[u8]) -> Result<T> {
+    from_npz_reader(Cursor::new(bytes))
 }
 
-/// [`from_slice`] with options (path separator, header size limit).
-pub fn from_slice_with<T: DeserializeOwned>(bytes: &[u8], options: &SerdeOptions) -> Result<T> {
-    from_reader_with(Cursor::new(bytes), options)
+/// [`from_npz_slice`] with options (path separator, header size limit).
+pub fn from_npz_slice_with<T: DeserializeOwned>(bytes: &[u8], options: &SerdeOptions) -> Result<T> {
+    from_npz_reader_with(Cursor::new(bytes), options)
+}
+
+/// A `.npy` file given where an archive is expected: an error saying what reads it. The
+/// reader is left where it was.
+fn refuse_npy<R: Read + Seek>(reader: &mut R) -> Result<()> {
+    let start = reader.stream_position()?;
+    let mut magic = [0u8; 6];
+    let got = crate::header::read_up_to(reader, &mut magic)?;
+    reader.seek(std::io::SeekFrom::Start(start))?;
+    if magic[..got] == crate::header::MAGIC[..] {
+        return Err(Error::InvalidArchive {
+            message: "this is a .npy file (one array), not an .npz archive: load it with \
+                      npy_serde::load (typed, or as NpyArray) or load_any"
+                .to_string(),
+        });
+    }
+    Ok(())
+}
+
+/// The serde `Deserializer` of the npz format, reading members from an [`NpzReader`]: for
+/// callers that drive serde themselves (`serde_path_to_error`, one archive read into
+/// several types). `&mut Deserializer` is the serde deserializer.
+///
+/// ```
+/// use serde::Deserialize;
+///
+/// #[derive(Deserialize)]
+/// struct Step { loss: f32 }
+///
+/// let mut state = std::collections::BTreeMap::new();
+/// state.insert("loss", 0.5f32);
+/// let bytes = npy_serde::to_npz_vec(&state)?;
+/// let options = npy_serde::SerdeOptions::default();
+/// let mut deserializer = npy_serde::Deserializer::from_npz_slice(&bytes, &options)?;
+/// let step = Step::deserialize(&mut deserializer)?;
+/// assert_eq!(step.loss, 0.5);
+/// # Ok::<(), npy_serde::Error>(())
+/// ```
+pub struct Deserializer<R: Read + Seek> {
+    archive: Archive<NpzReader<R>>,
+}
+
+impl<R: Read + Seek> Deserializer<R> {
+    /// A deserializer of the archive `reader` opened, with `options`' path separator
+    /// (the reader's own options decide the header limit).
+    pub fn new(reader: NpzReader<R>, options: &SerdeOptions) -> Result<Self> {
+        options.check()?;
+        Ok(Deserializer {
+            archive: Archive::new(reader, options),
+        })
+    }
+}
+
+impl<'b> Deserializer<Cursor<&'b [u8]>> {
+    /// A deserializer of the archive in `bytes`.
+    pub fn from_npz_slice(bytes: &'b [u8], options: &SerdeOptions) -> Result<Self> {
+        let reader = NpzReader::new(Cursor::new(bytes))?.with_options(options.read_options());
+        Deserializer::new(reader, options)
+    }
+}
+
+impl<'de, R: Read + Seek> de::Deserializer<'de> for &mut Deserializer<R> {
+    type Error = Error;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        TopLevel {
+            archive: &mut self.archive,
+        }
+        .deserialize_any(visitor)
+    }
+
+    fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        TopLevel {
+            archive: &mut self.archive,
+        }
+        .deserialize_map(visitor)
+    }
+
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value> {
+        TopLevel {
+            archive: &mut self.archive,
+        }
+        .deserialize_struct(name, fields, visitor)
+    }
+
+    fn deserialize_newtype_struct<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value> {
+        TopLevel {
+            archive: &mut self.archive,
+        }
+        .deserialize_newtype_struct(name, visitor)
+    }
+
+    forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
+        option unit unit_struct seq tuple tuple_struct enum identifier ignored_any
+    }
 }
 
 /// Deserializes a `T` from the members of `source`.
@@ -95,12 +207,7 @@ where
     T: DeserializeOwned,
 {
     options.check()?;
-    let names = source.member_names().into_iter().collect();
-    let mut archive = Archive {
-        source,
-        names,
-        separator: options.separator.clone(),
-    };
+    let mut archive = Archive::new(source, options);
     T::deserialize(TopLevel {
         archive: &mut archive,
     })
@@ -114,6 +221,14 @@ struct Archive<S> {
 }
 
 impl<S: ReadMembers> Archive<S> {
+    fn new(source: S, options: &SerdeOptions) -> Self {
+        Archive {
+            names: source.member_names().into_iter().collect(),
+            source,
+            separator: options.separator.clone(),
+        }
+    }
+
     fn is_member(&self, path: &str) -> bool {
         self.names.contains(path)
     }
@@ -217,7 +332,11 @@ impl<S: ReadMembers> Archive<S> {
             }
         }
         children.sort_unstable();
-        if let Some(gap) = children.iter().enumerate().find(|(i, (index, _))| i != index) {
+        if let Some(gap) = children
+            .iter()
+            .enumerate()
+            .find(|(i, (index, _))| i != index)
+        {
             return Err(Error::Custom(format!(
                 "the sequence under {prefix:?} has no element {}",
                 gap.0
@@ -551,7 +670,10 @@ impl<'de, S: ReadMembers> de::Deserializer<'de> for Entry<'_, '_, S> {
         let path = self.path;
         let as_group = self.archive.is_group(path)
             || !self.archive.is_member(path)
-            || self.archive.is_empty_member(path).map_err(|e| in_member(e, path))?;
+            || self
+                .archive
+                .is_empty_member(path)
+                .map_err(|e| in_member(e, path))?;
         if as_group {
             return self.archive.visit_group(path, visitor);
         }
@@ -1469,16 +1591,19 @@ mod tests {
     #[test]
     fn every_kind_of_field_round_trips() {
         let value = everything();
-        let bytes = crate::to_vec(&value).unwrap();
-        let back: Everything = crate::from_slice(&bytes).unwrap();
+        let bytes = crate::to_npz_vec(&value).unwrap();
+        let back: Everything = crate::from_npz_slice(&bytes).unwrap();
         assert_eq!(back, value);
-        let compressed = crate::to_vec_with(
+        let compressed = crate::to_npz_vec_with(
             &value,
             &SerdeOptions::default()
                 .with_compression(crate::npz::Compression::Deflate { level: 1 }),
         )
         .unwrap();
-        assert_eq!(crate::from_slice::<Everything>(&compressed).unwrap(), value);
+        assert_eq!(
+            crate::from_npz_slice::<Everything>(&compressed).unwrap(),
+            value
+        );
     }
 
     #[test]
@@ -1593,7 +1718,7 @@ mod tests {
     fn options_set_the_separator_and_the_header_limit() {
         let value = everything();
         let dotted = SerdeOptions::default().with_separator(".");
-        let bytes = crate::to_vec_with(&value, &dotted).unwrap();
+        let bytes = crate::to_npz_vec_with(&value, &dotted).unwrap();
         let names = crate::NpzReader::new(std::io::Cursor::new(&bytes))
             .unwrap()
             .names();
@@ -1601,11 +1726,11 @@ mod tests {
             names.contains(&"layers.enc.weight".to_string()),
             "{names:?}"
         );
-        let back: Everything = crate::from_slice_with(&bytes, &dotted).unwrap();
+        let back: Everything = crate::from_npz_slice_with(&bytes, &dotted).unwrap();
         assert_eq!(back, value);
 
         let tiny = SerdeOptions::default().with_max_header_size(10);
-        let err = crate::from_slice_with::<Everything>(&bytes, &tiny).unwrap_err();
+        let err = crate::from_npz_slice_with::<Everything>(&bytes, &tiny).unwrap_err();
         assert!(matches!(err.root(), Error::HeaderTooLarge { .. }), "{err}");
         assert!(err.to_string().starts_with("member \""), "{err}");
     }
@@ -1624,7 +1749,7 @@ mod tests {
             b: Array2::zeros((0, 3)),
             c: Array1::zeros(0),
         };
-        let back: Empty = crate::from_slice(&crate::to_vec(&value).unwrap()).unwrap();
+        let back: Empty = crate::from_npz_slice(&crate::to_npz_vec(&value).unwrap()).unwrap();
         assert_eq!(back, value);
     }
 
@@ -1671,10 +1796,10 @@ mod proptests {
         ) {
             let value = Nested { rows, flags, names };
             let rectangular = value.rows.windows(2).all(|w| w[0].len() == w[1].len());
-            match crate::to_vec(&value) {
+            match crate::to_npz_vec(&value) {
                 Ok(bytes) => {
                     prop_assert!(rectangular);
-                    let back: Nested = crate::from_slice(&bytes).unwrap();
+                    let back: Nested = crate::from_npz_slice(&bytes).unwrap();
                     // Empty rows lose nothing but their (absent) elements.
                     prop_assert_eq!(back, value);
                 }

@@ -23,7 +23,10 @@ pub enum Error {
     Io(#[from] io::Error),
 
     /// The first bytes are not `\x93NUMPY`.
-    #[error("not a .npy file: the magic string is \"{found}\", expected \"\\x93NUMPY\"")]
+    #[error(
+        "not a .npy file: the magic string is \"{found}\", expected \"\\x93NUMPY\"{}",
+        magic_hint(found)
+    )]
     BadMagic {
         /// The bytes found where the magic string should be (escaped).
         found: String,
@@ -163,6 +166,16 @@ pub enum Error {
         /// The underlying error.
         source: Box<Error>,
     },
+}
+
+/// What a file with the wrong magic string probably is, and what reads it.
+fn magic_hint(found: &str) -> &'static str {
+    if found.starts_with("PK") {
+        "; this is a zip archive (.npz): read it with NpzReader, load_any or, for a struct, \
+         from_path"
+    } else {
+        ""
+    }
 }
 
 fn field_suffix(field: &Option<String>) -> String {

@@ -211,7 +211,8 @@ pub mod write;
 pub use array::{ArrayData, NpyArray};
 pub use chunked::{NpyAppender, NpyRowReader};
 pub use de::{
-    from_path, from_path_with, from_reader, from_reader_with, from_slice, from_slice_with,
+    from_npz_reader, from_npz_reader_with, from_npz_slice, from_npz_slice_with, from_path,
+    from_path_with, Deserializer,
 };
 pub use dtype::{DType, DateUnit, Endian, Field, Record, TimeUnit};
 pub use element::{
@@ -228,6 +229,9 @@ pub use npz::{load_any, Loaded, NpzReader, NpzUpdate, NpzWriter};
 pub use read::{
     from_bytes, inspect, load, load_with, read_npy, read_npy_with, NpyRead, ReadOptions,
 };
-pub use ser::{to_path, to_path_with, to_vec, to_vec_with, to_writer, to_writer_with};
+pub use ser::{
+    to_npz_vec, to_npz_vec_with, to_npz_writer, to_npz_writer_with, to_path, to_path_with,
+    Serializer,
+};
 pub use serde_format::SerdeOptions;
 pub use write::{save, save_with, to_bytes, write_npy, NpyWrite, Shaped, WriteOptions};

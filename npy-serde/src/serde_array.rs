@@ -27,8 +27,8 @@
 //! }
 //!
 //! let layer = Layer { weight: Array2::ones((3, 4)), bias: vec![0.5; 3] };
-//! let bytes = npy_serde::to_vec(&layer)?;
-//! let back: Layer = npy_serde::from_slice(&bytes)?;
+//! let bytes = npy_serde::to_npz_vec(&layer)?;
+//! let back: Layer = npy_serde::from_npz_slice(&bytes)?;
 //! assert_eq!(back, layer);
 //! # Ok::<(), npy_serde::Error>(())
 //! ```
@@ -371,8 +371,8 @@ mod tests {
     fn bulk_arrays_round_trip_through_npz_directly() {
         let mut value = arrays();
         value.f = array![[1.5, 2.5, 3.5], [4.5, 5.5, 6.5]].reversed_axes();
-        let bytes = crate::to_vec(&value).unwrap();
-        let back: Arrays = crate::from_slice(&bytes).unwrap();
+        let bytes = crate::to_npz_vec(&value).unwrap();
+        let back: Arrays = crate::from_npz_slice(&bytes).unwrap();
         assert_eq!(back, value);
         assert!(!super::read_pending(), "no request is left behind");
     }
@@ -390,10 +390,10 @@ mod tests {
             #[serde(with = "crate::serde_array")]
             c: Array3<u16>,
         }
-        let bytes = crate::to_vec(&arrays()).unwrap();
-        let wide: Wide = crate::from_slice(&bytes).unwrap();
+        let bytes = crate::to_npz_vec(&arrays()).unwrap();
+        let wide: Wide = crate::from_npz_slice(&bytes).unwrap();
         assert_eq!(wide.c, array![[1, 2], [3, 4]]);
-        let err = crate::from_slice::<WrongRank>(&bytes)
+        let err = crate::from_npz_slice::<WrongRank>(&bytes)
             .unwrap_err()
             .to_string();
         assert!(err.contains("\"c\"") && err.contains("3-D"), "{err}");

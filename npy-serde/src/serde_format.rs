@@ -86,18 +86,28 @@ impl SerdeOptions {
     }
 }
 
-/// Where the serializer puts members: one call per member, in field order.
-pub(crate) trait WriteMembers {
-    /// Adds one member named `path` (no `.npy` suffix).
-    fn add_member<A: NpyWrite + ?Sized>(&mut self, path: &str, array: &A) -> Result<()>;
-}
+pub(crate) use members::{ReadMembers, WriteMembers};
 
-/// Where the deserializer finds members, by name, in any order.
-pub(crate) trait ReadMembers {
-    /// The member names (no `.npy` suffix).
-    fn member_names(&self) -> Vec<String>;
-    /// Reads member `path` as `T`.
-    fn read_member<T: NpyRead>(&mut self, path: &str) -> Result<T>;
+/// The member sink and source traits: `pub` in a private module, so the serde format's
+/// state types (public in name, unreachable from outside) can be bounded by them.
+mod members {
+    use crate::error::Result;
+    use crate::read::NpyRead;
+    use crate::write::NpyWrite;
+
+    /// Where the serializer puts members: one call per member, in field order.
+    pub trait WriteMembers {
+        /// Adds one member named `path` (no `.npy` suffix).
+        fn add_member<A: NpyWrite + ?Sized>(&mut self, path: &str, array: &A) -> Result<()>;
+    }
+
+    /// Where the deserializer finds members, by name, in any order.
+    pub trait ReadMembers {
+        /// The member names (no `.npy` suffix).
+        fn member_names(&self) -> Vec<String>;
+        /// Reads member `path` as `T`.
+        fn read_member<T: NpyRead>(&mut self, path: &str) -> Result<T>;
+    }
 }
 
 impl<W: Write + std::io::Seek> WriteMembers for NpzWriter<W> {
@@ -366,10 +376,25 @@ mod tests {
 
     #[test]
     fn keys_escape_reversibly() {
-        for key in ["", "plain", "fc1/weight", "a%2Fb", "%", "/", "x.y", "日本/語", "a//b", "a:", ":"] {
+        for key in [
+            "",
+            "plain",
+            "fc1/weight",
+            "a%2Fb",
+            "%",
+            "/",
+            "x.y",
+            "日本/語",
+            "a//b",
+            "a:",
+            ":",
+        ] {
             for sep in ["/", ".", "::", "→"] {
                 let escaped = escape_key(key, sep);
-                assert!(!escaped.contains(|c| sep.contains(c)), "{key:?} {sep:?} {escaped:?}");
+                assert!(
+                    !escaped.contains(|c| sep.contains(c)),
+                    "{key:?} {sep:?} {escaped:?}"
+                );
                 assert_eq!(unescape_key(&escaped), key, "{sep:?}");
             }
         }

@@ -1,0 +1,565 @@
+//! Serializing Rust values into npz archives: one `.npy` member per array-like field.
+//!
+//! The top-level value is a struct or a map; each field becomes one member (or, for nested
+//! structs, maps and sequences of them, a group of members whose names are joined with the
+//! path separator, `/` by default). Members are written as soon as they are complete, so at
+//! most one member is buffered at a time, and its buffer is reused for the next.
+//!
+//! The module is split by concern: [`group`](self) maps structs, maps and sequences of
+//! them to member paths (keys, the separator, empty groups, indexed elements); `element`
+//! encodes the elements of one member (numbers, strings, records, nested sequences);
+//! `capture` reads small values (keys, shapes, record fields); `bulk` writes
+//! [`serde_array`](crate::serde_array) / [`Bulk`](crate::Bulk) arrays straight from memory.
+//!
+//! # The mapping
+//!
+//! | Rust value (its serde form) | npz content |
+//! |---|---|
+//! | top-level struct or map | the archive; anything else is an error |
+//! | nested struct or map field `enc` | members `enc/<field>` (separator configurable) |
+//! | empty map or struct, or one whose fields are all `None`/skipped | one empty member at its path (`np.array([])`), read back as the empty group |
+//! | map keys: strings, integers (as decimal text), `bool`, `char` | path components; `%` and the separator's characters are percent-encoded (`fc1/weight` → `fc1%2Fweight`), so every key comes back unchanged |
+//! | `ndarray` array, any dimension (a struct of `v`, `dim`, `data`) | one member with its shape and dtype |
+//! | [`Bulk`](crate::Bulk) or [`serde_array`](crate::serde_array) array | one member, bytes moved in one piece (fast path), in any position |
+//! | `Vec<T>`, `&[T]`, `[T; N]`, tuples of numbers or bools | 1-D member |
+//! | rectangular nesting of those (`Vec<Vec<T>>`, `Vec<[T; 3]>`, any depth) | N-D member; ragged ones are an error naming the member |
+//! | bytes (`serde_bytes`) | 1-D `uint8` |
+//! | `bool`, integers, floats | 0-d member (`np.array(3)`) |
+//! | `half::f16` (newtype struct `"f16"`) | `<f2` |
+//! | `num_complex::Complex<f32>` / `<f64>` (a `(re, im)` tuple) | `<c8` / `<c16` |
+//! | `String`, `char` / `Vec<String>` | 0-d `<U{len}` / 1-D `<U{longest}` |
+//! | unit enum variant / `Vec` of them | string member holding the variant name |
+//! | `Option::None` / `Some(x)` | member absent / as `x` |
+//! | `Vec` of flat structs (numbers, bools, `f16`, complex, strings, unit variants) | 1-D structured (record) member, packed fields in declaration order, strings as `<U{longest}` |
+//! | `Vec` of anything else: structs holding arrays, maps, ndarray arrays, [`Bulk`](crate::Bulk), records whose fields differ (`skip_serializing_if`, `Option`) | indexed groups: `layers/0/weight`, `layers/1/weight`, … |
+//! | an empty `Vec` | an empty `float64` member (what `np.array([])` gives), read back into any element type |
+//! | `()`, unit structs, enum variants with data, `i128`/`u128`, `None` inside a sequence, float map keys | error naming the path; nothing is written by [`to_path`](crate::to_path) |
+//!
+//! Reading follows the same table backwards (see [`de`](crate::de)), with the conversion
+//! rules of [`convert`](crate::convert): members are found by path, dtypes widen losslessly
+//! (`<i4` into `i64`), 0-d members convert by value (`np.savez(f, epoch=4)` writes `int64`,
+//! which loads into `epoch: u32`), Fortran-order and big-endian members are read in logical
+//! order, a missing member is `None` for an `Option` field, the default for a
+//! `#[serde(default)]` one and an error naming the path otherwise.
+//!
+//! Every value this serializer writes loads back equal through [`from_path`](crate::from_path)
+//! (`tests/serde_roundtrip.rs` checks it on generated values); a value that cannot be
+//! represented is an error at save time.
+//!
+//! Complex numbers: serde shows `Complex<T>` as a plain `(re, im)` tuple, exactly like
+//! `(f32, f32)` or `[f32; 2]`, so the serializer recognises complex values by their Rust
+//! type (`num_complex::Complex<f32>` or `<f64>`, as the type parameter of the serialized
+//! field or element) rather than by their shape: `[f32; 2]` and `(f32, f32)` stay a
+//! dimension of length 2, `Complex<f32>` becomes one `<c8` element. (No structural check
+//! can tell them apart; the type is told by `std::any::type_name`, compared with
+//! `Complex<f32>`'s and `Complex<f64>`'s in the same build, and only when a tuple is met.)
+//!
+//! # Speed
+//!
+//! ndarray's own serde form hands over an array one element at a time, which costs a few
+//! nanoseconds per element on top of the copy. For big arrays use [`Bulk`](crate::Bulk) or
+//! the [`serde_array`](crate::serde_array) adapter: they move the bytes in one piece, as
+//! fast as the npz writer and reader used directly (see `benches/serde.rs`).
+
+use std::io::{Cursor, Seek, Write};
+use std::path::Path;
+
+use serde::ser::{self, Serialize};
+
+use crate::error::{Error, Result};
+use crate::npz::NpzWriter;
+use crate::serde_format::{in_file, SerdeOptions, WriteMembers};
+use crate::write::NpyWrite;
+
+/// Implements the named `Serializer` methods as errors from `self.reject(what)`.
+macro_rules! reject {
+    ($($method:ident)*) => { $( reject!(@ $method); )* };
+    (@ serialize_bool) => { fn serialize_bool(self, _: bool) -> Result<()> { Err(self.reject("a bool")) } };
+    (@ serialize_i8) => { fn serialize_i8(self, _: i8) -> Result<()> { Err(self.reject("an integer")) } };
+    (@ serialize_i16) => { fn serialize_i16(self, _: i16) -> Result<()> { Err(self.reject("an integer")) } };
+    (@ serialize_i32) => { fn serialize_i32(self, _: i32) -> Result<()> { Err(self.reject("an integer")) } };
+    (@ serialize_i64) => { fn serialize_i64(self, _: i64) -> Result<()> { Err(self.reject("an integer")) } };
+    (@ serialize_u8) => { fn serialize_u8(self, _: u8) -> Result<()> { Err(self.reject("an integer")) } };
+    (@ serialize_u16) => { fn serialize_u16(self, _: u16) -> Result<()> { Err(self.reject("an integer")) } };
+    (@ serialize_u32) => { fn serialize_u32(self, _: u32) -> Result<()> { Err(self.reject("an integer")) } };
+    (@ serialize_u64) => { fn serialize_u64(self, _: u64) -> Result<()> { Err(self.reject("an integer")) } };
+    (@ serialize_f32) => { fn serialize_f32(self, _: f32) -> Result<()> { Err(self.reject("a float")) } };
+    (@ serialize_f64) => { fn serialize_f64(self, _: f64) -> Result<()> { Err(self.reject("a float")) } };
+    (@ serialize_char) => { fn serialize_char(self, _: char) -> Result<()> { Err(self.reject("a char")) } };
+    (@ serialize_str) => { fn serialize_str(self, _: &str) -> Result<()> { Err(self.reject("a string")) } };
+    (@ serialize_bytes) => { fn serialize_bytes(self, _: &[u8]) -> Result<()> { Err(self.reject("bytes")) } };
+    (@ serialize_none) => { fn serialize_none(self) -> Result<()> { Err(self.reject("None")) } };
+    (@ serialize_some) => {
+        fn serialize_some<T: ?Sized + Serialize>(self, _: &T) -> Result<()> { Err(self.reject("an Option")) }
+    };
+    (@ serialize_unit) => { fn serialize_unit(self) -> Result<()> { Err(self.reject("()")) } };
+    (@ serialize_unit_struct) => {
+        fn serialize_unit_struct(self, name: &'static str) -> Result<()> {
+            Err(self.reject(&format!("unit struct {name}")))
+        }
+    };
+    (@ serialize_unit_variant) => {
+        fn serialize_unit_variant(self, name: &'static str, _: u32, variant: &'static str) -> Result<()> {
+            Err(self.reject(&format!("enum variant {name}::{variant}")))
+        }
+    };
+    (@ serialize_newtype_struct) => {
+        fn serialize_newtype_struct<T: ?Sized + Serialize>(self, name: &'static str, _: &T) -> Result<()> {
+            Err(self.reject(&format!("newtype struct {name}")))
+        }
+    };
+    (@ serialize_newtype_variant) => {
+        fn serialize_newtype_variant<T: ?Sized + Serialize>(
+            self, name: &'static str, _: u32, variant: &'static str, _: &T,
+        ) -> Result<()> {
+            Err(self.reject(&format!("enum variant with data {name}::{variant}")))
+        }
+    };
+    (@ serialize_seq) => {
+        fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq> { Err(self.reject("a sequence")) }
+    };
+    (@ serialize_tuple) => {
+        fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple> { Err(self.reject("a tuple")) }
+    };
+    (@ serialize_tuple_struct) => {
+        fn serialize_tuple_struct(self, name: &'static str, _: usize) -> Result<Self::SerializeTupleStruct> {
+            Err(self.reject(&format!("tuple struct {name}")))
+        }
+    };
+    (@ serialize_tuple_variant) => { reject!(@variant serialize_tuple_variant SerializeTupleVariant); };
+    (@ serialize_map) => {
+        fn serialize_map(self, _: Option<usize>) -> Result<Self::SerializeMap> { Err(self.reject("a map")) }
+    };
+    (@ serialize_struct) => {
+        fn serialize_struct(self, name: &'static str, _: usize) -> Result<Self::SerializeStruct> {
+            Err(self.reject(&format!("struct {name}")))
+        }
+    };
+    (@ serialize_struct_variant) => { reject!(@variant serialize_struct_variant SerializeStructVariant); };
+    (@variant $method:ident $state:ident) => {
+        fn $method(
+            self, name: &'static str, _: u32, variant: &'static str, _: usize,
+        ) -> Result<Self::$state> {
+            Err(self.reject(&format!("enum variant with data {name}::{variant}")))
+        }
+    };
+}
+
+/// Implements serde's sequence-like traits for a type (impl generics in brackets) by
+/// forwarding each item to its `element` method and the end to its `finish`.
+macro_rules! sequence_impls {
+    ([$($generics:tt)*] $ty:ty => $ok:ty:) => {};
+    ([$($generics:tt)*] $ty:ty => $ok:ty: , $($rest:tt)*) => {
+        sequence_impls!([$($generics)*] $ty => $ok: $($rest)*);
+    };
+    ([$($generics:tt)*] $ty:ty => $ok:ty: $trait:ident::$method:ident $($rest:tt)*) => {
+        impl<$($generics)*> ser::$trait for $ty {
+            type Ok = $ok;
+            type Error = Error;
+            #[inline]
+            fn $method<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<()> {
+                self.element(value)
+            }
+            fn end(self) -> Result<$ok> {
+                self.finish()
+            }
+        }
+        sequence_impls!([$($generics)*] $ty => $ok: $($rest)*);
+    };
+}
+
+/// Calls `$then!` with serde's number methods, their types and the leaf kinds they make.
+macro_rules! numbers {
+    ($then:ident) => {
+        $then!(serialize_i8(i8) => I8, serialize_i16(i16) => I16, serialize_i32(i32) => I32,
+            serialize_i64(i64) => I64, serialize_u8(u8) => U8, serialize_u16(u16) => U16,
+            serialize_u32(u32) => U32, serialize_u64(u64) => U64, serialize_f32(f32) => F32,
+            serialize_f64(f64) => F64);
+    };
+}
+
+type Impossible = ser::Impossible<(), Error>;
+
+/// The `Serializer` methods of the top level (shared by [`TopLevel`] and the public
+/// [`Serializer`]): structs and maps become the archive's groups, anything else is an
+/// error.
+macro_rules! top_level_impls {
+    () => {
+        fn serialize_bool(self, _: bool) -> Result<()> {
+            Err(top_level_error("a bool"))
+        }
+        fn serialize_i8(self, _: i8) -> Result<()> {
+            Err(top_level_error("an integer"))
+        }
+        fn serialize_i16(self, _: i16) -> Result<()> {
+            Err(top_level_error("an integer"))
+        }
+        fn serialize_i32(self, _: i32) -> Result<()> {
+            Err(top_level_error("an integer"))
+        }
+        fn serialize_i64(self, _: i64) -> Result<()> {
+            Err(top_level_error("an integer"))
+        }
+        fn serialize_u8(self, _: u8) -> Result<()> {
+            Err(top_level_error("an integer"))
+        }
+        fn serialize_u16(self, _: u16) -> Result<()> {
+            Err(top_level_error("an integer"))
+        }
+        fn serialize_u32(self, _: u32) -> Result<()> {
+            Err(top_level_error("an integer"))
+        }
+        fn serialize_u64(self, _: u64) -> Result<()> {
+            Err(top_level_error("an integer"))
+        }
+        fn serialize_f32(self, _: f32) -> Result<()> {
+            Err(top_level_error("a float"))
+        }
+        fn serialize_f64(self, _: f64) -> Result<()> {
+            Err(top_level_error("a float"))
+        }
+        fn serialize_char(self, _: char) -> Result<()> {
+            Err(top_level_error("a char"))
+        }
+        fn serialize_str(self, _: &str) -> Result<()> {
+            Err(top_level_error("a string"))
+        }
+        fn serialize_bytes(self, _: &[u8]) -> Result<()> {
+            Err(top_level_error("bytes"))
+        }
+        fn serialize_none(self) -> Result<()> {
+            Err(top_level_error("None"))
+        }
+        fn serialize_some<T: ?Sized + Serialize>(self, value: &T) -> Result<()> {
+            value.serialize(self)
+        }
+        fn serialize_unit(self) -> Result<()> {
+            Err(top_level_error("()"))
+        }
+        fn serialize_unit_struct(self, name: &'static str) -> Result<()> {
+            Err(top_level_error(&format!("unit struct {name}")))
+        }
+        fn serialize_unit_variant(
+            self,
+            name: &'static str,
+            _: u32,
+            variant: &'static str,
+        ) -> Result<()> {
+            Err(top_level_error(&format!("enum variant {name}::{variant}")))
+        }
+        fn serialize_newtype_struct<T: ?Sized + Serialize>(
+            self,
+            _: &'static str,
+            value: &T,
+        ) -> Result<()> {
+            value.serialize(self)
+        }
+        fn serialize_newtype_variant<T: ?Sized + Serialize>(
+            self,
+            name: &'static str,
+            _: u32,
+            variant: &'static str,
+            _: &T,
+        ) -> Result<()> {
+            Err(top_level_error(&format!("enum variant {name}::{variant}")))
+        }
+        fn serialize_seq(self, _: Option<usize>) -> Result<Impossible> {
+            Err(top_level_error("a sequence"))
+        }
+        fn serialize_tuple(self, _: usize) -> Result<Impossible> {
+            Err(top_level_error("a tuple"))
+        }
+        fn serialize_tuple_struct(self, name: &'static str, _: usize) -> Result<Impossible> {
+            Err(top_level_error(&format!("tuple struct {name}")))
+        }
+        fn serialize_tuple_variant(
+            self,
+            name: &'static str,
+            _: u32,
+            variant: &'static str,
+            _: usize,
+        ) -> Result<Impossible> {
+            Err(top_level_error(&format!("enum variant {name}::{variant}")))
+        }
+        fn serialize_struct_variant(
+            self,
+            name: &'static str,
+            _: u32,
+            variant: &'static str,
+            _: usize,
+        ) -> Result<Impossible> {
+            Err(top_level_error(&format!("enum variant {name}::{variant}")))
+        }
+        fn serialize_map(self, _: Option<usize>) -> Result<Self::SerializeMap> {
+            Ok(self.into_group())
+        }
+        fn serialize_struct(self, _: &'static str, _: usize) -> Result<Self::SerializeStruct> {
+            Ok(self.into_group())
+        }
+    };
+}
+
+/// The group a top-level struct or map writes into.
+trait IntoGroup<'r, 'a, S> {
+    fn into_group(self) -> Group<'r, 'a, S>;
+}
+
+mod bulk;
+mod capture;
+mod element;
+mod group;
+
+use element::ArrayBuilder;
+use group::Group;
+
+/// Saves `value` as an `.npz` archive at `path`, one member per array-like field.
+///
+/// `.npz` is appended when the file name has no extension, as `np.savez` does. The save
+/// is atomic: the archive is written to a temporary file beside `path` and renamed over
+/// it only when complete, so a failed save (an I/O error, or a field that cannot be
+/// stored) leaves any previous file untouched.
+///
+/// ```
+/// use serde::{Deserialize, Serialize};
+///
+/// #[derive(Serialize, Deserialize, PartialEq, Debug)]
+/// struct Encoder { weight: ndarray::Array2<f32>, bias: Vec<f32> }
+///
+/// #[derive(Serialize, Deserialize, PartialEq, Debug)]
+/// struct Model { encoder: Encoder, step: u64 }
+///
+/// # let dir = tempfile::tempdir()?;
+/// # let path = dir.path().join("model.npz");
+/// let model = Model {
+///     encoder: Encoder { weight: ndarray::Array2::eye(3), bias: vec![0.0; 3] },
+///     step: 10,
+/// };
+/// npy_serde::to_path(&path, &model)?;
+/// // NumPy sees members "encoder/weight", "encoder/bias" and "step".
+/// let archive = npy_serde::NpzReader::open(&path)?;
+/// assert_eq!(archive.names(), ["encoder/weight", "encoder/bias", "step"]);
+/// let back: Model = npy_serde::from_path(&path)?;
+/// assert_eq!(back, model);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn to_path<P: AsRef<Path>, T: Serialize + ?Sized>(path: P, value: &T) -> Result<()> {
+    to_path_with(path, value, &SerdeOptions::default())
+}
+
+/// [`to_path`] with options (compression, path separator).
+pub fn to_path_with<P: AsRef<Path>, T: Serialize + ?Sized>(
+    path: P,
+    value: &T,
+    options: &SerdeOptions,
+) -> Result<()> {
+    let path = path.as_ref();
+    let result = NpzWriter::create_with(path, options.npz_options()).and_then(|mut writer| {
+        serialize_members(&mut writer, value, options)?;
+        writer.finish().map(drop)
+    });
+    result.map_err(|e| in_file(e, path))
+}
+
+/// Writes `value` as an `.npz` archive to `writer`, which needs only [`Write`]: stdout, a
+/// socket or a pipe work. The archive is assembled in memory first (a zip member's header
+/// holds its size and CRC, which are known only once the member is written) and then
+/// written in one piece; to stream a large archive to a file, use [`to_path`] or an
+/// [`NpzWriter`] over a file with [`Serializer`].
+///
+/// ```
+/// let mut state = std::collections::BTreeMap::new();
+/// state.insert("bias", vec![0.5f32, 0.25]);
+/// let mut out: Vec<u8> = Vec::new();
+/// npy_serde::to_npz_writer(&mut out, &state)?;
+/// let back: std::collections::BTreeMap<String, Vec<f32>> = npy_serde::from_npz_slice(&out)?;
+/// assert_eq!(back["bias"], [0.5, 0.25]);
+/// # Ok::<(), npy_serde::Error>(())
+/// ```
+pub fn to_npz_writer<W: Write, T: Serialize + ?Sized>(writer: W, value: &T) -> Result<()> {
+    to_npz_writer_with(writer, value, &SerdeOptions::default())
+}
+
+/// [`to_npz_writer`] with options (compression, path separator).
+pub fn to_npz_writer_with<W: Write, T: Serialize + ?Sized>(
+    mut writer: W,
+    value: &T,
+    options: &SerdeOptions,
+) -> Result<()> {
+    let bytes = to_npz_vec_with(value, options)?;
+    writer.write_all(&bytes)?;
+    writer.flush()?;
+    Ok(())
+}
+
+/// The bytes of the `.npz` archive of `value` (the in-memory counterpart of
+/// [`to_path`]; not to be confused with [`to_bytes`](crate::to_bytes), which makes one
+/// `.npy` array).
+///
+/// ```
+/// use std::collections::BTreeMap;
+///
+/// let mut state: BTreeMap<String, Vec<f32>> = BTreeMap::new();
+/// state.insert("bias".into(), vec![0.1, 0.2]);
+/// let bytes = npy_serde::to_npz_vec(&state)?;
+/// let back: BTreeMap<String, Vec<f32>> = npy_serde::from_npz_slice(&bytes)?;
+/// assert_eq!(back, state);
+/// # Ok::<(), npy_serde::Error>(())
+/// ```
+pub fn to_npz_vec<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>> {
+    to_npz_vec_with(value, &SerdeOptions::default())
+}
+
+/// [`to_npz_vec`] with options (compression, path separator).
+pub fn to_npz_vec_with<T: Serialize + ?Sized>(
+    value: &T,
+    options: &SerdeOptions,
+) -> Result<Vec<u8>> {
+    let mut writer = NpzWriter::with_options(Cursor::new(Vec::new()), options.npz_options());
+    serialize_members(&mut writer, value, options)?;
+    Ok(writer.finish()?.into_inner())
+}
+
+/// The serde `Serializer` of the npz format, writing members into an [`NpzWriter`]: for
+/// callers that drive serde themselves (`serde_path_to_error`, several values in one
+/// archive, a writer with its own options). `&mut Serializer` is the serde serializer.
+///
+/// ```
+/// use serde::Serialize;
+///
+/// #[derive(Serialize)]
+/// struct Step { loss: f32 }
+///
+/// let mut writer = npy_serde::NpzWriter::new(std::io::Cursor::new(Vec::new()));
+/// let options = npy_serde::SerdeOptions::default();
+/// let mut serializer = npy_serde::Serializer::new(&mut writer, &options)?;
+/// Step { loss: 0.5 }.serialize(&mut serializer)?;
+/// let bytes = writer.finish()?.into_inner();
+/// assert_eq!(npy_serde::NpzReader::new(std::io::Cursor::new(bytes))?.names(), ["loss"]);
+/// # Ok::<(), npy_serde::Error>(())
+/// ```
+pub struct Serializer<'w, W: Write + Seek> {
+    root: Root<'w, NpzWriter<W>>,
+}
+
+impl<'w, W: Write + Seek> Serializer<'w, W> {
+    /// A serializer adding members to `writer`, with `options`' path separator (the
+    /// writer's own options decide compression).
+    pub fn new(writer: &'w mut NpzWriter<W>, options: &SerdeOptions) -> Result<Self> {
+        options.check()?;
+        Ok(Serializer {
+            root: Root::new(writer, options),
+        })
+    }
+}
+
+impl<'s, 'w, W: Write + Seek> IntoGroup<'s, 'w, NpzWriter<W>> for &'s mut Serializer<'w, W> {
+    fn into_group(self) -> Group<'s, 'w, NpzWriter<W>> {
+        Group::top(&mut self.root)
+    }
+}
+
+impl<'s, 'w, W: Write + Seek> ser::Serializer for &'s mut Serializer<'w, W> {
+    type Ok = ();
+    type Error = Error;
+    type SerializeSeq = Impossible;
+    type SerializeTuple = Impossible;
+    type SerializeTupleStruct = Impossible;
+    type SerializeTupleVariant = Impossible;
+    type SerializeMap = Group<'s, 'w, NpzWriter<W>>;
+    type SerializeStruct = Group<'s, 'w, NpzWriter<W>>;
+    type SerializeStructVariant = Impossible;
+
+    top_level_impls!();
+}
+
+/// Serializes `value` into `sink`, one member per array-like field.
+pub(crate) fn serialize_members<S, T>(sink: &mut S, value: &T, options: &SerdeOptions) -> Result<()>
+where
+    S: WriteMembers,
+    T: Serialize + ?Sized,
+{
+    options.check()?;
+    let mut root = Root::new(sink, options);
+    value.serialize(TopLevel { root: &mut root })
+}
+
+/// State shared by the whole serialization: where members go, how paths are joined, the
+/// member buffer, and how many members were written (to tell an empty group).
+pub(crate) struct Root<'a, S> {
+    sink: &'a mut S,
+    separator: String,
+    builder: ArrayBuilder,
+    written: usize,
+}
+
+impl<'a, S: WriteMembers> Root<'a, S> {
+    fn new(sink: &'a mut S, options: &SerdeOptions) -> Self {
+        Root {
+            sink,
+            separator: options.separator.clone(),
+            builder: ArrayBuilder::default(),
+            written: 0,
+        }
+    }
+}
+
+/// The member sink of a [`Root`], counting what goes through it.
+struct Counted<'s, S> {
+    sink: &'s mut S,
+    written: &'s mut usize,
+}
+
+impl<S: WriteMembers> WriteMembers for Counted<'_, S> {
+    fn add_member<A: NpyWrite + ?Sized>(&mut self, path: &str, array: &A) -> Result<()> {
+        self.sink.add_member(path, array)?;
+        *self.written += 1;
+        Ok(())
+    }
+}
+
+impl<'a, S: WriteMembers> Root<'a, S> {
+    /// The sink and the member buffer, borrowed apart.
+    fn parts(&mut self) -> (Counted<'_, S>, &mut ArrayBuilder) {
+        (
+            Counted {
+                sink: &mut *self.sink,
+                written: &mut self.written,
+            },
+            &mut self.builder,
+        )
+    }
+}
+
+/// The top level: a struct or a map.
+struct TopLevel<'r, 'a, S> {
+    root: &'r mut Root<'a, S>,
+}
+
+fn top_level_error(what: &str) -> Error {
+    Error::Custom(format!(
+        "the top-level value must be a struct or a map (its fields become members), found {what}"
+    ))
+}
+
+impl<'r, 'a, S: WriteMembers> IntoGroup<'r, 'a, S> for TopLevel<'r, 'a, S> {
+    fn into_group(self) -> Group<'r, 'a, S> {
+        Group::top(self.root)
+    }
+}
+
+impl<'r, 'a, S: WriteMembers> ser::Serializer for TopLevel<'r, 'a, S> {
+    type Ok = ();
+    type Error = Error;
+    type SerializeSeq = Impossible;
+    type SerializeTuple = Impossible;
+    type SerializeTupleStruct = Impossible;
+    type SerializeTupleVariant = Impossible;
+    type SerializeMap = Group<'r, 'a, S>;
+    type SerializeStruct = Group<'r, 'a, S>;
+    type SerializeStructVariant = Impossible;
+
+    top_level_impls!();
+}
+
+#[cfg(test)]
+mod tests;
