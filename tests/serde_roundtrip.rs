@@ -630,7 +630,7 @@ fn serde_path_to_error_works_with_the_public_serializer_and_deserializer() {
         },
     };
     let mut writer = NpzWriter::new(Cursor::new(Vec::new()));
-    let mut ser = npy_serde::Serializer::new(&mut writer, &SerdeOptions::default());
+    let mut ser = npy_serde::Serializer::new(&mut writer, &SerdeOptions::default()).unwrap();
     let err = serde_path_to_error::serialize(&value, &mut ser).unwrap_err();
     assert!(
         err.path().to_string().starts_with("inner.values"),
@@ -659,7 +659,7 @@ fn serde_path_to_error_works_with_the_public_serializer_and_deserializer() {
         epoch: 2,
     };
     let mut writer = NpzWriter::new(Cursor::new(Vec::new()));
-    let mut ser = npy_serde::Serializer::new(&mut writer, &SerdeOptions::default());
+    let mut ser = npy_serde::Serializer::new(&mut writer, &SerdeOptions::default()).unwrap();
     serde_path_to_error::serialize(&good, &mut ser).unwrap();
     let bytes = writer.finish().unwrap().into_inner();
     let mut de = npy_serde::Deserializer::from_npz_slice(&bytes, &SerdeOptions::default()).unwrap();
