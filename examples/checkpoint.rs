@@ -86,13 +86,20 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         },
     };
     save_checkpoint(&dir, &state)?;
+    let initial: TrainState = npy_serde::from_path(checkpoint_path(&dir, 0))?;
+    assert!(initial.optimizer.is_empty());
     for _ in 0..3 {
         train_epoch(&mut state, &x, &y);
         save_checkpoint(&dir, &state)?;
     }
     let latest = checkpoint_path(&dir, state.epoch);
-    let names = npy_serde::NpzReader::open(&latest)?.names();
-    println!("{} holds {}", file_name(&latest), names.join(", "));
+    let mut names = npy_serde::NpzReader::open(&latest)?.names();
+    names.sort();
+    println!("{} holds {} arrays:", file_name(&latest), names.len());
+    for line in names.chunks(3) {
+        let columns: Vec<String> = line.iter().map(|name| format!("{name:<27}")).collect();
+        println!("    {}", columns.concat().trim_end());
+    }
 
     // Between runs, the learning rate is lowered in NumPy.
     edit_lr_in_numpy(&latest, 0.01);
