@@ -242,7 +242,7 @@ fn missing_and_lossy_fields_are_errors_naming_field_and_dtypes() {
     let bytes = npy_with(&nested, 0, &[]);
     let (field, _, found) = mismatch(from_bytes::<Vec<Everything>>(&bytes));
     assert_eq!(field, "inner.flag");
-    assert_eq!(found, "'|u1'");
+    assert_eq!(found, "'|u1', which loads as u8");
 
     let plain = to_bytes(&vec![1.0f64]).unwrap();
     let (field, expected, _) = mismatch(from_bytes::<Vec<Point>>(&plain));

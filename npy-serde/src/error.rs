@@ -20,7 +20,7 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 pub enum Error {
     /// An I/O error from the underlying reader, writer or file system.
     #[error("I/O error: {0}")]
-    Io(#[from] io::Error),
+    Io(io::Error),
 
     /// The first bytes are not `\x93NUMPY`.
     #[error(
@@ -150,21 +150,23 @@ pub enum Error {
     Custom(String),
 
     /// An error inside a particular archive member (or serde member path).
-    #[error("member {member:?}: {source}")]
+    #[error("member {member:?}: {inner}")]
     InMember {
         /// Member name or serde path (`encoder/layer0/weight`).
         member: String,
-        /// The underlying error.
-        source: Box<Error>,
+        /// The underlying error. Its text is part of this one's, so it is not also
+        /// reported as `source()` (an error chain would print it twice).
+        inner: Box<Error>,
     },
 
     /// An error concerning a particular file.
-    #[error("{}: {source}", .path.display())]
+    #[error("{}: {inner}", .path.display())]
     InFile {
         /// The file.
         path: PathBuf,
-        /// The underlying error.
-        source: Box<Error>,
+        /// The underlying error. Its text is part of this one's, so it is not also
+        /// reported as `source()` (an error chain would print it twice).
+        inner: Box<Error>,
     },
 }
 
@@ -175,6 +177,14 @@ fn magic_hint(found: &str) -> &'static str {
          from_path"
     } else {
         ""
+    }
+}
+
+/// I/O errors convert with `?`; their text is part of the message, so `source()` is
+/// `None` (an error chain would print it twice). Match [`Error::Io`] to get it.
+impl From<io::Error> for Error {
+    fn from(error: io::Error) -> Self {
+        Error::Io(error)
     }
 }
 
@@ -189,7 +199,7 @@ impl Error {
     /// The innermost error, with the file and member context removed.
     pub fn root(&self) -> &Error {
         match self {
-            Error::InMember { source, .. } | Error::InFile { source, .. } => source.root(),
+            Error::InMember { inner, .. } | Error::InFile { inner, .. } => inner.root(),
             other => other,
         }
     }
@@ -198,7 +208,7 @@ impl Error {
     pub fn in_member(self, member: impl Into<String>) -> Error {
         Error::InMember {
             member: member.into(),
-            source: Box::new(self),
+            inner: Box::new(self),
         }
     }
 
@@ -206,7 +216,7 @@ impl Error {
     pub fn in_file(self, path: impl Into<PathBuf>) -> Error {
         Error::InFile {
             path: path.into(),
-            source: Box::new(self),
+            inner: Box::new(self),
         }
     }
 

@@ -16,11 +16,17 @@
 //! | look at a header without the data | [`inspect`], [`header::read_header`] |
 //! | load a file whose dtype I don't know | [`NpyArray`] |
 //! | [save or load several arrays (`.npz`)](#npz-archives) | [`npz::savez`], [`NpzWriter`], [`NpzReader`], [`NpzUpdate`], [`load_any`] |
-//! | [save a struct of arrays (serde)](#serde-a-struct-of-arrays-as-an-npz) | [`to_path`], [`from_path`], [`serde_array`], [`SerdeOptions`] |
+//! | [save a struct of arrays (serde)](#serde-a-struct-of-arrays-as-an-npz) | [`to_path`], [`from_path`], [`Bulk`], [`SerdeOptions`] |
+//! | serde in memory, on streams, or driven by hand | [`to_npz_vec`], [`from_npz_slice`], [`to_npz_writer`], [`from_npz_reader`], [`Serializer`], [`Deserializer`] |
+//! | know which Rust type reads which dtype | [the conversion table](convert#the-table) |
 //! | [use NumPy record arrays (`derive`)](#record-dtypes-derive) | `#[derive(NpyElement)]`, [`record`] |
 //! | [work with arrays bigger than memory](#memory-mapped-and-chunked-arrays) | [`MappedNpy`], [`MappedNpyMut`], [`NpyRowReader`], [`NpyAppender`], [`write::NpyStreamWriter`] |
 //!
-//! Module map: [`dtype`] (the dtype model), [`header`] (the `.npy` header), [`element`]
+//! This crate speaks ndarray 0.17 and re-exports it ([`ndarray`], with [`half`] and
+//! [`num_complex`]), so `use npy_serde::ndarray;` needs no version pinned by hand.
+//!
+//! Module map: [`dtype`] (the dtype model), [`convert`] (which Rust type reads which
+//! dtype), [`header`] (the `.npy` header), [`element`]
 //! (Rust element types), [`read`] / [`write`](mod@write) (`.npy` I/O), [`array`](mod@array) (dynamic arrays),
 //! [`npz`] (archives), [`ser`] / [`de`] (serde), [`record`] (derive runtime), [`mmap`] /
 //! [`chunked`] (large arrays), [`error`].
@@ -33,7 +39,8 @@
 //! (`U`), `Vec<u8>` (`S`), [`FixedUnicode`], [`FixedBytes`], [`DateTime64`],
 //! [`TimeDelta64`], `[T; N]`, and derived records. A file's own dtype loads in either byte
 //! order, as do lossless widenings (`<i4` into `i64`); narrowing is an error naming both
-//! dtypes.
+//! dtypes and the Rust type that would load the file. One table decides, for typed loads,
+//! [`NpyArray::to_array`], records and serde alike: [`convert`](convert#the-table).
 //!
 //! ```
 //! use ndarray::{array, Array2};
@@ -81,9 +88,12 @@
 //! # serde: a struct of arrays as an npz
 //!
 //! Derive `Serialize` / `Deserialize` and each field becomes one `.npy` member that
-//! `np.load` sees by name; nested structs and string-keyed maps become `/`-joined paths
-//! (`encoder/layer0/weight`). The full mapping is a table in [`ser`]. Plain ndarray fields
-//! work as they are; [`serde_array`] moves big arrays' bytes in one piece.
+//! `np.load` sees by name; nested structs and maps become `/`-joined paths
+//! (`encoder/layer0/weight`), a `Vec` of layers becomes `layers/0/…`, `layers/1/…`. The
+//! full mapping is a table in [`ser`]. Every value that saves loads back equal, and an
+//! archive edited in NumPy (`d = dict(np.load(f)); d["epoch"] = 4; np.savez(f, **d)`)
+//! loads too: 0-d members convert by value. Plain ndarray fields work as they are;
+//! [`Bulk`] (or [`serde_array`] on a field) moves big arrays' bytes in one piece.
 //!
 //! ```
 //! use serde::{Deserialize, Serialize};
@@ -93,12 +103,12 @@
 //! #[derive(Serialize, Deserialize, PartialEq, Debug)]
 //! struct Checkpoint {
 //!     epoch: u32,
-//!     #[serde(with = "npy_serde::serde_array")]
-//!     weights: ndarray::Array2<f32>,
+//!     weights: npy_serde::Bulk<ndarray::Array2<f32>>,
 //!     losses: Vec<f64>,
 //! }
 //!
-//! let checkpoint = Checkpoint { epoch: 3, weights: ndarray::Array2::ones((2, 3)), losses: vec![0.5, 0.25] };
+//! let weights = npy_serde::Bulk(ndarray::Array2::ones((2, 3)));
+//! let checkpoint = Checkpoint { epoch: 3, weights, losses: vec![0.5, 0.25] };
 //! npy_serde::to_path(&path, &checkpoint)?; // members epoch, weights, losses
 //! let resumed: Checkpoint = npy_serde::from_path(&path)?;
 //! assert_eq!(resumed, checkpoint);
@@ -183,8 +193,15 @@
 //!   not zlib); sizes are within 2%. Stored archives are byte-identical.
 //! - `.npz` members written by `np.savez` are rarely aligned, so mapping them borrows only
 //!   one-byte types; other types are copied ([`MappedNpy::view_or_copy`]).
-//! - serde: plain ndarray fields pass through serde one element at a time (use
-//!   [`serde_array`] for big arrays); enum variants with data and `i128` are not supported.
+//! - serde: plain ndarray fields pass through serde one element at a time (use [`Bulk`]
+//!   for big arrays); enum variants with data, `i128`, float map keys and `None` inside a
+//!   `Vec` are refused at save. Inside `#[serde(flatten)]`, members reach serde through
+//!   `deserialize_any` (serde buffers flattened fields), so flattened scalars, strings,
+//!   `Vec`s and nested structs load, but ndarray arrays and [`Bulk`] do not (their form
+//!   cannot be told from nested lists); keep arrays out of flattened structs. Complex
+//!   numbers are told from 2-tuples by their Rust type (serde shows both as `(re, im)`).
+//! - `to_npz_writer` assembles the archive in memory before writing it (a zip member's
+//!   header holds its size and CRC); [`to_path`] streams member by member.
 //! - Derived records: named-field structs of fixed-width fields only (no `String`/`Vec`
 //!   fields, tuple structs, enums or `#[repr(packed)]`).
 //! - Mapping constructors are `unsafe`: a file changed or truncated by another process while
@@ -233,5 +250,15 @@ pub use ser::{
     to_npz_vec, to_npz_vec_with, to_npz_writer, to_npz_writer_with, to_path, to_path_with,
     Serializer,
 };
+pub use serde_array::Bulk;
 pub use serde_format::SerdeOptions;
+
+/// `f16`, for `float16` data.
+pub use half;
+/// The ndarray this crate speaks (0.17): use it through here so that versions match (an
+/// array of another ndarray version is a different type, and `NpyWrite is not
+/// implemented` for it).
+pub use ndarray;
+/// `Complex<f32>` / `Complex<f64>`, for `complex64` / `complex128` data.
+pub use num_complex;
 pub use write::{save, save_with, to_bytes, write_npy, NpyWrite, Shaped, WriteOptions};

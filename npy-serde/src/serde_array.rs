@@ -1,6 +1,7 @@
-//! The bulk fast path of the serde format: `#[serde(with = "npy_serde::serde_array")]` on
-//! an ndarray field moves the array's bytes through serde in one piece instead of one
-//! serde call per element.
+//! The bulk fast path of the serde format: [`Bulk<A>`](Bulk) around an ndarray array (in
+//! any position), or `#[serde(with = "npy_serde::serde_array")]` on an ndarray field,
+//! moves the array's bytes through serde in one piece instead of one serde call per
+//! element.
 //!
 //! Plain ndarray fields already work with no attribute (ndarray's own serde form is
 //! recognised), but that form hands over every element separately. With this adapter the
@@ -89,6 +90,86 @@ bulk!(
     Complex<f32>,
     Complex<f64>
 );
+
+/// An ndarray array that the serde format moves in one piece (the bulk fast path), in
+/// any position: a field, an `Option`, a `Vec` element, a map value, where
+/// `#[serde(with = "npy_serde::serde_array")]` reaches only fields.
+///
+/// ```
+/// use std::collections::BTreeMap;
+/// use ndarray::Array2;
+/// use npy_serde::Bulk;
+/// use serde::{Deserialize, Serialize};
+///
+/// #[derive(Serialize, Deserialize, PartialEq, Debug)]
+/// struct Model {
+///     layers: Vec<Bulk<Array2<f32>>>,
+///     moments: BTreeMap<String, Bulk<Array2<f32>>>,
+///     frozen: Option<Bulk<Array2<f32>>>,
+/// }
+///
+/// let model = Model {
+///     layers: vec![Bulk(Array2::ones((2, 3))), Bulk(Array2::zeros((3, 1)))],
+///     moments: BTreeMap::from([("m".to_string(), Bulk(Array2::ones((2, 3))))]),
+///     frozen: None,
+/// };
+/// let bytes = npy_serde::to_npz_vec(&model)?;
+/// let names = npy_serde::NpzReader::new(std::io::Cursor::new(&bytes))?.names();
+/// assert_eq!(names, ["layers/0", "layers/1", "moments/m"]);
+/// let back: Model = npy_serde::from_npz_slice(&bytes)?;
+/// assert_eq!(back, model);
+/// assert_eq!(back.layers[0].shape(), [2, 3]); // Bulk derefs to the array
+/// # Ok::<(), npy_serde::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Default, Hash)]
+pub struct Bulk<A>(pub A);
+
+impl<A> Bulk<A> {
+    /// The array.
+    pub fn into_inner(self) -> A {
+        self.0
+    }
+}
+
+impl<A> std::ops::Deref for Bulk<A> {
+    type Target = A;
+    fn deref(&self) -> &A {
+        &self.0
+    }
+}
+
+impl<A> std::ops::DerefMut for Bulk<A> {
+    fn deref_mut(&mut self) -> &mut A {
+        &mut self.0
+    }
+}
+
+impl<A> From<A> for Bulk<A> {
+    fn from(array: A) -> Self {
+        Bulk(array)
+    }
+}
+
+impl<A, D, T> Serialize for Bulk<ArrayBase<A, D>>
+where
+    A: Data<Elem = T>,
+    D: Dimension,
+    T: BulkElement,
+{
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serialize(&self.0, serializer)
+    }
+}
+
+impl<'de, T, D> de::Deserialize<'de> for Bulk<Array<T, D>>
+where
+    T: NpyElement + 'static,
+    D: Dimension + 'static,
+{
+    fn deserialize<De: Deserializer<'de>>(deserializer: De) -> Result<Self, De::Error> {
+        deserialize(deserializer).map(Bulk)
+    }
+}
 
 /// Serializes an ndarray array as one member whose bytes are written straight from memory.
 pub fn serialize<S, A, D, T>(array: &ArrayBase<A, D>, serializer: S) -> Result<S::Ok, S::Error>

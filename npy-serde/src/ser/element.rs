@@ -114,6 +114,9 @@ pub struct ArrayBuilder {
     /// The record being built: its fixed-width bytes and strings.
     pending_bytes: Vec<u8>,
     pending_strings: Vec<String>,
+    /// The length the outermost sequence announced (ndarray's flat data does): room for
+    /// that many leaves is made when the first one fixes their size.
+    len_hint: Option<usize>,
     /// Set when an element of the outermost sequence cannot be an array element but can
     /// be a group (a struct holding arrays, a map, an ndarray, a record unlike the first):
     /// the sequence is then written as indexed groups.
@@ -130,9 +133,15 @@ impl ArrayBuilder {
         self.strings.clear();
         self.record.clear();
         self.records = 0;
+        self.len_hint = None;
         self.pending_bytes.clear();
         self.pending_strings.clear();
         self.irregular = false;
+    }
+
+    /// The length of the outermost sequence, when it says.
+    pub(super) fn set_len_hint(&mut self, len: Option<usize>) {
+        self.len_hint = len;
     }
 
     /// Whether the last element failed for being a group (and clears the mark).
@@ -168,6 +177,9 @@ impl ArrayBuilder {
                 }
                 self.kind = Some(kind);
                 self.leaf_depth = depth;
+                if let (Some(len), 1) = (self.len_hint.take(), depth) {
+                    self.reserve(kind, len);
+                }
                 Ok(())
             }
             Some(first) if first != kind => Err(Error::unwritable(format!(
@@ -177,6 +189,19 @@ impl ArrayBuilder {
             ))),
             Some(_) if self.leaf_depth != depth => Err(ragged(depth.min(self.leaf_depth))),
             Some(_) => Ok(()),
+        }
+    }
+
+    /// Makes room for `len` leaves of `kind` in one allocation (huge pages when large),
+    /// rather than doubling through the copy of a large array.
+    fn reserve(&mut self, kind: LeafKind, len: usize) {
+        match kind.dtype() {
+            Some(dtype) if self.bytes.capacity() < len * dtype.itemsize() => {
+                let needed = len.saturating_mul(dtype.itemsize());
+                self.bytes = crate::element::vec_for_write(needed);
+            }
+            None if kind == LeafKind::Str => self.strings.reserve(len),
+            _ => {}
         }
     }
 
@@ -519,8 +544,11 @@ impl<'b> ser::Serializer for ElementSerializer<'b> {
         }
     }
 
-    fn serialize_seq(self, _: Option<usize>) -> Result<ElementSeq<'b>> {
+    fn serialize_seq(self, len: Option<usize>) -> Result<ElementSeq<'b>> {
         self.b.start_seq(self.depth)?;
+        if self.depth == 0 && self.b.kind.is_none() {
+            self.b.len_hint = len;
+        }
         Ok(ElementSeq {
             b: self.b,
             depth: self.depth,

@@ -243,8 +243,10 @@ impl<'r, 'a, S: WriteMembers> ser::Serializer for FieldSerializer<'r, 'a, S> {
         }
     }
 
-    fn serialize_seq(self, _: Option<usize>) -> Result<FieldSeq<'r, 'a, S>> {
-        self.seq()
+    fn serialize_seq(self, len: Option<usize>) -> Result<FieldSeq<'r, 'a, S>> {
+        let seq = self.seq()?;
+        seq.root.builder.set_len_hint(len);
+        Ok(seq)
     }
 
     fn serialize_tuple(self, _: usize) -> Result<FieldSeq<'r, 'a, S>> {

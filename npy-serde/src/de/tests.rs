@@ -1,0 +1,316 @@
+//! The deserializer's unit tests.
+
+use std::collections::{BTreeMap, HashMap};
+
+use half::f16;
+use ndarray::{array, Array1, Array2, ArrayD};
+use num_complex::Complex;
+use serde::{Deserialize, Serialize};
+
+use super::*;
+use crate::serde_format::test_values::{points, Mode, Point};
+use crate::serde_format::MemoryArchive;
+
+/// An archive holding `arrays` as members.
+fn archive(arrays: &[(&str, Vec<u8>)]) -> MemoryArchive {
+    MemoryArchive {
+        members: arrays
+            .iter()
+            .map(|(name, bytes)| (name.to_string(), bytes.clone()))
+            .collect(),
+    }
+}
+
+fn npy<A: crate::NpyWrite + ?Sized>(array: &A) -> Vec<u8> {
+    crate::to_bytes(array).unwrap()
+}
+
+fn load<T: DeserializeOwned>(archive: MemoryArchive) -> Result<T> {
+    deserialize_members(archive, &SerdeOptions::default())
+}
+
+#[derive(Serialize, Deserialize, PartialEq, Debug)]
+struct Layer {
+    weight: Array2<f32>,
+    #[serde(with = "crate::serde_array")]
+    bias: Array1<f64>,
+    table: Vec<Vec<i64>>,
+}
+
+#[derive(Serialize, Deserialize, PartialEq, Debug)]
+struct Everything {
+    epoch: u32,
+    lr: f64,
+    done: bool,
+    name: String,
+    tags: Vec<String>,
+    mode: Mode,
+    modes: Vec<Mode>,
+    half: f16,
+    halves: Vec<f16>,
+    z: Complex<f32>,
+    zs: Vec<Complex<f64>>,
+    pairs: Vec<[f32; 2]>,
+    points: Vec<Point>,
+    layers: BTreeMap<String, Layer>,
+    missing: Option<Vec<u8>>,
+    present: Option<u8>,
+    empty: Vec<i32>,
+    dynamic: ArrayD<u16>,
+    #[serde(rename = "renamed_field")]
+    renamed: i8,
+}
+
+fn everything() -> Everything {
+    let layer = |k: f32| Layer {
+        weight: array![[1.0, 2.0, 3.0], [4.0, 5.0, k]],
+        bias: array![0.5, -0.5],
+        table: vec![vec![1, 2], vec![3, 4]],
+    };
+    Everything {
+        epoch: 3,
+        lr: 0.5,
+        done: true,
+        name: "run ü".into(),
+        tags: vec!["a".into(), "bcd".into()],
+        mode: Mode::Eval,
+        modes: vec![Mode::Train, Mode::Eval],
+        half: f16::from_f32(1.5),
+        halves: vec![f16::from_f32(-2.0), f16::from_f32(0.25)],
+        z: Complex::new(1.0, -1.0),
+        zs: vec![Complex::new(0.0, 1.0); 3],
+        pairs: vec![[1.0, 2.0]; 4],
+        points: points(),
+        layers: [
+            ("enc".to_string(), layer(6.0)),
+            ("dec".to_string(), layer(7.0)),
+        ]
+        .into_iter()
+        .collect(),
+        missing: None,
+        present: Some(7),
+        empty: vec![],
+        dynamic: ArrayD::from_shape_vec(vec![2, 1, 3], (0..6).collect()).unwrap(),
+        renamed: -4,
+    }
+}
+
+#[test]
+fn every_kind_of_field_round_trips() {
+    let value = everything();
+    let bytes = crate::to_npz_vec(&value).unwrap();
+    let back: Everything = crate::from_npz_slice(&bytes).unwrap();
+    assert_eq!(back, value);
+    let compressed = crate::to_npz_vec_with(
+        &value,
+        &SerdeOptions::default().with_compression(crate::npz::Compression::Deflate { level: 1 }),
+    )
+    .unwrap();
+    assert_eq!(
+        crate::from_npz_slice::<Everything>(&compressed).unwrap(),
+        value
+    );
+}
+
+#[test]
+fn members_are_found_by_path_in_any_order_with_widening_and_defaults() {
+    #[derive(Deserialize, Debug)]
+    struct Target {
+        b: Vec<i64>,
+        a: Array2<f64>,
+        #[serde(default)]
+        defaulted: Vec<u8>,
+        optional: Option<f32>,
+        #[serde(skip)]
+        skipped: u8,
+        nested: HashMap<String, Vec<f32>>,
+    }
+    let archive = archive(&[
+        ("a", npy(&array![[1.0f32, 2.0]])),
+        ("nested/x", npy(&vec![f16::from_f32(0.5)])),
+        ("unused", npy(&vec![1u8])),
+        ("b", npy(&vec![1i32, -2])),
+        ("nested/y", npy(&vec![2.5f32])),
+    ]);
+    let target: Target = load(archive).unwrap();
+    assert_eq!(target.b, [1, -2]);
+    assert_eq!(target.a, array![[1.0, 2.0]]);
+    assert!(target.defaulted.is_empty() && target.optional.is_none() && target.skipped == 0);
+    assert_eq!(target.nested["x"], [0.5]);
+    assert_eq!(target.nested["y"], [2.5]);
+}
+
+#[test]
+fn fortran_and_big_endian_members_read_in_logical_order() {
+    #[derive(Deserialize)]
+    struct Target {
+        f: Array2<i32>,
+        rows: Vec<Vec<i32>>,
+        big: Vec<f64>,
+    }
+    let c = array![[1, 2, 3], [4, 5, 6]];
+    let big = crate::NpyArray::from_values(vec![1.5f64, -2.0], vec![2])
+        .unwrap()
+        .with_endian(crate::Endian::Big);
+    let archive = archive(&[
+        ("f", npy(&c.t())),
+        ("rows", npy(&c.t())),
+        ("big", npy(&big)),
+    ]);
+    let target: Target = load(archive).unwrap();
+    assert_eq!(target.f, c.t());
+    assert_eq!(target.rows, [[1, 4], [2, 5], [3, 6]]);
+    assert_eq!(target.big, [1.5, -2.0]);
+}
+
+#[test]
+fn mismatches_are_errors_naming_the_member_shape_and_dtype() {
+    #[derive(Deserialize, Debug)]
+    struct Encoder {
+        #[allow(dead_code)]
+        weight: Array2<f32>,
+    }
+    #[derive(Deserialize, Debug)]
+    struct Model {
+        #[allow(dead_code)]
+        encoder: Encoder,
+    }
+    let err =
+        load::<Model>(archive(&[("encoder/weight", npy(&vec![1.0f64, 2.0, 3.0]))])).unwrap_err();
+    let text = err.to_string();
+    assert!(text.starts_with("member \"encoder/weight\""), "{text}");
+    assert!(text.contains("expected 2-D array, found [3]"), "{text}");
+
+    let err = load::<Model>(archive(&[("encoder/weight", npy(&array![[1.0f64]]))]))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("expected 2-D float32 (f32), found shape (1, 1) float64, which loads as f64"),
+        "{err}"
+    );
+
+    let err = load::<Model>(archive(&[("encoder/bias", npy(&vec![1.0f32]))])).unwrap_err();
+    assert!(
+        matches!(err.root(), Error::MissingMember { name, available }
+            if name == "encoder/weight" && available == "encoder/bias"),
+        "{err}"
+    );
+
+    #[derive(Deserialize, Debug)]
+    struct Narrow {
+        #[allow(dead_code)]
+        x: Vec<i16>,
+    }
+    let err = load::<Narrow>(archive(&[("x", npy(&vec![1i32]))]))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("\"x\"") && err.contains("int16") && err.contains("int32"),
+        "{err}"
+    );
+
+    let err = load::<Narrow>(archive(&[("x", npy(&array![[1i16]]))]))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("expected 1-D int16, found [1, 1]"), "{err}");
+
+    let err = load::<f64>(archive(&[])).unwrap_err().to_string();
+    assert!(err.contains("top-level"), "{err}");
+}
+
+#[test]
+fn options_set_the_separator_and_the_header_limit() {
+    let value = everything();
+    let dotted = SerdeOptions::default().with_separator(".");
+    let bytes = crate::to_npz_vec_with(&value, &dotted).unwrap();
+    let names = crate::NpzReader::new(std::io::Cursor::new(&bytes))
+        .unwrap()
+        .names();
+    assert!(
+        names.contains(&"layers.enc.weight".to_string()),
+        "{names:?}"
+    );
+    let back: Everything = crate::from_npz_slice_with(&bytes, &dotted).unwrap();
+    assert_eq!(back, value);
+
+    let tiny = SerdeOptions::default().with_max_header_size(10);
+    let err = crate::from_npz_slice_with::<Everything>(&bytes, &tiny).unwrap_err();
+    assert!(matches!(err.root(), Error::HeaderTooLarge { .. }), "{err}");
+    assert!(err.to_string().starts_with("member \""), "{err}");
+}
+
+#[test]
+fn empty_members_read_into_any_numeric_type() {
+    #[derive(Serialize, Deserialize, PartialEq, Debug)]
+    struct Empty {
+        a: Vec<u8>,
+        b: Array2<f32>,
+        #[serde(with = "crate::serde_array")]
+        c: Array1<i16>,
+    }
+    let value = Empty {
+        a: vec![],
+        b: Array2::zeros((0, 3)),
+        c: Array1::zeros(0),
+    };
+    let back: Empty = crate::from_npz_slice(&crate::to_npz_vec(&value).unwrap()).unwrap();
+    assert_eq!(back, value);
+}
+
+#[test]
+fn empty_members_with_huge_other_dimensions_do_not_overflow() {
+    #[derive(Deserialize, Debug)]
+    struct Cube {
+        #[allow(dead_code)]
+        cube: Vec<Vec<Vec<f32>>>,
+    }
+    // (0, 2^40, 2^40) itself is refused by the header, as NumPy refuses it.
+    let header = crate::Header::new(f32::write_dtype(&[]), vec![0, 1 << 30, 1 << 30]);
+    for fortran_order in [false, true] {
+        let header = crate::Header {
+            fortran_order,
+            ..header.clone()
+        };
+        let member = header.to_bytes().unwrap();
+        let result = load::<Cube>(archive(&[("cube", member)]));
+        assert!(result.is_ok(), "{result:?}");
+    }
+}
+
+#[cfg(test)]
+mod proptests {
+    use proptest::prelude::*;
+    use serde::{Deserialize, Serialize};
+
+    #[derive(Serialize, Deserialize, PartialEq, Debug)]
+    struct Nested {
+        rows: Vec<Vec<i32>>,
+        flags: Vec<bool>,
+        names: Vec<String>,
+    }
+
+    proptest! {
+        /// Rectangular nestings round-trip; ragged ones are refused naming the member.
+        #[test]
+        fn nested_sequences_round_trip_or_are_refused_as_ragged(
+            rows in proptest::collection::vec(proptest::collection::vec(any::<i32>(), 0..4), 0..5),
+            flags in proptest::collection::vec(any::<bool>(), 0..6),
+            names in proptest::collection::vec("[a-zé]{0,6}", 0..4),
+        ) {
+            let value = Nested { rows, flags, names };
+            let rectangular = value.rows.windows(2).all(|w| w[0].len() == w[1].len());
+            match crate::to_npz_vec(&value) {
+                Ok(bytes) => {
+                    prop_assert!(rectangular);
+                    let back: Nested = crate::from_npz_slice(&bytes).unwrap();
+                    // Empty rows lose nothing but their (absent) elements.
+                    prop_assert_eq!(back, value);
+                }
+                Err(err) => {
+                    prop_assert!(!rectangular);
+                    prop_assert!(err.to_string().contains("\"rows\""), "{}", err);
+                }
+            }
+        }
+    }
+}
