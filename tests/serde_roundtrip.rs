@@ -858,3 +858,89 @@ fn plain_arrays_in_flattened_structs_are_refused_at_save_or_round_trip() {
         }
     }
 }
+
+/// "Where a value cannot be represented, saving fails … and writes nothing": also through
+/// a `Write`-only sink, where nothing can be taken back once written.
+#[test]
+fn a_failed_save_to_a_stream_writes_nothing() {
+    #[derive(Serialize)]
+    struct Value {
+        first: Vec<f32>,
+        second: Vec<Option<f32>>,
+    }
+    let value = Value {
+        first: vec![1.0; 1000],
+        second: vec![Some(1.0), None],
+    };
+    let mut sink = Vec::new();
+    let err = npy_serde::to_npz_writer(&mut sink, &value).unwrap_err();
+    assert!(err.to_string().contains("\"second\""), "{err}");
+    assert!(sink.is_empty(), "{} bytes written", sink.len());
+}
+
+#[test]
+fn bool_and_char_keys_round_trip_as_text() {
+    let chars = W {
+        x: BTreeMap::from([('a', 1u8), ('/', 2), ('é', 3), ('%', 4)]),
+    };
+    let bytes = to_npz_vec(&chars).unwrap();
+    assert_eq!(
+        from_npz_slice::<W<BTreeMap<char, u8>>>(&bytes).unwrap(),
+        chars
+    );
+    let bools = W {
+        x: BTreeMap::from([(false, vec![1.0f64]), (true, vec![])]),
+    };
+    let bytes = to_npz_vec(&bools).unwrap();
+    assert_eq!(
+        from_npz_slice::<W<BTreeMap<bool, Vec<f64>>>>(&bytes).unwrap(),
+        bools
+    );
+}
+
+/// The bulk path reads what NumPy writes (Fortran order, big-endian) and follows the same
+/// conversion table as the typed reader: lossless widening, no narrowing.
+#[test]
+fn bulk_reads_any_layout_and_follows_the_conversion_table() {
+    // A 2x3 float32 array [[0, 1, 2], [3, 4, 5]] stored big-endian in Fortran order.
+    let mut data = Vec::new();
+    for value in [0.0f32, 3.0, 1.0, 4.0, 2.0, 5.0] {
+        data.extend_from_slice(&value.to_be_bytes());
+    }
+    let npy = raw_npy("'>f4'", "(2, 3)", &data).replace_fortran();
+    let expected: Array2<f32> = npy_serde::from_bytes(&npy).unwrap();
+    assert_eq!(expected[[1, 2]], 5.0);
+    let bytes = archive_with(&npy_serde::from_bytes::<NpyArray>(&npy).unwrap());
+    let bulk: W<Bulk<Array2<f32>>> = from_npz_slice(&bytes).unwrap();
+    assert_eq!(bulk.x.0, expected);
+    let plain: W<Array2<f32>> = from_npz_slice(&bytes).unwrap();
+    assert_eq!(plain.x, expected);
+    let wide: W<Bulk<Array2<f64>>> = from_npz_slice(&bytes).unwrap();
+    assert_eq!(wide.x.0, expected.mapv(f64::from));
+    // Narrowing is refused, as by the typed reader.
+    let doubles = archive_with(&Array2::<f64>::zeros((2, 2)));
+    assert!(from_npz_slice::<W<Bulk<Array2<f32>>>>(&doubles).is_err());
+    let ints = archive_with(&Array2::<i64>::zeros((2, 2)));
+    assert!(from_npz_slice::<W<Bulk<Array2<i32>>>>(&ints).is_err());
+    let small = archive_with(&Array2::<i16>::from_elem((2, 2), -7));
+    let widened: W<Bulk<Array2<i64>>> = from_npz_slice(&small).unwrap();
+    assert_eq!(widened.x.0, Array2::from_elem((2, 2), -7i64));
+}
+
+trait ReplaceFortran {
+    fn replace_fortran(self) -> Self;
+}
+
+impl ReplaceFortran for Vec<u8> {
+    /// The same `.npy` with `'fortran_order': True` (same length, so the padding holds).
+    fn replace_fortran(mut self) -> Vec<u8> {
+        let from = b"'fortran_order': False, ";
+        let to = b"'fortran_order': True,  ";
+        let at = self
+            .windows(from.len())
+            .position(|w| w == from)
+            .expect("a header written by raw_npy");
+        self[at..at + to.len()].copy_from_slice(to);
+        self
+    }
+}
