@@ -354,8 +354,20 @@ impl<'de> de::Deserializer<'de> for ArrayDe<'_> {
         }
         match self.member.leaf(self.start) {
             Leaf::Number(Value::Bool(v)) => visitor.visit_bool(v),
-            Leaf::Number(Value::Int(v)) => visitor.visit_i64(v),
-            Leaf::Number(Value::UInt(v)) => visitor.visit_u64(v),
+            // Each number as its own type, so a self-describing consumer (serde's buffering
+            // for `flatten`, a `serde_json::Value`) keeps the member's dtype.
+            Leaf::Number(Value::Int(v)) => match self.member.itemsize {
+                1 => visitor.visit_i8(v as i8),
+                2 => visitor.visit_i16(v as i16),
+                4 => visitor.visit_i32(v as i32),
+                _ => visitor.visit_i64(v),
+            },
+            Leaf::Number(Value::UInt(v)) => match self.member.itemsize {
+                1 => visitor.visit_u8(v as u8),
+                2 => visitor.visit_u16(v as u16),
+                4 => visitor.visit_u32(v as u32),
+                _ => visitor.visit_u64(v),
+            },
             Leaf::Number(Value::Float(v)) if self.member.itemsize <= 4 => {
                 visitor.visit_f32(v as f32)
             }

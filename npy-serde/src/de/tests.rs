@@ -8,6 +8,7 @@ use num_complex::Complex;
 use serde::{Deserialize, Serialize};
 
 use super::*;
+use crate::element::NpyElement;
 use crate::serde_format::test_values::{points, Mode, Point};
 use crate::serde_format::MemoryArchive;
 
