@@ -944,3 +944,43 @@ impl ReplaceFortran for Vec<u8> {
         self
     }
 }
+
+/// Structs without fields: a `Vec` of them has no element to take a dtype from.
+#[test]
+fn vecs_of_empty_structs_are_refused_at_save_or_round_trip() {
+    for value in [
+        W { x: vec![] },
+        W {
+            x: vec![Nothing {}],
+        },
+        W {
+            x: vec![Nothing {}, Nothing {}],
+        },
+    ] {
+        if let Ok(bytes) = to_npz_vec(&value) {
+            let back = from_npz_slice::<W<Vec<Nothing>>>(&bytes);
+            assert!(
+                back.as_ref().is_ok_and(|back| *back == value),
+                "{value:?} saved as {:?}, then loaded {back:?}",
+                member_names(&bytes)
+            );
+        }
+    }
+}
+
+/// A `Vec` whose elements are `Vec`s of groups is itself a `Vec` of groups: indexed groups
+/// of indexed groups.
+#[test]
+fn vecs_of_vecs_of_layers_are_nested_indexed_groups() {
+    let layer = |n: usize| Layer {
+        weight: Array2::from_elem((n, 1), n as f32),
+        bias: Array1::zeros(n),
+    };
+    let value = W {
+        x: vec![vec![layer(1)], vec![], vec![layer(2), layer(3)]],
+    };
+    let bytes = to_npz_vec(&value).unwrap_or_else(|e| panic!("{e}"));
+    let names = member_names(&bytes);
+    assert!(names.contains(&"x/2/1/weight".to_string()), "{names:?}");
+    assert_eq!(from_npz_slice::<W<Vec<Vec<Layer>>>>(&bytes).unwrap(), value);
+}

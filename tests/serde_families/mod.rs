@@ -199,6 +199,7 @@ pub struct Model {
     pub layers: Vec<Layer>,
     pub blocks: Vec<Block>,
     pub arrays: Vec<Array1<f64>>,
+    pub maps: Vec<BTreeMap<String, f32>>,
     pub name: String,
 }
 
@@ -210,12 +211,14 @@ pub fn model() -> impl Strategy<Value = Model> {
             2,
         ),
         vec_of(vec_of(f64s(), 3).prop_map(Array1::from), 3),
+        vec_of(prop::collection::btree_map(key(), f32s(), 0..3), 3),
         text(),
     )
-        .prop_map(|(layers, blocks, arrays, name)| Model {
+        .prop_map(|(layers, blocks, arrays, maps, name)| Model {
             layers,
             blocks,
             arrays,
+            maps,
             name,
         })
 }
