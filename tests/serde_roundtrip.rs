@@ -984,3 +984,53 @@ fn vecs_of_vecs_of_layers_are_nested_indexed_groups() {
     assert!(names.contains(&"x/2/1/weight".to_string()), "{names:?}");
     assert_eq!(from_npz_slice::<W<Vec<Vec<Layer>>>>(&bytes).unwrap(), value);
 }
+
+#[test]
+fn errors_name_the_member_path() {
+    #[derive(Serialize)]
+    struct Written {
+        layers: Vec<WrittenLayer>,
+        by_id: BTreeMap<String, f32>,
+    }
+    #[derive(Serialize)]
+    struct WrittenLayer {
+        weight: Array2<f64>,
+    }
+    let bytes = to_npz_vec(&Written {
+        layers: vec![
+            WrittenLayer {
+                weight: Array2::zeros((1, 1)),
+            },
+            WrittenLayer {
+                weight: Array2::zeros((2, 1)),
+            },
+        ],
+        by_id: BTreeMap::from([("7".to_string(), 1.0), ("x/y".to_string(), 2.0)]),
+    })
+    .unwrap();
+
+    // A dtype that does not narrow, inside an indexed group.
+    #[derive(Deserialize, Debug)]
+    #[allow(dead_code)]
+    struct ReadLayers {
+        layers: Vec<ReadLayer>,
+    }
+    #[derive(Deserialize, Debug)]
+    #[allow(dead_code)]
+    struct ReadLayer {
+        weight: Array2<f32>,
+    }
+    let err = from_npz_slice::<ReadLayers>(&bytes)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("\"layers/0/weight\""), "{err}");
+
+    // A key that is not an integer, read into an integer-keyed map.
+    #[derive(Deserialize, Debug)]
+    #[allow(dead_code)]
+    struct ReadIds {
+        by_id: BTreeMap<u32, f32>,
+    }
+    let err = from_npz_slice::<ReadIds>(&bytes).unwrap_err().to_string();
+    assert!(err.contains("x/y") || err.contains("x%2Fy"), "{err}");
+}
