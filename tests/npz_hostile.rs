@@ -406,7 +406,7 @@ fn an_archive_read_as_npy_shows_its_magic_escaped_once() {
     assert!(matches!(err, Error::BadMagic { .. }), "{err}");
     assert_eq!(
         err.to_string(),
-        r#"not a .npy file: the magic string is "PK\x03\x04-\x00", expected "\x93NUMPY""#
+        r#"not a .npy file: the magic string is "PK\x03\x04-\x00", expected "\x93NUMPY"; this is a zip archive (.npz): read it with NpzReader, load_any or, for a struct, from_path"#
     );
 }
 

@@ -317,7 +317,7 @@ np.savez("wide.npz", **{"layer0/weight": np.zeros((2, 3), np.float64),
     let text = err.to_string();
     assert!(
         text.contains("\"layer0/weight\"")
-            && text.contains("expected 2-D float32, found shape (2, 3) float64"),
+            && text.contains("expected 2-D float32 (f32), found shape (2, 3) float64"),
         "{text}"
     );
     assert!(matches!(err.root(), Error::DtypeMismatch { .. }), "{err:?}");

@@ -304,4 +304,14 @@ mod tests {
             "dtype mismatch in field \"x\": expected '<f8', found '<i4'"
         );
     }
+
+    #[test]
+    fn an_error_chain_prints_each_text_once() {
+        let io = io::Error::new(io::ErrorKind::NotFound, "gone");
+        let err = Error::from(io).in_member("w").in_file("a.npz");
+        assert_eq!(err.to_string(), "a.npz: member \"w\": I/O error: gone");
+        // The context wrappers and the I/O variant carry their cause in their own text.
+        assert!(std::error::Error::source(&err).is_none());
+        assert!(matches!(err.root(), Error::Io(_)));
+    }
 }

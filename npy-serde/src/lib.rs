@@ -197,8 +197,9 @@
 //!   for big arrays); enum variants with data, `i128`, float map keys and `None` inside a
 //!   `Vec` are refused at save. Inside `#[serde(flatten)]`, members reach serde through
 //!   `deserialize_any` (serde buffers flattened fields), so flattened scalars, strings,
-//!   `Vec`s and nested structs load, but ndarray arrays and [`Bulk`] do not (their form
-//!   cannot be told from nested lists); keep arrays out of flattened structs. Complex
+//!   `Vec`s, nested structs and [`Bulk`] arrays load, but plain ndarray fields do not
+//!   (ndarray's own form cannot be told from nested lists): wrap arrays of flattened
+//!   structs in [`Bulk`]. Complex
 //!   numbers are told from 2-tuples by their Rust type (serde shows both as `(re, im)`).
 //! - `to_npz_writer` assembles the archive in memory before writing it (a zip member's
 //!   header holds its size and CRC); [`to_path`] streams member by member.

@@ -317,7 +317,18 @@ impl<'de, T: NpyElement, D: Dimension> Visitor<'de> for BulkVisitor<T, D> {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        let descr: String = next(&mut seq, 0, &self)?;
+        // The portable form starts with the descr; nested lists of numbers are what a
+        // self-describing value holds (serde's buffering of `#[serde(flatten)]` fields).
+        let descr = match next::<A, Loose>(&mut seq, 0, &self)? {
+            Loose::Str(descr) => descr,
+            first => {
+                let mut rows = vec![first];
+                while let Some(row) = seq.next_element::<Loose>()? {
+                    rows.push(row);
+                }
+                return from_rows(Loose::Seq(rows)).map_err(de::Error::custom);
+            }
+        };
         let shape: Vec<usize> = next(&mut seq, 1, &self)?;
         let fortran_order: bool = next(&mut seq, 2, &self)?;
         let data: ByteBuf = next(&mut seq, 3, &self)?;
@@ -327,6 +338,146 @@ impl<'de, T: NpyElement, D: Dimension> Visitor<'de> for BulkVisitor<T, D> {
             fortran_order,
         };
         decode(&header, &data.0).map_err(de::Error::custom)
+    }
+}
+
+/// Any value a self-describing format holds: an array's rows, or the portable form's
+/// first part (the descr).
+enum Loose {
+    Bool(bool),
+    I8(i8),
+    I16(i16),
+    I32(i32),
+    I64(i64),
+    U8(u8),
+    U16(u16),
+    U32(u32),
+    U64(u64),
+    F32(f32),
+    F64(f64),
+    Str(String),
+    Seq(Vec<Loose>),
+}
+
+impl<'de> de::Deserialize<'de> for Loose {
+    fn deserialize<De: Deserializer<'de>>(deserializer: De) -> Result<Self, De::Error> {
+        struct LooseVisitor;
+        impl<'de> Visitor<'de> for LooseVisitor {
+            type Value = Loose;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("numbers, bools or strings, nested in lists")
+            }
+            fn visit_bool<E>(self, v: bool) -> Result<Loose, E> {
+                Ok(Loose::Bool(v))
+            }
+            fn visit_i8<E>(self, v: i8) -> Result<Loose, E> {
+                Ok(Loose::I8(v))
+            }
+            fn visit_i16<E>(self, v: i16) -> Result<Loose, E> {
+                Ok(Loose::I16(v))
+            }
+            fn visit_i32<E>(self, v: i32) -> Result<Loose, E> {
+                Ok(Loose::I32(v))
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<Loose, E> {
+                Ok(Loose::I64(v))
+            }
+            fn visit_u8<E>(self, v: u8) -> Result<Loose, E> {
+                Ok(Loose::U8(v))
+            }
+            fn visit_u16<E>(self, v: u16) -> Result<Loose, E> {
+                Ok(Loose::U16(v))
+            }
+            fn visit_u32<E>(self, v: u32) -> Result<Loose, E> {
+                Ok(Loose::U32(v))
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<Loose, E> {
+                Ok(Loose::U64(v))
+            }
+            fn visit_f32<E>(self, v: f32) -> Result<Loose, E> {
+                Ok(Loose::F32(v))
+            }
+            fn visit_f64<E>(self, v: f64) -> Result<Loose, E> {
+                Ok(Loose::F64(v))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Loose, E> {
+                Ok(Loose::Str(v.to_string()))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Loose, A::Error> {
+                let mut items = Vec::new();
+                while let Some(item) = seq.next_element()? {
+                    items.push(item);
+                }
+                Ok(Loose::Seq(items))
+            }
+        }
+        deserializer.deserialize_any(LooseVisitor)
+    }
+}
+
+/// An array from nested rows of numbers: the shape from the nesting (rectangular), the
+/// dtype from the first number, then the usual conversion to `T`.
+fn from_rows<T: NpyElement, D: Dimension>(rows: Loose) -> Result<Array<T, D>> {
+    let mut shape = Vec::new();
+    let mut probe = &rows;
+    while let Loose::Seq(items) = probe {
+        shape.push(items.len());
+        match items.first() {
+            Some(first) => probe = first,
+            None => break,
+        }
+    }
+    let mut leaves = Vec::new();
+    flatten_rows(rows, &shape, 0, &mut leaves)?;
+    let ragged = || Error::invalid_data("nested lists of unequal lengths are not an array");
+    macro_rules! typed {
+        ($variant:ident, $t:ty) => {{
+            let values = leaves
+                .into_iter()
+                .map(|leaf| match leaf {
+                    Loose::$variant(v) => Ok(v),
+                    _ => Err(Error::invalid_data(
+                        "an array's elements must all be of one kind",
+                    )),
+                })
+                .collect::<Result<Vec<$t>>>()?;
+            crate::NpyArray::from_values(values, shape)?
+        }};
+    }
+    let array = match leaves.first() {
+        None => crate::NpyArray::from_values(Vec::<f64>::new(), shape)?,
+        Some(Loose::Bool(_)) => typed!(Bool, bool),
+        Some(Loose::I8(_)) => typed!(I8, i8),
+        Some(Loose::I16(_)) => typed!(I16, i16),
+        Some(Loose::I32(_)) => typed!(I32, i32),
+        Some(Loose::I64(_)) => typed!(I64, i64),
+        Some(Loose::U8(_)) => typed!(U8, u8),
+        Some(Loose::U16(_)) => typed!(U16, u16),
+        Some(Loose::U32(_)) => typed!(U32, u32),
+        Some(Loose::U64(_)) => typed!(U64, u64),
+        Some(Loose::F32(_)) => typed!(F32, f32),
+        Some(Loose::F64(_)) => typed!(F64, f64),
+        Some(Loose::Str(_)) => typed!(Str, String),
+        Some(Loose::Seq(_)) => return Err(ragged()),
+    };
+    array
+        .to_array::<T>()?
+        .into_dimensionality::<D>()
+        .map_err(|e| Error::invalid_data(format!("{e}")))
+}
+
+fn flatten_rows(value: Loose, shape: &[usize], depth: usize, out: &mut Vec<Loose>) -> Result<()> {
+    match value {
+        Loose::Seq(items) if depth < shape.len() && items.len() == shape[depth] => items
+            .into_iter()
+            .try_for_each(|item| flatten_rows(item, shape, depth + 1, out)),
+        leaf if depth == shape.len() && !matches!(leaf, Loose::Seq(_)) => {
+            out.push(leaf);
+            Ok(())
+        }
+        _ => Err(Error::invalid_data(
+            "nested lists of unequal lengths are not an array",
+        )),
     }
 }
 

@@ -481,12 +481,14 @@ impl<'de, S: ReadMembers> de::Deserializer<'de> for Entry<'_, '_, S> {
         // ndarray arrays are recognised by their fields (v, dim, data), not by name.
         let is_ndarray = fields == NDARRAY_FIELDS;
         let path = self.path;
+        if is_ndarray {
+            return self.member(|m| m.deserialize_struct(name, fields, visitor));
+        }
         if self.archive.is_member(path) && !self.archive.is_group(path) {
-            let empty = !is_ndarray
-                && self
-                    .archive
-                    .is_empty_member(path)
-                    .map_err(|e| in_member(e, path))?;
+            let empty = self
+                .archive
+                .is_empty_member(path)
+                .map_err(|e| in_member(e, path))?;
             if !empty {
                 return self.member(|m| m.deserialize_struct(name, fields, visitor));
             }

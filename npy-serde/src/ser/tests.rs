@@ -431,3 +431,28 @@ fn empty_rows_are_bounded_by_the_bytes_present() {
         assert_eq!(grid.x.shape(), shape);
     }
 }
+
+#[test]
+fn bulk_arrays_work_inside_flattened_structs() {
+    use serde::Deserialize;
+
+    #[derive(Serialize, Deserialize, PartialEq, Debug)]
+    struct Inner {
+        w: crate::Bulk<Array2<i32>>,
+        b: Vec<f32>,
+    }
+    #[derive(Serialize, Deserialize, PartialEq, Debug)]
+    struct Outer {
+        #[serde(flatten)]
+        inner: Inner,
+        step: u64,
+    }
+    let value = Outer {
+        inner: Inner {
+            w: crate::Bulk(array![[1, 2], [3, 4]]),
+            b: vec![0.5],
+        },
+        step: 3,
+    };
+    assert_eq!(round_trip(&value), value);
+}
