@@ -9,8 +9,8 @@ use half::f16;
 use ndarray::Array2;
 use npy_serde::units::{Nanoseconds, Seconds};
 use npy_serde::{
-    from_bytes, to_bytes, DType, DateTime64, Error, FixedBytes, FixedElement, FixedUnicode,
-    NpyElement, TimeDelta64, WriteOptions,
+    from_bytes, to_bytes, DType, DateTime64, Error, ErrorKind, FixedBytes, FixedElement,
+    FixedUnicode, NpyElement, TimeDelta64, WriteOptions,
 };
 use num_complex::Complex;
 
@@ -203,8 +203,8 @@ fn fields_are_matched_by_name_with_extras_padding_and_widening() {
 }
 
 fn mismatch(result: Result<impl std::fmt::Debug, Error>) -> (String, String, String) {
-    match result.unwrap_err() {
-        Error::DtypeMismatch {
+    match result.unwrap_err().into_kind() {
+        ErrorKind::DtypeMismatch {
             expected,
             found,
             field,
@@ -253,8 +253,8 @@ fn missing_and_lossy_fields_are_errors_naming_field_and_dtypes() {
     let mut bytes = to_bytes(&points(10)).unwrap();
     bytes.truncate(bytes.len() - 5);
     assert!(matches!(
-        from_bytes::<Vec<Point>>(&bytes).unwrap_err(),
-        Error::Truncated { .. }
+        from_bytes::<Vec<Point>>(&bytes).unwrap_err().kind(),
+        ErrorKind::Truncated { .. }
     ));
     let mut bytes = to_bytes(&points(10)).unwrap();
     bytes.truncate(bytes.len() - 5);

@@ -7,7 +7,7 @@ use bytemuck::{Pod, Zeroable};
 use ndarray::{Array2, ArrayView1, ArrayView2, ArrayView3, ArrayViewD, Ix1, Ix2, Ix3};
 use npy_serde::chunked::{save_chunks, NpyAppender, NpyRowReader};
 use npy_serde::mmap::{MappedNpy, MappedNpyMut};
-use npy_serde::{DType, Endian, Error, Header, NpyElement, Record};
+use npy_serde::{DType, Endian, ErrorKind, Header, NpyElement, Record};
 use test_support::{run_python, temp_dir};
 
 /// A record type written by hand (what `#[derive(NpyElement)]` generates for a
@@ -52,11 +52,11 @@ impl NpyElement for Sample {
         if *dtype == Self::write_dtype(&[]) {
             Ok(())
         } else {
-            Err(Error::DtypeMismatch {
+            Err(npy_serde::Error::from(ErrorKind::DtypeMismatch {
                 expected: Self::write_dtype(&[]).to_string(),
                 found: dtype.to_string(),
                 field: None,
-            })
+            }))
         }
     }
 
@@ -526,7 +526,10 @@ np.save('other_order.npy', b[['id', 'mass', 'position']].astype([('id', '<u8'), 
     // matches fields by name.
     let map = unsafe { MappedNpy::open(dir.path().join("other_order.npy")) }.unwrap();
     let err = map.as_slice::<Particle>().unwrap_err();
-    assert!(matches!(err.root(), Error::DtypeMismatch { .. }), "{err}");
+    assert!(
+        matches!(err.root(), ErrorKind::DtypeMismatch { .. }),
+        "{err}"
+    );
     let copied = map.view_or_copy::<Particle, Ix1>().unwrap();
     assert!(copied.is_owned());
     assert_eq!(copied[49].id, 147);

@@ -84,7 +84,7 @@ print(json.dumps(np.load('stored.npz').files))
         assert_eq!(strings, ["a", "héllo"]);
         let err = archive.read::<Vec<f64>>("nope").unwrap_err();
         assert!(
-            matches!(err.root(), npy_serde::Error::MissingMember { .. }),
+            matches!(err.root(), npy_serde::ErrorKind::MissingMember { .. }),
             "{err}"
         );
         assert!(err.to_string().contains("\"f8\""), "{err}");
@@ -138,13 +138,16 @@ np.savez_compressed('obj_compressed.npz', **arrays)
             assert_eq!((header.dtype, header.shape), (DType::Object, vec![shape]));
             let err = archive.read::<NpyArray>(name).unwrap_err();
             assert!(
-                matches!(err.root(), npy_serde::Error::ObjectArray),
+                matches!(err.root(), npy_serde::ErrorKind::ObjectArray),
                 "{file}: {err}"
             );
             let text = err.to_string();
             assert!(text.contains(&format!("member \"{name}\"")), "{text}");
             let err = archive.read::<Vec<i64>>(name).unwrap_err();
-            assert!(matches!(err.root(), npy_serde::Error::ObjectArray), "{err}");
+            assert!(
+                matches!(err.root(), npy_serde::ErrorKind::ObjectArray),
+                "{err}"
+            );
         }
         assert_eq!(archive.read::<Vec<i64>>("b").unwrap(), [0, 1, 2]);
     }
@@ -485,7 +488,10 @@ open('e.txt', 'w').write('hello')
     let err = load_any(dir.path().join("c.pkl")).unwrap_err().to_string();
     assert!(err.contains("pickle") && err.contains("c.pkl"), "{err}");
     let err = load_any(dir.path().join("d.npy")).unwrap_err();
-    assert!(matches!(err.root(), npy_serde::Error::ObjectArray), "{err}");
+    assert!(
+        matches!(err.root(), npy_serde::ErrorKind::ObjectArray),
+        "{err}"
+    );
     let err = load_any(dir.path().join("e.txt")).unwrap_err().to_string();
     assert!(err.contains("hello") && err.contains("neither"), "{err}");
 }

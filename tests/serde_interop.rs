@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, HashMap};
 use half::f16;
 use ndarray::{array, Array1, Array2, Array3, ArrayD};
 use npy_serde::npz::Compression;
-use npy_serde::{Error, SerdeOptions};
+use npy_serde::{ErrorKind, SerdeOptions};
 use num_complex::Complex;
 use serde::{Deserialize, Serialize};
 use test_support::{run_python, temp_dir};
@@ -311,7 +311,10 @@ np.savez("wide.npz", **{"layer0/weight": np.zeros((2, 3), np.float64),
         "{text}"
     );
     assert!(text.contains("expected 2-D array, found [3]"), "{text}");
-    assert!(matches!(err.root(), Error::ShapeMismatch { .. }), "{err:?}");
+    assert!(
+        matches!(err.root(), ErrorKind::ShapeMismatch { .. }),
+        "{err:?}"
+    );
     // Wrong dtype (float64 does not narrow into f32).
     let err = npy_serde::from_path::<Model, _>(dir.path().join("wide.npz")).unwrap_err();
     let text = err.to_string();
@@ -320,7 +323,10 @@ np.savez("wide.npz", **{"layer0/weight": np.zeros((2, 3), np.float64),
             && text.contains("expected 2-D float32 (f32), found shape (2, 3) float64"),
         "{text}"
     );
-    assert!(matches!(err.root(), Error::DtypeMismatch { .. }), "{err:?}");
+    assert!(
+        matches!(err.root(), ErrorKind::DtypeMismatch { .. }),
+        "{err:?}"
+    );
     // Missing member.
     #[derive(Deserialize, Debug)]
     #[allow(dead_code)]
@@ -329,7 +335,7 @@ np.savez("wide.npz", **{"layer0/weight": np.zeros((2, 3), np.float64),
     }
     let err = npy_serde::from_path::<Other, _>(dir.path().join("wide.npz")).unwrap_err();
     assert!(
-        matches!(err.root(), Error::MissingMember { name, available }
+        matches!(err.root(), ErrorKind::MissingMember { name, available }
             if name == "layer1" && available.contains("layer0/weight")),
         "{err}"
     );

@@ -20,7 +20,7 @@ use ndarray::{Array, Dimension, IxDyn};
 
 use crate::dtype::DType;
 use crate::element::{DataReader, FixedElement, NpyElement};
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::header::{self, Header, HeaderInfo};
 use crate::read::{element_layout, ReadOptions};
 use crate::write::{write_file_atomically, NpyStreamWriter, WriteOptions};
@@ -84,19 +84,19 @@ impl NpyRowReader {
         let result = open_checked(path, options, false).and_then(|(file, info, _)| {
             let shape = &info.header.shape;
             if shape.is_empty() {
-                return Err(Error::ShapeMismatch {
+                return Err(Error::from(ErrorKind::ShapeMismatch {
                     expected: "at least one dimension to read rows of".into(),
                     found: vec![],
-                });
+                }));
             }
             if info.header.fortran_order && shape.len() > 1 {
-                return Err(Error::ShapeMismatch {
+                return Err(Error::from(ErrorKind::ShapeMismatch {
                     expected: "a C-order array: the rows of a Fortran-order array are not \
                                contiguous in the file (map it with MappedNpy and take \
                                rows(), or load it whole)"
                         .into(),
                     found: shape.clone(),
-                });
+                }));
             }
             Ok(NpyRowReader {
                 file,
@@ -133,22 +133,22 @@ impl NpyRowReader {
     ) -> Result<Array<T, D>> {
         let (dtype, mut shape) = element_layout::<T>(&self.info.header)?;
         if shape.is_empty() {
-            return Err(Error::ShapeMismatch {
+            return Err(Error::from(ErrorKind::ShapeMismatch {
                 expected: format!(
                     "at least one dimension besides the subarray of {}",
                     std::any::type_name::<T>()
                 ),
                 found: self.info.header.shape.clone(),
-            });
+            }));
         }
         if rows.start > rows.end || rows.end > shape[0] {
-            return Err(Error::ShapeMismatch {
+            return Err(Error::from(ErrorKind::ShapeMismatch {
                 expected: format!("rows {}..{} within the first axis", rows.start, rows.end),
                 found: shape,
-            });
+            }));
         }
         shape[0] = rows.len();
-        let dim = D::from_dimension(&IxDyn(&shape)).ok_or_else(|| Error::ShapeMismatch {
+        let dim = D::from_dimension(&IxDyn(&shape)).ok_or_else(|| ErrorKind::ShapeMismatch {
             expected: format!("{} dimensions", D::NDIM.unwrap_or(shape.len())),
             found: shape.clone(),
         })?;
@@ -307,10 +307,10 @@ impl<T: FixedElement> NpyAppender<T> {
         let (file, info, len) = open_checked(path, &read_options, true)?;
         let header = &info.header;
         if header.shape.is_empty() {
-            return Err(Error::ShapeMismatch {
+            return Err(Error::from(ErrorKind::ShapeMismatch {
                 expected: "at least one dimension to append along".into(),
                 found: vec![],
-            });
+            }));
         }
         let (dtype, _) = element_layout::<T>(header)?;
         let own = match T::dtype() {
@@ -321,11 +321,11 @@ impl<T: FixedElement> NpyAppender<T> {
             own => own.with_endian(dtype_endian(header)),
         };
         if own != dtype {
-            return Err(Error::DtypeMismatch {
+            return Err(Error::from(ErrorKind::DtypeMismatch {
                 expected: format!("{} (appended values are not converted)", T::dtype()),
                 found: header.dtype.to_string(),
                 field: None,
-            });
+            }));
         }
         let axis = if header.fortran_order {
             header.shape.len() - 1

@@ -38,7 +38,7 @@ use half::f16;
 use num_complex::Complex;
 
 use crate::dtype::DType;
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 
 /// A Rust element type, as the conversion table knows it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -287,11 +287,11 @@ pub fn refusal(dtype: &DType, target: Target) -> Error {
         None if target == Target::String => "a 'U' or 'S' string (String)".to_string(),
         None => "an 'S' byte string (Vec<u8>)".to_string(),
     };
-    Error::DtypeMismatch {
+    Error::from(ErrorKind::DtypeMismatch {
         expected,
         found: format!("{}{}", dtype, read_hint(dtype)),
         field: None,
-    }
+    })
 }
 
 /// ", which reads as X" for a dtype that some Rust type reads exactly.
@@ -397,7 +397,7 @@ impl Value {
 
     fn describe(self) -> String {
         match self {
-            Value::Bool(v) => format!("{}", if v { "True" } else { "False" }),
+            Value::Bool(v) => (if v { "True" } else { "False" }).to_string(),
             Value::Int(v) => v.to_string(),
             Value::UInt(v) => v.to_string(),
             Value::Float(v) => format!("{v:?}"),

@@ -15,7 +15,7 @@ use num_complex::Complex;
 
 use crate::convert::{self, FromValue, Target};
 use crate::dtype::{DType, Endian};
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::header::{read_up_to, truncated};
 
 /// Bytes read or converted at a time when data is not moved in one piece.
@@ -247,11 +247,11 @@ pub fn write_encoded<T: NpyElement, W: Write>(
 }
 
 fn mismatch<T: NpyElement>(found: &DType, accepted: &str) -> Error {
-    Error::DtypeMismatch {
+    Error::from(ErrorKind::DtypeMismatch {
         expected: format!("{} ({accepted})", T::write_dtype(&[])),
         found: format!("{found}{}", convert::read_hint(found)),
         field: None,
-    }
+    })
 }
 
 /// A plain number type: its dtype kind and how to read one from bytes in a byte order.
@@ -674,11 +674,11 @@ impl<T: FixedElement, const N: usize> NpyElement for [T; N] {
             DType::SubArray { base, shape } if shape.first() == Some(&N) => {
                 T::check_readable(&inner_dtype(base, shape))
             }
-            other => Err(Error::DtypeMismatch {
+            other => Err(Error::from(ErrorKind::DtypeMismatch {
                 expected: Self::write_dtype(&[]).to_string(),
                 found: other.to_string(),
                 field: None,
-            }),
+            })),
         }
     }
 
@@ -885,10 +885,16 @@ mod tests {
         let mut reader = &bytes[..];
         let mut data = DataReader::new(&mut reader, 128, None);
         let err = f64::read_values(&f64::dtype(), 100_000_000_000, &mut data).unwrap_err();
-        assert!(matches!(err, Error::Truncated { found: 200, .. }), "{err}");
+        assert!(
+            matches!(err.kind(), ErrorKind::Truncated { found: 200, .. }),
+            "{err}"
+        );
         let mut reader = &bytes[..];
         let mut data = DataReader::new(&mut reader, 128, Some(200));
         let err = f64::read_values(&f64::dtype(), 100_000_000_000, &mut data).unwrap_err();
-        assert!(matches!(err, Error::Truncated { found: 200, .. }), "{err}");
+        assert!(
+            matches!(err.kind(), ErrorKind::Truncated { found: 200, .. }),
+            "{err}"
+        );
     }
 }

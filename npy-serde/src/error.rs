@@ -9,15 +9,60 @@ use std::path::PathBuf;
 /// A `Result` whose error is this crate's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
-/// Everything that can go wrong reading or writing `.npy` / `.npz` data.
+/// Everything that can go wrong reading or writing `.npy` / `.npz` data: a boxed
+/// [`ErrorKind`], so that a `Result<()>` is one pointer wide (as serde_json's error is)
+/// and results pass in registers on hot paths.
 ///
-/// Errors about a particular file or archive member are wrapped in [`Error::InFile`] or
-/// [`Error::InMember`], so the message reads like
-/// `data.npz: member "weights": truncated data: …`. Use [`Error::root`] to match on the
-/// underlying cause.
+/// Errors about a particular file or archive member are wrapped in [`ErrorKind::InFile`]
+/// or [`ErrorKind::InMember`], so the message reads like
+/// `data.npz: member "weights": truncated data: …`. Match on [`Error::root`] (the cause,
+/// context removed) or [`Error::kind`].
+///
+/// ```
+/// use npy_serde::{Error, ErrorKind};
+///
+/// let err = npy_serde::from_bytes::<Vec<f32>>(b"not an array").unwrap_err();
+/// assert!(matches!(err.root(), ErrorKind::BadMagic { .. }));
+/// assert_eq!(std::mem::size_of::<npy_serde::Result<()>>(), std::mem::size_of::<usize>());
+/// ```
+pub struct Error(Box<ErrorKind>);
+
+impl Error {
+    /// What went wrong, with its context (file, member) as the outer kinds.
+    pub fn kind(&self) -> &ErrorKind {
+        &self.0
+    }
+
+    /// The kind, owned.
+    pub fn into_kind(self) -> ErrorKind {
+        *self.0
+    }
+}
+
+impl From<ErrorKind> for Error {
+    fn from(kind: ErrorKind) -> Self {
+        Error(Box::new(kind))
+    }
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.0, f)
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.0, f)
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// The kinds of [`Error`].
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
-pub enum Error {
+pub enum ErrorKind {
     /// An I/O error from the underlying reader, writer or file system.
     #[error("I/O error: {0}")]
     Io(io::Error),
@@ -156,7 +201,7 @@ pub enum Error {
         member: String,
         /// The underlying error. Its text is part of this one's, so it is not also
         /// reported as `source()` (an error chain would print it twice).
-        inner: Box<Error>,
+        inner: Error,
     },
 
     /// An error concerning a particular file.
@@ -166,7 +211,7 @@ pub enum Error {
         path: PathBuf,
         /// The underlying error. Its text is part of this one's, so it is not also
         /// reported as `source()` (an error chain would print it twice).
-        inner: Box<Error>,
+        inner: Error,
     },
 }
 
@@ -181,10 +226,10 @@ fn magic_hint(found: &str) -> &'static str {
 }
 
 /// I/O errors convert with `?`; their text is part of the message, so `source()` is
-/// `None` (an error chain would print it twice). Match [`Error::Io`] to get it.
+/// `None` (an error chain would print it twice). Match [`ErrorKind::Io`] to get it.
 impl From<io::Error> for Error {
     fn from(error: io::Error) -> Self {
-        Error::Io(error)
+        ErrorKind::Io(error).into()
     }
 }
 
@@ -197,78 +242,85 @@ fn field_suffix(field: &Option<String>) -> String {
 
 impl Error {
     /// The innermost error, with the file and member context removed.
-    pub fn root(&self) -> &Error {
-        match self {
-            Error::InMember { inner, .. } | Error::InFile { inner, .. } => inner.root(),
+    pub fn root(&self) -> &ErrorKind {
+        match self.kind() {
+            ErrorKind::InMember { inner, .. } | ErrorKind::InFile { inner, .. } => inner.root(),
             other => other,
         }
     }
 
     /// Wraps `self` with the member (or serde path) it concerns.
     pub fn in_member(self, member: impl Into<String>) -> Error {
-        Error::InMember {
+        ErrorKind::InMember {
             member: member.into(),
-            inner: Box::new(self),
+            inner: self,
         }
+        .into()
     }
 
     /// Wraps `self` with the file it concerns.
     pub fn in_file(self, path: impl Into<PathBuf>) -> Error {
-        Error::InFile {
+        ErrorKind::InFile {
             path: path.into(),
-            inner: Box::new(self),
+            inner: self,
         }
+        .into()
     }
 
     pub(crate) fn invalid_header(message: impl fmt::Display) -> Error {
-        Error::InvalidHeader {
+        ErrorKind::InvalidHeader {
             message: message.to_string(),
         }
+        .into()
     }
 
     pub(crate) fn invalid_descr(message: impl fmt::Display) -> Error {
-        Error::InvalidDescr {
+        ErrorKind::InvalidDescr {
             message: message.to_string(),
         }
+        .into()
     }
 
     pub(crate) fn invalid_data(message: impl fmt::Display) -> Error {
-        Error::InvalidData {
+        ErrorKind::InvalidData {
             message: message.to_string(),
         }
+        .into()
     }
 
     pub(crate) fn unwritable(message: impl fmt::Display) -> Error {
-        Error::Unwritable {
+        ErrorKind::Unwritable {
             message: message.to_string(),
         }
+        .into()
     }
 
     pub(crate) fn invalid_archive(message: impl fmt::Display) -> Error {
-        Error::InvalidArchive {
+        ErrorKind::InvalidArchive {
             message: message.to_string(),
         }
+        .into()
     }
 }
 
 impl serde::ser::Error for Error {
     fn custom<T: fmt::Display>(msg: T) -> Self {
-        Error::Custom(msg.to_string())
+        ErrorKind::Custom(msg.to_string()).into()
     }
 }
 
 impl serde::de::Error for Error {
     fn custom<T: fmt::Display>(msg: T) -> Self {
-        Error::Custom(msg.to_string())
+        ErrorKind::Custom(msg.to_string()).into()
     }
 
     /// A struct field with no member: the serde deserializer adds the member path and the
     /// names that are there.
     fn missing_field(field: &'static str) -> Self {
-        Error::MissingMember {
+        Error::from(ErrorKind::MissingMember {
             name: field.to_string(),
             available: String::new(),
-        }
+        })
     }
 }
 
@@ -283,18 +335,20 @@ mod tests {
 
     #[test]
     fn context_is_shown_outermost_first_and_root_unwraps_it() {
-        let err = Error::NoDataLeft.in_member("weights").in_file("state.npz");
+        let err = Error::from(ErrorKind::NoDataLeft)
+            .in_member("weights")
+            .in_file("state.npz");
         assert_eq!(
             err.to_string(),
             "state.npz: member \"weights\": no data left in file: end of input reached where \
              the next array would start"
         );
-        assert!(matches!(err.root(), Error::NoDataLeft));
+        assert!(matches!(err.root(), ErrorKind::NoDataLeft));
     }
 
     #[test]
     fn dtype_mismatch_names_the_field() {
-        let err = Error::DtypeMismatch {
+        let err = ErrorKind::DtypeMismatch {
             expected: "'<f8'".into(),
             found: "'<i4'".into(),
             field: Some("x".into()),
@@ -312,6 +366,6 @@ mod tests {
         assert_eq!(err.to_string(), "a.npz: member \"w\": I/O error: gone");
         // The context wrappers and the I/O variant carry their cause in their own text.
         assert!(std::error::Error::source(&err).is_none());
-        assert!(matches!(err.root(), Error::Io(_)));
+        assert!(matches!(err.root(), ErrorKind::Io(_)));
     }
 }

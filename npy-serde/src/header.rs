@@ -6,7 +6,7 @@
 use std::io::Read;
 
 use crate::dtype::DType;
-use crate::error::{escape_bytes, Error, Result};
+use crate::error::{escape_bytes, Error, ErrorKind, Result};
 use crate::literal::{self, PyValue};
 
 /// The magic string every `.npy` file starts with.
@@ -48,7 +48,7 @@ impl Version {
             (1, 0) => Ok(Version::V1),
             (2, 0) => Ok(Version::V2),
             (3, 0) => Ok(Version::V3),
-            _ => Err(Error::UnsupportedVersion { major, minor }),
+            _ => Err(Error::from(ErrorKind::UnsupportedVersion { major, minor })),
         }
     }
 
@@ -253,7 +253,7 @@ impl HeaderInfo {
     /// (mapping, row reads, appends) needs before it trusts the header.
     pub fn check_data_present(&self, total_len: u64) -> Result<()> {
         if self.header.dtype.has_object() {
-            return Err(Error::ObjectArray);
+            return Err(Error::from(ErrorKind::ObjectArray));
         }
         let data_len = self.header.data_len()?;
         let available = total_len.saturating_sub(self.data_offset);
@@ -268,17 +268,17 @@ impl HeaderInfo {
 ///
 /// `max_header_size` bounds the header text (characters, as NumPy counts them) and is
 /// checked before the text is read. An input that ends before the first byte gives
-/// [`Error::NoDataLeft`], so that consecutive arrays in one stream can be read until the end.
+/// [`ErrorKind::NoDataLeft`], so that consecutive arrays in one stream can be read until the end.
 pub fn read_header<R: Read>(reader: &mut R, max_header_size: usize) -> Result<HeaderInfo> {
     let mut prefix = [0u8; 8];
     let got = read_up_to(reader, &mut prefix)?;
     if got == 0 {
-        return Err(Error::NoDataLeft);
+        return Err(Error::from(ErrorKind::NoDataLeft));
     }
     if got < MAGIC.len() || &prefix[..6] != MAGIC {
-        return Err(Error::BadMagic {
+        return Err(Error::from(ErrorKind::BadMagic {
             found: escape_bytes(&prefix[..got.min(6)]),
-        });
+        }));
     }
     if got < 8 {
         return Err(truncated("header", got as u64, 8 - got as u64, 0));
@@ -302,10 +302,10 @@ pub fn read_header<R: Read>(reader: &mut R, max_header_size: usize) -> Result<He
         _ => max_header_size,
     } as u64;
     if header_len > max_bytes {
-        return Err(Error::HeaderTooLarge {
+        return Err(Error::from(ErrorKind::HeaderTooLarge {
             len: header_len,
             limit: max_header_size as u64,
-        });
+        }));
     }
     let text_offset = version.prefix_len() as u64;
     // The length is trusted only up to the limit; beyond a few KiB, let the bytes that
@@ -331,10 +331,10 @@ pub fn read_header<R: Read>(reader: &mut R, max_header_size: usize) -> Result<He
     };
     let chars = text.chars().count();
     if chars > max_header_size {
-        return Err(Error::HeaderTooLarge {
+        return Err(Error::from(ErrorKind::HeaderTooLarge {
             len: chars as u64,
             limit: max_header_size as u64,
-        });
+        }));
     }
     let header = parse_header_text(&text, version)?;
     Ok(HeaderInfo {
@@ -359,12 +359,12 @@ pub(crate) fn read_up_to<R: Read>(reader: &mut R, buf: &mut [u8]) -> Result<usiz
 }
 
 pub(crate) fn truncated(what: &'static str, offset: u64, expected: u64, found: u64) -> Error {
-    Error::Truncated {
+    Error::from(ErrorKind::Truncated {
         what,
         offset,
         expected,
         found,
-    }
+    })
 }
 
 /// Parses and validates the header dict, in NumPy's order of checks.
@@ -591,20 +591,35 @@ mod tests {
             b"\x93numpy\x01\x00",
             b"\x93MATLB\x01\x00",
         ] {
-            assert!(matches!(read(bad), Err(Error::BadMagic { .. })), "{bad:?}");
+            assert!(
+                matches!(
+                    read(bad).map_err(Error::into_kind),
+                    Err(ErrorKind::BadMagic { .. })
+                ),
+                "{bad:?}"
+            );
         }
         assert!(matches!(
-            read(b"\x93NUMPY\x01"),
-            Err(Error::Truncated { .. })
+            read(b"\x93NUMPY\x01").map_err(Error::into_kind),
+            Err(ErrorKind::Truncated { .. })
         ));
-        assert!(matches!(read(b"\x93NUMPY"), Err(Error::Truncated { .. })));
-        assert!(matches!(read(b""), Err(Error::NoDataLeft)));
+        assert!(matches!(
+            read(b"\x93NUMPY").map_err(Error::into_kind),
+            Err(ErrorKind::Truncated { .. })
+        ));
+        assert!(matches!(
+            read(b"").map_err(Error::into_kind),
+            Err(ErrorKind::NoDataLeft)
+        ));
         for version in [[1u8, 1], [0, 0], [0, 1], [2, 2], [255, 255]] {
             let mut bytes = b"\x93NUMPY".to_vec();
             bytes.extend_from_slice(&version);
             bytes.extend_from_slice(&[0; 8]);
             assert!(
-                matches!(read(&bytes), Err(Error::UnsupportedVersion { .. })),
+                matches!(
+                    read(&bytes).map_err(Error::into_kind),
+                    Err(ErrorKind::UnsupportedVersion { .. })
+                ),
                 "{version:?}"
             );
         }
@@ -642,17 +657,23 @@ mod tests {
         bytes.push(b'\n');
         assert_eq!(text.len() + 1, 10_001);
         let err = read_header(&mut &bytes[..], 10_000).unwrap_err();
-        assert!(matches!(err, Error::HeaderTooLarge { .. }), "{err}");
+        assert!(
+            matches!(err.kind(), ErrorKind::HeaderTooLarge { .. }),
+            "{err}"
+        );
         assert!(err.to_string().contains("max_header_size"));
         assert!(read_header(&mut &bytes[..], 10_001).is_ok());
         // A declared length far beyond the data is refused before any allocation.
         let mut huge = b"\x93NUMPY\x02\x00".to_vec();
         huge.extend_from_slice(&u32::MAX.to_le_bytes());
-        assert!(matches!(read(&huge), Err(Error::HeaderTooLarge { .. })));
+        assert!(matches!(
+            read(&huge).map_err(Error::into_kind),
+            Err(ErrorKind::HeaderTooLarge { .. })
+        ));
         // And within the limit, a short file is truncated, not a huge allocation.
         assert!(matches!(
-            read_header(&mut &huge[..], usize::MAX),
-            Err(Error::Truncated { what: "header", .. })
+            read_header(&mut &huge[..], usize::MAX).map_err(Error::into_kind),
+            Err(ErrorKind::Truncated { what: "header", .. })
         ));
     }
 
@@ -661,7 +682,7 @@ mod tests {
         // Found by tests/properties.rs: such a header was written but could not be read.
         let h = header("|b1", &[1 << 20, (1 << 24) - 1, (1 << 24) - 1], false);
         let err = h.to_bytes().unwrap_err();
-        assert!(matches!(err, Error::Unwritable { .. }), "{err}");
+        assert!(matches!(err.kind(), ErrorKind::Unwritable { .. }), "{err}");
         assert!(err.to_string().contains("2^64"), "{err}");
         let h = header("<f8", &[1 << 62], false);
         assert!(h.to_bytes_with_version(Version::V1).is_err());

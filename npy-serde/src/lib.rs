@@ -21,6 +21,7 @@
 //! | know which Rust type reads which dtype | [the conversion table](convert#the-table) |
 //! | [use NumPy record arrays (`derive`)](#record-dtypes-derive) | `#[derive(NpyElement)]`, [`record`] |
 //! | [work with arrays bigger than memory](#memory-mapped-and-chunked-arrays) | [`MappedNpy`], [`MappedNpyMut`], [`NpyRowReader`], [`NpyAppender`], [`write::NpyStreamWriter`] |
+//! | look into, compare or convert files from the shell | the `npy` command (`npy-cli/`: `ls`, `show`, `stats`, `diff`, `convert`, `verify`, `hist`; see the README's "Command line" section) |
 //!
 //! This crate speaks ndarray 0.17 and re-exports it ([`ndarray`], with [`half`] and
 //! [`num_complex`]), so `use npy_serde::ndarray;` needs no version pinned by hand.
@@ -177,7 +178,7 @@
 //! NumPy's `max_header_size` (10000 characters by default) checked before the header is
 //! read and a nesting limit. Shapes are multiplied with overflow checks, and memory is only
 //! allocated for bytes that are really there: a 200-byte file declaring 10^11 elements fails
-//! with [`Error::Truncated`]. Archives are checked (CRC, sizes, overlaps) and inflation stops
+//! with [`ErrorKind::Truncated`]. Archives are checked (CRC, sizes, overlaps) and inflation stops
 //! at the size the member's header declares. Object arrays (`|O`, pickles) are always
 //! refused. Every error is an [`Error`] naming what is wrong and where; none panics. Saves
 //! to a path are atomic (temporary file in the same directory, fsync, rename).
@@ -237,7 +238,7 @@ pub use element::{
     units, DataReader, DateTime64, FixedBytes, FixedElement, FixedUnicode, NpyElement, TimeDelta64,
     Unit,
 };
-pub use error::{Error, Result};
+pub use error::{Error, ErrorKind, Result};
 pub use header::{Header, HeaderInfo, Version};
 pub use mmap::{MappedNpy, MappedNpyMut};
 /// `#[derive(NpyElement)]`: a struct with named fields as a NumPy record dtype.

@@ -55,7 +55,7 @@ use ndarray::{ArrayView, ArrayViewMut, Axis, CowArray, Dimension, IxDyn, ShapeBu
 
 use crate::dtype::DType;
 use crate::element::{DataReader, NpyElement};
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::header::{self, Header, Version};
 use crate::read::{element_layout, NpyRead, ReadOptions};
 
@@ -120,14 +120,14 @@ impl Layout {
                 "; the file's type can only be read with a conversion: view_or_copy() or \
                  load_copy() convert it"
             };
-            return Err(Error::DtypeMismatch {
+            return Err(Error::from(ErrorKind::DtypeMismatch {
                 expected: format!("{native} (exactly, to borrow the mapped data{hint})"),
                 found: self.header.dtype.to_string(),
                 field: None,
-            });
+            }));
         }
         if size_of::<T>() != native.itemsize() {
-            return Err(Error::DtypeMismatch {
+            return Err(Error::from(ErrorKind::DtypeMismatch {
                 expected: format!(
                     "a type of {} bytes, the itemsize of {native}",
                     native.itemsize()
@@ -138,7 +138,7 @@ impl Layout {
                     size_of::<T>()
                 ),
                 field: None,
-            });
+            }));
         }
         let misalignment = data.as_ptr() as usize % align_of::<T>();
         if misalignment != 0 && size_of::<T>() != 0 {
@@ -181,9 +181,11 @@ impl Layout {
     /// The dimension of the view of the data as `T` items.
     fn dim<T: NpyElement + Pod, D: Dimension>(&self, data: &[u8]) -> Result<D> {
         let shape = self.borrowable_shape::<T>(data)?;
-        D::from_dimension(&IxDyn(&shape)).ok_or_else(|| Error::ShapeMismatch {
-            expected: format!("{} dimensions", D::NDIM.unwrap_or(shape.len())),
-            found: shape,
+        D::from_dimension(&IxDyn(&shape)).ok_or_else(|| {
+            Error::from(ErrorKind::ShapeMismatch {
+                expected: format!("{} dimensions", D::NDIM.unwrap_or(shape.len())),
+                found: shape,
+            })
         })
     }
 
@@ -235,15 +237,15 @@ where
         .shape()
         .first()
         .copied()
-        .ok_or_else(|| Error::ShapeMismatch {
+        .ok_or_else(|| ErrorKind::ShapeMismatch {
             expected: "at least one dimension to take rows from".into(),
             found: vec![],
         })?;
     if rows.start > rows.end || rows.end > len {
-        return Err(Error::ShapeMismatch {
+        return Err(Error::from(ErrorKind::ShapeMismatch {
             expected: format!("rows {}..{} within the first axis", rows.start, rows.end),
             found: view.shape().to_vec(),
-        });
+        }));
     }
     view.slice_axis_inplace(Axis(0), Slice::from(rows));
     Ok(view)
@@ -463,7 +465,7 @@ impl MappedNpy {
             Err(e)
                 if matches!(
                     e.root(),
-                    Error::DtypeMismatch { .. } | Error::InvalidData { .. }
+                    ErrorKind::DtypeMismatch { .. } | ErrorKind::InvalidData { .. }
                 ) =>
             {
                 Ok(self.load_copy::<ndarray::Array<T, D>>()?.into())
@@ -792,7 +794,10 @@ mod tests {
         assert_eq!(rows, c.slice(s![1..2, .., ..]));
         assert!(mf.rows::<i32, Ix3>(1..3).is_err());
         let err = mc.view::<i32, Ix2>().unwrap_err();
-        assert!(matches!(err.root(), Error::ShapeMismatch { .. }), "{err}");
+        assert!(
+            matches!(err.root(), ErrorKind::ShapeMismatch { .. }),
+            "{err}"
+        );
     }
 
     #[test]
@@ -808,7 +813,10 @@ mod tests {
         .unwrap();
         let map = unsafe { MappedNpy::open(&path) }.unwrap();
         let err = map.view::<f32, Ix2>().unwrap_err();
-        assert!(matches!(err.root(), Error::DtypeMismatch { .. }), "{err}");
+        assert!(
+            matches!(err.root(), ErrorKind::DtypeMismatch { .. }),
+            "{err}"
+        );
         assert!(err
             .to_string()
             .starts_with(&format!("{}: ", path.display())));
@@ -866,12 +874,12 @@ mod tests {
         bytes.truncate(bytes.len() - 1);
         std::fs::write(&path, &bytes).unwrap();
         let err = unsafe { MappedNpy::open(&path) }.err().unwrap();
-        assert!(matches!(err.root(), Error::Truncated { .. }), "{err}");
+        assert!(matches!(err.root(), ErrorKind::Truncated { .. }), "{err}");
         assert!(err.to_string().contains("short.npy"), "{err}");
         let header = Header::new(DType::Object, vec![0]);
         std::fs::write(&path, header.to_bytes().unwrap()).unwrap();
         let err = unsafe { MappedNpy::open(&path) }.err().unwrap();
-        assert!(matches!(err.root(), Error::ObjectArray), "{err}");
+        assert!(matches!(err.root(), ErrorKind::ObjectArray), "{err}");
     }
 
     #[test]
@@ -983,7 +991,10 @@ mod tests {
         let err = unsafe { MappedNpy::open_npz_member(&path, "nope") }
             .err()
             .unwrap();
-        assert!(matches!(err.root(), Error::MissingMember { .. }), "{err}");
+        assert!(
+            matches!(err.root(), ErrorKind::MissingMember { .. }),
+            "{err}"
+        );
 
         let compressed = dir.path().join("c.npz");
         let mut writer =

@@ -38,7 +38,7 @@ use std::fs::File;
 use std::io::{Read, Seek, Write};
 use std::path::Path;
 
-pub use reader::NpzReader;
+pub use reader::{MemberInfo, NpzReader};
 pub use update::NpzUpdate;
 pub use writer::{NpzStream, NpzWriter};
 

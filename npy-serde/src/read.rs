@@ -10,7 +10,7 @@ use ndarray::{Array, Dimension, IxDyn, ShapeBuilder};
 
 use crate::dtype::DType;
 use crate::element::{DataReader, NpyElement};
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::header::{self, Header, HeaderInfo, DEFAULT_MAX_HEADER_SIZE};
 
 /// How files are read.
@@ -50,7 +50,7 @@ pub trait NpyRead: Sized {
 /// A subarray type (`[f32; 3]`) takes the file's trailing dimensions as part of each item.
 pub(crate) fn element_layout<T: NpyElement>(header: &Header) -> Result<(DType, Vec<usize>)> {
     if header.dtype.has_object() {
-        return Err(Error::ObjectArray);
+        return Err(Error::from(ErrorKind::ObjectArray));
     }
     let mut dtype = header.dtype.clone();
     let mut shape = header.shape.clone();
@@ -58,13 +58,13 @@ pub(crate) fn element_layout<T: NpyElement>(header: &Header) -> Result<(DType, V
         let split = shape.len().checked_sub(inner.len());
         let fits = split.is_some_and(|split| shape[split..] == inner[..]);
         if !fits || (header.fortran_order && shape.len() > 1) {
-            return Err(Error::ShapeMismatch {
+            return Err(Error::from(ErrorKind::ShapeMismatch {
                 expected: format!(
                     "a C-order array whose last dimensions are {inner:?} (the subarray of {})",
                     std::any::type_name::<T>()
                 ),
                 found: shape,
-            });
+            }));
         }
         shape.truncate(split.expect("checked"));
         dtype = DType::SubArray {
@@ -106,7 +106,7 @@ impl<T: NpyElement, D: Dimension> NpyRead for Array<T, D> {
     fn read_npy_data<R: Read>(header: &Header, data: &mut DataReader<'_, R>) -> Result<Self> {
         // The rank is checked before any data is read.
         let (dtype, shape) = element_layout::<T>(header)?;
-        let dim = D::from_dimension(&IxDyn(&shape)).ok_or_else(|| Error::ShapeMismatch {
+        let dim = D::from_dimension(&IxDyn(&shape)).ok_or_else(|| ErrorKind::ShapeMismatch {
             expected: format!("{} dimensions", D::NDIM.unwrap_or(shape.len())),
             found: shape.clone(),
         })?;
@@ -118,7 +118,7 @@ impl<T: NpyElement, D: Dimension> NpyRead for Array<T, D> {
 
 /// Reads one array from `reader` and leaves it after the array's last byte, so several
 /// arrays written one after another read back in turn; past the last one the error is
-/// [`Error::NoDataLeft`].
+/// [`ErrorKind::NoDataLeft`].
 ///
 /// ```
 /// let mut stream = Vec::new();
@@ -128,7 +128,7 @@ impl<T: NpyElement, D: Dimension> NpyRead for Array<T, D> {
 /// let first: Vec<i32> = npy_serde::read_npy(&mut reader)?;
 /// let second: Vec<f64> = npy_serde::read_npy(&mut reader)?;
 /// assert_eq!((first, second), (vec![1, 2], vec![3.5]));
-/// assert!(matches!(npy_serde::read_npy::<Vec<i32>, _>(&mut reader), Err(npy_serde::Error::NoDataLeft)));
+/// assert!(matches!(npy_serde::read_npy::<Vec<i32>, _>(&mut reader), Err(npy_serde::ErrorKind::NoDataLeft)));
 /// # Ok::<(), npy_serde::Error>(())
 /// ```
 pub fn read_npy<T: NpyRead, R: Read>(reader: &mut R) -> Result<T> {
@@ -233,7 +233,10 @@ mod tests {
     fn wrong_rank_and_dtype_are_errors_naming_both() {
         let bytes = to_bytes(&vec![1i32, 2]).unwrap();
         let err = from_bytes::<Array2<i32>>(&bytes).unwrap_err();
-        assert!(matches!(err, Error::ShapeMismatch { .. }), "{err}");
+        assert!(
+            matches!(err.kind(), ErrorKind::ShapeMismatch { .. }),
+            "{err}"
+        );
         let err = from_bytes::<Vec<u8>>(&bytes).unwrap_err().to_string();
         assert!(err.contains("'<i4'") && err.contains("'|u1'"), "{err}");
         let wide: ArrayD<i64> = from_bytes(&bytes).unwrap();
@@ -253,9 +256,12 @@ mod tests {
         .unwrap();
         bytes.extend_from_slice(&[0; 72]);
         let err = from_bytes::<Vec<f64>>(&bytes).unwrap_err();
-        assert!(matches!(err, Error::Truncated { found: 72, .. }), "{err}");
+        assert!(
+            matches!(err.kind(), ErrorKind::Truncated { found: 72, .. }),
+            "{err}"
+        );
         let err = read_npy::<Vec<f64>, _>(&mut &bytes[..]).unwrap_err();
-        assert!(matches!(err, Error::Truncated { .. }), "{err}");
+        assert!(matches!(err.kind(), ErrorKind::Truncated { .. }), "{err}");
     }
 
     #[test]

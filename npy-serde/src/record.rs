@@ -15,7 +15,7 @@
 //!   may order them differently, use either byte order, packed or aligned layouts or padding
 //!   entries, and carry fields the struct does not have (they are skipped). A field the
 //!   struct needs but the file lacks, or whose dtype does not convert losslessly into the
-//!   field's type, is an [`Error::DtypeMismatch`] naming the field (`outer.inner` for nested
+//!   field's type, is an [`ErrorKind::DtypeMismatch`] naming the field (`outer.inner` for nested
 //!   records) and both dtypes. The plan (offset and dtype of each field) is computed once per
 //!   array; each field is then decoded as one column with the record stride, over about
 //!   64 KiB of records at a time, and the structs are assembled from the columns.
@@ -92,7 +92,7 @@ pub use bytemuck::Pod;
 
 use crate::dtype::{DType, Field, Record};
 use crate::element::{write_encoded, DataReader, NpyElement};
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 
 /// The packed record dtype of `fields` (NumPy's default layout).
 ///
@@ -202,11 +202,11 @@ impl<'a> RecordPlan<'a> {
         expected: impl FnOnce() -> DType,
     ) -> Result<Self> {
         let DType::Record(record) = file else {
-            return Err(Error::DtypeMismatch {
+            return Err(Error::from(ErrorKind::DtypeMismatch {
                 expected: format!("a record dtype such as {}", expected()),
                 found: file.to_string(),
                 field: None,
-            });
+            }));
         };
         let columns = names
             .iter()
@@ -221,14 +221,16 @@ impl<'a> RecordPlan<'a> {
     /// The file's field for column `index`, or the error naming it and both dtypes.
     fn field<T: NpyElement>(&self, index: usize) -> Result<&'a Field> {
         let column = &self.columns[index];
-        column.field.ok_or_else(|| Error::DtypeMismatch {
-            expected: format!(
-                "a record with a field {:?} of {}",
-                column.name,
-                T::write_dtype(&[])
-            ),
-            found: self.file.to_string(),
-            field: Some(column.name.to_string()),
+        column.field.ok_or_else(|| {
+            Error::from(ErrorKind::DtypeMismatch {
+                expected: format!(
+                    "a record with a field {:?} of {}",
+                    column.name,
+                    T::write_dtype(&[])
+                ),
+                found: self.file.to_string(),
+                field: Some(column.name.to_string()),
+            })
         })
     }
 
@@ -294,22 +296,26 @@ impl<'a> RecordPlan<'a> {
 
 /// Adds the field name to an error about a field's dtype or data.
 fn in_field(error: Error, name: &str) -> Error {
-    match error {
-        Error::DtypeMismatch {
+    match error.into_kind() {
+        ErrorKind::DtypeMismatch {
             expected,
             found,
             field,
-        } => Error::DtypeMismatch {
+        } => Error::from(ErrorKind::DtypeMismatch {
             expected,
             found,
             field: Some(match field {
                 Some(inner) => format!("{name}.{inner}"),
                 None => name.to_string(),
             }),
-        },
-        Error::InvalidData { message } => Error::invalid_data(format!("field {name:?}: {message}")),
-        Error::Unwritable { message } => Error::unwritable(format!("field {name:?}: {message}")),
-        other => other,
+        }),
+        ErrorKind::InvalidData { message } => {
+            Error::invalid_data(format!("field {name:?}: {message}"))
+        }
+        ErrorKind::Unwritable { message } => {
+            Error::unwritable(format!("field {name:?}: {message}"))
+        }
+        other => other.into(),
     }
 }
 
@@ -405,14 +411,16 @@ mod tests {
     #[test]
     fn nested_field_errors_carry_the_path() {
         let err = in_field(
-            Error::DtypeMismatch {
+            Error::from(ErrorKind::DtypeMismatch {
                 expected: "'<f8'".into(),
                 found: "'<i8'".into(),
                 field: Some("x".into()),
-            },
+            }),
             "inner",
         );
-        assert!(matches!(err, Error::DtypeMismatch { field: Some(ref f), .. } if f == "inner.x"));
+        assert!(
+            matches!(err.kind(), ErrorKind::DtypeMismatch { field: Some(ref f), .. } if f == "inner.x")
+        );
     }
 
     #[test]

@@ -55,7 +55,7 @@ use serde::ser::{SerializeTuple, Serializer};
 use serde::Serialize;
 
 use crate::element::{DataReader, FixedElement, NpyElement};
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::header::Header;
 use crate::read::NpyRead;
 use crate::serde_format::{mismatch, BULK_ARRAY};
@@ -246,7 +246,7 @@ impl NpyRead for DirectMember {
     fn read_npy_data<R: Read>(header: &Header, data: &mut DataReader<'_, R>) -> Result<Self> {
         let mut request = PENDING
             .with(|pending| pending.borrow_mut().take())
-            .ok_or_else(|| Error::Custom("no bulk array read is pending".into()))?;
+            .ok_or_else(|| ErrorKind::Custom("no bulk array read is pending".into()))?;
         let (reader, offset, available) = data.parts();
         let mut reader: &mut dyn Read = reader;
         request.read(header, &mut DataReader::new(&mut reader, offset, available))?;
@@ -510,7 +510,7 @@ fn empty<T: NpyElement, D: Dimension>(header: &Header) -> Result<Option<Array<T,
     if header.element_count()? != 0 {
         return Ok(None);
     }
-    let dim = D::from_dimension(&IxDyn(&header.shape)).ok_or_else(|| Error::ShapeMismatch {
+    let dim = D::from_dimension(&IxDyn(&header.shape)).ok_or_else(|| ErrorKind::ShapeMismatch {
         expected: format!("{:?} dimensions", D::NDIM),
         found: header.shape.clone(),
     })?;

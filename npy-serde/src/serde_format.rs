@@ -8,7 +8,7 @@ use std::io::{Read, Write};
 
 use crate::dtype::DType;
 use crate::element::DataReader;
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::header::{write_shape_repr, Header, DEFAULT_MAX_HEADER_SIZE};
 use crate::npz::{Compression, NpzOptions, NpzReader, NpzWriter};
 use crate::read::{NpyRead, ReadOptions};
@@ -70,9 +70,9 @@ impl SerdeOptions {
 
     pub(crate) fn check(&self) -> Result<()> {
         if self.separator.is_empty() {
-            return Err(Error::Custom(
+            return Err(Error::from(ErrorKind::Custom(
                 "the member path separator cannot be empty".into(),
-            ));
+            )));
         }
         Ok(())
     }
@@ -227,12 +227,12 @@ pub(crate) fn mismatch(ndim: Option<usize>, element: &str, header: &Header) -> E
         None => element.to_string(),
     };
     if ndim.is_some_and(|ndim| ndim != header.shape.len()) {
-        Error::ShapeMismatch {
+        Error::from(ErrorKind::ShapeMismatch {
             expected,
             found: header.shape.clone(),
-        }
+        })
     } else {
-        Error::DtypeMismatch {
+        Error::from(ErrorKind::DtypeMismatch {
             expected,
             found: format!(
                 "shape {} {}",
@@ -240,23 +240,23 @@ pub(crate) fn mismatch(ndim: Option<usize>, element: &str, header: &Header) -> E
                 dtype_name(&header.dtype)
             ),
             field: None,
-        }
+        })
     }
 }
 
 /// An error naming the member it concerns; errors already naming one are kept as they are.
 pub(crate) fn in_member(error: Error, path: &str) -> Error {
-    match error {
-        Error::InMember { .. } | Error::InFile { .. } => error,
-        other => other.in_member(path),
+    match error.kind() {
+        ErrorKind::InMember { .. } | ErrorKind::InFile { .. } => error,
+        _ => error.in_member(path),
     }
 }
 
 /// An error naming the file it concerns; errors already naming one are kept as they are.
 pub(crate) fn in_file(error: Error, path: &std::path::Path) -> Error {
-    match error {
-        Error::InFile { .. } => error,
-        other => other.in_file(path),
+    match error.kind() {
+        ErrorKind::InFile { .. } => error,
+        _ => error.in_file(path),
     }
 }
 
@@ -285,7 +285,7 @@ pub(crate) struct OwnedRawMember {
 impl NpyRead for OwnedRawMember {
     fn read_npy_data<R: Read>(header: &Header, data: &mut DataReader<'_, R>) -> Result<Self> {
         if header.dtype.has_object() {
-            return Err(Error::ObjectArray);
+            return Err(Error::from(ErrorKind::ObjectArray));
         }
         let count = header.element_count()?;
         let bytes = data.read_bytes(count, header.dtype.itemsize())?;
@@ -307,7 +307,7 @@ pub(crate) struct MemoryArchive {
 impl WriteMembers for MemoryArchive {
     fn add_member<A: NpyWrite + ?Sized>(&mut self, path: &str, array: &A) -> Result<()> {
         if self.members.iter().any(|(name, _)| name == path) {
-            return Err(Error::Custom(format!("duplicate member {path:?}")));
+            return Err(ErrorKind::Custom(format!("duplicate member {path:?}")).into());
         }
         let bytes = crate::write::to_bytes(array)?;
         self.members.push((path.to_string(), bytes));
@@ -326,7 +326,7 @@ impl ReadMembers for MemoryArchive {
             .members
             .iter()
             .find(|(name, _)| name == path)
-            .ok_or_else(|| Error::MissingMember {
+            .ok_or_else(|| ErrorKind::MissingMember {
                 name: path.to_string(),
                 available: String::new(),
             })?;

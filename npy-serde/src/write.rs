@@ -10,7 +10,7 @@ use ndarray::{ArrayBase, Axis, Data, Dimension};
 
 use crate::dtype::{DType, Endian};
 use crate::element::NpyElement;
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::header::{Header, Version};
 
 /// How arrays are written.
@@ -450,7 +450,7 @@ where
         writer.flush()?;
     }
     temp.as_file().sync_all()?;
-    temp.persist(&target).map_err(|e| Error::Io(e.error))?;
+    temp.persist(&target).map_err(|e| ErrorKind::Io(e.error))?;
     sync_parent_dir(&target)?;
     Ok(())
 }

@@ -10,12 +10,13 @@ use serde::forward_to_deserialize_any;
 
 use super::bulk::BulkDe;
 use super::member::{ArrayDe, Member};
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::serde_format::{
     in_member, join_path, unescape_key, OwnedRawMember, ReadMembers, SerdeOptions, BULK_ARRAY,
     NDARRAY_FIELDS,
 };
 
+/// The member source with its names, sorted for prefix lookups.
 pub(super) struct Archive<S> {
     source: S,
     names: BTreeSet<String>,
@@ -104,15 +105,16 @@ impl<S: ReadMembers> Archive<S> {
             children: children.into_iter(),
             path: String::new(),
         });
-        result.map_err(|error| match error {
+        result.map_err(|error| match error.kind() {
             // serde reports a missing field by its name only: add the path and what is there.
-            Error::MissingMember { name, available } if available.is_empty() => {
-                Error::MissingMember {
-                    name: join_path(prefix, &name, &self.separator),
+            ErrorKind::MissingMember { name, available } if available.is_empty() => {
+                ErrorKind::MissingMember {
+                    name: join_path(prefix, name, &self.separator),
                     available: self.available(),
                 }
+                .into()
             }
-            other => other,
+            _ => error,
         })
     }
 
@@ -125,11 +127,11 @@ impl<S: ReadMembers> Archive<S> {
             match index {
                 Some(index) => children.push((index, path)),
                 None => {
-                    return Err(Error::Custom(format!(
+                    return Err(Error::from(ErrorKind::Custom(format!(
                         "expected a sequence (members {prefix}{sep}0, {prefix}{sep}1, …), \
                          found {path:?}",
                         sep = self.separator
-                    )))
+                    ))))
                 }
             }
         }
@@ -139,16 +141,15 @@ impl<S: ReadMembers> Archive<S> {
             .enumerate()
             .find(|(i, (index, _))| i != index)
         {
-            return Err(Error::Custom(format!(
+            return Err(Error::from(ErrorKind::Custom(format!(
                 "the sequence under {prefix:?} has no element {}",
                 gap.0
-            )));
+            ))));
         }
         Ok(children.into_iter().map(|(_, path)| path).collect())
     }
 }
 
-/// Forwards every `deserialize_*` method but `deserialize_any` to it.
 // ---------------------------------------------------------------------------------------
 // The top level and groups
 // ---------------------------------------------------------------------------------------
@@ -161,9 +162,9 @@ impl<'de, S: ReadMembers> de::Deserializer<'de> for TopLevel<'_, S> {
     type Error = Error;
 
     fn deserialize_any<V: Visitor<'de>>(self, _: V) -> Result<V::Value> {
-        Err(Error::Custom(
+        Err(Error::from(ErrorKind::Custom(
             "the top-level value must be a struct or a map with string keys".into(),
-        ))
+        )))
     }
 
     fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
@@ -232,11 +233,11 @@ macro_rules! parse_key {
         fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
             match self.0.parse() {
                 Ok(value) => visitor.$visit(value),
-                Err(_) => Err(Error::Custom(format!(
+                Err(_) => Err(Error::from(ErrorKind::Custom(format!(
                     "the key {:?} is not {}",
                     self.0,
                     stringify!($visit).trim_start_matches("visit_")
-                ))),
+                )))),
             }
         }
     )*};
@@ -308,7 +309,7 @@ impl<S: ReadMembers> Entry<'_, '_, S> {
 
     fn read_member<T>(self, f: impl FnOnce(ArrayDe<'_>) -> Result<T>) -> Result<T> {
         if !self.archive.is_member(self.path) {
-            return Err(Error::Custom(format!(
+            return Err(Error::from(ErrorKind::Custom(format!(
                 "expected a member, found a group of members ({}); to read names containing \
                  the separator {:?} into one flat map, choose a separator they do not contain \
                  (SerdeOptions::with_separator)",
@@ -319,7 +320,7 @@ impl<S: ReadMembers> Entry<'_, '_, S> {
                     .collect::<Vec<_>>()
                     .join(", "),
                 self.archive.separator
-            )));
+            ))));
         }
         let raw: OwnedRawMember = self.archive.source.read_member(self.path)?;
         let member = Member::whole(raw.header, &raw.bytes);
@@ -341,10 +342,10 @@ impl<S: ReadMembers> Entry<'_, '_, S> {
             .indexed_children(path)
             .map_err(|e| in_member(e, path))?;
         if let Some(len) = len.filter(|&len| len != paths.len()) {
-            return Err(Error::Custom(format!(
+            return Err(Error::from(ErrorKind::Custom(format!(
                 "expected a tuple of {len}, found {} elements",
                 paths.len()
-            ))
+            )))
             .in_member(path));
         }
         visitor.visit_seq(IndexedAccess {

@@ -11,7 +11,7 @@ use serde::forward_to_deserialize_any;
 use crate::convert::{self, FromValue, Target, Value};
 use crate::dtype::{DType, Endian, Record};
 use crate::element::NpyElement;
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::header::Header;
 use crate::serde_format::{dtype_name, mismatch, shape_text, NDARRAY_FIELDS};
 
@@ -152,7 +152,7 @@ impl<'b> Member<'b> {
 
     /// The error for elements of this member asked for as `target`.
     fn refusal(&self, target: Target) -> Error {
-        Error::DtypeMismatch {
+        Error::from(ErrorKind::DtypeMismatch {
             expected: format!(
                 "{}-D {} ({})",
                 self.ndim(),
@@ -166,7 +166,7 @@ impl<'b> Member<'b> {
                 convert::read_hint(&self.header.dtype)
             ),
             field: None,
-        }
+        })
     }
 
     fn ndim(&self) -> usize {
@@ -483,10 +483,10 @@ impl<'de> de::Deserializer<'de> for ArrayDe<'_> {
         }
         let found = self.member.header.shape[self.depth];
         if found != len {
-            return Err(Error::ShapeMismatch {
+            return Err(Error::from(ErrorKind::ShapeMismatch {
                 expected: format!("length {len} at dimension {}", self.depth),
                 found: self.member.header.shape.clone(),
-            });
+            }));
         }
         self.rows(visitor, "tuple")
     }
@@ -729,15 +729,16 @@ impl<'de> de::MapAccess<'de> for RecordAccess<'_> {
             depth: 0,
             start: 0,
         })
-        .map_err(|e| match e {
-            Error::DtypeMismatch {
+        .map_err(|e| match e.into_kind() {
+            ErrorKind::DtypeMismatch {
                 expected, found, ..
-            } => Error::DtypeMismatch {
+            } => ErrorKind::DtypeMismatch {
                 expected,
                 found,
                 field: Some(field.name.clone()),
-            },
-            other => other,
+            }
+            .into(),
+            other => other.into(),
         })
     }
 }

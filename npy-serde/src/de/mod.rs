@@ -22,7 +22,7 @@ use std::path::Path;
 use serde::de::{self, DeserializeOwned, Visitor};
 use serde::forward_to_deserialize_any;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::npz::NpzReader;
 use crate::serde_format::{in_file, ReadMembers, SerdeOptions};
 
@@ -122,11 +122,11 @@ fn refuse_npy<R: Read + Seek>(reader: &mut R) -> Result<()> {
     let got = crate::header::read_up_to(reader, &mut magic)?;
     reader.seek(std::io::SeekFrom::Start(start))?;
     if magic[..got] == crate::header::MAGIC[..] {
-        return Err(Error::InvalidArchive {
+        return Err(Error::from(ErrorKind::InvalidArchive {
             message: "this is a .npy file (one array), not an .npz archive: load it with \
                       npy_serde::load (typed, or as NpyArray) or load_any"
                 .to_string(),
-        });
+        }));
     }
     Ok(())
 }
@@ -231,8 +231,6 @@ where
         archive: &mut archive,
     })
 }
-
-/// The member source with its names, sorted for prefix lookups.
 
 #[cfg(test)]
 mod tests;

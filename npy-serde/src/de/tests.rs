@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::*;
 use crate::element::NpyElement;
+use crate::error::ErrorKind;
 use crate::serde_format::test_values::{points, Mode, Point};
 use crate::serde_format::MemoryArchive;
 
@@ -192,7 +193,7 @@ fn mismatches_are_errors_naming_the_member_shape_and_dtype() {
 
     let err = load::<Model>(archive(&[("encoder/bias", npy(&vec![1.0f32]))])).unwrap_err();
     assert!(
-        matches!(err.root(), Error::MissingMember { name, available }
+        matches!(err.root(), ErrorKind::MissingMember { name, available }
             if name == "encoder/weight" && available == "encoder/bias"),
         "{err}"
     );
@@ -236,7 +237,10 @@ fn options_set_the_separator_and_the_header_limit() {
 
     let tiny = SerdeOptions::default().with_max_header_size(10);
     let err = crate::from_npz_slice_with::<Everything>(&bytes, &tiny).unwrap_err();
-    assert!(matches!(err.root(), Error::HeaderTooLarge { .. }), "{err}");
+    assert!(
+        matches!(err.root(), ErrorKind::HeaderTooLarge { .. }),
+        "{err}"
+    );
     assert!(err.to_string().starts_with("member \""), "{err}");
 }
 

@@ -15,7 +15,7 @@ use super::format::{
     ZIP64_LOCATOR_LEN, ZIP64_LOCATOR_SIG,
 };
 use crate::element::DataReader;
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::header::{self, HeaderInfo};
 use crate::read::{NpyRead, ReadOptions};
 
@@ -44,7 +44,7 @@ const MAX_DEFLATE_RATIO: u64 = 1032;
 /// let x: Vec<f64> = archive.read("x")?;
 /// let y: NpyArray = archive.read("y")?;
 /// assert_eq!(y.dtype().to_string(), "'<i4'");
-/// assert!(matches!(archive.read::<Vec<f64>>("z"), Err(npy_serde::Error::MissingMember { .. })));
+/// assert!(matches!(archive.read::<Vec<f64>>("z"), Err(npy_serde::ErrorKind::MissingMember { .. })));
 /// # Ok::<(), npy_serde::Error>(())
 /// ```
 pub struct NpzReader<R: Read + Seek> {
@@ -171,6 +171,59 @@ impl<R: Read + Seek> NpzReader<R> {
         self.wrap(result, index)
     }
 
+    /// What the central directory says about each member, in archive order: sizes,
+    /// CRC-32, compression and offset, without reading any member (for listings).
+    ///
+    /// ```
+    /// use std::io::Read;
+    /// use npy_serde::npz::{NpzReader, NpzWriter};
+    ///
+    /// let mut writer = NpzWriter::new_compressed(std::io::Cursor::new(Vec::new()));
+    /// writer.add("zeros", &vec![0.0f64; 1000])?;
+    /// let mut archive = NpzReader::new(writer.finish()?)?;
+    ///
+    /// let zeros = &archive.members()[0];
+    /// assert_eq!((zeros.name.as_str(), zeros.method.as_str()), ("zeros", "deflate"));
+    /// assert!(zeros.compressed_size < zeros.uncompressed_size);
+    ///
+    /// // Streamed, inflated as read, CRC checked at the end.
+    /// let mut npy = Vec::new();
+    /// archive.member_reader("zeros")?.read_to_end(&mut npy)?;
+    /// assert_eq!(npy.len() as u64, zeros.uncompressed_size);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn members(&self) -> Vec<MemberInfo> {
+        self.entries
+            .iter()
+            .map(|entry| MemberInfo {
+                name: super::strip_npy(&entry.name).to_string(),
+                method: format::method_name(entry.method),
+                compressed: entry.method != METHOD_STORED,
+                compressed_size: entry.compressed_size,
+                uncompressed_size: entry.uncompressed_size,
+                crc32: entry.crc,
+                local_header_offset: entry.local_offset,
+            })
+            .collect()
+    }
+
+    /// A reader of member `name`'s `.npy` bytes (header included), inflated as they are
+    /// read, for streaming through a member larger than memory. It stops at the declared
+    /// size and checks the CRC when the end is reached; errors are `io::Error`s carrying
+    /// the archive error's message.
+    pub fn member_reader(&mut self, name: &str) -> Result<impl Read + '_> {
+        let index = self.lookup(name)?;
+        let member = super::strip_npy(&self.entries[index].name).to_string();
+        let path = self.path.clone();
+        self.open_member(index).map_err(|e| {
+            let e = e.in_member(member);
+            match path {
+                Some(path) => e.in_file(path),
+                None => e,
+            }
+        })
+    }
+
     /// Gives back the underlying reader.
     pub fn into_inner(self) -> R {
         self.reader
@@ -202,10 +255,10 @@ impl<R: Read + Seek> NpzReader<R> {
 
     pub(crate) fn lookup(&self, name: &str) -> Result<usize> {
         self.find(name).ok_or_else(|| {
-            let error = Error::MissingMember {
+            let error = Error::from(ErrorKind::MissingMember {
                 name: name.to_string(),
                 available: available_list(&self.names()),
-            };
+            });
             match &self.path {
                 Some(path) => error.in_file(path),
                 None => error,
@@ -337,7 +390,7 @@ impl<R: Read + Seek> NpzReader<R> {
         let result = (|| {
             let info = read_npy_header(&mut member, max_header_size)?;
             if info.header.dtype.has_object() {
-                return Err(Error::ObjectArray);
+                return Err(ErrorKind::ObjectArray.into());
             }
             let data_len = info.header.data_len()?;
             let available = stored.then_some(data_len);
@@ -382,6 +435,26 @@ impl<R: Read + Seek> NpzReader<R> {
         let start = self.data_start(index)?;
         Ok(start..start + len)
     }
+}
+
+/// One member as the central directory describes it ([`NpzReader::members`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct MemberInfo {
+    /// The member name with one `.npy` removed (as [`NpzReader::names`]).
+    pub name: String,
+    /// The compression method's name (`stored`, `deflate`, …).
+    pub method: String,
+    /// True when the member is not stored (its bytes in the file are compressed).
+    pub compressed: bool,
+    /// Bytes the member takes in the file (after compression).
+    pub compressed_size: u64,
+    /// Bytes of the member's `.npy` (before compression).
+    pub uncompressed_size: u64,
+    /// The CRC-32 of the uncompressed bytes, as the directory declares it.
+    pub crc32: u32,
+    /// Offset of the member's local header from the start of the archive.
+    pub local_header_offset: u64,
 }
 
 /// Reads a member's `.npy` header and checks that the member holds its data. Bytes after
@@ -448,10 +521,12 @@ impl MemberReader<'_> {
         match (result, self.failure.take()) {
             (Ok(value), _) => Ok(value),
             (Err(_), Some(failure)) => Err(failure),
-            (Err(Error::Io(e)), None) if e.kind() == io::ErrorKind::InvalidInput => {
-                Err(Error::invalid_archive(format!("corrupt deflate data: {e}")))
-            }
-            (Err(e), None) => Err(e),
+            (Err(e), None) => match e.kind() {
+                ErrorKind::Io(io) if io.kind() == io::ErrorKind::InvalidInput => Err(
+                    Error::invalid_archive(format!("corrupt deflate data: {io}")),
+                ),
+                _ => Err(e),
+            },
         }
     }
 }
@@ -848,7 +923,10 @@ mod tests {
         let locator_pos = plain.len() as u64 - (EOCD_LEN + ZIP64_LOCATOR_LEN) as u64;
         for offset in [u64::MAX, u64::MAX - 30, locator_pos - 50, locator_pos + 4] {
             let err = read_x(zip64_archive(&[], Some(offset))).unwrap_err();
-            assert!(matches!(err, Error::InvalidArchive { .. }), "{err}");
+            assert!(
+                matches!(err.kind(), ErrorKind::InvalidArchive { .. }),
+                "{err}"
+            );
             assert!(
                 err.to_string().contains("do not fit before the locator"),
                 "{err}"

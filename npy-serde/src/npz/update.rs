@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use super::format::{self, Entry, DESCRIPTOR_SIG, FLAG_DESCRIPTOR, METHOD_STORED};
 use super::{member_name, strip_npy, Compression, NpzOptions, NpzReader, NpzWriter};
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::write::temp_file_beside;
 use crate::write::NpyWrite;
 
@@ -124,10 +124,10 @@ impl NpzUpdate {
         if names.len() > 20 {
             available.push_str(&format!(" and {} more", names.len() - 20));
         }
-        Error::MissingMember {
+        Error::from(ErrorKind::MissingMember {
             name: name.to_string(),
             available,
-        }
+        })
         .in_file(&self.path)
     }
 
@@ -243,7 +243,7 @@ impl NpzUpdate {
         temp.as_file().sync_all()?;
         // Close the old archive before the rename replaces it (required on Windows).
         drop(self.source);
-        temp.persist(&target).map_err(|e| Error::Io(e.error))?;
+        temp.persist(&target).map_err(|e| ErrorKind::Io(e.error))?;
         crate::write::sync_parent_dir(&target)?;
         Ok(())
     }

@@ -11,7 +11,7 @@ use super::deflate::{CompressedChunk, DeflatePool, CHUNK_LEN, DICTIONARY_LEN};
 use super::format::{self, Entry, METHOD_DEFLATED, METHOD_STORED};
 use super::{member_name, Compression, NpzOptions};
 use crate::element::FixedElement;
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::write::{NpyStreamWriter, NpyWrite};
 
 /// Writes a `.npz` archive: one `.npy` member per array, named `name + ".npy"` as NumPy
@@ -242,7 +242,9 @@ impl<W: Write + Seek> NpzWriter<W> {
         self.out.write_all(&directory)?;
         self.out.flush()?;
         let NpzWriter { out, persist, .. } = self;
-        let writer = out.into_inner().map_err(|e| Error::Io(e.into_error()))?;
+        let writer = out
+            .into_inner()
+            .map_err(|e| ErrorKind::Io(e.into_error()))?;
         if let Some(persist) = persist {
             (persist.finish)(&writer).map_err(|e| e.in_file(&persist.target))?;
         }
@@ -256,7 +258,9 @@ impl<W: Write + Seek> NpzWriter<W> {
         self.drain_all()?;
         self.out.flush()?;
         let NpzWriter { out, entries, .. } = self;
-        let writer = out.into_inner().map_err(|e| Error::Io(e.into_error()))?;
+        let writer = out
+            .into_inner()
+            .map_err(|e| ErrorKind::Io(e.into_error()))?;
         Ok((writer, entries))
     }
 
@@ -370,9 +374,9 @@ impl<W: Write + Seek> NpzWriter<W> {
             }
             Pending::Chunk(index, receiver) => {
                 self.chunks_in_flight -= 1;
-                let chunk = receiver
-                    .recv()
-                    .map_err(|_| Error::Io(std::io::Error::other("a compression thread died")))??;
+                let chunk = receiver.recv().map_err(|_| {
+                    ErrorKind::Io(std::io::Error::other("a compression thread died"))
+                })??;
                 self.out.write_all(&chunk.deflated)?;
                 self.pos += chunk.deflated.len() as u64;
                 self.draining_crc.combine(&chunk.crc);
@@ -428,7 +432,8 @@ impl NpzWriter<File> {
         writer.persist = Some(Persist {
             finish: Box::new(move |file: &File| {
                 file.sync_all()?;
-                temp.persist(&destination).map_err(|e| Error::Io(e.error))?;
+                temp.persist(&destination)
+                    .map_err(|e| ErrorKind::Io(e.error))?;
                 crate::write::sync_parent_dir(&destination)?;
                 Ok(())
             }),

@@ -10,7 +10,7 @@ use super::bulk::BulkSerializer;
 use super::capture::Capture;
 use super::element::{hint_of, no_hint, ComplexParts, ElementSeq, ElementSerializer, HintFn};
 use super::{Impossible, Root};
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::header::Header;
 use crate::serde_format::{
     escape_key, in_member, join_path, RawMember, WriteMembers, BULK_ARRAY, NDARRAY_STRUCT,
@@ -104,7 +104,7 @@ impl<S: WriteMembers> ser::SerializeMap for Group<'_, '_, S> {
             .ok()
             .and_then(|key| key.as_key_text())
             .ok_or_else(|| {
-                Error::Custom(format!(
+                ErrorKind::Custom(format!(
                     "map keys must be strings, integers, bools or chars (they become member \
                      names){}",
                     self.context()
@@ -118,7 +118,7 @@ impl<S: WriteMembers> ser::SerializeMap for Group<'_, '_, S> {
         let key = self
             .key
             .take()
-            .ok_or_else(|| Error::Custom("map value without a key".into()))?;
+            .ok_or_else(|| ErrorKind::Custom("map value without a key".into()))?;
         self.field(&key, value)
     }
 

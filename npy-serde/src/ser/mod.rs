@@ -66,7 +66,7 @@ use std::path::Path;
 
 use serde::ser::{self, Serialize};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::npz::NpzWriter;
 use crate::serde_format::{in_file, SerdeOptions, WriteMembers};
 use crate::write::NpyWrite;
@@ -536,9 +536,9 @@ struct TopLevel<'r, 'a, S> {
 }
 
 fn top_level_error(what: &str) -> Error {
-    Error::Custom(format!(
+    Error::from(ErrorKind::Custom(format!(
         "the top-level value must be a struct or a map (its fields become members), found {what}"
-    ))
+    )))
 }
 
 impl<'r, 'a, S: WriteMembers> IntoGroup<'r, 'a, S> for TopLevel<'r, 'a, S> {

@@ -1,0 +1,174 @@
+//! `npy convert`: `.npz` stored ⇄ deflated, `.npy` → a member of an `.npz`, a member →
+//! `.npy`. Writes go through the library's path writers, which are atomic (temporary file
+//! in the same directory, synced, renamed), so a failed conversion leaves any old output
+//! whole; deflate runs on every core (the library's parallel compression). Members are
+//! converted one at a time: memory holds one member, not the archive.
+
+use std::path::Path;
+
+use npy_serde::npz::{Compression, NpzOptions};
+use npy_serde::{NpyArray, NpzReader, NpzWriter};
+use serde_json::json;
+
+use crate::error::{CliError, Result};
+use crate::input::{lib, sniff, Kind, Spec};
+use crate::Outcome;
+
+/// Convert between .npy and .npz, stored and deflated.
+#[derive(clap::Args)]
+#[command(after_help = "Examples:
+  npy convert checkpoint.npz small.npz --compress        (deflate level 6, as np.savez_compressed)
+  npy convert small.npz plain.npz --store                (stored: members can be mapped)
+  npy convert weights.npy weights.npz --member w
+  npy convert checkpoint.npz:encoder/w w.npy
+
+The output's kind comes from its extension (.npy or .npz). Without --compress or --store an
+archive keeps the input's compression (deflated if any input member is).
+
+JSON: {\"input\", \"output\", \"members\": [names], \"compression\": \"stored\" | \"deflate-N\" |
+null for .npy, \"bytes\": size of the output}")]
+pub struct Args {
+    /// FILE or FILE:MEMBER.
+    #[arg(value_name = "IN")]
+    input: String,
+    /// The .npy or .npz to write.
+    #[arg(value_name = "OUT")]
+    output: String,
+    /// Deflate members (level 0-9, default 6).
+    #[arg(long, value_name = "LEVEL", num_args = 0..=1, default_missing_value = "6",
+          conflicts_with = "store", value_parser = clap::value_parser!(u32).range(0..=9))]
+    compress: Option<u32>,
+    /// Store members uncompressed (np.savez).
+    #[arg(long)]
+    store: bool,
+    /// The member to read (archive input) or to write (.npy into an archive).
+    #[arg(long, value_name = "NAME")]
+    member: Option<String>,
+}
+
+fn first_bytes(path: &Path) -> Result<Vec<u8>> {
+    use std::io::Read;
+    let mut first = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(8).read_to_end(&mut first))
+        .map_err(|e| CliError::io(path, e))?;
+    Ok(first)
+}
+
+pub fn run(args: Args, json: bool) -> Result<Outcome> {
+    let spec = Spec::parse(&args.input);
+    let kind = sniff(&spec.path, &first_bytes(&spec.path)?)?;
+    let output = Path::new(&args.output);
+    let out_kind = match output.extension().and_then(|e| e.to_str()) {
+        Some("npy") => Kind::Npy,
+        Some("npz") => Kind::Npz,
+        _ => {
+            return Err(CliError::new(format!(
+                "{}: the output must end in .npy or .npz",
+                output.display()
+            )))
+        }
+    };
+    let member = spec.member.clone().or(args.member.clone());
+    let mut written = Vec::new();
+    let mut compression_text = None;
+    match (kind, out_kind) {
+        (Kind::Npy, Kind::Npy) => {
+            let array: NpyArray = npy_serde::load(&spec.path).map_err(lib)?;
+            npy_serde::save(output, &array).map_err(lib)?;
+        }
+        (Kind::Npz, Kind::Npy) => {
+            let mut archive = NpzReader::open(&spec.path).map_err(lib)?;
+            let name = match member {
+                Some(name) => name,
+                None if archive.len() == 1 => archive.names().remove(0),
+                None => {
+                    return Err(CliError::new(format!(
+                        "{}: the archive has {} members: name one with --member NAME or \
+                         FILE:MEMBER",
+                        spec.path.display(),
+                        archive.len()
+                    )))
+                }
+            };
+            let array: NpyArray = archive.read(&name).map_err(lib)?;
+            npy_serde::save(output, &array).map_err(lib)?;
+            written.push(name);
+        }
+        (Kind::Npy, Kind::Npz) => {
+            let name = member.unwrap_or_else(|| {
+                spec.path
+                    .file_stem()
+                    .map(|s| s.to_string_lossy().into_owned())
+                    .unwrap_or_else(|| "arr_0".into())
+            });
+            let compression = choose(&args, false);
+            compression_text = Some(describe(compression));
+            let array: NpyArray = npy_serde::load(&spec.path).map_err(lib)?;
+            let mut writer =
+                NpzWriter::create_with(output, NpzOptions::default().with_compression(compression))
+                    .map_err(lib)?;
+            writer
+                .add(&name, &array)
+                .map_err(|e| lib(e.in_member(name.clone()).in_file(output)))?;
+            writer.finish().map_err(lib)?;
+            written.push(name);
+        }
+        (Kind::Npz, Kind::Npz) => {
+            let mut archive = NpzReader::open(&spec.path).map_err(lib)?;
+            let any_compressed = archive.members().iter().any(|m| m.compressed);
+            let compression = choose(&args, any_compressed);
+            compression_text = Some(describe(compression));
+            let names = match member {
+                Some(name) => vec![name],
+                None => archive.names(),
+            };
+            let mut writer =
+                NpzWriter::create_with(output, NpzOptions::default().with_compression(compression))
+                    .map_err(lib)?;
+            for name in &names {
+                let array: NpyArray = archive.read(name).map_err(lib)?;
+                writer
+                    .add(name, &array)
+                    .map_err(|e| lib(e.in_member(name.clone()).in_file(output)))?;
+            }
+            writer.finish().map_err(lib)?;
+            written = names;
+        }
+    }
+    let bytes = std::fs::metadata(output).map(|m| m.len()).unwrap_or(0);
+    let text = if json {
+        serde_json::to_string_pretty(&json!({
+            "input": args.input, "output": args.output, "members": written,
+            "compression": compression_text, "bytes": bytes,
+        }))
+        .expect("JSON of plain values")
+    } else {
+        let what = match (&compression_text, written.len()) {
+            (Some(c), n) => format!("{n} member{} ({c})", if n == 1 { "" } else { "s" }),
+            (None, _) => "1 array".to_string(),
+        };
+        format!(
+            "wrote {} ({what}, {})",
+            output.display(),
+            crate::numeric::human_bytes(bytes)
+        )
+    };
+    Ok(Outcome::ok(text))
+}
+
+fn choose(args: &Args, default_compressed: bool) -> Compression {
+    match (args.compress, args.store) {
+        (Some(level), _) => Compression::Deflate { level },
+        (None, true) => Compression::Stored,
+        (None, false) if default_compressed => Compression::NUMPY_DEFLATE,
+        (None, false) => Compression::Stored,
+    }
+}
+
+fn describe(compression: Compression) -> String {
+    match compression {
+        Compression::Deflate { level } => format!("deflate-{level}"),
+        _ => "stored".to_string(),
+    }
+}

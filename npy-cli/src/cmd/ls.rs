@@ -1,0 +1,261 @@
+//! `npy ls`: what is in a file, from its headers alone. For a `.npy`: dtype, shape, order,
+//! format version, header and data sizes. For an `.npz`: the members as a tree grouped by
+//! `/`, each with dtype, shape, storage, size on disk and compression ratio (`-l`: offsets
+//! and CRCs). Only the archive's directory and each member's `.npy` header are read.
+
+use std::path::Path;
+
+use serde_json::{json, Value};
+
+use crate::error::{CliError, Result};
+use crate::input::{Kind, Opened};
+use crate::numeric::{human_bytes, numpy_text, readable_name, shape_text};
+use crate::{table, Outcome};
+
+/// List arrays: dtype, shape and sizes (an .npz's members as a tree).
+#[derive(clap::Args)]
+#[command(after_help = "Examples:
+  npy ls weights.npy
+  npy ls -l checkpoint.npz
+  npy ls --json a.npy b.npz
+
+JSON: an array with one object per file:
+  {\"file\", \"format\": \"npy\", \"dtype\", \"type\", \"shape\": [..], \"fortran_order\",
+   \"version\": \"1.0\", \"header_bytes\", \"data_bytes\"}
+  {\"file\", \"format\": \"npz\", \"members\": [{\"name\", \"dtype\", \"type\", \"shape\",
+   \"fortran_order\", \"method\", \"compressed\", \"size_on_disk\", \"size\", \"ratio\",
+   \"offset\", \"crc32\"}]}
+A member whose header cannot be read has \"error\" instead of dtype and shape (exit 2).")]
+pub struct Args {
+    /// .npy or .npz files.
+    #[arg(required = true, value_name = "FILE")]
+    files: Vec<String>,
+    /// Also show each member's offset in the archive and its CRC-32.
+    #[arg(short, long)]
+    long: bool,
+}
+
+pub fn run(args: Args, json: bool) -> Result<Outcome> {
+    let mut texts = Vec::new();
+    let mut values = Vec::new();
+    let mut errors = Vec::new();
+    for file in &args.files {
+        let mut opened = Opened::open(Path::new(file))?;
+        match opened.kind {
+            Kind::Npy => {
+                let info = opened.header(None)?;
+                let header = &info.header;
+                // A listing must not present a truncated file as whole (object arrays
+                // hold a pickle of any length: nothing to check).
+                if !header.dtype.has_object() {
+                    let len = std::fs::metadata(file)
+                        .map_err(|e| CliError::io(Path::new(file), e))?
+                        .len();
+                    info.check_data_present(len)
+                        .map_err(|e| crate::input::lib(e.in_file(file)))?;
+                }
+                let data_bytes = header.data_len().map_err(crate::input::lib)?;
+                let (major, minor) = info.version.numbers();
+                let value = json!({
+                    "file": file,
+                    "format": "npy",
+                    "dtype": numpy_text(&header.dtype),
+                    "type": readable_name(&header.dtype),
+                    "shape": header.shape,
+                    "fortran_order": header.fortran_order,
+                    "version": format!("{major}.{minor}"),
+                    "header_bytes": info.data_offset,
+                    "data_bytes": data_bytes,
+                });
+                let mut t = table::plain();
+                t.set_header(vec![
+                    "file", "dtype", "type", "shape", "order", "version", "header", "data",
+                ]);
+                t.add_row(vec![
+                    file.clone(),
+                    numpy_text(&header.dtype),
+                    readable_name(&header.dtype),
+                    shape_text(&header.shape),
+                    if header.fortran_order { "F" } else { "C" }.to_string(),
+                    format!("{major}.{minor}"),
+                    human_bytes(info.data_offset),
+                    human_bytes(data_bytes),
+                ]);
+                table::align_right(&mut t, &[6, 7]);
+                texts.push(table::render(t));
+                values.push(value);
+            }
+            Kind::Npz => {
+                let (text, value) = list_archive(file, &mut opened, args.long, json, &mut errors);
+                texts.push(text);
+                values.push(value);
+            }
+        }
+    }
+    let text = if json {
+        serde_json::to_string_pretty(&Value::Array(values)).expect("JSON of plain values")
+    } else {
+        texts.join("\n\n")
+    };
+    if errors.is_empty() {
+        Ok(Outcome::ok(text))
+    } else {
+        for error in &errors {
+            eprintln!("npy: error: {}", error.one_line());
+        }
+        Ok(Outcome { text, status: 2 })
+    }
+}
+
+/// One member's line of the listing.
+#[derive(serde::Serialize)]
+struct MemberRow {
+    name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    dtype: Option<String>,
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    kind: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    shape: Option<Vec<usize>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fortran_order: Option<bool>,
+    method: String,
+    compressed: bool,
+    size_on_disk: u64,
+    size: u64,
+    ratio: f64,
+    offset: u64,
+    crc32: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+}
+
+fn list_archive(
+    file: &str,
+    opened: &mut Opened,
+    long: bool,
+    json: bool,
+    errors: &mut Vec<CliError>,
+) -> (String, Value) {
+    let count = opened.members().len();
+    let mut rows = Vec::with_capacity(count);
+    for index in 0..count {
+        let member = opened.members()[index].clone();
+        let ratio = if member.compressed_size == 0 {
+            1.0
+        } else {
+            member.uncompressed_size as f64 / member.compressed_size as f64
+        };
+        let mut row = MemberRow {
+            name: member.name,
+            dtype: None,
+            kind: None,
+            shape: None,
+            fortran_order: None,
+            method: member.method,
+            compressed: member.compressed,
+            size_on_disk: member.compressed_size,
+            size: member.uncompressed_size,
+            ratio,
+            offset: member.local_header_offset,
+            crc32: format!("{:08x}", member.crc32),
+            error: None,
+        };
+        // The name as stored (`x.npy`) is found at the first look-up.
+        let stored = opened.stored_name(index).to_string();
+        match opened.header(Some(&stored)) {
+            Ok(info) => {
+                let header = info.header;
+                row.dtype = Some(numpy_text(&header.dtype));
+                row.kind = Some(readable_name(&header.dtype));
+                row.shape = Some(header.shape);
+                row.fortran_order = Some(header.fortran_order);
+            }
+            Err(error) => {
+                row.error = Some(error.to_string());
+                errors.push(error);
+            }
+        }
+        rows.push(row);
+    }
+    if json {
+        let value = json!({"file": file, "format": "npz", "members": rows});
+        return (String::new(), value);
+    }
+    let total: u64 = std::fs::metadata(file).map(|m| m.len()).unwrap_or(0);
+    let title = format!(
+        "{file}: npz archive, {} member{}, {}",
+        rows.len(),
+        if rows.len() == 1 { "" } else { "s" },
+        human_bytes(total)
+    );
+    if rows.is_empty() {
+        return (title, Value::Null);
+    }
+    let mut t = table::plain();
+    let mut header = vec!["name", "dtype", "type", "shape", "storage", "size", "ratio"];
+    if long {
+        header.extend(["offset", "crc32"]);
+    }
+    t.set_header(header);
+    let mut tree = Tree::default();
+    for row in rows {
+        let (dirs, leaf) = match row.name.rsplit_once('/') {
+            Some((dirs, leaf)) => (dirs, leaf),
+            None => ("", row.name.as_str()),
+        };
+        for (depth, dir) in tree.enter(dirs) {
+            t.add_row(vec![format!("{}{dir}/", "  ".repeat(depth))]);
+        }
+        let mut cells = vec![
+            format!("{}{leaf}", "  ".repeat(tree.depth())),
+            row.dtype.unwrap_or_else(|| "?".into()),
+            row.kind.unwrap_or_else(|| "unreadable".into()),
+            row.shape.as_deref().map_or("?".into(), shape_text),
+            row.method,
+            human_bytes(row.size_on_disk),
+            format!("{:.2}", row.ratio),
+        ];
+        if long {
+            cells.push(row.offset.to_string());
+            cells.push(row.crc32);
+        }
+        t.add_row(cells);
+    }
+    table::align_right(&mut t, &[5, 6, 7]);
+    (format!("{title}\n{}", table::render(t)), Value::Null)
+}
+
+/// The directories of the member being listed, to print each group's heading once.
+#[derive(Default)]
+struct Tree {
+    current: Vec<String>,
+}
+
+impl Tree {
+    /// Moves to directory `dirs` (`a/b`); returns the headings to print (depth, name).
+    fn enter(&mut self, dirs: &str) -> Vec<(usize, String)> {
+        let parts: Vec<String> = if dirs.is_empty() {
+            Vec::new()
+        } else {
+            dirs.split('/').map(str::to_string).collect()
+        };
+        let common = self
+            .current
+            .iter()
+            .zip(&parts)
+            .take_while(|(a, b)| a == b)
+            .count();
+        let mut headings = Vec::new();
+        // Archive order is kept: a directory that reappears after others is shown again.
+        for (depth, part) in parts.iter().enumerate().skip(common) {
+            headings.push((depth, part.clone()));
+        }
+        self.current = parts;
+        headings
+    }
+
+    fn depth(&self) -> usize {
+        self.current.len()
+    }
+}

@@ -1,0 +1,9 @@
+//! One module per command.
+
+pub mod convert;
+pub mod diff;
+pub mod hist;
+pub mod ls;
+pub mod show;
+pub mod stats;
+pub mod verify;

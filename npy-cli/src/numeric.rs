@@ -1,0 +1,211 @@
+//! Numeric element types as `f64` for `stats`, `diff` and `hist`: which dtypes count as
+//! numeric, decoding raw bytes (either byte order, unaligned) into `f64` in bulk, and the
+//! readable names `ls` prints next to NumPy's type strings.
+
+use npy_serde::{DType, Endian};
+
+/// A numeric element type and its byte order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Numeric {
+    pub kind: NumKind,
+    pub big_endian: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NumKind {
+    Bool,
+    I8,
+    I16,
+    I32,
+    I64,
+    U8,
+    U16,
+    U32,
+    U64,
+    F16,
+    F32,
+    F64,
+}
+
+impl Numeric {
+    /// The numeric view of `dtype`: booleans, integers and floats up to 8 bytes. Complex,
+    /// long double, text, dates and records are not numeric here.
+    pub fn of(dtype: &DType) -> Option<Numeric> {
+        let (kind, endian) = match *dtype {
+            DType::Bool => (NumKind::Bool, Endian::NotApplicable),
+            DType::Int { size, endian } => (
+                match size {
+                    1 => NumKind::I8,
+                    2 => NumKind::I16,
+                    4 => NumKind::I32,
+                    8 => NumKind::I64,
+                    _ => return None,
+                },
+                endian,
+            ),
+            DType::UInt { size, endian } => (
+                match size {
+                    1 => NumKind::U8,
+                    2 => NumKind::U16,
+                    4 => NumKind::U32,
+                    8 => NumKind::U64,
+                    _ => return None,
+                },
+                endian,
+            ),
+            DType::Float { size, endian } => (
+                match size {
+                    2 => NumKind::F16,
+                    4 => NumKind::F32,
+                    8 => NumKind::F64,
+                    _ => return None,
+                },
+                endian,
+            ),
+            _ => return None,
+        };
+        Some(Numeric {
+            kind,
+            big_endian: endian == Endian::Big,
+        })
+    }
+
+    pub fn size(self) -> usize {
+        match self.kind {
+            NumKind::Bool | NumKind::I8 | NumKind::U8 => 1,
+            NumKind::I16 | NumKind::U16 | NumKind::F16 => 2,
+            NumKind::I32 | NumKind::U32 | NumKind::F32 => 4,
+            NumKind::I64 | NumKind::U64 | NumKind::F64 => 8,
+        }
+    }
+
+    /// Appends the elements of `bytes` (whole elements only) to `out` as `f64`.
+    pub fn decode_into(self, bytes: &[u8], out: &mut Vec<f64>) {
+        macro_rules! decode {
+            ($ty:ty, $n:literal, $conv:expr) => {{
+                let conv = $conv;
+                let chunks = bytes.chunks_exact($n);
+                out.reserve(chunks.len());
+                if self.big_endian {
+                    out.extend(chunks.map(|c| conv(<$ty>::from_be_bytes(c.try_into().unwrap()))));
+                } else {
+                    out.extend(chunks.map(|c| conv(<$ty>::from_le_bytes(c.try_into().unwrap()))));
+                }
+            }};
+        }
+        match self.kind {
+            NumKind::Bool => out.extend(bytes.iter().map(|&b| f64::from(u8::from(b != 0)))),
+            NumKind::I8 => out.extend(bytes.iter().map(|&b| f64::from(b as i8))),
+            NumKind::U8 => out.extend(bytes.iter().map(|&b| f64::from(b))),
+            NumKind::I16 => decode!(i16, 2, f64::from),
+            NumKind::U16 => decode!(u16, 2, f64::from),
+            NumKind::I32 => decode!(i32, 4, f64::from),
+            NumKind::U32 => decode!(u32, 4, f64::from),
+            NumKind::I64 => decode!(i64, 8, |v: i64| v as f64),
+            NumKind::U64 => decode!(u64, 8, |v: u64| v as f64),
+            NumKind::F16 => decode!(u16, 2, |v: u16| f64::from(half::f16::from_bits(v))),
+            NumKind::F32 => decode!(f32, 4, f64::from),
+            NumKind::F64 => decode!(f64, 8, |v: f64| v),
+        }
+    }
+}
+
+/// A readable name for a dtype: NumPy's `dtype.name` for plain types (`float32`, `int64`,
+/// `datetime64[ns]`), `str[N]` / `bytes[N]` for text, `record[...]` for structured types,
+/// and the byte order when it is not this machine's.
+pub fn readable_name(dtype: &DType) -> String {
+    let base = match dtype {
+        DType::Bool => "bool".to_string(),
+        DType::Int { size, .. } => format!("int{}", size * 8),
+        DType::UInt { size, .. } => format!("uint{}", size * 8),
+        DType::Float { size, .. } if *size > 8 => format!("longdouble({size} bytes)"),
+        DType::Float { size, .. } => format!("float{}", size * 8),
+        DType::Complex { size, .. } if *size > 16 => format!("clongdouble({size} bytes)"),
+        DType::Complex { size, .. } => format!("complex{}", size * 8),
+        DType::Bytes { len } => format!("bytes[{len}]"),
+        DType::Unicode { chars, .. } => format!("str[{chars}]"),
+        DType::Void { size } => format!("void[{size}]"),
+        DType::DateTime { unit, .. } => format!("datetime64{unit}"),
+        DType::TimeDelta { unit, .. } => format!("timedelta64{unit}"),
+        DType::Object => "object (pickle)".to_string(),
+        DType::Record(record) => {
+            let fields: Vec<String> = record
+                .fields
+                .iter()
+                .map(|f| format!("{}: {}", f.name, readable_name(&f.dtype)))
+                .collect();
+            format!("record{{{}}}", fields.join(", "))
+        }
+        DType::SubArray { base, shape } => {
+            let dims: Vec<String> = shape.iter().map(|d| d.to_string()).collect();
+            format!("{}[{}]", readable_name(base), dims.join("x"))
+        }
+        _ => dtype.type_str(),
+    };
+    match dtype.endian() {
+        Endian::Big if Endian::NATIVE == Endian::Little => format!("{base} (big-endian)"),
+        Endian::Little if Endian::NATIVE == Endian::Big => format!("{base} (little-endian)"),
+        _ => base,
+    }
+}
+
+/// NumPy's type text for the `ls` dtype column: the type string for plain dtypes, the
+/// descr for records.
+pub fn numpy_text(dtype: &DType) -> String {
+    match dtype {
+        DType::Record(_) | DType::SubArray { .. } => dtype.to_string(),
+        plain => plain.type_str(),
+    }
+}
+
+/// A shape as NumPy prints it: `(3,)`, `(2, 3)`, `()`.
+pub fn shape_text(shape: &[usize]) -> String {
+    match shape {
+        [] => "()".to_string(),
+        [n] => format!("({n},)"),
+        dims => {
+            let dims: Vec<String> = dims.iter().map(|d| d.to_string()).collect();
+            format!("({})", dims.join(", "))
+        }
+    }
+}
+
+/// Bytes as people read them: `512 B`, `1.5 KiB`, `3.2 GiB`.
+pub fn human_bytes(bytes: u64) -> String {
+    const UNITS: [&str; 5] = ["KiB", "MiB", "GiB", "TiB", "PiB"];
+    if bytes < 1024 {
+        return format!("{bytes} B");
+    }
+    let mut value = bytes as f64 / 1024.0;
+    let mut unit = 0;
+    while value >= 1024.0 && unit + 1 < UNITS.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    format!("{value:.1} {}", UNITS[unit])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decodes_both_byte_orders() {
+        let le = Numeric::of(&"<i2".parse().unwrap()).unwrap();
+        let be = Numeric::of(&">i2".parse().unwrap()).unwrap();
+        let mut out = Vec::new();
+        le.decode_into(&[1, 0, 0xff, 0xff], &mut out);
+        be.decode_into(&[0, 1], &mut out);
+        assert_eq!(out, [1.0, -1.0, 1.0]);
+        assert!(Numeric::of(&"<c16".parse().unwrap()).is_none());
+    }
+
+    #[test]
+    fn names_and_shapes() {
+        assert_eq!(readable_name(&"<f4".parse().unwrap()), "float32");
+        assert_eq!(readable_name(&"<M8[ns]".parse().unwrap()), "datetime64[ns]");
+        assert_eq!(shape_text(&[3]), "(3,)");
+        assert_eq!(shape_text(&[2, 3]), "(2, 3)");
+        assert_eq!(human_bytes(1536), "1.5 KiB");
+    }
+}
