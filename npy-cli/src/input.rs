@@ -331,9 +331,9 @@ impl Opened {
                 .zip(usize::try_from(range.end).ok())
                 .and_then(|(s, e)| all.get(s..e))
                 .ok_or_else(|| {
-                    wrap(LibError::Custom(
+                    wrap(LibError::from(npy_serde::ErrorKind::Custom(
                         "the member's bytes run past the end of the file".into(),
-                    ))
+                    )))
                 })?;
             let (header, data) = npy_parts(npy).map_err(wrap)?;
             return Ok(ArrayAccess {

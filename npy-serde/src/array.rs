@@ -56,6 +56,9 @@ pub enum ArrayData {
     DateTime(Vec<i64>),
     /// `m8[unit]`: counts of the dtype's unit.
     TimeDelta(Vec<i64>),
+    /// `|O`: an object array's Python objects, read by the safe pickle reader (see
+    /// [`pickle`](crate::pickle)); always in C order, as NumPy's pickle lists them.
+    Object(Vec<crate::pickle::Value>),
     /// Anything else (records, `V`, long doubles, `U` data that is not valid UTF-32, `b1`
     /// data with bytes other than 0 and 1): the
     /// bytes as stored, in the dtype's byte order.
@@ -116,6 +119,20 @@ impl NpyArray {
         let mut reader = &bytes[..];
         let mut data = DataReader::new(&mut reader, 0, Some(expected));
         NpyArray::read_npy_data(&header, &mut data)
+    }
+
+    /// An object array from its parts (values in C order).
+    pub(crate) fn object_parts(
+        shape: Vec<usize>,
+        fortran_order: bool,
+        values: Vec<crate::pickle::Value>,
+    ) -> NpyArray {
+        NpyArray {
+            dtype: DType::Object,
+            shape,
+            fortran_order,
+            data: ArrayData::Object(values),
+        }
     }
 
     /// The dtype, byte order as stored.
@@ -181,6 +198,11 @@ impl NpyArray {
     /// The values as an ndarray array of `T`, with the usual conversion rules (own dtype,
     /// lossless widening; records through `#[derive(NpyElement)]`).
     pub fn to_array<T: NpyElement>(&self) -> Result<ArrayD<T>> {
+        if let ArrayData::Object(values) = &self.data {
+            let objects =
+                crate::pickle::ObjectArray::with_shape(values.clone(), self.shape.clone())?;
+            return objects.to_array();
+        }
         let bytes = self.data_bytes()?;
         let header = self.header();
         let mut reader = &bytes[..];
@@ -262,6 +284,10 @@ impl NpyRead for NpyArray {
             data: values,
         })
     }
+
+    fn from_objects(objects: crate::pickle::ObjectArray) -> Result<Self> {
+        Ok(NpyArray::from_objects(objects))
+    }
 }
 
 /// Saved with its own dtype (byte order included), shape and order; the options' byte
@@ -298,6 +324,14 @@ impl NpyWrite for NpyArray {
                 i64::write_values(v, &count_dtype, writer)
             }
             ArrayData::Raw(bytes) => Ok(writer.write_all(bytes)?),
+            ArrayData::Object(values) => {
+                let objects = crate::pickle::ObjectArray {
+                    shape: self.shape.clone(),
+                    fortran_order: self.fortran_order,
+                    values: values.clone(),
+                };
+                Ok(writer.write_all(&crate::pickle::write_object_array(&objects)?)?)
+            }
         }
     }
 }

@@ -132,12 +132,26 @@ pub enum ErrorKind {
         message: String,
     },
 
-    /// Object arrays (`|O`) hold Python pickles, which can run code; they are refused.
+    /// Object arrays (`|O`) hold Python pickles; they are refused unless
+    /// [`ReadOptions::allow_pickle`](crate::ReadOptions::allow_pickle) turns on the safe
+    /// pickle reader ([`pickle`](crate::pickle)), and always where data is accessed in place
+    /// (maps, row reads, appends) or is a record field.
     #[error(
-        "object arrays ('|O') cannot be loaded: their data is a Python pickle, which may run \
-         arbitrary code (NumPy refuses them too unless allow_pickle=True)"
+        "object arrays ('|O') are not loaded by default: their data is a Python pickle (NumPy \
+         refuses them too unless allow_pickle=True); to read them with the safe pickle reader, \
+         which runs no code, pass ReadOptions::default().with_allow_pickle(true)"
     )]
     ObjectArray,
+
+    /// A pickle (an object array's data) that the safe reader refuses: a global outside the
+    /// allow-list, an opcode it does not run, or malformed or truncated bytes.
+    #[error("pickle at byte {offset} of the data: {message}")]
+    Pickle {
+        /// Byte offset in the pickle (from the first data byte) of the opcode concerned.
+        offset: u64,
+        /// What is wrong.
+        message: String,
+    },
 
     /// The file's dtype cannot be read as the requested Rust type.
     #[error("dtype mismatch{}: expected {expected}, found {found}", field_suffix(.field))]

@@ -2,8 +2,8 @@
 //! data format that maps a struct of arrays to an archive, record dtypes through a derive,
 //! and memory-mapped arrays.
 //!
-//! NumPy is the reference: every file NumPy writes loads (object arrays excepted, see
-//! [Limitations](#limitations)), and every file written here loads in NumPy, byte-identical
+//! NumPy is the reference: every file NumPy writes loads (object arrays with
+//! [`ReadOptions::allow_pickle`], as with NumPy's `allow_pickle=True`), and every file written here loads in NumPy, byte-identical
 //! to `np.save` / `np.savez` where NumPy is deterministic (not compressed archives). The
 //! tests check this against real NumPy in both directions.
 //!
@@ -20,6 +20,7 @@
 //! | serde in memory, on streams, or driven by hand | [`to_npz_vec`], [`from_npz_slice`], [`to_npz_writer`], [`from_npz_reader`], [`Serializer`], [`Deserializer`] |
 //! | know which Rust type reads which dtype | [the conversion table](convert#the-table) |
 //! | [use NumPy record arrays (`derive`)](#record-dtypes-derive) | `#[derive(NpyElement)]`, [`record`] |
+//! | read or write object arrays (`dtype=object`) safely | [`pickle`], [`ObjectArray`], [`ReadOptions::with_allow_pickle`] |
 //! | [work with arrays bigger than memory](#memory-mapped-and-chunked-arrays) | [`MappedNpy`], [`MappedNpyMut`], [`NpyRowReader`], [`NpyAppender`], [`write::NpyStreamWriter`] |
 //! | look into, compare or convert files from the shell | the `npy` command (`npy-cli/`: `ls`, `show`, `stats`, `diff`, `convert`, `verify`, `hist`; see the README's "Command line" section) |
 //!
@@ -30,7 +31,7 @@
 //! dtype), [`header`] (the `.npy` header), [`element`]
 //! (Rust element types), [`read`] / [`write`](mod@write) (`.npy` I/O), [`array`](mod@array) (dynamic arrays),
 //! [`npz`] (archives), [`ser`] / [`de`] (serde), [`record`] (derive runtime), [`mmap`] /
-//! [`chunked`] (large arrays), [`error`].
+//! [`chunked`] (large arrays), [`pickle`] (object arrays), [`error`].
 //!
 //! # Save and load arrays
 //!
@@ -93,7 +94,10 @@
 //! (`encoder/layer0/weight`), a `Vec` of layers becomes `layers/0/…`, `layers/1/…`. The
 //! full mapping is a table in [`ser`]. Every value that saves loads back equal, and an
 //! archive edited in NumPy (`d = dict(np.load(f)); d["epoch"] = 4; np.savez(f, **d)`)
-//! loads too: 0-d members convert by value. Plain ndarray fields work as they are;
+//! loads too: 0-d members convert by value. Object members (pandas' string columns, ragged
+//! lists) load into `Vec<String>`, `Vec<Option<String>>`, `Vec<Vec<f64>>` or
+//! `Vec<ArrayD<T>>` with [`SerdeOptions::with_allow_pickle`], through the safe pickle
+//! reader. Plain ndarray fields work as they are;
 //! [`Bulk`] (or [`serde_array`] on a field) moves big arrays' bytes in one piece.
 //!
 //! ```
@@ -179,13 +183,20 @@
 //! read and a nesting limit. Shapes are multiplied with overflow checks, and memory is only
 //! allocated for bytes that are really there: a 200-byte file declaring 10^11 elements fails
 //! with [`ErrorKind::Truncated`]. Archives are checked (CRC, sizes, overlaps) and inflation stops
-//! at the size the member's header declares. Object arrays (`|O`, pickles) are always
-//! refused. Every error is an [`Error`] naming what is wrong and where; none panics. Saves
+//! at the size the member's header declares. Object arrays (`|O`, pickles) are refused
+//! unless [`ReadOptions::allow_pickle`] is set, and then read by a restricted pickle reader
+//! ([`pickle`]) that imports and calls nothing: it builds NumPy arrays, dtypes and scalars
+//! and builtin values from an allow-list, refuses any other global by name, and bounds
+//! lengths, nesting and shared references by the bytes present. Every error is an [`Error`] naming what is wrong and where; none panics. Saves
 //! to a path are atomic (temporary file in the same directory, fsync, rename).
 //!
 //! # Limitations
 //!
-//! - Object arrays (`|O`) cannot be read or written: their data is a Python pickle.
+//! - Object arrays (`|O`) load only through the safe pickle reader ([`pickle`]): Python
+//!   objects outside its allow-list (class instances, pandas objects) are refused; record
+//!   dtypes with object fields, maps, row reads and appends of object arrays are not
+//!   supported. Writing them is opt-in ([`ObjectArray`]); the serde format does not read
+//!   or write them yet.
 //! - Long doubles (`f16`/`c32` in NumPy's spelling, 16 bytes) and `V` data are kept as raw
 //!   bytes: they load and save through [`NpyArray`] but have no Rust element type.
 //! - Typed datetimes ([`DateTime64`]) need the file's unit with multiplier 1; others
@@ -220,6 +231,7 @@ pub mod header;
 mod literal;
 pub mod mmap;
 pub mod npz;
+pub mod pickle;
 pub mod read;
 pub mod record;
 pub mod ser;
@@ -245,6 +257,7 @@ pub use mmap::{MappedNpy, MappedNpyMut};
 #[cfg(feature = "derive")]
 pub use npy_derive::NpyElement;
 pub use npz::{load_any, Loaded, NpzReader, NpzUpdate, NpzWriter};
+pub use pickle::{ObjectArray, PickleEncoding};
 pub use read::{
     from_bytes, inspect, load, load_with, read_npy, read_npy_with, NpyRead, ReadOptions,
 };

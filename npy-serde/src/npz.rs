@@ -258,6 +258,10 @@ pub fn load_any_with<P: AsRef<Path>>(path: P, options: ReadOptions) -> Result<Lo
     if magic == crate::header::MAGIC {
         return crate::read::load_with(path, &options).map(Loaded::Array);
     }
+    if magic.first() == Some(&0x80) && options.allow_pickle {
+        // np.load's last resort: a bare pickle (pickle.dump of an array), read safely.
+        return crate::pickle::load_pickled_array(path, &options).map(Loaded::Array);
+    }
     let message = if magic.first() == Some(&0x80) {
         "this is a Python pickle (np.save of an object array, or pickle.dump), which can run \
          arbitrary code when loaded: refused"

@@ -1,6 +1,7 @@
 //! Reading `.npy` data: the [`NpyRead`] trait (implemented for `Vec<T>`, ndarray arrays of
-//! any dimension and the dynamic [`NpyArray`](crate::NpyArray)), the path, reader and
-//! byte-slice functions, and header inspection without reading data.
+//! any dimension and the dynamic [`NpyArray`](crate::NpyArray); object arrays also load
+//! into the types listed in [`pickle`](crate::pickle)), the path, reader and byte-slice
+//! functions, and header inspection without reading data.
 
 use std::fs::File;
 use std::io::Read;
@@ -21,12 +22,20 @@ pub struct ReadOptions {
     /// 10000). Raise it only for trusted files: NumPy itself writes larger headers only
     /// for dtypes with thousands of fields.
     pub max_header_size: usize,
+    /// Read object arrays (`|O`) with the safe pickle reader ([`pickle`](crate::pickle)),
+    /// which runs no code and builds only allow-listed types (default `false`, as NumPy's
+    /// `allow_pickle`).
+    pub allow_pickle: bool,
+    /// How Python 2 strings in object arrays are read (NumPy's `encoding`, default ASCII).
+    pub pickle_encoding: crate::pickle::PickleEncoding,
 }
 
 impl Default for ReadOptions {
     fn default() -> Self {
         ReadOptions {
             max_header_size: DEFAULT_MAX_HEADER_SIZE,
+            allow_pickle: false,
+            pickle_encoding: crate::pickle::PickleEncoding::default(),
         }
     }
 }
@@ -37,12 +46,36 @@ impl ReadOptions {
         self.max_header_size = max_header_size;
         self
     }
+
+    /// Options that read (or refuse) object arrays with the safe pickle reader.
+    pub fn with_allow_pickle(mut self, allow_pickle: bool) -> Self {
+        self.allow_pickle = allow_pickle;
+        self
+    }
+
+    /// Options that read Python 2 strings in object arrays as `encoding` says.
+    pub fn with_pickle_encoding(mut self, encoding: crate::pickle::PickleEncoding) -> Self {
+        self.pickle_encoding = encoding;
+        self
+    }
 }
 
 /// Something a `.npy` array can be read into.
 pub trait NpyRead: Sized {
     /// Reads the data that `header` describes. `data` is positioned at the first data byte.
     fn read_npy_data<R: Read>(header: &Header, data: &mut DataReader<'_, R>) -> Result<Self>;
+
+    /// Builds the value from an object array (`|O`) that the safe pickle reader read (only
+    /// with [`ReadOptions::allow_pickle`]). The default refuses: only types that can hold
+    /// Python objects, or their conversions, override it.
+    fn from_objects(objects: crate::pickle::ObjectArray) -> Result<Self> {
+        let _ = objects;
+        Err(Error::from(ErrorKind::DtypeMismatch {
+            expected: format!("a dtype {} reads", std::any::type_name::<Self>()),
+            found: "'|O' (an object array)".to_string(),
+            field: None,
+        }))
+    }
 }
 
 /// How a file's elements map to `T`: the dtype `T` reads and the shape of `T` items.
@@ -98,6 +131,10 @@ impl<T: NpyElement + Clone> NpyRead for Vec<T> {
         }
         Ok(values)
     }
+
+    fn from_objects(objects: crate::pickle::ObjectArray) -> Result<Self> {
+        Ok(objects.to_array::<T>()?.into_raw_vec_and_offset().0)
+    }
 }
 
 /// ndarray arrays of a fixed dimension (`Array2<f64>`) or any (`ArrayD<f64>`); Fortran-order
@@ -113,6 +150,19 @@ impl<T: NpyElement, D: Dimension> NpyRead for Array<T, D> {
         let values = T::read_values(&dtype, header::element_count(&shape)?, data)?;
         Array::from_shape_vec(dim.set_f(header.fortran_order), values)
             .map_err(|e| Error::invalid_data(e.to_string()))
+    }
+
+    fn from_objects(objects: crate::pickle::ObjectArray) -> Result<Self> {
+        let shape = objects.shape.clone();
+        objects
+            .to_array::<T>()?
+            .into_dimensionality::<D>()
+            .map_err(|_| {
+                Error::from(ErrorKind::ShapeMismatch {
+                    expected: format!("{} dimensions", D::NDIM.unwrap_or(shape.len())),
+                    found: shape,
+                })
+            })
     }
 }
 
@@ -149,6 +199,10 @@ pub(crate) fn read_sized<T: NpyRead, R: Read>(
 ) -> Result<T> {
     let info = header::read_header(reader, options.max_header_size)?;
     let available = total_len.map(|len| len.saturating_sub(info.data_offset));
+    if info.header.dtype == DType::Object {
+        let objects = crate::pickle::read_objects(reader, available, options)?;
+        return T::from_objects(objects);
+    }
     let mut data = DataReader::new(reader, info.data_offset, available);
     T::read_npy_data(&info.header, &mut data)
 }

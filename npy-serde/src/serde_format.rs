@@ -37,6 +37,9 @@ pub struct SerdeOptions {
     pub separator: String,
     /// Longest `.npy` header accepted when reading (NumPy's `max_header_size`).
     pub max_header_size: usize,
+    /// Whether object members (`dtype=object`) are read, through the safe pickle reader
+    /// ([`pickle`](crate::pickle)); off by default, as `np.load`'s `allow_pickle`.
+    pub allow_pickle: bool,
 }
 
 impl Default for SerdeOptions {
@@ -45,6 +48,7 @@ impl Default for SerdeOptions {
             compression: Compression::Stored,
             separator: "/".to_string(),
             max_header_size: DEFAULT_MAX_HEADER_SIZE,
+            allow_pickle: false,
         }
     }
 }
@@ -81,8 +85,18 @@ impl SerdeOptions {
         NpzOptions::default().with_compression(self.compression)
     }
 
+    /// Options that read object members (`Vec<String>` from pandas' string columns,
+    /// ragged `Vec<Vec<f64>>`, `Vec<ArrayD<f32>>`) through the safe pickle reader, which
+    /// builds only an allow-list of types and runs nothing.
+    pub fn with_allow_pickle(mut self, allow: bool) -> Self {
+        self.allow_pickle = allow;
+        self
+    }
+
     pub(crate) fn read_options(&self) -> ReadOptions {
-        ReadOptions::default().with_max_header_size(self.max_header_size)
+        ReadOptions::default()
+            .with_max_header_size(self.max_header_size)
+            .with_allow_pickle(self.allow_pickle)
     }
 }
 
@@ -293,6 +307,23 @@ impl NpyRead for OwnedRawMember {
             header: header.clone(),
             bytes,
         })
+    }
+}
+
+/// A member as the serde reader takes it: raw bytes, or, for an object array read by the
+/// safe pickle reader, its values.
+pub(crate) enum MemberData {
+    Raw(OwnedRawMember),
+    Objects(crate::pickle::ObjectArray),
+}
+
+impl NpyRead for MemberData {
+    fn read_npy_data<R: Read>(header: &Header, data: &mut DataReader<'_, R>) -> Result<Self> {
+        OwnedRawMember::read_npy_data(header, data).map(MemberData::Raw)
+    }
+
+    fn from_objects(objects: crate::pickle::ObjectArray) -> Result<Self> {
+        Ok(MemberData::Objects(objects))
     }
 }
 

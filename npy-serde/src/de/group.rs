@@ -10,10 +10,11 @@ use serde::forward_to_deserialize_any;
 
 use super::bulk::BulkDe;
 use super::member::{ArrayDe, Member};
+use super::object::ObjectDe;
 use crate::error::{Error, ErrorKind, Result};
 use crate::serde_format::{
-    in_member, join_path, unescape_key, OwnedRawMember, ReadMembers, SerdeOptions, BULK_ARRAY,
-    NDARRAY_FIELDS,
+    in_member, join_path, unescape_key, MemberData, OwnedRawMember, ReadMembers, SerdeOptions,
+    BULK_ARRAY, NDARRAY_FIELDS,
 };
 
 /// The member source with its names, sorted for prefix lookups.
@@ -73,8 +74,10 @@ impl<S: ReadMembers> Archive<S> {
         if !self.is_member(path) || self.is_group(path) {
             return Ok(false);
         }
-        let raw: OwnedRawMember = self.source.read_member(path)?;
-        Ok(raw.header.element_count()? == 0)
+        Ok(match self.source.read_member::<MemberData>(path)? {
+            MemberData::Raw(raw) => raw.header.element_count()? == 0,
+            MemberData::Objects(objects) => objects.values.is_empty(),
+        })
     }
 
     /// The member names for an error message, cut short when there are many.
@@ -302,12 +305,12 @@ macro_rules! forward_to_member {
 impl<S: ReadMembers> Entry<'_, '_, S> {
     /// Reads the member and runs `f` on a deserializer for its whole array; errors name
     /// the member.
-    fn member<T>(self, f: impl FnOnce(ArrayDe<'_>) -> Result<T>) -> Result<T> {
+    fn member<T>(self, f: impl FnOnce(MemberDe<'_>) -> Result<T>) -> Result<T> {
         let path = self.path;
         self.read_member(f).map_err(|e| in_member(e, path))
     }
 
-    fn read_member<T>(self, f: impl FnOnce(ArrayDe<'_>) -> Result<T>) -> Result<T> {
+    fn read_member<T>(self, f: impl FnOnce(MemberDe<'_>) -> Result<T>) -> Result<T> {
         if !self.archive.is_member(self.path) {
             return Err(Error::from(ErrorKind::Custom(format!(
                 "expected a member, found a group of members ({}); to read names containing \
@@ -322,13 +325,59 @@ impl<S: ReadMembers> Entry<'_, '_, S> {
                 self.archive.separator
             ))));
         }
-        let raw: OwnedRawMember = self.archive.source.read_member(self.path)?;
-        let member = Member::whole(raw.header, &raw.bytes);
-        f(ArrayDe {
-            member: &member,
-            depth: 0,
-            start: 0,
-        })
+        match self.archive.source.read_member::<MemberData>(self.path)? {
+            MemberData::Raw(raw) => {
+                let member = Member::whole(raw.header, &raw.bytes);
+                f(MemberDe::Array(ArrayDe {
+                    member: &member,
+                    depth: 0,
+                    start: 0,
+                }))
+            }
+            MemberData::Objects(objects) => f(MemberDe::Objects(ObjectDe {
+                objects: &objects,
+                depth: 0,
+                start: 0,
+            })),
+        }
+    }
+}
+
+/// A whole member's deserializer: an array of numbers, strings or records, or an object
+/// array's values.
+enum MemberDe<'m> {
+    Array(ArrayDe<'m>),
+    Objects(ObjectDe<'m>),
+}
+
+/// Forwards each named method to the member's kind of deserializer.
+macro_rules! dispatch_member {
+    ($($method:ident($($arg:ident: $ty:ty),*))*) => {$(
+        fn $method<V: Visitor<'de>>(self, $($arg: $ty,)* visitor: V) -> Result<V::Value> {
+            match self {
+                MemberDe::Array(array) => array.$method($($arg,)* visitor),
+                MemberDe::Objects(objects) => objects.$method($($arg,)* visitor),
+            }
+        }
+    )*};
+}
+
+impl<'de> de::Deserializer<'de> for MemberDe<'_> {
+    type Error = Error;
+
+    dispatch_member! {
+        deserialize_any() deserialize_bool() deserialize_i8() deserialize_i16()
+        deserialize_i32() deserialize_i64() deserialize_i128() deserialize_u8()
+        deserialize_u16() deserialize_u32() deserialize_u64() deserialize_u128()
+        deserialize_f32() deserialize_f64() deserialize_char() deserialize_str()
+        deserialize_string() deserialize_bytes() deserialize_byte_buf() deserialize_option()
+        deserialize_unit() deserialize_unit_struct(name: &'static str)
+        deserialize_newtype_struct(name: &'static str) deserialize_seq()
+        deserialize_tuple(len: usize) deserialize_tuple_struct(name: &'static str, len: usize)
+        deserialize_map()
+        deserialize_struct(name: &'static str, fields: &'static [&'static str])
+        deserialize_enum(name: &'static str, variants: &'static [&'static str])
+        deserialize_identifier() deserialize_ignored_any()
     }
 }
 

@@ -94,7 +94,7 @@ impl<'b> Member<'b> {
         member
     }
 
-    fn new(header: Header, bytes: &'b [u8]) -> Member<'b> {
+    pub(super) fn new(header: Header, bytes: &'b [u8]) -> Member<'b> {
         // Every partial product of the shape fits in a usize: the header reader refuses
         // shapes whose non-zero dimensions overflow (Header::data_len), as NumPy does.
         let shape = &header.shape;

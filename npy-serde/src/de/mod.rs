@@ -40,6 +40,7 @@ macro_rules! forward_everything_to_any {
 mod bulk;
 mod group;
 mod member;
+mod object;
 
 use group::{Archive, TopLevel};
 

@@ -319,3 +319,45 @@ mod proptests {
         }
     }
 }
+
+#[test]
+fn object_members_load_through_the_safe_pickle_reader() {
+    use crate::pickle::ObjectArray;
+
+    #[derive(Deserialize, Debug, PartialEq)]
+    struct Table {
+        names: Vec<String>,
+        notes: Vec<Option<String>>,
+        ragged: Vec<Vec<f64>>,
+        arrays: Vec<ArrayD<i32>>,
+        column: Array1<String>,
+    }
+    let arrays = [
+        ndarray::arr1(&[1i32, 2]).into_dyn(),
+        ndarray::arr2(&[[3i32], [4]]).into_dyn(),
+    ];
+    let mut writer = crate::NpzWriter::new(std::io::Cursor::new(Vec::new()));
+    let names = ObjectArray::from_strings(["a", "héllo"]);
+    writer.add("names", &names).unwrap();
+    let notes = ObjectArray::from_optional_strings([Some("x".to_string()), None]);
+    writer.add("notes", &notes).unwrap();
+    let ragged = ObjectArray::from_ragged(&[vec![1.5f64, 2.5], vec![]]).unwrap();
+    writer.add("ragged", &ragged).unwrap();
+    writer
+        .add("arrays", &ObjectArray::from_arrays(&arrays).unwrap())
+        .unwrap();
+    writer.add("column", &names).unwrap();
+    let bytes = writer.finish().unwrap().into_inner();
+
+    let err = crate::from_npz_slice::<Table>(&bytes)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("allow_pickle"), "{err}");
+    let options = SerdeOptions::default().with_allow_pickle(true);
+    let table: Table = crate::from_npz_slice_with(&bytes, &options).unwrap();
+    assert_eq!(table.names, ["a", "héllo"]);
+    assert_eq!(table.notes, [Some("x".to_string()), None]);
+    assert_eq!(table.ragged, [vec![1.5, 2.5], vec![]]);
+    assert_eq!(table.arrays, arrays);
+    assert_eq!(table.column.to_vec(), ["a", "héllo"]);
+}

@@ -381,6 +381,7 @@ impl<R: Read + Seek> NpzReader<R> {
 
     fn read_index<T: NpyRead>(&mut self, index: usize) -> Result<T> {
         let max_header_size = self.options.max_header_size;
+        let options = self.options.clone();
         // A stored member's bytes are in the file (the directory checks bound them by the
         // next member), so its array can be allocated at once. A deflated member's declared
         // size is bounded only by 1032 times its compressed size: its array must grow as
@@ -389,6 +390,18 @@ impl<R: Read + Seek> NpzReader<R> {
         let mut member = self.open_member(index)?;
         let result = (|| {
             let info = read_npy_header(&mut member, max_header_size)?;
+            if info.header.dtype == crate::DType::Object {
+                if !options.allow_pickle {
+                    return Err(ErrorKind::ObjectArray.into());
+                }
+                // The pickle is what the member holds after the header (bounded by the
+                // member's declared size, which inflation checks).
+                let mut pickle = Vec::new();
+                member.read_to_end(&mut pickle)?;
+                let len = Some(pickle.len() as u64);
+                let objects = crate::pickle::read_objects(&mut &pickle[..], len, &options)?;
+                return T::from_objects(objects);
+            }
             if info.header.dtype.has_object() {
                 return Err(ErrorKind::ObjectArray.into());
             }

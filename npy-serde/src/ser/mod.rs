@@ -40,7 +40,9 @@
 //! (`<i4` into `i64`), 0-d members convert by value (`np.savez(f, epoch=4)` writes `int64`,
 //! which loads into `epoch: u32`), Fortran-order and big-endian members are read in logical
 //! order, a missing member is `None` for an `Option` field, the default for a
-//! `#[serde(default)]` one and an error naming the path otherwise.
+//! `#[serde(default)]` one and an error naming the path otherwise. Object members
+//! (`dtype=object`) load when [`SerdeOptions::with_allow_pickle`] is set: each Python value
+//! as what it is (`str`, `int`, `list`, `None`, a NumPy array).
 //!
 //! Every value this serializer writes loads back equal through [`from_path`](crate::from_path)
 //! (`tests/serde_roundtrip.rs` checks it on generated values); a value that cannot be
