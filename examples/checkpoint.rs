@@ -1,159 +1,235 @@
-//! Checkpointing a training run with serde: the Rust counterpart of the
-//! `CheckpointManager` people write in Python.
+//! Checkpointing a training run with serde, the way it is written in practice.
 //!
-//! A linear regression model is trained by gradient descent with momentum on generated
-//! data. After every epoch the whole `TrainState` (a plain struct with
-//! `#[derive(Serialize, Deserialize)]`) is saved as `checkpoint_epoch_N.npz`: one NumPy
-//! array per field, nested structs as `weights/w`, `optimizer_state/velocity_w`, …, so
-//! `np.load` opens it directly. Then the program "restarts": it scans the directory, loads
-//! the latest checkpoint and carries on training from there.
+//! The training state is a plain struct with `#[derive(Serialize, Deserialize)]`: a `Vec`
+//! of layers (each a weight matrix and a bias vector), an optimizer state map that is empty
+//! until the first step, metrics, the epoch and the learning rate. Every epoch it is saved
+//! as `checkpoint_epoch_N.npz`, one NumPy array per field: `layers/0/weight`,
+//! `optimizer/layers.0.weight`, `metrics/loss_history`, `epoch`, … Then the program
+//! "restarts", finds the latest checkpoint and resumes from it.
+//!
+//! Between runs the learning rate is lowered in NumPy, as one would in a notebook:
+//!
+//! ```python
+//! d = dict(np.load(f)); d["lr"] = 0.01; np.savez(f, **d)
+//! ```
+//!
+//! NumPy stores that `0.01` as a float64; it loads back into the `f32` field by value.
+//! This step needs `python3` with NumPy (or `NPY_SERDE_PYTHON` pointing at a Python that
+//! has it); without one the example says so and carries on.
 //!
 //! Run with `cargo run --example checkpoint` (checkpoints go to a temporary directory), or
-//! `cargo run --example checkpoint -- ./checkpoints` to keep them and look at them in
-//! NumPy: `np.load("checkpoints/checkpoint_epoch_6.npz")["weights/w"]`.
+//! `cargo run --example checkpoint -- ./checkpoints` to keep them.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::process::Command;
 
-use ndarray::{Array1, Array2, Axis};
-use npy_serde::NpzReader;
+use ndarray::{Array1, Array2, ArrayD, Axis};
 use serde::{Deserialize, Serialize};
 
-/// The model: y = x . w + b.
+/// One dense layer: y = x . weight^T + bias.
 #[derive(Serialize, Deserialize, Debug, Clone)]
-struct Linear {
-    w: Array1<f64>,
-    b: f64,
-}
-
-/// Gradient descent with momentum: its settings and running velocities.
-#[derive(Serialize, Deserialize, Debug, Clone)]
-struct Momentum {
-    learning_rate: f64,
-    beta: f64,
-    velocity_w: Array1<f64>,
-    velocity_b: f64,
+struct Layer {
+    weight: Array2<f32>,
+    bias: Array1<f32>,
 }
 
 #[derive(Serialize, Deserialize, Debug, Clone)]
 struct Metrics {
     /// Mean squared error after each epoch.
-    loss_history: Vec<f64>,
-    best_loss: f64,
+    loss_history: Vec<f32>,
+    best_loss: f32,
 }
 
 /// Everything needed to resume training.
 #[derive(Serialize, Deserialize, Debug, Clone)]
 struct TrainState {
     epoch: u32,
-    weights: Linear,
-    optimizer_state: Momentum,
+    lr: f32,
+    layers: Vec<Layer>,
+    /// Momentum per parameter, named as PyTorch names them ("layers.0.weight"). Empty
+    /// before the first step.
+    optimizer: HashMap<String, ArrayD<f32>>,
     metrics: Metrics,
 }
 
-const STEPS_PER_EPOCH: usize = 20;
-const TRUE_W: [f64; 3] = [2.0, -3.0, 0.5];
-const TRUE_B: f64 = 1.0;
+const STEPS_PER_EPOCH: usize = 25;
+const MOMENTUM: f32 = 0.9;
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
+fn main() {
+    if let Err(error) = run() {
+        eprintln!("error: {error}");
+        std::process::exit(1);
+    }
+}
+
+fn run() -> Result<(), Box<dyn std::error::Error>> {
     let kept_dir = std::env::args().nth(1).map(PathBuf::from);
     let temp_dir = tempfile::tempdir()?;
     let dir = kept_dir
         .clone()
         .unwrap_or_else(|| temp_dir.path().to_path_buf());
     std::fs::create_dir_all(&dir)?;
-    println!("Checkpoints go to {}\n", dir.display());
+    println!("Checkpoints go to {}", dir.display());
 
-    let (x, y) = generate_data(256);
+    let (x, y) = generate_data(128);
 
-    // First run: three epochs, a checkpoint after each.
+    // First run: the initial state (optimizer state still empty), then three epochs.
     let mut state = TrainState {
         epoch: 0,
-        weights: Linear {
-            w: Array1::zeros(3),
-            b: 0.0,
-        },
-        optimizer_state: Momentum {
-            learning_rate: 0.05,
-            beta: 0.9,
-            velocity_w: Array1::zeros(3),
-            velocity_b: 0.0,
-        },
+        lr: 0.05,
+        layers: vec![init_layer(8, 3, 1), init_layer(1, 8, 2)],
+        optimizer: HashMap::new(),
         metrics: Metrics {
             loss_history: Vec::new(),
-            best_loss: f64::INFINITY,
+            best_loss: f32::INFINITY,
         },
     };
+    save_checkpoint(&dir, &state)?;
+    let initial: TrainState = npy_serde::from_path(checkpoint_path(&dir, 0))?;
+    assert!(initial.optimizer.is_empty());
     for _ in 0..3 {
         train_epoch(&mut state, &x, &y);
         save_checkpoint(&dir, &state)?;
     }
-    show_members(&checkpoint_path(&dir, state.epoch))?;
+    let latest = checkpoint_path(&dir, state.epoch);
+    let mut names = npy_serde::NpzReader::open(&latest)?.names();
+    names.sort();
+    println!("{} holds {} arrays:", file_name(&latest), names.len());
+    for line in names.chunks(3) {
+        let columns: Vec<String> = line.iter().map(|name| format!("{name:<27}")).collect();
+        println!("    {}", columns.concat().trim_end());
+    }
+
+    // Between runs, the learning rate is lowered in NumPy.
+    edit_lr_in_numpy(&latest, 0.01);
 
     // The process "restarts": all that is left is the directory.
     drop(state);
-    let (epoch, path) = latest_checkpoint(&dir)?.ok_or("no checkpoint found")?;
+    let path = latest_checkpoint(&dir)?.ok_or("no checkpoint found")?;
     let mut state: TrainState = npy_serde::from_path(&path)?;
-    assert_eq!(state.epoch, epoch);
     println!(
-        "\nResumed from {} (epoch {}, loss {:.4}, {} losses recorded)",
-        path.file_name().unwrap_or_default().to_string_lossy(),
+        "Resumed from {}: epoch {}, lr {}, {} optimizer entries, {} losses recorded",
+        file_name(&path),
         state.epoch,
-        state
-            .metrics
-            .loss_history
-            .last()
-            .copied()
-            .unwrap_or(f64::NAN),
+        state.lr,
+        state.optimizer.len(),
         state.metrics.loss_history.len()
     );
-
     for _ in 0..3 {
         train_epoch(&mut state, &x, &y);
         save_checkpoint(&dir, &state)?;
     }
-
-    println!(
-        "\nAfter {} epochs: w = {:.3}, b = {:.3} (data made with w = {:?}, b = {})",
-        state.epoch, state.weights.w, state.weights.b, TRUE_W, TRUE_B
-    );
-    println!("best loss {:.5}", state.metrics.best_loss);
+    println!("Best loss {:.5}", state.metrics.best_loss);
     if kept_dir.is_none() {
         println!("(pass a directory argument to keep the checkpoints)");
     }
     Ok(())
 }
 
-/// `n` points x in [-1, 1)^3 and y = x . TRUE_W + TRUE_B + small noise, from a fixed-seed
-/// generator so every run is the same.
-fn generate_data(n: usize) -> (Array2<f64>, Array1<f64>) {
-    let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
-    let mut uniform = move || {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        (seed >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0
-    };
-    let x = Array2::from_shape_simple_fn((n, 3), &mut uniform);
-    let noise = Array1::from_shape_simple_fn(n, || 0.05 * uniform());
-    let y = x.dot(&Array1::from(TRUE_W.to_vec())) + TRUE_B + noise;
+/// Sets `lr` in the archive at `path` with NumPy, the way a notebook would, if a Python
+/// with NumPy is available; otherwise says what it skipped.
+fn edit_lr_in_numpy(path: &Path, lr: f64) {
+    let python = std::env::var("NPY_SERDE_PYTHON").unwrap_or_else(|_| "python3".to_string());
+    let has_numpy = Command::new(&python)
+        .args(["-c", "import numpy"])
+        .output()
+        .is_ok_and(|out| out.status.success());
+    if !has_numpy {
+        println!(
+            "Skipped the NumPy edit (lr -> {lr}): no `{python}` with numpy found \
+             (set NPY_SERDE_PYTHON to a Python that has it)"
+        );
+        return;
+    }
+    let script = format!(
+        "import sys, numpy as np\n\
+         f = sys.argv[1]\n\
+         with np.load(f) as z:\n    d = dict(z)\n\
+         d['lr'] = {lr}\n\
+         np.savez(f, **d)\n"
+    );
+    let status = Command::new(&python)
+        .args(["-c", &script])
+        .arg(path)
+        .status();
+    match status {
+        Ok(status) if status.success() => println!(
+            "NumPy: d = dict(np.load(f)); d[\"lr\"] = {lr}; np.savez(f, **d)  on {}",
+            file_name(path)
+        ),
+        _ => println!("Skipped the NumPy edit: `{python}` failed"),
+    }
+}
+
+/// Small deterministic weights (a fixed-seed generator, so every run is the same).
+fn init_layer(outputs: usize, inputs: usize, seed: u64) -> Layer {
+    let mut uniform = xorshift(seed);
+    let scale = 1.0 / (inputs as f32).sqrt();
+    Layer {
+        weight: Array2::from_shape_simple_fn((outputs, inputs), || uniform() * scale),
+        bias: Array1::zeros(outputs),
+    }
+}
+
+fn xorshift(seed: u64) -> impl FnMut() -> f32 {
+    let mut state = 0x9E37_79B9_7F4A_7C15 ^ seed;
+    move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state >> 40) as f32 / (1u64 << 24) as f32 * 2.0 - 1.0
+    }
+}
+
+/// `n` points x in [-1, 1)^3 and y = sin(x0) + x1 * x2.
+fn generate_data(n: usize) -> (Array2<f32>, Array2<f32>) {
+    let x = Array2::from_shape_simple_fn((n, 3), xorshift(7));
+    let y = x
+        .map_axis(Axis(1), |row| row[0].sin() + row[1] * row[2])
+        .insert_axis(Axis(1));
     (x, y)
 }
 
-/// One epoch of full-batch gradient descent with momentum on the mean squared error.
-fn train_epoch(state: &mut TrainState, x: &Array2<f64>, y: &Array1<f64>) {
-    let n = x.len_of(Axis(0)) as f64;
-    let (model, opt) = (&mut state.weights, &mut state.optimizer_state);
+/// One epoch of full-batch gradient descent with momentum on the mean squared error of a
+/// two-layer tanh network.
+fn train_epoch(state: &mut TrainState, x: &Array2<f32>, y: &Array2<f32>) {
+    let n = x.nrows() as f32;
     for _ in 0..STEPS_PER_EPOCH {
-        let error = x.dot(&model.w) + model.b - y;
-        let grad_w = x.t().dot(&error) * (2.0 / n);
-        let grad_b = error.sum() * 2.0 / n;
-        opt.velocity_w = &opt.velocity_w * opt.beta + &grad_w;
-        opt.velocity_b = opt.velocity_b * opt.beta + grad_b;
-        model.w = &model.w - &(&opt.velocity_w * opt.learning_rate);
-        model.b -= opt.learning_rate * opt.velocity_b;
+        let (hidden_layer, output_layer) = (&state.layers[0], &state.layers[1]);
+        let hidden = (x.dot(&hidden_layer.weight.t()) + &hidden_layer.bias).mapv(f32::tanh);
+        let output = hidden.dot(&output_layer.weight.t()) + &output_layer.bias;
+        let d_output = (output - y) * (2.0 / n);
+        let d_hidden = d_output.dot(&output_layer.weight) * hidden.mapv(|h| 1.0 - h * h);
+        let gradients = [
+            ("layers.0.weight", d_hidden.t().dot(x).into_dyn()),
+            ("layers.0.bias", d_hidden.sum_axis(Axis(0)).into_dyn()),
+            ("layers.1.weight", d_output.t().dot(&hidden).into_dyn()),
+            ("layers.1.bias", d_output.sum_axis(Axis(0)).into_dyn()),
+        ];
+        for (name, gradient) in gradients {
+            let velocity = state
+                .optimizer
+                .entry(name.to_string())
+                .or_insert_with(|| ArrayD::zeros(gradient.shape()));
+            *velocity = &*velocity * MOMENTUM + &gradient;
+            let step = &*velocity * state.lr;
+            let layer = &mut state.layers[if name.starts_with("layers.0") { 0 } else { 1 }];
+            if name.ends_with("weight") {
+                layer.weight -= &step
+                    .into_dimensionality::<ndarray::Ix2>()
+                    .expect("a matrix");
+            } else {
+                layer.bias -= &step
+                    .into_dimensionality::<ndarray::Ix1>()
+                    .expect("a vector");
+            }
+        }
     }
-    let error = x.dot(&model.w) + model.b - y;
-    let loss = error.mapv(|e| e * e).mean().unwrap_or(f64::NAN);
+    let (hidden_layer, output_layer) = (&state.layers[0], &state.layers[1]);
+    let hidden = (x.dot(&hidden_layer.weight.t()) + &hidden_layer.bias).mapv(f32::tanh);
+    let output = hidden.dot(&output_layer.weight.t()) + &output_layer.bias;
+    let loss = (output - y).mapv(|e| e * e).mean().unwrap_or(f32::NAN);
     state.epoch += 1;
     state.metrics.loss_history.push(loss);
     state.metrics.best_loss = state.metrics.best_loss.min(loss);
@@ -167,24 +243,24 @@ fn checkpoint_path(dir: &Path, epoch: u32) -> PathBuf {
 fn save_checkpoint(dir: &Path, state: &TrainState) -> npy_serde::Result<()> {
     let path = checkpoint_path(dir, state.epoch);
     npy_serde::to_path(&path, state)?;
-    let size = std::fs::metadata(&path)?.len();
+    let loss = match state.metrics.loss_history.last() {
+        Some(loss) => format!("loss {loss:.5}"),
+        None => "untrained".to_string(),
+    };
     println!(
-        "epoch {:>2}: loss {:>8.5}  saved {} ({size} bytes)",
+        "epoch {}: {loss:<13} lr {:<5} saved {} ({} bytes, {} optimizer entries)",
         state.epoch,
-        state
-            .metrics
-            .loss_history
-            .last()
-            .copied()
-            .unwrap_or(f64::NAN),
-        path.file_name().unwrap_or_default().to_string_lossy()
+        state.lr,
+        file_name(&path),
+        std::fs::metadata(&path)?.len(),
+        state.optimizer.len()
     );
     Ok(())
 }
 
 /// The checkpoint with the highest epoch number in `dir`, if any.
-fn latest_checkpoint(dir: &Path) -> std::io::Result<Option<(u32, PathBuf)>> {
-    let mut latest = None;
+fn latest_checkpoint(dir: &Path) -> std::io::Result<Option<PathBuf>> {
+    let mut latest: Option<(u32, PathBuf)> = None;
     for entry in std::fs::read_dir(dir)? {
         let path = entry?.path();
         let epoch = path
@@ -199,33 +275,12 @@ fn latest_checkpoint(dir: &Path) -> std::io::Result<Option<(u32, PathBuf)>> {
             }
         }
     }
-    Ok(latest)
+    Ok(latest.map(|(_, path)| path))
 }
 
-/// Lists a checkpoint's members as NumPy sees them.
-fn show_members(path: &Path) -> npy_serde::Result<()> {
-    let mut archive = NpzReader::open(path)?;
-    println!(
-        "\n{} holds:",
-        path.file_name().unwrap_or_default().to_string_lossy()
-    );
-    for name in archive.names() {
-        let header = archive.header(&name)?.header;
-        let dtype = header.dtype.to_string();
-        let shape = python_shape(&header.shape);
-        println!("  {name:<30} {dtype:<7} shape {shape}");
-    }
-    Ok(())
-}
-
-/// A shape as NumPy prints it: `()`, `(3,)`, `(2, 3)`.
-fn python_shape(shape: &[usize]) -> String {
-    match shape {
-        [] => "()".to_string(),
-        [n] => format!("({n},)"),
-        _ => {
-            let dims: Vec<String> = shape.iter().map(|d| d.to_string()).collect();
-            format!("({})", dims.join(", "))
-        }
-    }
+fn file_name(path: &Path) -> String {
+    path.file_name()
+        .unwrap_or_default()
+        .to_string_lossy()
+        .into_owned()
 }

@@ -1,7 +1,9 @@
 //! The serde format against real NumPy, both ways: Rust structs saved with
 //! `npy_serde::to_path` open in `np.load` with the right names, dtypes, shapes and values;
 //! archives made by `np.savez`/`np.savez_compressed` load into Rust structs and maps; and
-//! the mismatches a user can hit are errors that name the member.
+//! the mismatches a user can hit are errors that name the member. Values of every serde
+//! family (`tests/serde_families`) survive NumPy's `np.load` + `np.savez`, and scalars
+//! edited in NumPy load back by value.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -377,4 +379,211 @@ np.savez("wide.npz", **{"layer0/weight": np.zeros((2, 3), np.float64),
         .unwrap_err()
         .to_string();
     assert!(err.contains("top-level"), "{err}");
+}
+
+// ---------------------------------------------------------------------------------------
+// The round-trip guarantee through NumPy (issue 9)
+
+mod serde_families;
+
+/// One generated value, saved here, re-saved by NumPy, and compared after loading back.
+trait NumpyCase {
+    fn family(&self) -> &'static str;
+    fn save(&self, path: &std::path::Path);
+    /// Loads `path` and compares with the value saved; `Err` says how it differs.
+    fn check(&self, path: &std::path::Path) -> Result<(), String>;
+}
+
+struct Case<T> {
+    family: &'static str,
+    value: T,
+    options: SerdeOptions,
+}
+
+impl<T> NumpyCase for Case<T>
+where
+    T: Serialize + serde::de::DeserializeOwned + PartialEq + std::fmt::Debug,
+{
+    fn family(&self) -> &'static str {
+        self.family
+    }
+
+    fn save(&self, path: &std::path::Path) {
+        npy_serde::to_path_with(path, &self.value, &self.options).unwrap_or_else(|e| {
+            panic!("{}: save failed: {e}\nvalue: {:?}", self.family, self.value)
+        });
+    }
+
+    fn check(&self, path: &std::path::Path) -> Result<(), String> {
+        match npy_serde::from_path_with::<T, _>(path, &self.options) {
+            Ok(back) if back == self.value => Ok(()),
+            Ok(back) => Err(format!("loaded {back:?}\n  saved {:?}", self.value)),
+            Err(e) => Err(format!("load failed: {e}\n  saved {:?}", self.value)),
+        }
+    }
+}
+
+/// `count` values of `strategy`, the same on every run (a fixed-seed runner).
+fn generated<S>(
+    runner: &mut proptest::test_runner::TestRunner,
+    family: &'static str,
+    strategy: S,
+    separators: &[&str],
+    count: usize,
+) -> Vec<Box<dyn NumpyCase>>
+where
+    S: proptest::strategy::Strategy,
+    S::Value: Serialize + serde::de::DeserializeOwned + PartialEq + std::fmt::Debug + 'static,
+{
+    use proptest::strategy::ValueTree;
+    (0..count)
+        .map(|i| {
+            let value = strategy.new_tree(runner).unwrap().current();
+            let separator = separators[i % separators.len()];
+            Box::new(Case {
+                family,
+                value,
+                options: serde_families::options(separator),
+            }) as Box<dyn NumpyCase>
+        })
+        .collect()
+}
+
+/// Archives of every family written here, loaded and re-saved by NumPy
+/// (`d = dict(np.load(f)); np.savez(f2, **d)`) in one Python process, load back equal.
+#[test]
+fn generated_values_survive_a_numpy_load_and_resave() {
+    use serde_families::*;
+    let mut runner = proptest::test_runner::TestRunner::deterministic();
+    let both: &[&str] = &["/", "."];
+    let slash: &[&str] = &["/"];
+    let mut cases = Vec::new();
+    cases.extend(generated(&mut runner, "nested structs", nested(), slash, 3));
+    cases.extend(generated(&mut runner, "Vec of layers", model(), slash, 4));
+    cases.extend(generated(
+        &mut runner,
+        "string-keyed maps",
+        string_maps(),
+        both,
+        4,
+    ));
+    cases.extend(generated(
+        &mut runner,
+        "integer-keyed maps",
+        int_maps(),
+        both,
+        3,
+    ));
+    cases.extend(generated(&mut runner, "Bulk", bulks(), both, 3));
+    cases.extend(generated(
+        &mut runner,
+        "arrays rank 0-4",
+        arrays(),
+        slash,
+        4,
+    ));
+    cases.extend(generated(
+        &mut runner,
+        "empty maps/Vecs",
+        empties(),
+        both,
+        3,
+    ));
+    cases.extend(generated(&mut runner, "Option", options_family(), both, 4));
+    cases.extend(generated(&mut runner, "f16/complex", numbers(), slash, 3));
+    cases.extend(generated(&mut runner, "strings", texts(), slash, 3));
+    cases.extend(generated(&mut runner, "records", records(), slash, 3));
+    cases.extend(generated(&mut runner, "flatten", flattened(), slash, 2));
+    cases.extend(generated(
+        &mut runner,
+        "flattened map",
+        flattened_map(),
+        slash,
+        2,
+    ));
+    cases.extend(generated(&mut runner, "default/skip", defaults(), slash, 3));
+
+    let dir = temp_dir();
+    for (i, case) in cases.iter().enumerate() {
+        case.save(&dir.path().join(format!("case{i}.npz")));
+    }
+    let out = run_python(
+        &format!(
+            r#"
+import numpy as np
+for i in range({count}):
+    with np.load(f"case{{i}}.npz") as z:
+        d = dict(z)
+    np.savez(f"numpy{{i}}.npz", **d)
+print({count})
+"#,
+            count = cases.len()
+        ),
+        dir.path(),
+    );
+    assert_eq!(out.trim(), cases.len().to_string());
+    let failures: Vec<String> = cases
+        .iter()
+        .enumerate()
+        .filter_map(|(i, case)| {
+            case.check(&dir.path().join(format!("numpy{i}.npz")))
+                .err()
+                .map(|why| format!("case{i} ({}): {why}", case.family()))
+        })
+        .collect();
+    assert!(
+        failures.is_empty(),
+        "{} of {} values differ after NumPy's load + savez:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
+}
+
+/// The checkpoint flow: saved here, a scalar edited in NumPy the only way Python can
+/// (`d["epoch"] = 4` is an int64, `d["lr"] = 0.001` a float64), loaded back into `u32` and
+/// `f32` fields by value.
+#[test]
+fn scalars_edited_in_numpy_load_by_value() {
+    #[derive(Serialize, Deserialize, PartialEq, Debug)]
+    struct Checkpoint {
+        epoch: u32,
+        lr: f32,
+        layers: Vec<Layer>,
+        optimizer: HashMap<String, Array2<f32>>,
+    }
+    let mut checkpoint = Checkpoint {
+        epoch: 1,
+        lr: 0.1,
+        layers: vec![
+            Layer {
+                weight: Array2::from_elem((2, 3), 0.5),
+                bias: Array1::zeros(2),
+            },
+            Layer {
+                weight: Array2::from_elem((1, 2), -1.0),
+                bias: Array1::ones(1),
+            },
+        ],
+        optimizer: HashMap::new(),
+    };
+    let dir = temp_dir();
+    npy_serde::to_path(dir.path().join("ckpt.npz"), &checkpoint).unwrap();
+    let out = run_python(
+        r#"
+import numpy as np
+with np.load("ckpt.npz") as z:
+    d = dict(z)
+print(sorted(d))
+d["epoch"] = 4
+d["lr"] = 0.001
+np.savez("ckpt.npz", **d)
+"#,
+        dir.path(),
+    );
+    assert!(out.contains("'layers/1/weight'"), "{out}");
+    let edited: Checkpoint = npy_serde::from_path(dir.path().join("ckpt.npz")).unwrap();
+    checkpoint.epoch = 4;
+    checkpoint.lr = 0.001;
+    assert_eq!(edited, checkpoint);
 }
