@@ -210,8 +210,11 @@
 //!   `Vec` are refused at save. Inside `#[serde(flatten)]`, members reach serde through
 //!   `deserialize_any` (serde buffers flattened fields), so flattened scalars, strings,
 //!   `Vec`s, nested structs and [`Bulk`] arrays load, but plain ndarray fields do not
-//!   (ndarray's own form cannot be told from nested lists): wrap arrays of flattened
-//!   structs in [`Bulk`]. Complex
+//!   (ndarray's own form cannot be told from nested lists; they fail to load, never load
+//!   wrong): wrap arrays of flattened structs in [`Bulk`]. Nested lists hold no lengths
+//!   after an empty first axis, so a flattened empty `(0, 2)` array loads as `(0, 0)`.
+//!   `None` as a map value or `Vec` element, and strings ending in NUL (NumPy strips
+//!   them), are refused at save. Complex
 //!   numbers are told from 2-tuples by their Rust type (serde shows both as `(re, im)`).
 //! - `to_npz_writer` assembles the archive in memory before writing it (a zip member's
 //!   header holds its size and CRC); [`to_path`] streams member by member.

@@ -319,9 +319,11 @@ impl<'de, T: NpyElement, D: Dimension> Visitor<'de> for BulkVisitor<T, D> {
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
         // The portable form starts with the descr; nested lists of numbers are what a
         // self-describing value holds (serde's buffering of `#[serde(flatten)]` fields).
-        let descr = match next::<A, Loose>(&mut seq, 0, &self)? {
-            Loose::Str(descr) => descr,
-            first => {
+        let descr = match seq.next_element::<Loose>()? {
+            // An empty list: an array with no rows.
+            None => return from_rows(Loose::Seq(Vec::new())).map_err(de::Error::custom),
+            Some(Loose::Str(descr)) => descr,
+            Some(first) => {
                 let mut rows = vec![first];
                 while let Some(row) = seq.next_element::<Loose>()? {
                     rows.push(row);
@@ -429,6 +431,11 @@ fn from_rows<T: NpyElement, D: Dimension>(rows: Loose) -> Result<Array<T, D>> {
     }
     let mut leaves = Vec::new();
     flatten_rows(rows, &shape, 0, &mut leaves)?;
+    // Nested lists hold no lengths after an empty axis: those axes are empty too (an
+    // empty (0, 2) array comes back (0, 0)).
+    if let Some(ndim) = D::NDIM.filter(|&ndim| ndim > shape.len() && leaves.is_empty()) {
+        shape.resize(ndim, 0);
+    }
     let ragged = || Error::invalid_data("nested lists of unequal lengths are not an array");
     macro_rules! typed {
         ($variant:ident, $t:ty) => {{
@@ -445,7 +452,13 @@ fn from_rows<T: NpyElement, D: Dimension>(rows: Loose) -> Result<Array<T, D>> {
         }};
     }
     let array = match leaves.first() {
-        None => crate::NpyArray::from_values(Vec::<f64>::new(), shape)?,
+        // No element to take a dtype from: an empty array of T, whatever T.
+        None => {
+            return ndarray::ArrayD::from_shape_vec(IxDyn(&shape), Vec::new())
+                .map_err(|e| Error::invalid_data(e.to_string()))?
+                .into_dimensionality::<D>()
+                .map_err(|e| Error::invalid_data(format!("{e}")))
+        }
         Some(Loose::Bool(_)) => typed!(Bool, bool),
         Some(Loose::I8(_)) => typed!(I8, i8),
         Some(Loose::I16(_)) => typed!(I16, i16),

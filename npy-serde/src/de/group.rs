@@ -98,7 +98,8 @@ impl<S: ReadMembers> Archive<S> {
     /// derived code matches its fields by key; unknown ones are ignored unless it has
     /// `deny_unknown_fields`). An empty member at `prefix` is an empty group.
     fn visit_group<'de, V: Visitor<'de>>(&mut self, prefix: &str, visitor: V) -> Result<V::Value> {
-        let children = if self.is_empty_member(prefix)? {
+        // The top level has no empty-group marker: a member "" there is the empty key's.
+        let children = if !prefix.is_empty() && self.is_empty_member(prefix)? {
             Vec::new()
         } else {
             self.children(prefix)

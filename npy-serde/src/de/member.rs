@@ -261,6 +261,17 @@ impl<'m> ArrayDe<'m> {
         self.member.mismatch(self.depth, element)
     }
 
+    /// This element's bytes when it is an `S` byte string (NUL padding stripped, as NumPy
+    /// strips it), which `Vec<u8>` reads as in the typed reader.
+    fn byte_string(&self) -> Option<&'m [u8]> {
+        if !self.is_leaf() || !matches!(self.member.header.dtype, DType::Bytes { .. }) {
+            return None;
+        }
+        let item = self.member.element_bytes(self.start);
+        let end = item.iter().rposition(|&b| b != 0).map_or(0, |i| i + 1);
+        Some(&item[..end])
+    }
+
     /// This element as the number `T` (see [`Member::number`]).
     #[inline]
     fn number<T: FromValue>(&self) -> Result<T> {
@@ -430,6 +441,9 @@ impl<'de> de::Deserializer<'de> for ArrayDe<'_> {
     }
 
     fn deserialize_byte_buf<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        if let Some(bytes) = self.byte_string() {
+            return visitor.visit_bytes(bytes);
+        }
         let member = self.member;
         if self.depth == 0 && member.ndim() == 1 && member.itemsize == 1 {
             if let Codec::UInt { .. } | Codec::Int { .. } = member.codec {
@@ -468,6 +482,10 @@ impl<'de> de::Deserializer<'de> for ArrayDe<'_> {
     }
 
     fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
+        if let Some(bytes) = self.byte_string() {
+            // `Vec<u8>` (serde reads it as a sequence) from an `S` element.
+            return visitor.visit_seq(SeqDeserializer::new(bytes.iter().copied()));
+        }
         self.rows(visitor, "sequence")
     }
 

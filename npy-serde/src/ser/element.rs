@@ -144,6 +144,17 @@ impl ArrayBuilder {
         self.len_hint = len;
     }
 
+    /// Marks the sequence being built as one of groups, after an element at `depth` that
+    /// cannot be an array element: an element of the outermost sequence (records built
+    /// before it become groups too), or a deeper one while nothing is built yet
+    /// (`Vec<Vec<Layer>>` becomes `x/0/0/…`).
+    fn mark_irregular(&mut self, depth: usize) {
+        let nothing_built = self.records == 0 && self.bytes.is_empty() && self.strings.is_empty();
+        if depth == 1 || (depth > 1 && nothing_built) {
+            self.irregular = true;
+        }
+    }
+
     /// Whether the last element failed for being a group (and clears the mark).
     pub(super) fn take_irregular(&mut self) -> bool {
         std::mem::take(&mut self.irregular)
@@ -160,6 +171,7 @@ impl ArrayBuilder {
     }
 
     fn push_str(&mut self, depth: usize, text: String) -> Result<()> {
+        check_no_trailing_nul(&text)?;
         if self.kind != Some(LeafKind::Str) || self.leaf_depth != depth {
             self.start_leaf(LeafKind::Str, depth)?;
         }
@@ -422,6 +434,18 @@ impl ArrayBuilder {
         Ok(())
     }
 }
+/// NumPy's `U` strings end at their first trailing NUL (`np.array(["a\0"])[0] == "a"`), so
+/// a string ending in NUL would not load back as it was: refused at save.
+fn check_no_trailing_nul(text: &str) -> Result<()> {
+    if text.ends_with('\0') {
+        return Err(Error::unwritable(format!(
+            "the string {text:?} ends in NUL, which NumPy's 'U' strings strip (it would load \
+             back shorter)"
+        )));
+    }
+    Ok(())
+}
+
 fn ragged(depth: usize) -> Error {
     Error::unwritable(format!(
         "ragged nested sequence: some items at depth {depth} are sequences and some are \
@@ -443,9 +467,7 @@ impl<'b> ElementSerializer<'b> {
     /// The error for an element that can be a group but not an array element: an element
     /// of the outermost sequence is marked so that the sequence becomes indexed groups.
     fn irregular(self, what: &str) -> Error {
-        if self.depth == 1 {
-            self.b.irregular = true;
-        }
+        self.b.mark_irregular(self.depth);
         self.reject(what)
     }
 
@@ -715,9 +737,7 @@ pub struct RecordSerializer<'b> {
 impl RecordSerializer<'_> {
     /// The error for a record that is a group, marked as such at the outermost level.
     fn irregular(&mut self, message: String) -> Error {
-        if self.depth == 1 {
-            self.b.irregular = true;
-        }
+        self.b.mark_irregular(self.depth);
         Error::unwritable(message)
     }
 }
@@ -758,7 +778,10 @@ impl ser::SerializeStruct for RecordSerializer<'_> {
         self.index += 1;
         match captured {
             Captured::Scalar(scalar) => self.b.pending_bytes.extend_from_slice(scalar.bytes()),
-            Captured::Str(text) => self.b.pending_strings.push(text),
+            Captured::Str(text) => {
+                check_no_trailing_nul(&text)?;
+                self.b.pending_strings.push(text)
+            }
             Captured::Seq(_) => unreachable!("matched above"),
         }
         Ok(())

@@ -48,6 +48,7 @@ impl<'r, 'a, S: WriteMembers> Group<'r, 'a, S> {
             root: self.root,
             path,
             hint: hint_of::<T>,
+            none: NoneIs::Absent,
         })
     }
 
@@ -119,7 +120,15 @@ impl<S: WriteMembers> ser::SerializeMap for Group<'_, '_, S> {
             .key
             .take()
             .ok_or_else(|| ErrorKind::Custom("map value without a key".into()))?;
-        self.field(&key, value)
+        let escaped = escape_key(&key, &self.root.separator);
+        let path = join_path(&self.prefix, &escaped, &self.root.separator);
+        value.serialize(FieldSerializer {
+            root: self.root,
+            path,
+            hint: hint_of::<T>,
+            // A missing member is a missing key: the map would load without it.
+            none: NoneIs::Refused,
+        })
     }
 
     fn end(self) -> Result<()> {
@@ -135,6 +144,16 @@ pub struct FieldSerializer<'r, 'a, S> {
     root: &'r mut Root<'a, S>,
     path: String,
     hint: HintFn,
+    none: NoneIs,
+}
+
+/// What `None` becomes at a path.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum NoneIs {
+    /// No member: a struct field reads back as `None` when its member is missing.
+    Absent,
+    /// An error: a map entry or a sequence element would vanish, not read back as `None`.
+    Refused,
 }
 
 impl<'r, 'a, S: WriteMembers> FieldSerializer<'r, 'a, S> {
@@ -214,7 +233,13 @@ impl<'r, 'a, S: WriteMembers> ser::Serializer for FieldSerializer<'r, 'a, S> {
     }
 
     fn serialize_none(self) -> Result<()> {
-        Ok(())
+        match self.none {
+            NoneIs::Absent => Ok(()),
+            NoneIs::Refused => {
+                Err(self
+                    .reject("None as a map value or sequence element (it would vanish on loading)"))
+            }
+        }
     }
 
     fn serialize_some<T: ?Sized + Serialize>(mut self, value: &T) -> Result<()> {
@@ -330,6 +355,7 @@ impl<S: WriteMembers> FieldSeq<'_, '_, S> {
             root: self.root,
             path: path.clone(),
             hint: hint_of::<T>,
+            none: NoneIs::Refused,
         })?;
         if self.root.written == before {
             return Err(Error::unwritable(
