@@ -8,6 +8,9 @@
 //!   and load (up to `SWEEP_DEFLATE_MAX_MIB`, default 256: NumPy's single-core deflate
 //!   makes larger steps slow). Compressed loads are timed on our archive (indexed: both
 //!   cores) and on NumPy's (no index: one core), NumPy on ours.
+//! - **Several compressed members**: 4 × `SWEEP_MULTI_MIB` (default 16) MiB in an archive
+//!   NumPy wrote (no chunk index): read one by one, with `NpzReader::read_many`, and by
+//!   `np.load`.
 //! - **Members**: 10 … 100,000 members (×10 a step, up to `SWEEP_MAX_MEMBERS`) of 64
 //!   float64 each, stored: save, open (directory only), read one, read all.
 //! - **Records**: 10^3 … 10^7 (`SWEEP_MAX_RECORDS`, ×10 a step) records `{x: f64, y: i32,
@@ -348,6 +351,49 @@ fn member_sweep(results: &mut Results, numpy: &mut Option<NumPy>, dir: &Path, ma
     }
 }
 
+/// Four deflated members of `bytes` each in an archive NumPy wrote (no chunk index): all
+/// read one after the other, all read with `read_many` (members inflated side by side),
+/// and `np.load` reading all.
+fn multi_member_deflate(results: &mut Results, numpy: &mut Option<NumPy>, dir: &Path, bytes: u64) {
+    let Some(numpy) = numpy else {
+        return;
+    };
+    let path = dir.join("multi.npz");
+    let t = numpy.time("multi_deflate_save", &path, bytes, 1, 1);
+    let total = 4 * bytes;
+    results.add("multi", "multi_deflate_save", "NumPy", total, "byte", t);
+    let names = ["a0", "a1", "a2", "a3"];
+    let t = median_time(1, 5, || {
+        let mut reader = NpzReader::open(&path).unwrap();
+        for name in names {
+            black_box(reader.read::<Vec<f64>>(name).unwrap());
+        }
+    });
+    results.add(
+        "multi",
+        "multi_deflate_load",
+        "npy-serde one by one",
+        total,
+        "byte",
+        t,
+    );
+    let t = median_time(1, 5, || {
+        let mut reader = NpzReader::open(&path).unwrap();
+        black_box(reader.read_many::<Vec<f64>>(&names).unwrap());
+    });
+    results.add(
+        "multi",
+        "multi_deflate_load",
+        "npy-serde read_many",
+        total,
+        "byte",
+        t,
+    );
+    let t = numpy.time("multi_deflate_load", &path, bytes, 1, 5);
+    results.add("multi", "multi_deflate_load", "NumPy", total, "byte", t);
+    let _ = std::fs::remove_file(&path);
+}
+
 fn write_records<T: NpyElement>(path: &Path, values: &[T]) {
     let mut writer = BufWriter::new(File::create(path).unwrap());
     values
@@ -574,6 +620,10 @@ fn main() {
     );
     if wanted("size") {
         size_sweep(&mut results, &mut numpy, dir.path(), max_bytes);
+    }
+    if wanted("multi") {
+        let member = env_u64("SWEEP_MULTI_MIB", 16) * MIB;
+        multi_member_deflate(&mut results, &mut numpy, dir.path(), member);
     }
     if wanted("members") {
         member_sweep(&mut results, &mut numpy, dir.path(), max_members);

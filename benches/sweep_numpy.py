@@ -68,6 +68,12 @@ def run_case(case, path, n):
         with np.load(path) as f:
             for name in f.files:
                 f[name]
+    elif case == "multi_deflate_save":
+        np.savez_compressed(path, **{f"a{i}": data(n) + i for i in range(4)})
+    elif case == "multi_deflate_load":
+        with np.load(path) as f:
+            for name in f.files:
+                f[name]
     elif case == "records_load":
         np.load(path)
     else:

@@ -520,7 +520,7 @@ const MAX_WORKER_MEMBER: u64 = 16 << 20;
 
 /// Reads members `indices` of `reader` as `T`: deflated members of up to
 /// [`MAX_WORKER_MEMBER`] compressed bytes without a chunk index are read here in order and
-/// inflated and decoded on one worker thread per core (at most one waiting per worker);
+/// inflated and decoded on one worker thread per core (handed over when one is free);
 /// the others are read here, as `NpzReader::read` does.
 pub(crate) fn read_members<R, T>(reader: &mut NpzReader<R>, indices: &[usize]) -> Result<Vec<T>>
 where
@@ -540,7 +540,9 @@ where
     let max_header_size = reader.max_header_size();
     let mut results: Vec<Option<Result<T>>> = (0..indices.len()).map(|_| None).collect();
     std::thread::scope(|scope| {
-        let (jobs, job_queue) = mpsc::sync_channel::<(usize, Entry, Vec<u8>)>(threads);
+        // A rendezvous: compressed bytes are read only when a worker is free to take them,
+        // so at most one member per worker plus the one being handed over is held.
+        let (jobs, job_queue) = mpsc::sync_channel::<(usize, Entry, Vec<u8>)>(0);
         let job_queue = Arc::new(Mutex::new(job_queue));
         let (done, finished) = mpsc::channel::<(usize, Result<T>)>();
         for _ in 0..threads {

@@ -149,8 +149,9 @@ impl<R: Read + Seek> NpzReader<R> {
     }
 
     /// Reads members `names` (each with or without `.npy`) as `T`, in the order given.
-    /// Small deflated members are inflated and decoded on every core at once (their
-    /// compressed bytes are read in order here, a few members ahead); large ones, and
+    /// Deflated members of up to 16 MiB compressed are inflated and decoded on every core
+    /// at once (their compressed bytes are read in order here, each when a worker thread
+    /// is free to take it); larger ones, and
     /// stored ones, are read one after the other as [`read`](Self::read) reads them (a
     /// large member written by this crate is itself inflated on every core). The first
     /// error, in the order of `names`, is returned.
@@ -299,7 +300,9 @@ impl<R: Read + Seek> NpzReader<R> {
     }
 
     /// A reader of member `index`'s uncompressed bytes, checked against the directory.
-    fn open_member(&mut self, index: usize) -> Result<MemberReader<'_>> {
+    /// `whole`: the member will be read to its end (a header read stays serial: a window
+    /// of parallel inflation would be wasted on it).
+    fn open_member(&mut self, index: usize, whole: bool) -> Result<MemberReader<'_>> {
         let entry = &self.entries[index];
         if entry.flags & FLAG_ENCRYPTED != 0 {
             return Err(Error::invalid_archive(
@@ -338,7 +341,7 @@ impl<R: Read + Seek> NpzReader<R> {
         }
         // A member with a chunk index inflates on every core, checking its own CRC.
         let threads = parallel::threads();
-        let chunk_index = (method == METHOD_DEFLATED && threads > 1)
+        let chunk_index = (whole && method == METHOD_DEFLATED && threads > 1)
             .then(|| parallel::ChunkIndex::find(&entry.other_extra, compressed, uncompressed))
             .flatten();
         let data_start = self.data_start(index)?;
@@ -428,19 +431,19 @@ impl<R: Read + Seek> NpzReader<R> {
         // size is bounded only by 1032 times its compressed size: its array must grow as
         // bytes really arrive, or a small archive could ask for gigabytes.
         let stored = self.entries[index].method == METHOD_STORED;
-        let member = self.open_member(index)?;
+        let member = self.open_member(index, true)?;
         decode_member(member, stored, max_header_size)
     }
 
     fn header_index(&mut self, index: usize) -> Result<HeaderInfo> {
         let max_header_size = self.options.max_header_size;
-        let mut member = self.open_member(index)?;
+        let mut member = self.open_member(index, false)?;
         let result = read_npy_header(&mut member, max_header_size);
         member.result(result)
     }
 
     fn raw_index(&mut self, index: usize) -> Result<Vec<u8>> {
-        let mut member = self.open_member(index)?;
+        let mut member = self.open_member(index, true)?;
         let mut bytes = Vec::new();
         let result = member.read_to_end(&mut bytes).map_err(Error::from);
         member.result(result).map(|_| bytes)
