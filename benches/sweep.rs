@@ -639,11 +639,13 @@ fn main() {
             max_bytes.max(16 * MIB),
         );
     }
-    let name = if benchmarking {
+    // SWEEP_CSV: another file name (a partial run kept beside the full one).
+    let default_name = if benchmarking {
         "sweep.csv"
     } else {
         "smoke.csv"
     };
+    let name = std::env::var("SWEEP_CSV").unwrap_or_else(|_| default_name.to_string());
     let csv = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("target/sweep")
         .join(name);

@@ -7,7 +7,7 @@ line with the median seconds of one operation (the median of `reps` samples, eac
 `inner` operations and dividing by `inner`, after one warm-up sample).
 
 With arguments `rss save|load N PATH` it instead saves (or loads) N bytes of float64 once
-and prints its peak resident set size in KiB (a fresh process per figure).
+and prints its peak resident set size (VmHWM) in KiB (a fresh process per figure).
 """
 import json
 import resource
@@ -97,6 +97,13 @@ def peak_rss(what, n, path):
         np.save(path, np.round(np.sin(i * 0.001) * 1000.0) / 1000.0)
     else:
         np.load(path)
+    # VmHWM, not ru_maxrss: Linux carries ru_maxrss across exec, so a process started by
+    # a large parent would report the parent's peak.
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                print(int(line.split()[1]))
+                return
     print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 
 

@@ -247,9 +247,15 @@ fn generate(input: &DeriveInput, container: &Container, fields: &[RecordField<'_
     let native_dtypes = quote_spanned! {span=>
         &[#(<#tys as #krate::NpyElement>::write_dtype(&[])),*]
     };
+    // The offsets are copied into a fixed-size array first: constant indices into it need
+    // no bounds checks in the per-record closure.
+    let field_count = fields.len();
     let make_record = quote_spanned! {span=>
-        |__npy_record: &[u8]| Self {
-            #(#idents: #krate::record::field_at::<#tys>(__npy_record, __npy_offsets[#indices])),*
+        {
+            let __npy_at: [usize; #field_count] = [#(__npy_offsets[#indices]),*];
+            move |__npy_record: &[u8]| Self {
+                #(#idents: #krate::record::field_at::<#tys>(__npy_record, __npy_at[#indices])),*
+            }
         }
     };
     let gather_decode = if plain {

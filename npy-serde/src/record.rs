@@ -355,6 +355,9 @@ fn in_field(error: Error, name: &str) -> Error {
 /// afresh, which would page-fault on every chunk).
 const RECORD_CHUNK_BYTES: usize = 64 * 1024;
 
+/// Bytes of records read at a time by [`read_gathered`] (fits in L2 with its records).
+const GATHER_CHUNK_BYTES: usize = 256 * 1024;
+
 /// Reads `count` records through [`NpyElement::decode`], a chunk of about 64 KiB at a time,
 /// so the columns of each chunk stay in cache and memory never holds more than one raw
 /// chunk besides the records.
@@ -441,7 +444,8 @@ pub fn read_gathered<T, R: Read>(
         crate::element::check_zero_width_count(count, itemsize)?;
         return Ok((0..count).map(|_| make(&[])).collect());
     }
-    let per_chunk = (RECORD_CHUNK_BYTES / itemsize).max(1);
+    // Larger chunks than the column plan's: nothing but the chunk itself is in flight.
+    let per_chunk = (GATHER_CHUNK_BYTES / itemsize).max(1);
     let mut values = Vec::new();
     let (_, _, available) = data.parts();
     if available.is_some_and(|bytes| (count as u64).saturating_mul(itemsize as u64) <= bytes) {

@@ -675,6 +675,37 @@ mod tests {
     }
 
     #[test]
+    fn intact_members_inflate_in_parallel_without_hand_over() {
+        let (archive, big) = indexed_archive();
+        let reader = NpzReader::new(Cursor::new(&archive[..])).unwrap();
+        let entry = reader.entries()[1].clone();
+        let index = ChunkIndex::find(
+            &entry.other_extra,
+            entry.compressed_size,
+            entry.uncompressed_size,
+        )
+        .unwrap();
+        let start = entry.local_offset as usize + 30 + entry.name_raw.len() + 20;
+        let compressed = &archive[start..start + entry.compressed_size as usize];
+        let mut inflater = ParallelInflater::new(
+            compressed,
+            index,
+            entry.compressed_size,
+            entry.uncompressed_size,
+            entry.crc,
+            2,
+        );
+        let mut out = Vec::new();
+        inflater.read_to_end(&mut out).unwrap();
+        assert!(matches!(inflater.mode, Mode::Done), "handed over to serial");
+        assert_eq!(out.len() as u64, entry.uncompressed_size);
+        assert_eq!(
+            &out[out.len() - big.len() * 4..],
+            bytemuck::cast_slice::<u32, u8>(&big)
+        );
+    }
+
+    #[test]
     fn parallel_equals_serial_on_good_and_hostile_indexes() {
         let (archive, big) = indexed_archive();
         let at = index_position(&archive);
