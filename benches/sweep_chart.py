@@ -134,7 +134,7 @@ def chart(rows, png):
         ax.set_xlabel("bytes" if group == "size" else group)
         ax.grid(True, which="both", alpha=0.3)
         ax.legend(fontsize=7)
-    fig.suptitle("How cost grows with the work (medians, side by side in one run; lower is better)")
+    fig.suptitle("How cost grows with the work (medians; each case timed side by side with the others; lower is better)")
     fig.tight_layout()
     fig.savefig(png, dpi=80)
     print(f"\nwritten: {png}")

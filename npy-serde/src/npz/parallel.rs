@@ -374,7 +374,9 @@ impl<R: Read> ParallelInflater<R> {
             compressed_len,
             uncompressed_len,
             expected_crc,
-            window: threads.max(1),
+            // Two segments per thread: a thread that was scheduled late (the cores are
+            // shared) holds the window up for a smaller part of the work.
+            window: 2 * threads.max(1),
             next_segment: 0,
             output: Vec::new(),
             output_pos: 0,
