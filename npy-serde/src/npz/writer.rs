@@ -21,7 +21,10 @@ use crate::write::{NpyStreamWriter, NpyWrite};
 /// Stored archives ([`new`](Self::new), [`create`](Self::create)) are byte-identical to
 /// `np.savez` of the same arrays; compressed ones ([`new_compressed`](Self::new_compressed),
 /// [`create_compressed`](Self::create_compressed)) deflate at NumPy's level 6 using every
-/// core (chunks of each member are compressed in parallel, members overlap); their size is
+/// core (chunks of each member are compressed in parallel, members overlap) and carry a
+/// chunk index in a private zip extra field, ignored by other readers, with which
+/// [`NpzReader`](super::NpzReader) inflates a large member on every core (every 4 MiB
+/// starts without a dictionary, which costs under 0.5% of the size); their size is
 /// within 2% of `np.savez_compressed`'s (zlib-rs and zlib choose slightly different
 /// matches: large members come out within about 1%, tiny ones a few bytes larger) and
 /// their bytes are not NumPy's, as with any other deflate implementation. Zip64 records are
