@@ -27,6 +27,9 @@
 //! member or record, and `target/sweep/sweep.csv`, which `benches/sweep_chart.py` draws
 //! into `benches/sweep.png`.
 //!
+//! Other knobs: `SWEEP_ONLY=size,multi,members,records,rss` (groups), `SWEEP_MIN_KIB`
+//! (first size step), `SWEEP_CSV` (output file name in `target/sweep/`).
+//!
 //! `NPY_SERDE_PYTHON=… cargo bench --bench sweep` (10 to 20 minutes at the defaults on 2
 //! cores); `cargo test --benches` runs a tiny sweep without NumPy as a smoke test.
 
@@ -211,7 +214,12 @@ fn plan_for_bytes(bytes: u64) -> (usize, usize) {
 
 fn size_sweep(results: &mut Results, numpy: &mut Option<NumPy>, dir: &Path, max: u64) {
     let deflate_max = env_u64("SWEEP_DEFLATE_MAX_MIB", 256) * MIB;
+    // SWEEP_MIN_KIB: start the size steps later (4 × 16^k KiB at or above it).
+    let min = env_u64("SWEEP_MIN_KIB", 4) * KIB;
     let mut bytes = 4 * KIB;
+    while bytes < min {
+        bytes *= 16;
+    }
     while bytes <= max {
         let values = data(bytes);
         let (inner, reps) = plan_for_bytes(bytes);
