@@ -22,7 +22,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, SamplingMode};
-use npy_serde::mmap::{MappedNpy, MappedNpyMut};
+use npy_serde::mmap::{Access, MappedNpy, MappedNpyMut};
 
 const GROUP: &str = "mmap";
 
@@ -129,8 +129,10 @@ fn compare_with_numpy(path: &Path, indices: &[usize]) {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/compare_mmap.py");
     let kept = open(path);
     let kept_values = kept.as_slice::<f64>().unwrap();
-    let mut cases: Vec<(&str, usize, Case<'_>)> = vec![
+    // (our case, NumPy's case it is compared with, repeats, our run)
+    let mut cases: Vec<(&str, &str, usize, Case<'_>)> = vec![
         (
+            "open_read_1000_random",
             "open_read_1000_random",
             200,
             Box::new(|| {
@@ -140,6 +142,17 @@ fn compare_with_numpy(path: &Path, indices: &[usize]) {
             }),
         ),
         (
+            "open_random_read_1000_random",
+            "open_read_1000_random",
+            200,
+            Box::new(|| {
+                let map = unsafe { MappedNpy::open_for(path, Access::Random) }.unwrap();
+                let values = map.as_slice::<f64>().unwrap();
+                black_box(indices.iter().map(|&i| values[i]).sum::<f64>());
+            }),
+        ),
+        (
+            "read_1000_random_kept_mapping",
             "read_1000_random_kept_mapping",
             2000,
             Box::new(|| {
@@ -148,12 +161,32 @@ fn compare_with_numpy(path: &Path, indices: &[usize]) {
         ),
         (
             "sum_mapped",
+            "sum_mapped",
             9,
             Box::new(|| {
                 black_box(sum(open(path).as_slice::<f64>().unwrap()));
             }),
         ),
         (
+            "sum_mapped_sequential",
+            "sum_mapped",
+            9,
+            Box::new(|| {
+                let map = unsafe { MappedNpy::open_for(path, Access::Sequential) }.unwrap();
+                black_box(sum(map.as_slice::<f64>().unwrap()));
+            }),
+        ),
+        (
+            "sum_mapped_populate",
+            "sum_mapped",
+            9,
+            Box::new(|| {
+                let map = unsafe { MappedNpy::open_for(path, Access::Populate) }.unwrap();
+                black_box(sum(map.as_slice::<f64>().unwrap()));
+            }),
+        ),
+        (
+            "sum_after_full_load",
             "sum_after_full_load",
             5,
             Box::new(|| {
@@ -163,16 +196,16 @@ fn compare_with_numpy(path: &Path, indices: &[usize]) {
         ),
     ];
     println!(
-        "\n{:<30} {:>12} {:>12} {:>11}",
+        "\n{:<30} {:>12} {:>12} {:>11}  (NumPy case)",
         "case (medians, interleaved)", "npy-serde", "NumPy", "NumPy/ours"
     );
-    for (name, repeats, run) in &mut cases {
+    for (name, numpy_case, repeats, run) in &mut cases {
         let ours = median_time(*repeats, run);
         let output = std::process::Command::new(test_support::python())
             .arg(&script)
             .arg(path)
             .arg(&indices_path)
-            .arg(*name)
+            .arg(*numpy_case)
             .arg(repeats.to_string())
             .output()
             .expect("run compare_mmap.py");
@@ -186,7 +219,7 @@ fn compare_with_numpy(path: &Path, indices: &[usize]) {
             .parse()
             .unwrap();
         println!(
-            "{name:<30} {:>10.3}ms {:>10.3}ms {:>10.2}x",
+            "{name:<30} {:>10.3}ms {:>10.3}ms {:>10.2}x  ({numpy_case})",
             ours * 1e3,
             numpy * 1e3,
             numpy / ours
@@ -209,9 +242,12 @@ fn main() {
     make_file(&path, len);
     let indices = random_indices(len);
 
-    let mut criterion = Criterion::default().configure_from_args();
-    bench(&mut criterion, &path, &indices);
-    criterion.final_summary();
+    // MMAP_COMPARE_ONLY=1: only the side-by-side table (no criterion run).
+    if std::env::var_os("MMAP_COMPARE_ONLY").is_none() || !benchmarking {
+        let mut criterion = Criterion::default().configure_from_args();
+        bench(&mut criterion, &path, &indices);
+        criterion.final_summary();
+    }
     if benchmarking {
         compare_with_numpy(&path, &indices);
     }

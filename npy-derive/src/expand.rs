@@ -144,6 +144,25 @@ fn check_field_type(cx: &Ctxt, ty: &Type) {
     cx.error_spanned_by(ty, format!("unsupported record field type: {why}"));
 }
 
+/// True for the field types read in place by the one-pass gather: the primitive numbers
+/// and arrays of them (by name: `field_at` checks that they are `Pod`).
+fn is_plain(ty: &Type) -> bool {
+    match ty {
+        Type::Array(array) => is_plain(&array.elem),
+        Type::Group(group) => is_plain(&group.elem),
+        Type::Paren(paren) => is_plain(&paren.elem),
+        Type::Path(path) if path.qself.is_none() => {
+            path.path.segments.len() == 1
+                && path.path.segments[0].arguments.is_empty()
+                && matches!(
+                    path.path.segments[0].ident.to_string().as_str(),
+                    "f32" | "f64" | "i8" | "i16" | "i32" | "i64" | "u8" | "u16" | "u32" | "u64"
+                )
+        }
+        _ => false,
+    }
+}
+
 fn generate(input: &DeriveInput, container: &Container, fields: &[RecordField<'_>]) -> TokenStream {
     // Locals of the generated code resolve at the macro (mixed-site hygiene): a user's
     // constant named like one of them cannot capture it.
@@ -215,6 +234,41 @@ fn generate(input: &DeriveInput, container: &Container, fields: &[RecordField<'_
     let plan = quote_spanned! {span=>
         #krate::record::RecordPlan::new(__npy_dtype, &[#(#names),*], <Self as #fixed>::dtype)?
     };
+    // Fields that are all plain numbers (or arrays of them), in a struct without generic
+    // parameters: when the file holds each of them in its own native dtype (whatever the
+    // order, whatever other fields), records are built in one pass reading each field in
+    // place (`record::gather`) rather than column by column. The types are recognised by
+    // name; `field_at` requires them to be `Pod`, so a shadowed name cannot make this
+    // unsound, only fail to compile.
+    let plain = !has_generics
+        && container.pod.is_none()
+        && !tys.is_empty()
+        && tys.iter().all(|ty| is_plain(ty));
+    let native_dtypes = quote_spanned! {span=>
+        &[#(<#tys as #krate::NpyElement>::write_dtype(&[])),*]
+    };
+    // The offsets are copied into a fixed-size array first: constant indices into it need
+    // no bounds checks in the per-record closure.
+    let field_count = fields.len();
+    let make_record = quote_spanned! {span=>
+        {
+            let __npy_at: [usize; #field_count] = [#(__npy_offsets[#indices]),*];
+            move |__npy_record: &[u8]| Self {
+                #(#idents: #krate::record::field_at::<#tys>(__npy_record, __npy_at[#indices])),*
+            }
+        }
+    };
+    let gather_decode = if plain {
+        quote_spanned! {span=>
+            if let ::core::option::Option::Some(__npy_offsets) = __npy_plan.native_offsets(#native_dtypes) {
+                return #krate::record::gather(
+                    __npy_bytes, __npy_stride, __npy_dtype.itemsize(), __npy_count, #make_record,
+                );
+            }
+        }
+    } else {
+        TokenStream::new()
+    };
     let (read_values, write_values) = if let Some(pod_span) = container.pod {
         let read_pod =
             quote_spanned!(pod_span=> #krate::record::read_pod_records::<Self, __NpyRead>);
@@ -239,6 +293,20 @@ fn generate(input: &DeriveInput, container: &Container, fields: &[RecordField<'_
                 }
                 #krate::record::write_records::<Self, __NpyWrite>(__npy_values, __npy_dtype, __npy_writer)
             },
+        )
+    } else if plain {
+        (
+            quote_spanned! {span=>
+                if let ::core::result::Result::Ok(__npy_plan) = #krate::record::RecordPlan::new(
+                    __npy_dtype, &[#(#names),*], <Self as #fixed>::dtype,
+                ) {
+                    if let ::core::option::Option::Some(__npy_offsets) = __npy_plan.native_offsets(#native_dtypes) {
+                        return #krate::record::read_gathered(__npy_dtype, __npy_count, __npy_data, #make_record);
+                    }
+                }
+                #krate::record::read_records::<Self, __NpyRead>(__npy_dtype, __npy_count, __npy_data)
+            },
+            quote_spanned!(span=> #krate::record::write_records::<Self, __NpyWrite>(__npy_values, __npy_dtype, __npy_writer)),
         )
     } else {
         (
@@ -277,6 +345,7 @@ fn generate(input: &DeriveInput, container: &Container, fields: &[RecordField<'_
                     __npy_count: usize,
                 ) -> #krate::Result<::std::vec::Vec<Self>> {
                     let __npy_plan = #plan;
+                    #gather_decode
                     #(
                         let #columns = __npy_plan.decode::<#tys>(
                             #indices, __npy_bytes, __npy_stride, __npy_count,
@@ -359,6 +428,17 @@ mod tests {
         );
         assert!(code.contains("\"why\""), "{code}");
         assert!(!code.contains("read_pod_records"), "{code}");
+        // Plain number fields: the one-pass gather, besides the column plan.
+        assert!(
+            code.contains("read_gathered") && code.contains("field_at"),
+            "{code}"
+        );
+        let aliased = expand(&syn::parse_quote! {
+            struct Aliased { x: Float }
+        })
+        .unwrap()
+        .to_string();
+        assert!(!aliased.contains("read_gathered"), "{aliased}");
     }
 
     #[test]

@@ -59,6 +59,78 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::header::{self, Header, Version};
 use crate::read::{element_layout, NpyRead, ReadOptions};
 
+/// How a read-only mapping will be read, told to the kernel when the file is mapped
+/// ([`MappedNpy::open_for`]) or later ([`MappedNpy::advise`]), so that it reads ahead (or
+/// not) to match. Advice changes timing only, never what is read.
+///
+/// ```
+/// use npy_serde::mmap::{Access, MappedNpy};
+/// # let dir = tempfile::tempdir()?;
+/// # let path = dir.path().join("a.npy");
+/// npy_serde::save(&path, &vec![0.5f64; 10_000])?;
+/// // A full scan: every page mapped at open, no page faults while summing.
+/// let map = unsafe { MappedNpy::open_for(&path, Access::Populate)? };
+/// assert_eq!(map.as_slice::<f64>()?.iter().sum::<f64>(), 5000.0);
+/// map.advise(Access::Random)?; // from now on, scattered reads
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Access {
+    /// No advice: the kernel's default read-ahead, as `np.load(mmap_mode='r')` maps.
+    #[default]
+    Normal,
+    /// A few scattered reads (`MADV_RANDOM`): no read-ahead around each page fault.
+    Random,
+    /// One pass from start to end (`MADV_SEQUENTIAL` and `MADV_WILLNEED`): aggressive
+    /// read-ahead, the file read in the background while the first pages are used.
+    Sequential,
+    /// All of it, now (`MAP_POPULATE` on Linux; `MADV_WILLNEED` for a mapping already
+    /// made): opening reads the whole file and maps every page, so reading later takes
+    /// no page faults. Opening then costs as much as reading the file.
+    Populate,
+}
+
+/// Maps `file` read-only for `access`. Advice the kernel refuses is ignored: it only
+/// changes timing.
+///
+/// # Safety
+///
+/// As for [`Mmap::map`]: the file must not be modified or truncated while mapped.
+unsafe fn map_for(file: &File, access: Access) -> std::io::Result<Mmap> {
+    let mut options = MmapOptions::new();
+    if access == Access::Populate {
+        options.populate();
+    }
+    // SAFETY: forwarded to our caller.
+    let map = unsafe { options.map(file)? };
+    advise_map(&map, access);
+    Ok(map)
+}
+
+/// Tells the kernel how `map` will be read (best effort).
+fn advise_map(map: &Mmap, access: Access) {
+    #[cfg(unix)]
+    {
+        use memmap2::Advice;
+        let advice: &[Advice] = match access {
+            Access::Normal => &[Advice::Normal],
+            Access::Random => &[Advice::Random],
+            Access::Sequential => &[Advice::Sequential, Advice::WillNeed],
+            Access::Populate => &[Advice::WillNeed],
+        };
+        if map.is_empty() {
+            return;
+        }
+        for &advice in advice {
+            // Advice only changes timing: a kernel that refuses it reads as before.
+            let _ = map.advise(advice);
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = (map, access);
+}
+
 /// Where a mapped array lives inside its mapping.
 #[derive(Debug, Clone)]
 struct Layout {
@@ -296,11 +368,37 @@ impl MappedNpy {
     ///
     /// As for [`open`](Self::open).
     pub unsafe fn open_with<P: AsRef<Path>>(path: P, options: &ReadOptions) -> Result<MappedNpy> {
+        // SAFETY: forwarded to our caller, who accepted the same contract.
+        unsafe { MappedNpy::open_for_with(path, Access::Normal, options) }
+    }
+
+    /// [`open`](Self::open) for a known access pattern: [`Access::Populate`] before
+    /// reading the whole array (a sum, a copy), [`Access::Sequential`] for a streaming
+    /// pass, [`Access::Random`] for a few scattered reads of a file larger than memory.
+    ///
+    /// # Safety
+    ///
+    /// As for [`open`](Self::open).
+    pub unsafe fn open_for<P: AsRef<Path>>(path: P, access: Access) -> Result<MappedNpy> {
+        // SAFETY: forwarded to our caller, who accepted the same contract.
+        unsafe { MappedNpy::open_for_with(path, access, &ReadOptions::default()) }
+    }
+
+    /// [`open_for`](Self::open_for) with options.
+    ///
+    /// # Safety
+    ///
+    /// As for [`open`](Self::open).
+    pub unsafe fn open_for_with<P: AsRef<Path>>(
+        path: P,
+        access: Access,
+        options: &ReadOptions,
+    ) -> Result<MappedNpy> {
         let path = path.as_ref();
         let result = File::open(path).map_err(Error::from).and_then(|file| {
             // SAFETY: the caller guarantees the file is not modified or truncated while
             // mapped; nothing else is required by memmap2.
-            let map = unsafe { Mmap::map(&file)? };
+            let map = unsafe { map_for(&file, access)? };
             let len = map.len();
             MappedNpy::from_mmap_range(map, 0..len, options)
         });
@@ -397,6 +495,13 @@ impl MappedNpy {
     /// The array's header: dtype, shape and order.
     pub fn header(&self) -> &Header {
         &self.layout.header
+    }
+
+    /// Tells the kernel how the mapping will be read from now on (see [`Access`]).
+    /// Advice never changes what is read; a kernel that refuses it is not an error.
+    pub fn advise(&self, access: Access) -> Result<()> {
+        advise_map(&self.map, access);
+        Ok(())
     }
 
     /// The format version of the `.npy` header.
@@ -1043,6 +1148,31 @@ mod tests {
         drop(map);
         let map = unsafe { MappedNpy::open(&path) }.unwrap();
         assert_eq!(map.as_slice::<f64>().unwrap()[len], 1.5);
+    }
+
+    #[test]
+    fn access_advice_does_not_change_what_is_read() {
+        let dir = temp();
+        let path = dir.path().join("a.npy");
+        let values: Vec<f64> = (0..300_000).map(|i| i as f64 * 0.25).collect();
+        crate::save(&path, &values).unwrap();
+        let empty = dir.path().join("empty.npy");
+        crate::save(&empty, &Vec::<u8>::new()).unwrap();
+        for access in [
+            Access::Normal,
+            Access::Random,
+            Access::Sequential,
+            Access::Populate,
+        ] {
+            let map = unsafe { MappedNpy::open_for(&path, access) }.unwrap();
+            assert_eq!(map.as_slice::<f64>().unwrap(), &values[..], "{access:?}");
+            for later in [Access::Random, Access::Populate, Access::Sequential] {
+                map.advise(later).unwrap();
+                assert_eq!(map.as_slice::<f64>().unwrap(), &values[..]);
+            }
+            let map = unsafe { MappedNpy::open_for(&empty, access) }.unwrap();
+            assert!(map.as_slice::<u8>().unwrap().is_empty());
+        }
     }
 
     #[test]

@@ -30,6 +30,7 @@
 
 mod deflate;
 pub(crate) mod format;
+pub(crate) mod parallel;
 mod reader;
 mod update;
 mod writer;

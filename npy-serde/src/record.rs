@@ -16,9 +16,13 @@
 //!   entries, and carry fields the struct does not have (they are skipped). A field the
 //!   struct needs but the file lacks, or whose dtype does not convert losslessly into the
 //!   field's type, is an [`ErrorKind::DtypeMismatch`] naming the field (`outer.inner` for nested
-//!   records) and both dtypes. The plan (offset and dtype of each field) is computed once per
-//!   array; each field is then decoded as one column with the record stride, over about
-//!   64 KiB of records at a time, and the structs are assembled from the columns.
+//!   records) and both dtypes. The plan (offset and dtype of each field) is computed once
+//!   per array. When every field is a plain number (or an array of them) and the file
+//!   holds each in its own native dtype, whatever the order and whatever other fields or
+//!   padding surround them, the structs are built in one pass over about 64 KiB of records
+//!   at a time, each field read in place at its offset ([`gather`], [`read_gathered`]).
+//!   Otherwise each field is decoded as one column with the record stride (converting type
+//!   or byte order), a chunk at a time, and the structs are assembled from the columns.
 //! - **Zero-copy** (`#[npy(pod)]`, which needs `#[repr(C)]` or `#[repr(transparent)]` and
 //!   `Self: bytemuck::Pod`). When the file's dtype equals the struct's dtype (same fields,
 //!   offsets, itemsize, native byte order) and that dtype describes the struct's memory
@@ -262,6 +266,39 @@ impl<'a> RecordPlan<'a> {
         Ok(values)
     }
 
+    /// The offset of every column when each is in the file with exactly the dtype given
+    /// (the field type's own native dtype), so that each field can be copied as it is
+    /// from every record ([`gather`], [`read_gathered`]); `None` when any field is missing
+    /// or needs a conversion (then [`decode`](Self::decode) converts column by column).
+    ///
+    /// ```
+    /// use npy_serde::record::RecordPlan;
+    /// use npy_serde::{DType, NpyElement};
+    ///
+    /// let file: DType = "[('y', '<i4'), ('extra', '|u1'), ('x', '<f8')]".parse()?;
+    /// let plan = RecordPlan::new(&file, &["x", "y"], || DType::Bool)?;
+    /// let native = [f64::write_dtype(&[]), i32::write_dtype(&[])];
+    /// assert_eq!(plan.native_offsets(&native), Some(vec![5, 0]));
+    /// let plan = RecordPlan::new(&file, &["x", "extra"], || DType::Bool)?;
+    /// assert_eq!(plan.native_offsets(&[f64::write_dtype(&[]), u16::write_dtype(&[])]), None);
+    /// # Ok::<(), npy_serde::Error>(())
+    /// ```
+    pub fn native_offsets(&self, dtypes: &[DType]) -> Option<Vec<usize>> {
+        let itemsize = self.file.itemsize();
+        if dtypes.len() != self.columns.len() {
+            return None;
+        }
+        self.columns
+            .iter()
+            .zip(dtypes)
+            .map(|(column, dtype)| {
+                let field = column.field?;
+                let end = field.offset.checked_add(dtype.itemsize())?;
+                (field.dtype == *dtype && end <= itemsize).then_some(field.offset)
+            })
+            .collect()
+    }
+
     /// Encodes `values` into column `index` of the records in `out` (`stride` bytes each).
     pub fn encode<'v, T, I>(
         &self,
@@ -324,6 +361,9 @@ fn in_field(error: Error, name: &str) -> Error {
 /// afresh, which would page-fault on every chunk).
 const RECORD_CHUNK_BYTES: usize = 64 * 1024;
 
+/// Bytes of records read at a time by [`read_gathered`] (fits in L2 with its records).
+const GATHER_CHUNK_BYTES: usize = 256 * 1024;
+
 /// Reads `count` records through [`NpyElement::decode`], a chunk of about 64 KiB at a time,
 /// so the columns of each chunk stay in cache and memory never holds more than one raw
 /// chunk besides the records.
@@ -352,6 +392,77 @@ pub fn read_records<T: NpyElement, R: Read>(
         let records = left.min(per_chunk);
         let bytes = data.read_bytes(records, itemsize)?;
         values.extend(T::decode(dtype, &bytes, itemsize, records)?);
+        left -= records;
+    }
+    Ok(values)
+}
+
+/// Reads field value `F` at byte `offset` of one record (native order, unaligned): the
+/// per-field step of [`gather`] for a field whose file dtype is its own.
+#[inline(always)]
+pub fn field_at<F: Pod>(record: &[u8], offset: usize) -> F {
+    bytemuck::pod_read_unaligned(&record[offset..offset + size_of::<F>()])
+}
+
+/// Builds `count` records of `record_len` bytes, `stride` bytes apart in `bytes` (a
+/// nested record's stride is its parent's), in one pass, each by `make` from its record's
+/// bytes (with [`field_at`] per field): the records are made in place, with no column
+/// vectors in between.
+pub fn gather<T>(
+    bytes: &[u8],
+    stride: usize,
+    record_len: usize,
+    count: usize,
+    mut make: impl FnMut(&[u8]) -> T,
+) -> Result<Vec<T>> {
+    let needed = match count {
+        0 => Some(0),
+        _ => (count - 1)
+            .checked_mul(stride)
+            .and_then(|n| n.checked_add(record_len)),
+    };
+    if needed.is_none_or(|needed| bytes.len() < needed) {
+        return Err(Error::invalid_data(format!(
+            "{} bytes given for {count} records of {record_len} bytes, {stride} apart",
+            bytes.len()
+        )));
+    }
+    if stride == record_len && stride > 0 {
+        return Ok(bytes.chunks_exact(stride).take(count).map(make).collect());
+    }
+    Ok((0..count)
+        .map(|i| make(&bytes[i * stride..i * stride + record_len]))
+        .collect())
+}
+
+/// [`read_records`] for records whose fields are all in the file as they are in memory
+/// (their offsets from [`RecordPlan::native_offsets`]): each chunk of about 64 KiB of
+/// records is turned into structs in one pass by `make` (see [`gather`]), appended to the
+/// result directly.
+pub fn read_gathered<T, R: Read>(
+    dtype: &DType,
+    count: usize,
+    data: &mut DataReader<'_, R>,
+    mut make: impl FnMut(&[u8]) -> T,
+) -> Result<Vec<T>> {
+    let itemsize = dtype.itemsize();
+    if itemsize == 0 {
+        crate::element::check_zero_width_count(count, itemsize)?;
+        return Ok((0..count).map(|_| make(&[])).collect());
+    }
+    // Larger chunks than the column plan's: nothing but the chunk itself is in flight.
+    let per_chunk = (GATHER_CHUNK_BYTES / itemsize).max(1);
+    let mut values = Vec::new();
+    let (_, _, available) = data.parts();
+    if available.is_some_and(|bytes| (count as u64).saturating_mul(itemsize as u64) <= bytes) {
+        values.reserve_exact(count);
+        crate::element::advise_huge_pages(values.spare_capacity_mut());
+    }
+    let mut left = count;
+    while left > 0 {
+        let records = left.min(per_chunk);
+        let bytes = data.read_bytes(records, itemsize)?;
+        values.extend(bytes.chunks_exact(itemsize).map(&mut make));
         left -= records;
     }
     Ok(values)

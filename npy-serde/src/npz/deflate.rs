@@ -3,7 +3,9 @@
 //! previous chunk's last 32 KiB as its dictionary, and ended with a sync flush (the last
 //! with a finish), so the concatenated outputs are one valid deflate stream whose size is
 //! within a few bytes per chunk of a single-threaded stream. Each chunk's CRC-32 is computed
-//! beside it and combined in order.
+//! beside it and combined in order. The writer gives every fourth chunk of a member no
+//! dictionary, so that readers can inflate the segments that start there in parallel
+//! (`super::parallel`).
 //!
 //! The workers are threads owned by one writer, not rayon's pool: the writer blocks while
 //! waiting for the oldest chunk, which inside a rayon worker could wait on a job queued

@@ -14,6 +14,7 @@ use super::format::{
     LOCAL_HEADER_LEN, LOCAL_SIG, METHOD_DEFLATED, METHOD_STORED, ZIP64_EOCD_LEN, ZIP64_EOCD_SIG,
     ZIP64_LOCATOR_LEN, ZIP64_LOCATOR_SIG,
 };
+use super::parallel;
 use crate::element::DataReader;
 use crate::error::{Error, ErrorKind, Result};
 use crate::header::{self, HeaderInfo};
@@ -148,6 +149,36 @@ impl<R: Read + Seek> NpzReader<R> {
         self.wrap(result, index)
     }
 
+    /// Reads members `names` (each with or without `.npy`) as `T`, in the order given.
+    /// Deflated members of up to 16 MiB compressed are inflated and decoded on every core
+    /// at once (their compressed bytes are read in order here, each when a worker thread
+    /// is free to take it); larger ones, and
+    /// stored ones, are read one after the other as [`read`](Self::read) reads them (a
+    /// large member written by this crate is itself inflated on every core). The first
+    /// error, in the order of `names`, is returned.
+    ///
+    /// ```
+    /// use npy_serde::npz::{NpzReader, NpzWriter};
+    ///
+    /// let mut writer = NpzWriter::new_compressed(std::io::Cursor::new(Vec::new()));
+    /// for i in 0..10 {
+    ///     writer.add(&format!("layer{i}"), &vec![i as f32; 100])?;
+    /// }
+    /// let mut archive = NpzReader::new(writer.finish()?)?;
+    /// let names = archive.names();
+    /// let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    /// let layers: Vec<Vec<f32>> = archive.read_many(&names)?;
+    /// assert_eq!(layers[7], vec![7.0; 100]);
+    /// # Ok::<(), npy_serde::Error>(())
+    /// ```
+    pub fn read_many<T: NpyRead + Send>(&mut self, names: &[&str]) -> Result<Vec<T>> {
+        let indices = names
+            .iter()
+            .map(|name| self.lookup(name))
+            .collect::<Result<Vec<_>>>()?;
+        parallel::read_members(self, &indices)
+    }
+
     /// Reads the `.npy` header of member `name` without its data.
     pub fn header(&mut self, name: &str) -> Result<HeaderInfo> {
         let index = self.lookup(name)?;
@@ -216,7 +247,7 @@ impl<R: Read + Seek> NpzReader<R> {
         let index = self.lookup(name)?;
         let member = super::strip_npy(&self.entries[index].name).to_string();
         let path = self.path.clone();
-        self.open_member(index).map_err(|e| {
+        self.open_member(index, false).map_err(|e| {
             let e = e.in_member(member);
             match path {
                 Some(path) => e.in_file(path),
@@ -323,7 +354,9 @@ impl<R: Read + Seek> NpzReader<R> {
     }
 
     /// A reader of member `index`'s uncompressed bytes, checked against the directory.
-    fn open_member(&mut self, index: usize) -> Result<MemberReader<'_>> {
+    /// `whole`: the member will be read to its end (a header read stays serial: a window
+    /// of parallel inflation would be wasted on it).
+    fn open_member(&mut self, index: usize, whole: bool) -> Result<MemberReader<'_>> {
         let entry = &self.entries[index];
         if entry.flags & FLAG_ENCRYPTED != 0 {
             return Err(Error::invalid_archive(
@@ -360,72 +393,111 @@ impl<R: Read + Seek> NpzReader<R> {
                 )))
             }
         }
+        // A member with a chunk index inflates on every core, checking its own CRC.
+        let threads = parallel::threads();
+        let chunk_index = (whole && method == METHOD_DEFLATED && threads > 1)
+            .then(|| parallel::ChunkIndex::find(&entry.other_extra, compressed, uncompressed))
+            .flatten();
         let data_start = self.data_start(index)?;
         self.reader.seek(SeekFrom::Start(data_start))?;
         let raw = (&mut self.reader).take(compressed);
-        let inner: Box<dyn Read + '_> = if method == METHOD_STORED {
-            Box::new(raw)
-        } else {
-            Box::new(flate2::bufread::DeflateDecoder::new(
-                BufReader::with_capacity(256 * 1024, raw),
-            ))
-        };
-        Ok(MemberReader {
-            inner,
-            expected_len: uncompressed,
-            expected_crc: crc,
-            read: 0,
-            crc: crc32fast::Hasher::new(),
-            failure: None,
-        })
+        if let Some(chunk_index) = chunk_index {
+            let inflater = parallel::ParallelInflater::new(
+                raw,
+                chunk_index,
+                compressed,
+                uncompressed,
+                crc,
+                threads,
+            );
+            return Ok(MemberReader::new(Box::new(inflater), uncompressed, None));
+        }
+        Ok(MemberReader::new(
+            member_source(method, raw),
+            uncompressed,
+            Some(crc),
+        ))
+    }
+
+    /// Reads member `index` as `T` (errors without the member's context: see
+    /// `in_context`).
+    pub(crate) fn read_at<T: NpyRead>(&mut self, index: usize) -> Result<T> {
+        self.read_index(index)
+    }
+
+    /// Checks member `index` and reads its compressed bytes whole (for inflating
+    /// elsewhere); `None` for a member that is read in place (stored, large, or carrying a
+    /// chunk index).
+    pub(crate) fn compressed_bytes(&mut self, index: usize, max: u64) -> Result<Option<Vec<u8>>> {
+        let entry = &self.entries[index];
+        let usable = entry.method == METHOD_DEFLATED
+            && entry.flags & FLAG_ENCRYPTED == 0
+            && entry.compressed_size <= max
+            && entry.uncompressed_size
+                <= entry.compressed_size.saturating_mul(MAX_DEFLATE_RATIO) + 1024
+            && parallel::ChunkIndex::find(
+                &entry.other_extra,
+                entry.compressed_size,
+                entry.uncompressed_size,
+            )
+            .is_none();
+        if !usable {
+            return Ok(None);
+        }
+        let len = entry.compressed_size;
+        let start = self.data_start(index)?;
+        self.reader.seek(SeekFrom::Start(start))?;
+        let mut bytes = vec![0u8; len as usize];
+        // data_start checked that the bytes lie before the next member: a short read is
+        // a truncated file, which the inflater reports as a short member.
+        let got = header::read_up_to(&mut self.reader, &mut bytes)?;
+        bytes.truncate(got);
+        Ok(Some(bytes))
+    }
+
+    /// Decodes a deflated member from its compressed bytes (see `compressed_bytes`).
+    pub(crate) fn decode_compressed<T: NpyRead>(
+        entry: &Entry,
+        compressed: &[u8],
+        options: &ReadOptions,
+    ) -> Result<T> {
+        let member = MemberReader::new(
+            member_source(METHOD_DEFLATED, compressed),
+            entry.uncompressed_size,
+            Some(entry.crc),
+        );
+        decode_member(member, false, options)
+    }
+
+    pub(crate) fn read_options(&self) -> &ReadOptions {
+        &self.options
+    }
+
+    /// `result` for member `index`, with the member and file named in its error.
+    pub(crate) fn in_context<T>(&self, result: Result<T>, index: usize) -> Result<T> {
+        self.wrap(result, index)
     }
 
     fn read_index<T: NpyRead>(&mut self, index: usize) -> Result<T> {
-        let max_header_size = self.options.max_header_size;
         let options = self.options.clone();
         // A stored member's bytes are in the file (the directory checks bound them by the
         // next member), so its array can be allocated at once. A deflated member's declared
         // size is bounded only by 1032 times its compressed size: its array must grow as
         // bytes really arrive, or a small archive could ask for gigabytes.
         let stored = self.entries[index].method == METHOD_STORED;
-        let mut member = self.open_member(index)?;
-        let result = (|| {
-            let info = read_npy_header(&mut member, max_header_size)?;
-            if info.header.dtype == crate::DType::Object {
-                if !options.allow_pickle {
-                    return Err(ErrorKind::ObjectArray.into());
-                }
-                // The pickle is what the member holds after the header (bounded by the
-                // member's declared size, which inflation checks).
-                let mut pickle = Vec::new();
-                member.read_to_end(&mut pickle)?;
-                let len = Some(pickle.len() as u64);
-                let objects = crate::pickle::read_objects(&mut &pickle[..], len, &options)?;
-                return T::from_objects(objects);
-            }
-            if info.header.dtype.has_object() {
-                return Err(ErrorKind::ObjectArray.into());
-            }
-            let data_len = info.header.data_len()?;
-            let available = stored.then_some(data_len);
-            let mut data = DataReader::new(&mut member, info.data_offset, available);
-            let value = T::read_npy_data(&info.header, &mut data)?;
-            // Bytes after the data (np.load ignores them) are read through to check the CRC.
-            io::copy(&mut member, &mut io::sink())?;
-            Ok(value)
-        })();
-        member.result(result)
+        let member = self.open_member(index, true)?;
+        decode_member(member, stored, &options)
     }
 
     fn header_index(&mut self, index: usize) -> Result<HeaderInfo> {
         let max_header_size = self.options.max_header_size;
-        let mut member = self.open_member(index)?;
+        let mut member = self.open_member(index, false)?;
         let result = read_npy_header(&mut member, max_header_size);
         member.result(result)
     }
 
     fn raw_index(&mut self, index: usize) -> Result<Vec<u8>> {
-        let mut member = self.open_member(index)?;
+        let mut member = self.open_member(index, true)?;
         let mut bytes = Vec::new();
         let result = member.read_to_end(&mut bytes).map_err(Error::from);
         member.result(result).map(|_| bytes)
@@ -469,6 +541,56 @@ pub struct MemberInfo {
     pub crc32: u32,
     /// Offset of the member's local header from the start of the archive.
     pub local_header_offset: u64,
+}
+
+/// The uncompressed bytes of `raw`, a member's data compressed with `method` (stored or
+/// deflate, checked by the caller).
+fn member_source<'a, R: Read + 'a>(method: u16, raw: R) -> Box<dyn Read + 'a> {
+    if method == METHOD_STORED {
+        Box::new(raw)
+    } else {
+        Box::new(flate2::bufread::DeflateDecoder::new(
+            BufReader::with_capacity(256 * 1024, raw),
+        ))
+    }
+}
+
+/// Reads a whole member as `T` from its uncompressed bytes.
+fn decode_member<T: NpyRead>(
+    mut member: MemberReader<'_>,
+    stored: bool,
+    options: &ReadOptions,
+) -> Result<T> {
+    // A stored member's bytes are in the file (the directory checks bound them by the
+    // next member), so its array can be allocated at once. A deflated member's declared
+    // size is bounded only by 1032 times its compressed size: its array must grow as
+    // bytes really arrive, or a small archive could ask for gigabytes.
+    let result = (|| {
+        let info = read_npy_header(&mut member, options.max_header_size)?;
+        if info.header.dtype == crate::DType::Object {
+            if !options.allow_pickle {
+                return Err(ErrorKind::ObjectArray.into());
+            }
+            // The pickle is what the member holds after the header (bounded by the
+            // member's declared size, which inflation checks).
+            let mut pickle = Vec::new();
+            member.read_to_end(&mut pickle)?;
+            let len = Some(pickle.len() as u64);
+            let objects = crate::pickle::read_objects(&mut &pickle[..], len, options)?;
+            return T::from_objects(objects);
+        }
+        if info.header.dtype.has_object() {
+            return Err(ErrorKind::ObjectArray.into());
+        }
+        let data_len = info.header.data_len()?;
+        let available = stored.then_some(data_len);
+        let mut data = DataReader::new(&mut member, info.data_offset, available);
+        let value = T::read_npy_data(&info.header, &mut data)?;
+        // Bytes after the data (np.load ignores them) are read through to check the CRC.
+        io::copy(&mut member, &mut io::sink())?;
+        Ok(value)
+    })();
+    member.result(result)
 }
 
 /// Reads a member's `.npy` header and checks that the member holds its data. Bytes after
@@ -516,14 +638,26 @@ fn available_list(names: &[String]) -> String {
 struct MemberReader<'a> {
     inner: Box<dyn Read + 'a>,
     expected_len: u64,
-    expected_crc: u32,
+    /// The CRC-32 to check, unless the inner reader checks it (parallel inflation).
+    expected_crc: Option<u32>,
     read: u64,
     crc: crc32fast::Hasher,
     /// The typed error behind an `io::Error` this reader returned.
     failure: Option<Error>,
 }
 
-impl MemberReader<'_> {
+impl<'a> MemberReader<'a> {
+    fn new(inner: Box<dyn Read + 'a>, expected_len: u64, expected_crc: Option<u32>) -> Self {
+        MemberReader {
+            inner,
+            expected_len,
+            expected_crc,
+            read: 0,
+            crc: crc32fast::Hasher::new(),
+            failure: None,
+        }
+    }
+
     fn fail(&mut self, error: Error) -> io::Error {
         let io_error = io::Error::new(io::ErrorKind::InvalidData, error.to_string());
         self.failure = Some(error);
@@ -563,15 +697,20 @@ impl Read for MemberReader<'_> {
         if want == 0 {
             return Ok(0);
         }
-        let got = match self.inner.read(&mut buf[..want]) {
+        let got = match self
+            .inner
+            .read(&mut buf[..want])
+            .map_err(parallel::typed_error)
+        {
             Ok(got) => got,
-            Err(e)
+            Err(Ok(typed)) => return Err(self.fail(typed)),
+            Err(Err(e))
                 if e.kind() == io::ErrorKind::InvalidInput
                     || e.kind() == io::ErrorKind::InvalidData =>
             {
                 return Err(self.fail(Error::invalid_archive(format!("corrupt deflate data: {e}"))))
             }
-            Err(e) => return Err(e),
+            Err(Err(e)) => return Err(e),
         };
         if got as u64 > left {
             return Err(self.fail(Error::invalid_archive(format!(
@@ -590,16 +729,17 @@ impl Read for MemberReader<'_> {
             }
             return Ok(0);
         }
-        self.crc.update(&buf[..got]);
         self.read += got as u64;
-        if self.read == self.expected_len {
-            let crc = self.crc.clone().finalize();
-            if crc != self.expected_crc {
-                return Err(self.fail(Error::invalid_archive(format!(
-                    "CRC-32 mismatch: the data has {crc:#010x}, the archive says {:#010x} \
-                     (corrupt archive)",
-                    self.expected_crc
-                ))));
+        if let Some(expected_crc) = self.expected_crc {
+            self.crc.update(&buf[..got]);
+            if self.read == self.expected_len {
+                let crc = self.crc.clone().finalize();
+                if crc != expected_crc {
+                    return Err(self.fail(Error::invalid_archive(format!(
+                        "CRC-32 mismatch: the data has {crc:#010x}, the archive says \
+                         {expected_crc:#010x} (corrupt archive)"
+                    ))));
+                }
             }
         }
         Ok(got)

@@ -9,6 +9,7 @@ use std::sync::mpsc;
 
 use super::deflate::{CompressedChunk, DeflatePool, CHUNK_LEN, DICTIONARY_LEN};
 use super::format::{self, Entry, METHOD_DEFLATED, METHOD_STORED};
+use super::parallel::{ChunkIndex, SEGMENT_CHUNKS, SEGMENT_LEN};
 use super::{member_name, Compression, NpzOptions};
 use crate::element::FixedElement;
 use crate::error::{Error, ErrorKind, Result};
@@ -20,7 +21,10 @@ use crate::write::{NpyStreamWriter, NpyWrite};
 /// Stored archives ([`new`](Self::new), [`create`](Self::create)) are byte-identical to
 /// `np.savez` of the same arrays; compressed ones ([`new_compressed`](Self::new_compressed),
 /// [`create_compressed`](Self::create_compressed)) deflate at NumPy's level 6 using every
-/// core (chunks of each member are compressed in parallel, members overlap); their size is
+/// core (chunks of each member are compressed in parallel, members overlap) and carry a
+/// chunk index in a private zip extra field, ignored by other readers, with which
+/// [`NpzReader`](super::NpzReader) inflates a large member on every core (every 4 MiB
+/// starts without a dictionary, which costs under 0.5% of the size); their size is
 /// within 2% of `np.savez_compressed`'s (zlib-rs and zlib choose slightly different
 /// matches: large members come out within about 1%, tiny ones a few bytes larger) and
 /// their bytes are not NumPy's, as with any other deflate implementation. Zip64 records are
@@ -63,6 +67,9 @@ pub struct NpzWriter<W: Write + Seek> {
     chunks_in_flight: usize,
     /// CRC of the member whose chunks are being written out.
     draining_crc: crc32fast::Hasher,
+    /// Compressed offsets of that member's independent segments after the first (its
+    /// chunk index, see `parallel`).
+    draining_segments: Vec<u64>,
     failed: Option<String>,
     persist: Option<Persist<W>>,
 }
@@ -79,7 +86,12 @@ struct Persist<W> {
 /// Work queued for the output, in archive order.
 enum Pending {
     LocalHeader(usize),
-    Chunk(usize, mpsc::Receiver<std::io::Result<CompressedChunk>>),
+    /// A chunk of member `.0`; `.2`: it starts an independent segment.
+    Chunk(
+        usize,
+        mpsc::Receiver<std::io::Result<CompressedChunk>>,
+        bool,
+    ),
     MemberEnd(usize),
 }
 
@@ -108,6 +120,7 @@ impl<W: Write + Seek> NpzWriter<W> {
             queue: VecDeque::new(),
             chunks_in_flight: 0,
             draining_crc: crc32fast::Hasher::new(),
+            draining_segments: Vec::new(),
             failed: None,
             persist: None,
         }
@@ -308,6 +321,7 @@ impl<W: Write + Seek> NpzWriter<W> {
             index,
             buffer: Vec::new(),
             dictionary: Vec::new(),
+            chunks: 0,
             accepted: 0,
             done: false,
         })
@@ -340,10 +354,12 @@ impl<W: Write + Seek> NpzWriter<W> {
         last: bool,
     ) -> Result<()> {
         let level = self.deflate_level();
+        let segment_start = dictionary.is_empty();
         let pool = self.pool.get_or_insert_with(DeflatePool::new);
         let max_in_flight = pool.max_in_flight();
         let receiver = pool.submit(level, dictionary, input, last);
-        self.queue.push_back(Pending::Chunk(index, receiver));
+        self.queue
+            .push_back(Pending::Chunk(index, receiver, segment_start));
         self.chunks_in_flight += 1;
         while self.chunks_in_flight > max_in_flight {
             self.drain_one()?;
@@ -371,8 +387,9 @@ impl<W: Write + Seek> NpzWriter<W> {
                 self.out.write_all(&header)?;
                 self.pos += header.len() as u64;
                 self.draining_crc = crc32fast::Hasher::new();
+                self.draining_segments.clear();
             }
-            Pending::Chunk(index, receiver) => {
+            Pending::Chunk(index, receiver, segment_start) => {
                 self.chunks_in_flight -= 1;
                 let chunk = receiver.recv().map_err(|_| {
                     ErrorKind::Io(std::io::Error::other("a compression thread died"))
@@ -381,12 +398,21 @@ impl<W: Write + Seek> NpzWriter<W> {
                 self.pos += chunk.deflated.len() as u64;
                 self.draining_crc.combine(&chunk.crc);
                 let entry = &mut self.entries[index];
+                if segment_start && entry.uncompressed_size > 0 {
+                    self.draining_segments.push(entry.compressed_size);
+                }
                 entry.compressed_size += chunk.deflated.len() as u64;
                 entry.uncompressed_size += chunk.input_len;
             }
             Pending::MemberEnd(index) => {
                 let crc = std::mem::replace(&mut self.draining_crc, crc32fast::Hasher::new());
                 self.entries[index].crc = crc.finalize();
+                let segments = std::mem::take(&mut self.draining_segments);
+                if !segments.is_empty() {
+                    // In the central directory only: zip readers skip the unknown ID.
+                    self.entries[index].other_extra =
+                        ChunkIndex::extra_field(SEGMENT_LEN as u64, segments);
+                }
                 self.patch_local_header(index)?;
             }
         }
@@ -457,6 +483,9 @@ pub(crate) struct MemberSink<'a, W: Write + Seek> {
     index: usize,
     buffer: Vec<u8>,
     dictionary: Vec<u8>,
+    /// Chunks sent to compression so far: every `SEGMENT_CHUNKS`-th starts an independent
+    /// segment, compressed without a dictionary so that it can be inflated on its own.
+    chunks: usize,
     /// Bytes taken so far (header included): an error after some were taken leaves a
     /// partial member.
     accepted: u64,
@@ -477,6 +506,12 @@ impl<W: Write + Seek> MemberSink<'_, W> {
         let tail_start = input.len().saturating_sub(DICTIONARY_LEN);
         let next_dictionary = input[tail_start..].to_vec();
         let dictionary = std::mem::replace(&mut self.dictionary, next_dictionary);
+        let dictionary = if self.chunks % SEGMENT_CHUNKS == 0 {
+            Vec::new()
+        } else {
+            dictionary
+        };
+        self.chunks += 1;
         self.writer
             .submit_chunk(self.index, dictionary, input, last)
     }

@@ -1,0 +1,819 @@
+//! Inflating on every core: the chunk index this crate writes into compressed members, the
+//! parallel inflater that uses it, and the reading of several members at once.
+//!
+//! **Why segments without a dictionary.** A deflate chunk primed with its predecessor's last
+//! 32 KiB can only be inflated once that predecessor's output exists, so priming every chunk
+//! would serialize reading. The writer therefore starts an independent *segment* every
+//! [`SEGMENT_LEN`] bytes (4 chunks of 1 MiB): its first chunk gets no dictionary, the three
+//! after it are primed as before. The cost is one cold 32 KiB window per 4 MiB (well under
+//! 0.5% of the size); the gain is that every segment inflates on its own core. All
+//! segments together are still one ordinary deflate stream: any zip reader inflates it
+//! serially as before.
+//!
+//! **The index.** Where each segment starts is written into the member's central directory
+//! entry as a zip extra field with the private header ID [`INDEX_ID`] (`"np"`), which zip
+//! readers that do not know it skip (Python's `zipfile`, so `np.load`, included):
+//! version (u8 = 1), segment length (u32, uncompressed bytes), count (u32), then `count`
+//! u64 offsets of segments 1, 2, … within the member's compressed bytes (segment 0 starts
+//! at 0). Only members of at least two segments carry one.
+//!
+//! **Trusting it.** The index is untrusted input. It is used only when it is consistent
+//! with the directory (one offset per segment boundary the declared size implies, strictly
+//! increasing inside the member, each segment no larger than deflate can make it), and
+//! every segment is checked as it is inflated: it must use exactly its bytes, produce
+//! exactly its length, and (except the last) end between deflate blocks on a byte
+//! boundary, which a final empty block appended after it proves (`0x03 0x00` ends the
+//! stream without output only there). The CRC-32s of the segments, computed by the threads
+//! that inflate them, are combined in order and checked against the directory's. A segment
+//! that fails a check hands over to a serial inflater that resumes at that segment's start
+//! with the output's last 32 KiB as dictionary (what a serial reader holds at that point),
+//! so a wrong index costs speed, never a different result.
+//!
+//! **Several members.** [`read_members_parallel`] reads the compressed bytes of deflated
+//! members in order on the calling thread and inflates and decodes them on worker threads,
+//! a bounded number in flight, for archives with or without an index.
+
+use std::io::{self, Read, Seek};
+use std::sync::{mpsc, Arc, Mutex};
+
+use flate2::{Decompress, FlushDecompress, Status};
+
+use super::deflate::CHUNK_LEN;
+use super::format::Entry;
+use super::format::{put_u16, put_u32, put_u64, Bytes};
+use super::reader::NpzReader;
+use crate::error::{Error, Result};
+use crate::read::NpyRead;
+
+/// The zip extra field ID of the chunk index: the bytes `np` (private, unregistered).
+pub(crate) const INDEX_ID: u16 = u16::from_le_bytes(*b"np");
+/// Chunks per independent segment.
+pub(crate) const SEGMENT_CHUNKS: usize = 4;
+/// Uncompressed bytes per independent segment.
+pub(crate) const SEGMENT_LEN: usize = SEGMENT_CHUNKS * CHUNK_LEN;
+/// The largest segment length a reader accepts from an index: it sizes buffers.
+const MAX_SEGMENT_LEN: u64 = 64 << 20;
+/// The largest index data written (a central extra field holds at most 65535 bytes,
+/// shared with the zip64 extra).
+const MAX_INDEX_DATA: usize = 60_000;
+/// A final empty fixed-Huffman block: inflating it right after a segment ends the stream
+/// without output exactly when the segment ended between blocks on a byte boundary.
+const END_PROBE: [u8; 2] = [0x03, 0x00];
+
+/// Where a member's independent segments start.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ChunkIndex {
+    /// Uncompressed bytes per segment (the last may be shorter).
+    pub segment_len: u64,
+    /// Compressed offsets of segments 1, 2, … (segment 0 starts at 0).
+    pub offsets: Vec<u64>,
+}
+
+impl ChunkIndex {
+    /// The extra field (ID, length, data) for `offsets` of segments of `segment_len`
+    /// bytes; when too many to fit, every other boundary is dropped (segments of twice the
+    /// length are still independent) until they fit.
+    /// Nothing when even that would make segments larger than a reader accepts.
+    pub(crate) fn extra_field(mut segment_len: u64, mut offsets: Vec<u64>) -> Vec<u8> {
+        while 9 + 8 * offsets.len() > MAX_INDEX_DATA {
+            offsets = offsets.iter().skip(1).step_by(2).copied().collect();
+            segment_len *= 2;
+        }
+        if segment_len > MAX_SEGMENT_LEN || offsets.is_empty() {
+            return Vec::new();
+        }
+        let mut out = Vec::with_capacity(13 + 8 * offsets.len());
+        put_u16(&mut out, INDEX_ID);
+        put_u16(&mut out, (9 + 8 * offsets.len()) as u16);
+        out.push(1);
+        put_u32(&mut out, segment_len as u32);
+        put_u32(&mut out, offsets.len() as u32);
+        for offset in offsets {
+            put_u64(&mut out, offset);
+        }
+        out
+    }
+
+    /// The index in a member's extra fields, if it has a usable one: consistent with the
+    /// member's declared sizes. Anything else is `None` (the member reads serially).
+    pub(crate) fn find(extra: &[u8], compressed: u64, uncompressed: u64) -> Option<ChunkIndex> {
+        let mut fields = Bytes::new(extra, "extra field");
+        while fields.remaining() >= 4 {
+            let id = fields.u16().ok()?;
+            let len = fields.u16().ok()? as usize;
+            let data = fields.take(len).ok()?;
+            if id == INDEX_ID {
+                return Self::parse(data, compressed, uncompressed);
+            }
+        }
+        None
+    }
+
+    fn parse(data: &[u8], compressed: u64, uncompressed: u64) -> Option<ChunkIndex> {
+        let mut bytes = Bytes::new(data, "chunk index");
+        if bytes.take(1).ok()? != [1] {
+            return None;
+        }
+        let segment_len = u64::from(bytes.u32().ok()?);
+        let count = bytes.u32().ok()? as usize;
+        if segment_len < CHUNK_LEN as u64 || segment_len > MAX_SEGMENT_LEN {
+            return None;
+        }
+        if bytes.remaining() != count.checked_mul(8)? {
+            return None;
+        }
+        // One boundary between every two segments of the declared size, no more, no less.
+        if uncompressed.div_ceil(segment_len).saturating_sub(1) != count as u64 || count == 0 {
+            return None;
+        }
+        let offsets = (0..count)
+            .map(|_| bytes.u64())
+            .collect::<Result<Vec<u64>>>()
+            .ok()?;
+        let mut previous = 0;
+        for &offset in offsets.iter().chain([compressed].iter()) {
+            // Each segment's deflate bytes: non-empty, and no more than stored blocks
+            // would take (5 bytes per 16 KiB or so), so a bad index cannot size a buffer.
+            let span = offset.checked_sub(previous)?;
+            if span == 0 || span > segment_len + segment_len / 256 + 1024 {
+                return None;
+            }
+            previous = offset;
+        }
+        Some(ChunkIndex {
+            segment_len,
+            offsets,
+        })
+    }
+
+    fn segments(&self) -> usize {
+        self.offsets.len() + 1
+    }
+}
+
+/// Threads to inflate on (1: no point in the parallel path).
+pub(crate) fn threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// An I/O error carrying a typed archive error (so the member reader reports it as is).
+fn archive_error(message: String) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidData, Error::invalid_archive(message))
+}
+
+/// The typed error inside an I/O error made by [`archive_error`], if it is one.
+pub(crate) fn typed_error(error: io::Error) -> std::result::Result<Error, io::Error> {
+    let is_typed = error
+        .get_ref()
+        .is_some_and(|inner| inner.downcast_ref::<Error>().is_some());
+    if !is_typed {
+        return Err(error);
+    }
+    match error.into_inner().map(|inner| inner.downcast::<Error>()) {
+        Some(Ok(typed)) => Ok(*typed),
+        _ => Err(io::Error::other("unreachable: checked above")),
+    }
+}
+
+/// Reads until `buf` is full or the source ends; returns how much was read.
+fn read_full<R: Read>(source: &mut R, buf: &mut [u8]) -> io::Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match source.read(&mut buf[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(filled)
+}
+
+/// What one segment's inflation gave.
+struct Segment {
+    ok: bool,
+    crc: crc32fast::Hasher,
+}
+
+/// Inflates `input` (one segment) into exactly `out`, checking that it uses all of its
+/// bytes and ends where a segment must (see the module docs).
+fn inflate_segment(input: &[u8], out: &mut [u8], last: bool) -> Segment {
+    let mut crc = crc32fast::Hasher::new();
+    let mut inflater = Decompress::new(false);
+    let ok = (|| {
+        let mut ended = false;
+        while !ended {
+            let (in_before, out_before) = (inflater.total_in(), inflater.total_out());
+            let status = inflater
+                .decompress(
+                    &input[in_before as usize..],
+                    &mut out[out_before as usize..],
+                    FlushDecompress::None,
+                )
+                .ok()?;
+            ended = status == Status::StreamEnd;
+            if inflater.total_in() == in_before && inflater.total_out() == out_before {
+                break;
+            }
+        }
+        if inflater.total_out() != out.len() as u64 {
+            return None;
+        }
+        // Input left after the output is full must produce nothing more.
+        let mut spare = [0u8; 64];
+        while !ended && (inflater.total_in() as usize) < input.len() {
+            let (in_before, out_before) = (inflater.total_in(), inflater.total_out());
+            let status = inflater
+                .decompress(
+                    &input[in_before as usize..],
+                    &mut spare,
+                    FlushDecompress::None,
+                )
+                .ok()?;
+            ended = status == Status::StreamEnd;
+            if inflater.total_out() != out_before || inflater.total_in() == in_before {
+                return None;
+            }
+        }
+        if inflater.total_in() != input.len() as u64 || ended != last {
+            return None;
+        }
+        if !last {
+            let (in_before, out_before) = (inflater.total_in(), inflater.total_out());
+            let status = inflater
+                .decompress(&END_PROBE, &mut spare, FlushDecompress::Finish)
+                .ok()?;
+            let probe_used = inflater.total_in() - in_before == END_PROBE.len() as u64;
+            if status != Status::StreamEnd || !probe_used || inflater.total_out() != out_before {
+                return None;
+            }
+        }
+        Some(())
+    })()
+    .is_some();
+    if ok {
+        crc.update(out);
+    }
+    Segment { ok, crc }
+}
+
+/// Inflates several segments side by side: `inputs[i]` into `outputs[i]`.
+fn inflate_window(inputs: &[&[u8]], outputs: Vec<&mut [u8]>, last_is_final: bool) -> Vec<Segment> {
+    let count = inputs.len();
+    std::thread::scope(|scope| {
+        let mut handles = Vec::new();
+        let mut outputs = outputs.into_iter().enumerate();
+        let here = outputs.next();
+        for (i, out) in outputs {
+            let input = inputs[i];
+            let last = last_is_final && i + 1 == count;
+            handles.push(scope.spawn(move || inflate_segment(input, out, last)));
+        }
+        let mut results = Vec::with_capacity(count);
+        if let Some((i, out)) = here {
+            results.push(inflate_segment(inputs[i], out, last_is_final && count == 1));
+        }
+        for handle in handles {
+            results.push(handle.join().unwrap_or(Segment {
+                ok: false,
+                crc: crc32fast::Hasher::new(),
+            }));
+        }
+        results
+    })
+}
+
+/// Serial inflation from some point of a stream on, primed with the output before it.
+struct SerialTail<R> {
+    source: R,
+    inflater: Decompress,
+    input: Vec<u8>,
+    input_pos: usize,
+    source_done: bool,
+    ended: bool,
+}
+
+impl<R: Read> SerialTail<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        loop {
+            if self.ended || buf.is_empty() {
+                return Ok(0);
+            }
+            if self.input_pos == self.input.len() && !self.source_done {
+                self.input.resize(256 * 1024, 0);
+                let got = self.source.read(&mut self.input)?;
+                self.input.truncate(got);
+                self.input_pos = 0;
+                self.source_done = got == 0;
+            }
+            let flush = if self.source_done {
+                FlushDecompress::Finish
+            } else {
+                FlushDecompress::None
+            };
+            let (in_before, out_before) = (self.inflater.total_in(), self.inflater.total_out());
+            let status = self
+                .inflater
+                .decompress(&self.input[self.input_pos..], buf, flush)
+                .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
+            self.input_pos += (self.inflater.total_in() - in_before) as usize;
+            let produced = (self.inflater.total_out() - out_before) as usize;
+            self.ended = status == Status::StreamEnd;
+            if produced > 0 || self.ended {
+                return Ok(produced);
+            }
+            if self.source_done && self.input_pos == self.input.len() {
+                // The stream stops short: the member reader reports the missing bytes.
+                return Ok(0);
+            }
+        }
+    }
+}
+
+enum Mode<R> {
+    Parallel(R),
+    Serial(SerialTail<R>),
+    Done,
+}
+
+/// A member's uncompressed bytes, inflated a window of segments at a time on every core
+/// (see the module docs). It checks the member's CRC itself.
+pub(crate) struct ParallelInflater<R> {
+    mode: Mode<R>,
+    index: ChunkIndex,
+    compressed_len: u64,
+    uncompressed_len: u64,
+    expected_crc: u32,
+    /// Segments per window.
+    window: usize,
+    /// The next segment to inflate.
+    next_segment: usize,
+    /// Inflated bytes of the current window, and how far they have been handed out.
+    output: Vec<u8>,
+    output_pos: usize,
+    /// Compressed bytes read so far.
+    consumed: u64,
+    produced: u64,
+    crc: crc32fast::Hasher,
+}
+
+impl<R: Read> ParallelInflater<R> {
+    /// Inflates the compressed member in `source` (exactly its `compressed_len` bytes) with
+    /// `index`, on `threads` threads.
+    pub(crate) fn new(
+        source: R,
+        index: ChunkIndex,
+        compressed_len: u64,
+        uncompressed_len: u64,
+        expected_crc: u32,
+        threads: usize,
+    ) -> Self {
+        ParallelInflater {
+            mode: Mode::Parallel(source),
+            index,
+            compressed_len,
+            uncompressed_len,
+            expected_crc,
+            // Two segments per thread: a thread that was scheduled late (the cores are
+            // shared) holds the window up for a smaller part of the work.
+            window: 2 * threads.max(1),
+            next_segment: 0,
+            output: Vec::new(),
+            output_pos: 0,
+            consumed: 0,
+            produced: 0,
+            crc: crc32fast::Hasher::new(),
+        }
+    }
+
+    fn segment_start(&self, segment: usize) -> u64 {
+        match segment {
+            0 => 0,
+            s if s <= self.index.offsets.len() => self.index.offsets[s - 1],
+            _ => self.compressed_len,
+        }
+    }
+
+    /// Inflates the next window of segments into `output`; on a failed check, hands over
+    /// to serial inflation at the first failed segment.
+    fn refill(&mut self) -> io::Result<()> {
+        let first = self.next_segment;
+        let last = (first + self.window).min(self.index.segments());
+        let start = self.segment_start(first);
+        let end = self.segment_start(last);
+        let Mode::Parallel(source) = &mut self.mode else {
+            return Ok(());
+        };
+        let mut compressed = vec![0u8; (end - start) as usize];
+        let got = read_full(source, &mut compressed)?;
+        compressed.truncate(got);
+        self.consumed += got as u64;
+        let seg_len = self.index.segment_len;
+        let out_lens: Vec<usize> = (first..last)
+            .map(|s| {
+                let begin = s as u64 * seg_len;
+                (self.uncompressed_len.min(begin + seg_len) - begin) as usize
+            })
+            .collect();
+        // Keep the last 32 KiB handed out: a serial hand-over needs it as dictionary.
+        let history_start = self.output.len().saturating_sub(32 * 1024);
+        let history = self.output[history_start..].to_vec();
+        let mut results = Vec::new();
+        let mut output = std::mem::take(&mut self.output);
+        output.resize(out_lens.iter().sum(), 0);
+        if got as u64 == end - start {
+            let mut inputs = Vec::with_capacity(last - first);
+            for s in first..last {
+                let from = (self.segment_start(s) - start) as usize;
+                let to = (self.segment_start(s + 1) - start) as usize;
+                inputs.push(&compressed[from..to]);
+            }
+            let mut outputs = Vec::with_capacity(out_lens.len());
+            let mut rest = &mut output[..];
+            for &len in &out_lens {
+                let (head, tail) = rest.split_at_mut(len);
+                outputs.push(head);
+                rest = tail;
+            }
+            let final_window = last == self.index.segments();
+            results = inflate_window(&inputs, outputs, final_window);
+        }
+        // Keep the segments before the first failure; serial inflation takes over there.
+        let good = results.iter().take_while(|r| r.ok).count();
+        let kept: usize = out_lens[..good].iter().sum();
+        output.truncate(kept);
+        for result in &results[..good] {
+            self.crc.combine(&result.crc);
+        }
+        self.next_segment = first + good;
+        if good < last - first {
+            let Mode::Parallel(source) = std::mem::replace(&mut self.mode, Mode::Done) else {
+                unreachable!("checked at the start");
+            };
+            let resume = (self.segment_start(first + good) - start) as usize;
+            let mut dictionary = history;
+            dictionary.extend_from_slice(&output);
+            let dictionary = &dictionary[dictionary.len().saturating_sub(32 * 1024)..];
+            let mut inflater = Decompress::new(false);
+            if !dictionary.is_empty() {
+                inflater
+                    .set_dictionary(dictionary)
+                    .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
+            }
+            compressed.drain(..resume.min(compressed.len()));
+            self.mode = Mode::Serial(SerialTail {
+                source,
+                inflater,
+                input: compressed,
+                input_pos: 0,
+                source_done: false,
+                ended: false,
+            });
+        } else if last == self.index.segments() {
+            self.mode = Mode::Done;
+        }
+        self.output = output;
+        self.output_pos = 0;
+        Ok(())
+    }
+
+    /// Checks the CRC once all declared bytes went out.
+    fn count(&mut self, produced: usize) -> io::Result<usize> {
+        self.produced += produced as u64;
+        if produced > 0 && self.produced == self.uncompressed_len {
+            let crc = self.crc.clone().finalize();
+            if crc != self.expected_crc {
+                return Err(archive_error(format!(
+                    "CRC-32 mismatch: the data has {crc:#010x}, the archive says {:#010x} \
+                     (corrupt archive)",
+                    self.expected_crc
+                )));
+            }
+        }
+        Ok(produced)
+    }
+}
+
+impl<R: Read> Read for ParallelInflater<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        loop {
+            if self.output_pos < self.output.len() {
+                let n = buf.len().min(self.output.len() - self.output_pos);
+                buf[..n].copy_from_slice(&self.output[self.output_pos..self.output_pos + n]);
+                self.output_pos += n;
+                return self.count(n);
+            }
+            match &mut self.mode {
+                Mode::Parallel(_) => self.refill()?,
+                Mode::Serial(tail) => {
+                    let n = tail.read(buf)?;
+                    self.crc.update(&buf[..n]);
+                    return self.count(n);
+                }
+                Mode::Done => return Ok(0),
+            }
+        }
+    }
+}
+
+/// Deflated members up to this compressed size are inflated on worker threads by
+/// [`read_members`]; larger ones are read in place (bounding what is held in memory).
+const MAX_WORKER_MEMBER: u64 = 16 << 20;
+
+/// Reads members `indices` of `reader` as `T`: deflated members of up to
+/// [`MAX_WORKER_MEMBER`] compressed bytes without a chunk index are read here in order and
+/// inflated and decoded on one worker thread per core (handed over when one is free);
+/// the others are read here, as `NpzReader::read` does.
+pub(crate) fn read_members<R, T>(reader: &mut NpzReader<R>, indices: &[usize]) -> Result<Vec<T>>
+where
+    R: Read + Seek,
+    T: NpyRead + Send,
+{
+    let threads = threads();
+    if threads < 2 || indices.len() < 2 {
+        return indices
+            .iter()
+            .map(|&index| {
+                let value = reader.read_at(index);
+                reader.in_context(value, index)
+            })
+            .collect();
+    }
+    let options = reader.read_options().clone();
+    let options = &options;
+    let mut results: Vec<Option<Result<T>>> = (0..indices.len()).map(|_| None).collect();
+    std::thread::scope(|scope| {
+        // A rendezvous: compressed bytes are read only when a worker is free to take them,
+        // so at most one member per worker plus the one being handed over is held.
+        let (jobs, job_queue) = mpsc::sync_channel::<(usize, Entry, Vec<u8>)>(0);
+        let job_queue = Arc::new(Mutex::new(job_queue));
+        let (done, finished) = mpsc::channel::<(usize, Result<T>)>();
+        for _ in 0..threads {
+            let job_queue = Arc::clone(&job_queue);
+            let done = done.clone();
+            scope.spawn(move || loop {
+                let job = match job_queue.lock() {
+                    Ok(queue) => queue.recv(),
+                    Err(_) => return,
+                };
+                let Ok((position, entry, compressed)) = job else {
+                    return;
+                };
+                let value = NpzReader::<R>::decode_compressed(&entry, &compressed, options);
+                if done.send((position, value)).is_err() {
+                    return;
+                }
+            });
+        }
+        drop(done);
+        for (position, &index) in indices.iter().enumerate() {
+            match reader.compressed_bytes(index, MAX_WORKER_MEMBER) {
+                Ok(Some(compressed)) => {
+                    let entry = reader.entries()[index].clone();
+                    if let Err(mpsc::SendError((_, entry, compressed))) =
+                        jobs.send((position, entry, compressed))
+                    {
+                        // No worker left (cannot happen short of a panic): decode here.
+                        let value = NpzReader::<R>::decode_compressed(&entry, &compressed, options);
+                        results[position] = Some(value);
+                    }
+                }
+                Ok(None) => results[position] = Some(reader.read_at(index)),
+                Err(e) => results[position] = Some(Err(e)),
+            }
+        }
+        drop(jobs);
+        for (position, value) in finished {
+            results[position] = Some(value);
+        }
+    });
+    results
+        .into_iter()
+        .zip(indices)
+        .map(|(value, &index)| {
+            let value =
+                value.unwrap_or_else(|| Err(io::Error::other("a decoding thread stopped").into()));
+            reader.in_context(value, index)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::npz::{NpzOptions, NpzWriter};
+    use std::io::Cursor;
+
+    /// Values that compress to about a third: the archive keeps several segments.
+    fn values(len: usize, seed: u64) -> Vec<u32> {
+        (0..len as u64)
+            .map(|i| ((i * 2_654_435_761 + seed) >> 7) as u32 & 0x3FFF)
+            .collect()
+    }
+
+    /// An archive with a large indexed member between two small ones.
+    fn indexed_archive() -> (Vec<u8>, Vec<u32>) {
+        let big = values(5 * SEGMENT_LEN / 4 / 2 + 123, 1); // 2.5 segments
+        let mut writer = NpzWriter::new_compressed(Cursor::new(Vec::new()));
+        writer.add("small", &vec![1u8, 2, 3]).unwrap();
+        writer.add("big", &big).unwrap();
+        writer.add("after", &vec![0.5f64; 10]).unwrap();
+        (writer.finish().unwrap().into_inner(), big)
+    }
+
+    /// Where the chunk index's data starts in `archive` (after its ID and length).
+    fn index_position(archive: &[u8]) -> usize {
+        let id = INDEX_ID.to_le_bytes();
+        let at = archive
+            .windows(5)
+            .rposition(|w| w[..2] == id && w[4] == 1)
+            .expect("an index");
+        at + 4
+    }
+
+    /// The archive with its index renamed to an unknown ID: read serially.
+    fn without_index(archive: &[u8]) -> Vec<u8> {
+        let mut plain = archive.to_vec();
+        let at = index_position(archive) - 4;
+        plain[at..at + 2].copy_from_slice(&0xFFFFu16.to_le_bytes());
+        plain
+    }
+
+    fn read_big(archive: &[u8]) -> std::result::Result<Vec<u32>, String> {
+        let mut reader = NpzReader::new(Cursor::new(archive)).map_err(|e| e.to_string())?;
+        reader.read::<Vec<u32>>("big").map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn writer_indexes_large_compressed_members_only() {
+        let (archive, big) = indexed_archive();
+        let reader = NpzReader::new(Cursor::new(&archive[..])).unwrap();
+        let entries = reader.entries();
+        assert!(entries[0].other_extra.is_empty() && entries[2].other_extra.is_empty());
+        let index = ChunkIndex::find(
+            &entries[1].other_extra,
+            entries[1].compressed_size,
+            entries[1].uncompressed_size,
+        )
+        .expect("a usable index");
+        assert_eq!(index.offsets.len(), 2);
+        assert_eq!(read_big(&archive).unwrap(), big);
+        // Independent segments cost little: within 0.5% of a single stream.
+        let single =
+            super::super::deflate::compress_chunk(6, &[], &crate::to_bytes(&big).unwrap(), true)
+                .unwrap();
+        let overhead = entries[1].compressed_size as f64 / single.deflated.len() as f64 - 1.0;
+        assert!(overhead < 0.005, "{overhead}");
+        // Stored archives carry no index.
+        let mut writer = NpzWriter::with_options(Cursor::new(Vec::new()), NpzOptions::default());
+        writer.add("big", &big).unwrap();
+        let stored = writer.finish().unwrap().into_inner();
+        assert!(
+            !stored.windows(2).any(|w| w == INDEX_ID.to_le_bytes()) || {
+                let reader = NpzReader::new(Cursor::new(&stored[..])).unwrap();
+                reader.entries()[0].other_extra.is_empty()
+            }
+        );
+    }
+
+    #[test]
+    fn intact_members_inflate_in_parallel_without_hand_over() {
+        let (archive, big) = indexed_archive();
+        let reader = NpzReader::new(Cursor::new(&archive[..])).unwrap();
+        let entry = reader.entries()[1].clone();
+        let index = ChunkIndex::find(
+            &entry.other_extra,
+            entry.compressed_size,
+            entry.uncompressed_size,
+        )
+        .unwrap();
+        let start = entry.local_offset as usize + 30 + entry.name_raw.len() + 20;
+        let compressed = &archive[start..start + entry.compressed_size as usize];
+        let mut inflater = ParallelInflater::new(
+            compressed,
+            index,
+            entry.compressed_size,
+            entry.uncompressed_size,
+            entry.crc,
+            2,
+        );
+        let mut out = Vec::new();
+        inflater.read_to_end(&mut out).unwrap();
+        assert!(matches!(inflater.mode, Mode::Done), "handed over to serial");
+        assert_eq!(out.len() as u64, entry.uncompressed_size);
+        assert_eq!(
+            &out[out.len() - big.len() * 4..],
+            bytemuck::cast_slice::<u32, u8>(&big)
+        );
+    }
+
+    #[test]
+    fn parallel_equals_serial_on_good_and_hostile_indexes() {
+        let (archive, big) = indexed_archive();
+        let at = index_position(&archive);
+        let offsets_at = at + 9;
+        let offset = |archive: &[u8], i: usize| {
+            let b = &archive[offsets_at + 8 * i..offsets_at + 8 * i + 8];
+            u64::from_le_bytes(b.try_into().unwrap())
+        };
+        let mut cases: Vec<(&str, Vec<u8>)> = vec![("intact", archive.clone())];
+        // The count says one more offset than the field holds (a cut-short index).
+        let mut longer = archive.clone();
+        longer[at + 5] += 1;
+        cases.push(("count past the data", longer));
+        // An offset outside the member.
+        let mut outside = archive.clone();
+        outside[offsets_at + 8..offsets_at + 16].copy_from_slice(&u64::MAX.to_le_bytes());
+        cases.push(("offset outside the member", outside));
+        // Offsets inside the member but not at segment starts: the second segment fails
+        // its checks and serial inflation takes over there.
+        for shift in [1i64, -1, 7] {
+            let mut shifted = archive.clone();
+            let moved = (offset(&archive, 1) as i64 + shift) as u64;
+            shifted[offsets_at + 8..offsets_at + 16].copy_from_slice(&moved.to_le_bytes());
+            cases.push(("offset off a segment start", shifted));
+        }
+        // Offsets swapped: not increasing.
+        let mut swapped = archive.clone();
+        let (first, second) = (offset(&archive, 0), offset(&archive, 1));
+        swapped[offsets_at..offsets_at + 8].copy_from_slice(&second.to_le_bytes());
+        swapped[offsets_at + 8..offsets_at + 16].copy_from_slice(&first.to_le_bytes());
+        cases.push(("offsets swapped", swapped));
+        // The central directory's CRC of "big" is wrong.
+        let mut wrong_crc = archive.clone();
+        let reader = NpzReader::new(Cursor::new(&archive[..])).unwrap();
+        let crc = reader.entries()[1].crc.to_le_bytes();
+        let cd_crc = archive
+            .windows(4)
+            .rposition(|w| w == crc)
+            .expect("the CRC in the directory");
+        wrong_crc[cd_crc] ^= 1;
+        cases.push(("wrong CRC", wrong_crc));
+        // Corrupt deflate data in the third segment.
+        let data_start = reader.entries()[1].local_offset as usize + 30 + "big.npy".len() + 20;
+        let mut corrupt = archive.clone();
+        let in_third = data_start + offset(&archive, 1) as usize + 100;
+        corrupt[in_third] ^= 0x55;
+        cases.push(("corrupt third segment", corrupt));
+        // Truncated: the archive ends inside the member (no directory: both fail alike).
+        for (what, case) in &cases {
+            let parallel = read_big(case);
+            let serial = read_big(&without_index(case));
+            assert_eq!(parallel, serial, "{what}");
+            if *what == "intact" || what.starts_with("offset") || what.starts_with("count") {
+                assert_eq!(parallel.as_ref().unwrap(), &big, "{what}");
+            }
+        }
+        assert!(read_big(&cases[cases.len() - 2].1)
+            .unwrap_err()
+            .contains("CRC-32 mismatch"));
+    }
+
+    #[test]
+    fn read_many_equals_reading_one_by_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("many.npz");
+        let mut writer = NpzWriter::create_compressed(&path).unwrap();
+        let mut names = Vec::new();
+        for i in 0..12 {
+            let name = format!("m{i}");
+            writer.add(&name, &values(1000 * i + 1, i as u64)).unwrap();
+            names.push(name);
+        }
+        writer.finish().unwrap();
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        let mut reader = NpzReader::open(&path).unwrap();
+        let together: Vec<Vec<u32>> = reader.read_many(&names).unwrap();
+        for (i, name) in names.iter().enumerate() {
+            assert_eq!(together[i], reader.read::<Vec<u32>>(name).unwrap());
+        }
+        // Order as asked, repeats allowed; the first error (in that order) is returned.
+        let picked: Vec<Vec<u32>> = reader.read_many(&["m3", "m1", "m3"]).unwrap();
+        assert_eq!(picked[0], picked[2]);
+        assert_eq!(picked[1], values(1001, 1));
+        let err = reader.read_many::<Vec<u32>>(&["m1", "nope"]).unwrap_err();
+        assert!(err.to_string().contains("nope"), "{err}");
+        let err = reader.read_many::<Vec<u8>>(&["m2", "m5"]).unwrap_err();
+        assert!(err.to_string().contains("member \"m2\""), "{err}");
+    }
+
+    #[test]
+    fn index_round_trips_and_thins_out_when_too_long() {
+        let offsets: Vec<u64> = (1..10).map(|i| i * 1000).collect();
+        let extra = ChunkIndex::extra_field(SEGMENT_LEN as u64, offsets.clone());
+        let total = 10 * SEGMENT_LEN as u64 - 5;
+        let index = ChunkIndex::find(&extra, 10_000, total).unwrap();
+        assert_eq!(index.offsets, offsets);
+        // Wrong declared size: the index does not fit it and is ignored.
+        assert!(ChunkIndex::find(&extra, 10_000, total * 2).is_none());
+        assert!(ChunkIndex::find(&extra, 9_000, total).is_none());
+        assert!(ChunkIndex::find(&extra[..extra.len() - 1], 10_000, total).is_none());
+
+        let many: Vec<u64> = (1..20_000).map(|i| i * 100).collect();
+        let extra = ChunkIndex::extra_field(CHUNK_LEN as u64, many);
+        assert!(extra.len() <= MAX_INDEX_DATA + 4);
+        let index = ChunkIndex::find(&extra, 20_000 * 100, 20_000 * CHUNK_LEN as u64).unwrap();
+        assert_eq!(index.segment_len, 4 * CHUNK_LEN as u64);
+        assert_eq!(index.offsets[0], 400);
+    }
+}
