@@ -91,6 +91,8 @@ fn header_for_dtype(
     fortran_order: bool,
     options: &WriteOptions,
 ) -> Result<Header> {
+    // Data that reads the same in both orders is written as C order, as NumPy does.
+    let fortran_order = crate::header::numpy_fortran_order(&shape, fortran_order);
     if let DType::SubArray { base, shape: inner } = dtype {
         // Each element's items are contiguous, which column-major order of the whole
         // shape would not keep.
