@@ -13,7 +13,11 @@ use crate::element::{DataReader, NpyElement};
 use crate::error::{Error, Result};
 use crate::header::{self, Header, HeaderInfo, DEFAULT_MAX_HEADER_SIZE};
 
-/// How files are read.
+/// The default of [`ReadOptions::max_inflated_size`]: 1 GiB.
+pub const DEFAULT_MAX_INFLATED_SIZE: u64 = 1 << 30;
+
+/// How files are read. The limits are listed together in the crate documentation
+/// ([Limits](crate#limits)).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ReadOptions {
@@ -21,12 +25,19 @@ pub struct ReadOptions {
     /// 10000). Raise it only for trusted files: NumPy itself writes larger headers only
     /// for dtypes with thousands of fields.
     pub max_header_size: usize,
+    /// Largest size a deflated `.npz` member may declare for its inflated bytes when it
+    /// is read (default [`DEFAULT_MAX_INFLATED_SIZE`], 1 GiB): deflate expands up to
+    /// 1032 to 1, so without it a 1 MB archive could make a reader inflate a gigabyte.
+    /// Stored members are bounded by the file itself and are not limited. Raise it for
+    /// trusted archives with larger compressed arrays (`u64::MAX` lifts it).
+    pub max_inflated_size: u64,
 }
 
 impl Default for ReadOptions {
     fn default() -> Self {
         ReadOptions {
             max_header_size: DEFAULT_MAX_HEADER_SIZE,
+            max_inflated_size: DEFAULT_MAX_INFLATED_SIZE,
         }
     }
 }
@@ -35,6 +46,12 @@ impl ReadOptions {
     /// Options with another header size limit.
     pub fn with_max_header_size(mut self, max_header_size: usize) -> Self {
         self.max_header_size = max_header_size;
+        self
+    }
+
+    /// Options with another limit on the inflated size of a deflated `.npz` member.
+    pub fn with_max_inflated_size(mut self, max_inflated_size: u64) -> Self {
+        self.max_inflated_size = max_inflated_size;
         self
     }
 }
