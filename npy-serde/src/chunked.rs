@@ -480,7 +480,7 @@ impl<T: FixedElement> NpyAppender<T> {
         if values.is_empty() {
             return Ok(());
         }
-        if self.slice_items == 0 || values.len() % self.slice_items != 0 {
+        if self.slice_items == 0 || !values.len().is_multiple_of(self.slice_items) {
             return Err(Error::unwritable(format!(
                 "{} values are not whole slices of {} elements (shape {:?})",
                 values.len(),
