@@ -352,3 +352,26 @@ print(reads)
     println!("{typed} typed, {mapped} mapped and {numpy_reads} NumPy reads, none partial");
     assert!(typed > 0 && mapped > 0 && numpy_reads > 0);
 }
+
+#[test]
+fn concurrent_saves_to_one_path_never_disturb_each_other() {
+    // Each save removes the temporary files of dead saves to its path: never those of a
+    // save in progress in another process (the child would fail and exit).
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(Case::Save.file_name());
+    Case::Save.create(&path);
+    let mut child = spawn_child(Case::Save, &path);
+    for version in 0..40 {
+        Case::Save.save(&path, 2_000_000 + version);
+        Case::Save.check(&path);
+    }
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "the other process's save failed"
+    );
+    child.kill().unwrap();
+    child.wait().unwrap();
+    Case::Save.check(&path);
+    Case::Save.save(&path, 3);
+    assert_eq!(temp_files(dir.path()), Vec::<String>::new());
+}
