@@ -23,7 +23,7 @@ const CHILD_ENV: &str = "NPY_SERDE_CRASH_CHILD";
 const PATH_ENV: &str = "NPY_SERDE_CRASH_PATH";
 /// Elements of the arrays saved: big enough that a save takes a few milliseconds, so that
 /// kills land inside saves, not only between them.
-const LEN: usize = 1 << 17;
+const LEN: usize = 1 << 16;
 /// Rows per append of the appender case.
 const ROWS_PER_APPEND: usize = 500;
 /// Kills per case: 5 cases, at least 100 kills in all.
