@@ -202,7 +202,8 @@
 //! next save to the same path, by any process using this crate, removes it. Each save
 //! holds an exclusive lock (`flock`) on its temporary file while writing it, and removes
 //! only temporary files of its own naming that no process holds, so a save in progress in
-//! another process is never disturbed. (On platforms without `flock`, and on file systems
+//! another process is never disturbed; finding them costs one listing of the directory per
+//! save. (On platforms without `flock`, and on file systems
 //! where it fails, leftovers are not removed: delete `.<name>.*.tmp` files by hand when no
 //! save is running.) An [`NpyAppender`] killed during an append leaves the old array: its
 //! header is rewritten only after the new data is synced, and the partial data after it is
