@@ -103,6 +103,50 @@ fn scratch_file(name: &str, data: &[u8]) -> PathBuf {
     path
 }
 
+/// `data` with the CRC-32 of every stored member recomputed (in its local header and its
+/// central record), so that mutated member bytes get past the CRC check and reach the
+/// `.npy` and serde layers; `None` when nothing changed or the records are unusable.
+pub fn with_fixed_crcs(data: &[u8]) -> Option<Vec<u8>> {
+    let u16_at = |at: usize| {
+        data.get(at..at + 2)
+            .map(|b| u16::from_le_bytes([b[0], b[1]]))
+    };
+    let u32_at = |at: usize| {
+        data.get(at..at + 4)
+            .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+    };
+    let mut fixed = data.to_vec();
+    let mut at = 0;
+    while let Some(found) = data[at..].windows(4).position(|w| w == b"PK\x01\x02") {
+        let central = at + found;
+        at = central + 4;
+        if u16_at(central + 10)? != 0 {
+            continue;
+        }
+        let size = u32_at(central + 20)? as usize;
+        let local = u32_at(central + 42)? as usize;
+        if data.get(local..local + 4) != Some(b"PK\x03\x04") {
+            continue;
+        }
+        let start = local + 30 + u16_at(local + 26)? as usize + u16_at(local + 28)? as usize;
+        let Some(member) = data.get(start..start.checked_add(size)?) else {
+            continue;
+        };
+        let crc = crc32fast::hash(member).to_le_bytes();
+        fixed[central + 16..central + 20].copy_from_slice(&crc);
+        fixed[local + 14..local + 18].copy_from_slice(&crc);
+    }
+    (fixed != data).then_some(fixed)
+}
+
+/// Runs `check` on `data`, then on `data` with its stored members' CRCs fixed.
+fn with_and_without_crc_fix(data: &[u8], check: impl Fn(&[u8])) {
+    check(data);
+    if let Some(fixed) = with_fixed_crcs(data) {
+        check(&fixed);
+    }
+}
+
 /// Reads every member of an archive every way the reader offers.
 fn read_all_members<R: std::io::Read + std::io::Seek>(archive: &mut NpzReader<R>) {
     let names = archive.names();
@@ -126,6 +170,10 @@ fn read_all_members<R: std::io::Read + std::io::Seek>(archive: &mut NpzReader<R>
 
 /// The zip reader (`NpzReader`): directory, lookup by name, stored and deflated members.
 pub fn npz_reader(data: &[u8]) {
+    with_and_without_crc_fix(data, npz_reader_once);
+}
+
+fn npz_reader_once(data: &[u8]) {
     let Ok(mut archive) = NpzReader::new(Cursor::new(data)) else {
         return;
     };
@@ -142,6 +190,10 @@ pub fn npz_reader(data: &[u8]) {
 
 /// `load_any` on a file of arbitrary bytes (`.npy`, `.npz` or neither).
 pub fn load_any_file(data: &[u8]) {
+    with_and_without_crc_fix(data, load_any_once);
+}
+
+fn load_any_once(data: &[u8]) {
     let path = scratch_file("load_any", data);
     match load_any(&path) {
         Ok(Loaded::Array(array)) => {
@@ -192,9 +244,11 @@ pub struct Dataset {
 
 /// serde: `from_slice` (npz bytes to a value) into the checkpoint and dataset structs.
 pub fn serde(data: &[u8]) {
-    let _ = npy_serde::from_slice::<Checkpoint>(data);
-    let _ = npy_serde::from_slice::<Dataset>(data);
-    let _ = npy_serde::from_slice::<BTreeMap<String, Vec<f64>>>(data);
+    with_and_without_crc_fix(data, |data| {
+        let _ = npy_serde::from_slice::<Checkpoint>(data);
+        let _ = npy_serde::from_slice::<Dataset>(data);
+        let _ = npy_serde::from_slice::<BTreeMap<String, Vec<f64>>>(data);
+    });
 }
 
 /// A nested record field.
@@ -243,6 +297,10 @@ pub fn record(data: &[u8]) {
 /// `NpzUpdate` on an arbitrary archive: add, replace and remove members, commit; a
 /// committed archive opens and holds what the plan said.
 pub fn npz_update(data: &[u8]) {
+    with_and_without_crc_fix(data, npz_update_once);
+}
+
+fn npz_update_once(data: &[u8]) {
     let path = scratch_file("update.npz", data);
     let Ok(mut update) = NpzUpdate::open(&path) else {
         return;
