@@ -743,3 +743,35 @@ with open('rs_stream.npy', 'rb') as f:
 "#,
     );
 }
+
+#[test]
+fn fortran_flag_is_written_as_numpy_writes_it() {
+    // scipy's test archives hold members saved with `'fortran_order': True` and shapes
+    // (64,) and (100, 1): data that is C- and F-contiguous, which np.save writes as False.
+    let dir = temp_dir();
+    run_python(
+        r#"
+import numpy as np
+def fortran_true(name, a):
+    header = "{'descr': '<f8', 'fortran_order': True, 'shape': %r, }" % (a.shape,)
+    text = header.ljust(128 - 10 - 1) + "\n"
+    with open(name, "wb") as f:
+        f.write(b"\x93NUMPY\x01\x00" + len(text).to_bytes(2, "little") + text.encode() + a.tobytes(order="F"))
+fortran_true("vector.npy", np.arange(64.0))
+fortran_true("column.npy", np.arange(100.0).reshape(100, 1))
+fortran_true("matrix.npy", np.arange(6.0).reshape(2, 3))
+for name in ["vector", "column", "matrix"]:
+    np.save(name + "_numpy.npy", np.load(name + ".npy"))
+"#,
+        dir.path(),
+    );
+    for name in ["vector", "column", "matrix"] {
+        let array: NpyArray = load(dir.path().join(format!("{name}.npy"))).unwrap();
+        let ours = to_bytes(&array).unwrap();
+        let numpy = fs::read(dir.path().join(format!("{name}_numpy.npy"))).unwrap();
+        assert_eq!(ours, numpy, "{name}: not byte-identical to np.save");
+        // The same rule for ndarray saves: a Fortran-layout column is C order too.
+        let typed: ArrayD<f64> = load(dir.path().join(format!("{name}.npy"))).unwrap();
+        assert_eq!(to_bytes(&typed).unwrap(), numpy, "{name} (ndarray)");
+    }
+}

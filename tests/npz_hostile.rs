@@ -249,7 +249,13 @@ fn deflated_member_declaring_gigabytes_allocates_only_what_arrives() {
         crc: 0,
         declared_size: declared as u32,
     };
-    let mut archive = open(build_zip(&[liar], None));
+    let bytes = build_zip(&[liar], None);
+    // The default cap on inflated sizes refuses it before inflating anything; past the cap
+    // (a trusted archive), memory still grows only as bytes arrive.
+    let err = open(bytes.clone()).read::<Vec<f64>>("huge").unwrap_err();
+    assert!(err.to_string().contains("max_inflated_size"), "{err}");
+    let trusted = ReadOptions::default().with_max_inflated_size(u64::MAX);
+    let mut archive = open(bytes).with_options(trusted);
     assert_eq!(
         archive.header("huge").unwrap().header.shape,
         [count as usize]
@@ -567,4 +573,297 @@ fn prefixed_archive_is_read_like_python_reads_it() {
     let mut archive = open(bytes);
     assert_eq!(archive.names(), ["c"]);
     assert_eq!(archive.read::<Vec<i64>>("c").unwrap(), [7; 50]);
+}
+
+/// Runs `f` and returns its value with the largest single allocation it made.
+fn largest_allocation<T>(f: impl FnOnce() -> T) -> (T, usize) {
+    LARGEST.with(|largest| largest.set(0));
+    let value = f();
+    (value, LARGEST.with(Cell::get))
+}
+
+/// Offsets of every occurrence of a 4-byte signature.
+fn signatures(bytes: &[u8], signature: &[u8; 4]) -> Vec<usize> {
+    bytes
+        .windows(4)
+        .enumerate()
+        .filter(|(_, w)| w == signature)
+        .map(|(i, _)| i)
+        .collect()
+}
+
+/// Sets the general-purpose flags of every member, in its local header and central record.
+fn set_flags(bytes: &mut [u8], flags: u16) {
+    for at in signatures(bytes, b"PK\x03\x04") {
+        bytes[at + 6..at + 8].copy_from_slice(&flags.to_le_bytes());
+    }
+    for at in signatures(bytes, b"PK\x01\x02") {
+        bytes[at + 8..at + 10].copy_from_slice(&flags.to_le_bytes());
+    }
+}
+
+#[test]
+fn zip_corpus_encrypted_and_other_methods_are_refused_by_name() {
+    let npy = npy_of(&vec![1.5f64; 8]);
+    let mut encrypted = build_zip(&[Member::stored("x.npy", &npy)], None);
+    set_flags(&mut encrypted, 0x0001);
+    let (errors, largest) = largest_allocation(|| {
+        let mut archive = open(encrypted);
+        [
+            archive.read::<Vec<f64>>("x").unwrap_err(),
+            archive.read_raw("x").unwrap_err(),
+            archive.stored_member_range("x").unwrap_err(),
+        ]
+    });
+    for err in errors {
+        let text = err.to_string();
+        assert!(
+            text.contains("encrypted") && text.contains("member \"x\""),
+            "{text}"
+        );
+    }
+    assert!(largest < 64 << 10, "{largest}");
+    for (method, name) in [
+        (12u16, "bzip2"),
+        (14, "lzma"),
+        (93, "zstd"),
+        (9, "deflate64"),
+    ] {
+        let mut member = Member::stored("x.npy", &npy);
+        member.method = method;
+        let (err, largest) = largest_allocation(|| {
+            open(build_zip(&[member], None))
+                .read::<NpyArray>("x")
+                .unwrap_err()
+        });
+        assert!(
+            matches!(err.root(), ErrorKind::InvalidArchive { .. }),
+            "{err}"
+        );
+        assert!(err.to_string().contains(name), "{err}");
+        assert!(largest < 64 << 10, "{largest}");
+    }
+}
+
+#[test]
+fn zip_corpus_data_descriptors_are_read_from_the_directory() {
+    // As streaming zip writers make them: flag 3, zero CRC and sizes in the local header,
+    // then a signed data descriptor after the data; the central directory has the values.
+    let npy = npy_of(&vec![3i32, 4, 5]);
+    let crc = crc32fast::hash(&npy);
+    let mut out = Vec::new();
+    out.extend_from_slice(b"PK\x03\x04\x14\x00\x08\x00\x00\x00\x00\x00\x21\x00");
+    out.extend_from_slice(&[0; 12]);
+    out.extend_from_slice(&5u16.to_le_bytes());
+    out.extend_from_slice(&0u16.to_le_bytes());
+    out.extend_from_slice(b"x.npy");
+    out.extend_from_slice(&npy);
+    out.extend_from_slice(b"PK\x07\x08");
+    out.extend_from_slice(&crc.to_le_bytes());
+    out.extend_from_slice(&(npy.len() as u32).to_le_bytes());
+    out.extend_from_slice(&(npy.len() as u32).to_le_bytes());
+    let cd_start = out.len() as u32;
+    out.extend_from_slice(b"PK\x01\x02\x14\x03\x14\x00\x08\x00\x00\x00\x00\x00\x21\x00");
+    out.extend_from_slice(&crc.to_le_bytes());
+    out.extend_from_slice(&(npy.len() as u32).to_le_bytes());
+    out.extend_from_slice(&(npy.len() as u32).to_le_bytes());
+    out.extend_from_slice(&5u16.to_le_bytes());
+    out.extend_from_slice(&[0; 8]);
+    out.extend_from_slice(&0x0180_0000u32.to_le_bytes());
+    out.extend_from_slice(&0u32.to_le_bytes());
+    out.extend_from_slice(b"x.npy");
+    let cd_size = out.len() as u32 - cd_start;
+    out.extend_from_slice(b"PK\x05\x06\0\0\0\0\x01\x00\x01\x00");
+    out.extend_from_slice(&cd_size.to_le_bytes());
+    out.extend_from_slice(&cd_start.to_le_bytes());
+    out.extend_from_slice(&0u16.to_le_bytes());
+    let (values, largest) = largest_allocation(|| open(out.clone()).read::<Vec<i32>>("x"));
+    assert_eq!(values.unwrap(), [3, 4, 5]);
+    assert!(largest < 64 << 10, "{largest}");
+    // The same with a wrong CRC in the directory: the mismatch is found.
+    let mut bad = out;
+    let cd = signatures(&bad, b"PK\x01\x02")[0];
+    bad[cd + 16] ^= 1;
+    let err = open(bad).read::<Vec<i32>>("x").unwrap_err().to_string();
+    assert!(err.contains("CRC-32 mismatch"), "{err}");
+}
+
+#[test]
+fn zip_corpus_names_are_only_names() {
+    // `../` and absolute names are keys, never paths: nothing is written anywhere.
+    let npy = npy_of(&vec![1u8, 2]);
+    let members = [
+        Member::stored("../../outside.npy", &npy),
+        Member::stored("/abs/path.npy", &npy),
+        Member::stored("dup.npy", &npy_of(&vec![1u8])),
+        Member::stored("dup.npy", &npy_of(&vec![2u8])),
+    ];
+    let ((names, values), largest) = largest_allocation(|| {
+        let mut archive = open(build_zip(&members, None));
+        let names = archive.names();
+        let values = [
+            archive.read::<Vec<u8>>("../../outside").unwrap(),
+            archive.read::<Vec<u8>>("/abs/path.npy").unwrap(),
+            // As Python's zipfile: the last of duplicate names wins.
+            archive.read::<Vec<u8>>("dup").unwrap(),
+        ];
+        (names, values)
+    });
+    assert_eq!(names, ["../../outside", "/abs/path", "dup", "dup"]);
+    assert_eq!(values, [vec![1, 2], vec![1, 2], vec![2]]);
+    assert!(largest < 64 << 10, "{largest}");
+}
+
+#[test]
+fn zip_corpus_local_and_central_names_that_differ_are_refused() {
+    let mut bytes = build_zip(&[Member::stored("a.npy", &npy_of(&vec![1u8]))], None);
+    let local = signatures(&bytes, b"PK\x03\x04")[0];
+    bytes[local + 30] = b'b';
+    let (err, largest) = largest_allocation(|| open(bytes).read::<Vec<u8>>("a").unwrap_err());
+    let text = err.to_string();
+    assert!(
+        text.contains("the local header names \"b.npy\", the central directory \"a.npy\""),
+        "{text}"
+    );
+    assert!(largest < 64 << 10, "{largest}");
+}
+
+#[test]
+fn zip_corpus_prefixed_archive_memory_is_bounded() {
+    // 1 MiB of junk (a self-extractor stub, a script) before an archive.
+    let mut bytes = vec![0x7fu8; 1 << 20];
+    bytes.extend_from_slice(&build_zip(
+        &[Member::deflated("x.npy", &npy_of(&vec![2.5f32; 100]))],
+        None,
+    ));
+    let (values, largest) = largest_allocation(|| open(bytes).read::<Vec<f32>>("x"));
+    assert_eq!(values.unwrap(), [2.5; 100]);
+    assert!(largest < 512 << 10, "{largest}");
+}
+
+#[test]
+fn zip_corpus_100000_tiny_members() {
+    // More members than a plain end record counts: a zip64 end record, as Python writes.
+    const COUNT: usize = 100_000;
+    let npy = npy_of(&vec![7u8]);
+    let crc = crc32fast::hash(&npy);
+    let mut out = Vec::with_capacity(COUNT * 200);
+    let mut offsets = Vec::with_capacity(COUNT);
+    let name = |i: usize| format!("m{i:06}.npy");
+    for i in 0..COUNT {
+        offsets.push(out.len() as u32);
+        out.extend_from_slice(b"PK\x03\x04\x14\x00\x00\x00\x00\x00\x00\x00\x21\x00");
+        out.extend_from_slice(&crc.to_le_bytes());
+        out.extend_from_slice(&(npy.len() as u32).to_le_bytes());
+        out.extend_from_slice(&(npy.len() as u32).to_le_bytes());
+        out.extend_from_slice(&11u16.to_le_bytes());
+        out.extend_from_slice(&0u16.to_le_bytes());
+        out.extend_from_slice(name(i).as_bytes());
+        out.extend_from_slice(&npy);
+    }
+    let cd_start = out.len() as u64;
+    for (i, offset) in offsets.iter().enumerate() {
+        out.extend_from_slice(b"PK\x01\x02\x2d\x03\x14\x00\x00\x00\x00\x00\x00\x00\x21\x00");
+        out.extend_from_slice(&crc.to_le_bytes());
+        out.extend_from_slice(&(npy.len() as u32).to_le_bytes());
+        out.extend_from_slice(&(npy.len() as u32).to_le_bytes());
+        out.extend_from_slice(&11u16.to_le_bytes());
+        out.extend_from_slice(&[0; 8]);
+        out.extend_from_slice(&0x0180_0000u32.to_le_bytes());
+        out.extend_from_slice(&offset.to_le_bytes());
+        out.extend_from_slice(name(i).as_bytes());
+    }
+    let cd_size = out.len() as u64 - cd_start;
+    let zip64_end = out.len() as u64;
+    out.extend_from_slice(b"PK\x06\x06");
+    out.extend_from_slice(&44u64.to_le_bytes());
+    out.extend_from_slice(&[0x2d, 0x03, 0x2d, 0x00]);
+    out.extend_from_slice(&[0; 8]);
+    out.extend_from_slice(&(COUNT as u64).to_le_bytes());
+    out.extend_from_slice(&(COUNT as u64).to_le_bytes());
+    out.extend_from_slice(&cd_size.to_le_bytes());
+    out.extend_from_slice(&cd_start.to_le_bytes());
+    out.extend_from_slice(b"PK\x06\x07\0\0\0\0");
+    out.extend_from_slice(&zip64_end.to_le_bytes());
+    out.extend_from_slice(&1u32.to_le_bytes());
+    out.extend_from_slice(b"PK\x05\x06\0\0\0\0\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff");
+    out.extend_from_slice(&0u16.to_le_bytes());
+    let archive_len = out.len();
+
+    let ((count, values), largest) = largest_allocation(|| {
+        let mut archive = open(out);
+        let values: Vec<Vec<u8>> = ["m000000", "m050000", "m099999"]
+            .iter()
+            .map(|name| archive.read(name).unwrap())
+            .collect();
+        (archive.names().len(), values)
+    });
+    assert_eq!(count, COUNT);
+    assert_eq!(values, [[7], [7], [7]]);
+    // The directory is held once, in memory proportional to it: nothing bigger than the
+    // archive itself is allocated at once.
+    assert!(largest < archive_len, "{largest} of {archive_len}");
+}
+
+#[test]
+fn zero_length_axes_and_too_many_dimensions_inside_archives() {
+    // (10**15, 0) is a valid NumPy shape with no data: every reader gets it at no cost.
+    let empty_rows = npy_serde::Header::new("<f8".parse().unwrap(), vec![1_000_000_000_000_000, 0])
+        .to_bytes()
+        .unwrap();
+    let mut dims = b"\x93NUMPY\x01\x00".to_vec();
+    let text = format!(
+        "{{'descr': '<f8', 'fortran_order': False, 'shape': ({}), }}\n",
+        vec!["1"; 3000].join(", ")
+    );
+    dims.extend_from_slice(&(text.len() as u16).to_le_bytes());
+    dims.extend_from_slice(text.as_bytes());
+    dims.extend_from_slice(&[0; 8]);
+    let members = [
+        Member::stored("rows.npy", &empty_rows),
+        Member::deflated("rows_deflated.npy", &empty_rows),
+        Member::stored("dims.npy", &dims),
+    ];
+    let (_, largest) = largest_allocation(|| {
+        let mut archive = open(build_zip(&members, None));
+        for name in ["rows", "rows_deflated"] {
+            let any: NpyArray = archive.read(name).unwrap();
+            assert_eq!(any.shape(), [1_000_000_000_000_000, 0]);
+            let typed: ndarray::Array2<f64> = archive.read(name).unwrap();
+            assert_eq!(typed.shape(), [1_000_000_000_000_000, 0]);
+            assert!(archive.read::<Vec<f64>>(name).unwrap().is_empty());
+        }
+        let err = archive.read::<NpyArray>("dims").unwrap_err();
+        assert!(
+            matches!(err.root(), ErrorKind::InvalidHeader { .. }),
+            "{err}"
+        );
+        assert!(err.to_string().contains("3000 dimensions"), "{err}");
+    });
+    // The inflater's 256 KiB input buffer is the largest allocation.
+    assert!(largest <= 256 << 10, "{largest}");
+}
+
+#[test]
+fn inflated_size_cap_refuses_big_members_with_a_clear_error() {
+    // 8 MiB of zeros deflate to a few KiB: a legitimate member, refused past the cap and
+    // read with a raised one. Its header can always be read.
+    let npy = npy_of(&vec![0u8; 8 << 20]);
+    let member = Member::deflated("big.npy", &npy);
+    assert!(member.stored.len() < 64 << 10);
+    let bytes = build_zip(&[member], None);
+    let capped = ReadOptions::default().with_max_inflated_size(1 << 20);
+    let (err, largest) = largest_allocation(|| {
+        let mut archive = open(bytes.clone()).with_options(capped);
+        assert_eq!(archive.header("big").unwrap().header.shape, [8 << 20]);
+        archive.read::<Vec<u8>>("big").unwrap_err()
+    });
+    let text = err.to_string();
+    assert!(
+        text.contains("max_inflated_size") && text.contains("member \"big\""),
+        "{text}"
+    );
+    assert!(largest < 1 << 20, "{largest}");
+    let mut archive = open(bytes);
+    assert_eq!(archive.read::<Vec<u8>>("big").unwrap().len(), 8 << 20);
 }

@@ -4,7 +4,7 @@
 //! `npy_serde::record`.
 //!
 //! Structure (as serde_derive): this file only parses the input and hands it to
-//! [`expand::expand`]; `attr` reads the `#[npy(...)]` attributes, `ctxt` collects every
+//! `expand::expand`; `attr` reads the `#[npy(...)]` attributes, `ctxt` collects every
 //! error with its span so that all of them are reported at once, `bound` adds the where
 //! clauses generic structs need.
 

@@ -170,12 +170,14 @@ impl NpyArray {
         self.len() == 0
     }
 
-    /// The header this array is saved with.
+    /// The header this array is saved with: its `fortran_order` is NumPy's rule
+    /// ([`header::numpy_fortran_order`]), so a 1-D array read from a file that says
+    /// `'fortran_order': True` saves as `np.save` would save it, with `False`.
     pub fn header(&self) -> Header {
         Header {
             dtype: self.dtype.clone(),
             shape: self.shape.clone(),
-            fortran_order: self.fortran_order,
+            fortran_order: header::numpy_fortran_order(&self.shape, self.fortran_order),
         }
     }
 
@@ -358,6 +360,32 @@ mod tests {
         let array: NpyArray = crate::read::from_bytes(&bytes).unwrap();
         assert_eq!(array.dtype(), &dtype);
         assert_eq!(crate::write::to_bytes(&array).unwrap(), bytes, "{descr}");
+    }
+
+    #[test]
+    fn fortran_flag_of_data_that_is_also_c_order_is_dropped_on_save_as_numpy_does() {
+        // As scipy's test archives have them: `'fortran_order': True` on (64,) and (100, 1).
+        for shape in [vec![64usize], vec![100, 1], vec![0, 5]] {
+            let header = Header {
+                dtype: "<f8".parse().unwrap(),
+                shape: shape.clone(),
+                fortran_order: true,
+            };
+            let len = header.data_len().unwrap() as usize;
+            let mut bytes = header.to_bytes().unwrap();
+            bytes.extend((0..len).map(|i| i as u8));
+            let array: NpyArray = crate::read::from_bytes(&bytes).unwrap();
+            assert!(array.fortran_order());
+            let saved = crate::write::to_bytes(&array).unwrap();
+            let expected = Header {
+                fortran_order: false,
+                ..header
+            };
+            let mut expected_bytes = expected.to_bytes().unwrap();
+            expected_bytes.extend((0..len).map(|i| i as u8));
+            assert_eq!(saved, expected_bytes, "{shape:?}");
+        }
+        round_trip("<f4", &[2, 3], true);
     }
 
     #[test]

@@ -165,12 +165,22 @@ impl NpyRowReader {
 
     /// The whole array as consecutive chunks of `rows_per_chunk` rows (the last may be
     /// shorter), each read when the iterator reaches it.
+    ///
+    /// Rows of zero bytes (another axis has length 0, as in shape `(10**15, 0)`) come as
+    /// one chunk of all the rows: the number of chunks is bounded by the bytes in the file,
+    /// not by the shape.
     pub fn chunks<T: NpyElement, D: Dimension>(
         &mut self,
         rows_per_chunk: usize,
     ) -> impl Iterator<Item = Result<Array<T, D>>> + '_ {
         let rows = self.rows();
-        let step = rows_per_chunk.max(1);
+        let header = &self.info.header;
+        let row_is_empty = header.dtype.itemsize() == 0 || header.shape[1..].contains(&0);
+        let step = if row_is_empty {
+            rows.max(1)
+        } else {
+            rows_per_chunk.max(1)
+        };
         (0..rows)
             .step_by(step)
             .map(move |start| self.read_rows(start..(start + step).min(rows)))
@@ -303,6 +313,21 @@ impl<T: FixedElement> NpyAppender<T> {
     }
 
     fn open_inner(path: &Path, options: &AppendOptions) -> Result<NpyAppender<T>> {
+        match NpyAppender::open_once(path, options)? {
+            Ok(appender) => Ok(appender),
+            Err(no_room) if !options.rewrite_header_if_needed => Err(no_room),
+            Err(_) => {
+                rewrite_with_growth_padding(path, options.max_header_size)?;
+                // The rewritten header is NumPy's own, with room for any length the axis
+                // can take: if it still has none, that is a bug, reported, not retried.
+                NpyAppender::open_once(path, options)?
+            }
+        }
+    }
+
+    /// Opens and checks the file; the inner error is "the header has no room to grow",
+    /// which a rewrite cures.
+    fn open_once(path: &Path, options: &AppendOptions) -> Result<Result<NpyAppender<T>>> {
         let read_options = ReadOptions::default().with_max_header_size(options.max_header_size);
         let (file, info, len) = open_checked(path, &read_options, true)?;
         let header = &info.header;
@@ -364,19 +389,15 @@ impl<T: FixedElement> NpyAppender<T> {
             element: PhantomData,
         };
         // The longest length the axis can take must fit in the header as it is.
-        if appender.header_bytes(appender.max_len()).is_err() {
-            if !options.rewrite_header_if_needed {
-                return Err(Error::unwritable(
-                    "the header has no room for a longer shape (no growth padding: written \
-                     by NumPy < 1.24 or another writer); AppendOptions::rewrite_header_if_needed \
-                     rewrites the file once with room",
-                ));
-            }
-            drop(appender);
-            rewrite_with_growth_padding(path, &read_options)?;
-            return NpyAppender::open_inner(path, options);
+        if let Err(e) = appender.header_bytes(appender.max_len()) {
+            return Ok(Err(Error::unwritable(format!(
+                "the header has no room for a longer shape (no growth padding: written by \
+                 NumPy < 1.24 or another writer; {}); AppendOptions::rewrite_header_if_needed \
+                 rewrites the file once with room",
+                e.root()
+            ))));
         }
-        Ok(appender)
+        Ok(Ok(appender))
     }
 
     /// The file's current header.
@@ -400,21 +421,19 @@ impl<T: FixedElement> NpyAppender<T> {
     }
 
     /// The longest the growing axis can be: the data size must stay below 2^64 bytes,
-    /// which is also what headers can be written for.
+    /// counted as [`Header::data_len`] counts it (zero-length axes and zero-size items as
+    /// 1, as NumPy does), which is also what headers can be written for.
     fn max_len(&self) -> usize {
         let shape = &self.info.header.shape;
         let others = shape
             .iter()
             .enumerate()
-            .filter(|&(axis, _)| axis != self.axis)
-            .try_fold(self.info.header.dtype.itemsize(), |size, (_, &dim)| {
-                size.checked_mul(dim)
-            });
-        match others {
-            Some(0) => usize::MAX,
-            Some(slice_bytes) => usize::MAX / slice_bytes,
-            None => 0,
-        }
+            .filter(|&(axis, &dim)| axis != self.axis && dim != 0)
+            .try_fold(
+                self.info.header.dtype.itemsize().max(1),
+                |size, (_, &dim)| size.checked_mul(dim),
+            );
+        others.map_or(0, |slice_bytes| usize::MAX / slice_bytes)
     }
 
     /// The header for a growing axis of length `len`, exactly as long as the file's
@@ -461,7 +480,7 @@ impl<T: FixedElement> NpyAppender<T> {
         if values.is_empty() {
             return Ok(());
         }
-        if self.slice_items == 0 || values.len() % self.slice_items != 0 {
+        if self.slice_items == 0 || !values.len().is_multiple_of(self.slice_items) {
             return Err(Error::unwritable(format!(
                 "{} values are not whole slices of {} elements (shape {:?})",
                 values.len(),
@@ -507,8 +526,9 @@ fn dtype_endian(header: &Header) -> crate::dtype::Endian {
 
 /// Rewrites `path` with the header NumPy ≥ 1.24 writes (growth padding), copying the data:
 /// atomically, through a temporary file renamed over it.
-fn rewrite_with_growth_padding(path: &Path, options: &ReadOptions) -> Result<()> {
-    let (mut file, info, _) = open_checked(path, options, false)?;
+fn rewrite_with_growth_padding(path: &Path, max_header_size: usize) -> Result<()> {
+    let options = ReadOptions::default().with_max_header_size(max_header_size);
+    let (mut file, info, _) = open_checked(path, &options, false)?;
     let data_len = info.header.data_len()?;
     let header_bytes = info.header.to_bytes()?;
     write_file_atomically(path, |writer| {
@@ -653,6 +673,49 @@ mod tests {
         appender.append(&[3, 4]).unwrap();
         assert_eq!(crate::load::<Vec<i64>, _>(&path).unwrap(), [0, 1, 2, 3, 4]);
         assert_eq!(crate::inspect(&path).unwrap().data_offset, 192);
+    }
+
+    /// The header of a C-order `<f8` array of `shape` with no data bytes (as NumPy writes it).
+    fn empty_rows_file(path: &Path, shape: &[usize]) {
+        let header = Header::new("<f8".parse().unwrap(), shape.to_vec());
+        std::fs::write(path, header.to_bytes().unwrap()).unwrap();
+    }
+
+    #[test]
+    fn zero_length_axes_after_the_first_bound_the_work_by_the_bytes() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("z.npy");
+        // (3, 0), as np.zeros((3, 0)) and save() write it: room to grow, no rewrite.
+        save(&path, &Array2::<f64>::zeros((3, 0))).unwrap();
+        let before = std::fs::read(&path).unwrap();
+        let appender = NpyAppender::<f64>::open(&path).unwrap();
+        assert_eq!((appender.len(), appender.items_per_slice()), (3, 0));
+        drop(appender);
+        let options = AppendOptions::default().rewrite_header_if_needed(true);
+        let mut appender = NpyAppender::<f64>::open_with(&path, &options).unwrap();
+        assert!(appender.append(&[1.0]).is_err());
+        assert_eq!(std::fs::read(&path).unwrap(), before, "nothing to rewrite");
+
+        // (10**15, 0): one chunk of every (empty) row, not 10**12 chunks of 1000.
+        empty_rows_file(&path, &[1_000_000_000_000_000, 0]);
+        let mut reader = NpyRowReader::open(&path).unwrap();
+        let chunks: Vec<Array2<f64>> = reader.chunks(1000).collect::<Result<_>>().unwrap();
+        assert_eq!(chunks.len(), 1);
+        assert_eq!(chunks[0].shape(), [1_000_000_000_000_000, 0]);
+        NpyAppender::<f64>::open_with(&path, &options).unwrap();
+        // Fortran order grows the last axis; a zero-length first axis gives it no bytes.
+        std::fs::write(
+            &path,
+            Header {
+                fortran_order: true,
+                ..Header::new("<f8".parse().unwrap(), vec![0, 7])
+            }
+            .to_bytes()
+            .unwrap(),
+        )
+        .unwrap();
+        let appender = NpyAppender::<f64>::open_with(&path, &options).unwrap();
+        assert_eq!((appender.len(), appender.items_per_slice()), (7, 0));
     }
 
     #[test]

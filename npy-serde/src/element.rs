@@ -30,7 +30,7 @@ pub(crate) const CHUNK_BYTES: usize = 1 << 20;
 ///
 /// Reading accepts the type's own dtype in either byte order and lossless widenings
 /// (`'<i4'` into `i64`, `'<f4'` into `f64`, `'<f2'` into `f32`, …), never narrowing: the
-/// one table in [`convert`](crate::convert) decides.
+/// one table in [`convert`] decides.
 pub trait NpyElement: Sized {
     /// The dtype written for `values` in native byte order. Fixed-width types ignore the
     /// values; strings use the width the longest one needs, as NumPy does.

@@ -19,6 +19,10 @@ pub const DEFAULT_MAX_HEADER_SIZE: usize = 10_000;
 /// Data starts at a multiple of this many bytes in files NumPy writes.
 pub const ARRAY_ALIGN: usize = 64;
 
+/// Most dimensions an array may have: NumPy's `NPY_MAXDIMS` (64 since NumPy 2.0; 32 before),
+/// checked when a header is read or written, subarray dimensions included.
+pub const MAX_DIMS: usize = 64;
+
 /// Room left after the growth axis so that its length can grow in place (NumPy ≥ 1.24).
 const GROWTH_AXIS_MAX_DIGITS: usize = 21;
 
@@ -117,6 +121,12 @@ impl Header {
 
     /// The header text NumPy writes, before alignment: the dict plus growth padding.
     fn text(&self) -> Result<String> {
+        if self.shape.len() > MAX_DIMS {
+            return Err(Error::unwritable(format!(
+                "{} dimensions, more than the {MAX_DIMS} NumPy supports",
+                self.shape.len()
+            )));
+        }
         // A header whose data size overflows would be refused by every reader, ours included.
         if self.data_len().is_err() {
             return Err(Error::unwritable(format!(
@@ -168,6 +178,16 @@ impl Header {
     pub fn to_bytes_with_version(&self, version: Version) -> Result<Vec<u8>> {
         wrap(&self.text()?, version)
     }
+}
+
+/// The `fortran_order` flag NumPy writes for an array of `shape` whose elements are in
+/// column-major order when `column_major` is true: `np.save` writes `True` only for arrays
+/// that are F-contiguous and not C-contiguous. An array with at most one dimension longer
+/// than 1, or with no elements, is both, and is written as C order (its bytes are the same
+/// in either order), so a 1-D array read from a file that says `True` saves back as `False`.
+pub fn numpy_fortran_order(shape: &[usize], column_major: bool) -> bool {
+    let both_orders = shape.contains(&0) || shape.iter().filter(|&&dim| dim > 1).count() <= 1;
+    column_major && !both_orders
 }
 
 /// Writes a shape as Python writes the tuple: `()`, `(3,)`, `(2, 3)`.
@@ -434,6 +454,16 @@ pub(crate) fn parse_header_text(text: &str, version: Version) -> Result<Header> 
             shape.extend(inner);
         }
         dtype = *base;
+        if shape.len() > MAX_DIMS {
+            break;
+        }
+    }
+    if shape.len() > MAX_DIMS {
+        return Err(Error::invalid_header(format!(
+            "the shape has {} dimensions (subarray dimensions included), more than the \
+             {MAX_DIMS} NumPy supports",
+            shape.len()
+        )));
     }
     let header = Header {
         dtype,
@@ -467,6 +497,43 @@ mod tests {
         expected.push(b'\n');
         assert_eq!(bytes, expected);
         assert_eq!(bytes.len(), 128);
+    }
+
+    #[test]
+    fn fortran_order_only_for_arrays_that_are_not_also_c_contiguous() {
+        for shape in [
+            &[][..],
+            &[64],
+            &[100, 1],
+            &[1, 5, 1],
+            &[0, 3],
+            &[3, 0, 2],
+            &[1],
+        ] {
+            assert!(!numpy_fortran_order(shape, true), "{shape:?}");
+        }
+        for shape in [&[2, 3][..], &[3, 1, 2]] {
+            assert!(numpy_fortran_order(shape, true), "{shape:?}");
+            assert!(!numpy_fortran_order(shape, false), "{shape:?}");
+        }
+    }
+
+    #[test]
+    fn more_than_64_dimensions_are_refused_as_numpy_does() {
+        let text = |dims: usize, descr: &str| {
+            let shape = vec!["1"; dims].join(", ");
+            format!("{{'descr': {descr}, 'fortran_order': False, 'shape': ({shape},), }}")
+        };
+        assert_eq!(read(&v1(&text(64, "'<f8'"))).unwrap().shape.len(), 64);
+        for bad in [
+            text(65, "'<f8'"),
+            text(3000, "'<f8'"),
+            text(63, "('<f8', (1, 1))"),
+        ] {
+            let err = read(&v1(&bad)).unwrap_err().to_string();
+            assert!(err.contains("more than the 64"), "{err}");
+        }
+        assert!(header("<f8", &[1; 65], false).to_bytes().is_err());
     }
 
     #[test]

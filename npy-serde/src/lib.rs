@@ -182,13 +182,53 @@
 //! NumPy's `max_header_size` (10000 characters by default) checked before the header is
 //! read and a nesting limit. Shapes are multiplied with overflow checks, and memory is only
 //! allocated for bytes that are really there: a 200-byte file declaring 10^11 elements fails
-//! with [`ErrorKind::Truncated`]. Archives are checked (CRC, sizes, overlaps) and inflation stops
-//! at the size the member's header declares. Object arrays (`|O`, pickles) are refused
-//! unless [`ReadOptions::allow_pickle`] is set, and then read by a restricted pickle reader
-//! ([`pickle`]) that imports and calls nothing: it builds NumPy arrays, dtypes and scalars
-//! and builtin values from an allow-list, refuses any other global by name, and bounds
-//! lengths, nesting and shared references by the bytes present. Every error is an [`Error`] naming what is wrong and where; none panics. Saves
-//! to a path are atomic (temporary file in the same directory, fsync, rename).
+//! with [`ErrorKind::Truncated`]. Archives are checked (CRC, sizes, overlaps) and
+//! inflation stops at the size the member's header declares. Object arrays (`|O`,
+//! pickles) are refused unless [`ReadOptions::allow_pickle`] is set, and then read by a
+//! restricted pickle reader ([`pickle`]) that imports and calls nothing: it builds NumPy
+//! arrays, dtypes and scalars and builtin values from an allow-list, refuses any other
+//! global by name, and bounds lengths, nesting and shared references by the bytes present.
+//! Every error is an [`Error`] naming what is wrong and where; none panics. Saves to a
+//! path are atomic (temporary file in the same directory, fsync, rename; see
+//! [What a crash leaves](#what-a-crash-leaves)). The limits are listed in [Limits](#limits).
+//!
+//! # Limits
+//!
+//! Every limit on untrusted input, in one place. The work and memory of any read are
+//! bounded by the bytes present, whatever a header declares; these bound the rest.
+//!
+//! | limit | default | set with | why |
+//! |---|---|---|---|
+//! | header text length | 10000 characters ([`header::DEFAULT_MAX_HEADER_SIZE`]) | [`ReadOptions::max_header_size`], [`SerdeOptions::max_header_size`], [`chunked::AppendOptions::max_header_size`] | NumPy's `max_header_size`: checked before the header is read |
+//! | dimensions of an array | 64 ([`header::MAX_DIMS`]) | fixed | NumPy's `NPY_MAXDIMS` (32 before NumPy 2.0): no NumPy could load more |
+//! | nesting of the header literal | 64 levels | fixed | the header parser's recursion |
+//! | data size | 2^64 bytes, zero-length axes counted as 1 | fixed | NumPy's "array is too big" rule: every partial product of a shape fits a `usize` |
+//! | inflated size of a deflated `.npz` member | 1 GiB ([`read::DEFAULT_MAX_INFLATED_SIZE`]) | [`ReadOptions::max_inflated_size`], [`SerdeOptions::max_inflated_size`] | deflate expands up to 1032:1, so a 1 MB archive could otherwise make a reader inflate a gigabyte; the member's header can still be read |
+//! | inflation ratio of a deflated member | 1032:1 | fixed | the most deflate can produce: a member declaring more is corrupt |
+//! | object arrays (`\|O`) | refused | [`ReadOptions::allow_pickle`], [`SerdeOptions::with_allow_pickle`] (the safe reader) | their data is a pickle, which could run code; the safe reader builds only an allow-list of types |
+//! | pickle nesting, shared references | 200 levels; 64 bytes per pickle byte + 64 MiB | fixed | the safe pickle reader's bounds ([`pickle`]) |
+//!
+//! Memory grows only as bytes arrive: a header declaring 10^11 elements over 200 bytes
+//! fails with [`ErrorKind::Truncated`] before any large allocation, a deflated member's array
+//! grows as it inflates, and axes of length zero (`(10**15, 0)`, which NumPy accepts) cost
+//! nothing ([`NpyRowReader::chunks`] gives them as one chunk).
+//!
+//! # What a crash leaves
+//!
+//! A process killed during [`save`], [`to_path`], [`npz::savez`], [`NpzWriter::create`] or
+//! [`NpzUpdate::commit`] leaves the old file whole (or no file, if there was none): the new
+//! content goes to a temporary file `.<name>.XXXXXX.tmp` beside the target, renamed over it
+//! only once complete and synced. The temporary file of a killed save stays behind; the
+//! next save to the same path, by any process using this crate, removes it. Each save
+//! holds an exclusive lock (`flock`) on its temporary file while writing it, and removes
+//! only temporary files of its own naming that no process holds, so a save in progress in
+//! another process is never disturbed; finding them costs one listing of the directory per
+//! save. (On platforms without `flock`, and on file systems
+//! where it fails, leftovers are not removed: delete `.<name>.*.tmp` files by hand when no
+//! save is running.) An [`NpyAppender`] killed during an append leaves the old array: its
+//! header is rewritten only after the new data is synced, and the partial data after it is
+//! cut off by the next [`NpyAppender::open_with`] with
+//! [`discard_trailing_bytes`](chunked::AppendOptions::discard_trailing_bytes).
 //!
 //! # Limitations
 //!

@@ -941,7 +941,7 @@ mod tests {
     fn misaligned_file(path: &Path) {
         let text = "{'descr': '<f8', 'fortran_order': False, 'shape': (3,), }";
         let mut header_len = text.len() + 1;
-        while (10 + header_len) % 8 == 0 || (10 + header_len) % 4 != 0 {
+        while (10 + header_len).is_multiple_of(8) || !(10 + header_len).is_multiple_of(4) {
             header_len += 1;
         }
         let mut bytes = b"\x93NUMPY\x01\x00".to_vec();

@@ -14,7 +14,11 @@ use crate::element::{DataReader, NpyElement};
 use crate::error::{Error, ErrorKind, Result};
 use crate::header::{self, Header, HeaderInfo, DEFAULT_MAX_HEADER_SIZE};
 
-/// How files are read.
+/// The default of [`ReadOptions::max_inflated_size`]: 1 GiB.
+pub const DEFAULT_MAX_INFLATED_SIZE: u64 = 1 << 30;
+
+/// How files are read. The limits are listed together in the crate documentation
+/// ([Limits](crate#limits)).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ReadOptions {
@@ -28,6 +32,12 @@ pub struct ReadOptions {
     pub allow_pickle: bool,
     /// How Python 2 strings in object arrays are read (NumPy's `encoding`, default ASCII).
     pub pickle_encoding: crate::pickle::PickleEncoding,
+    /// Largest size a deflated `.npz` member may declare for its inflated bytes when it
+    /// is read (default [`DEFAULT_MAX_INFLATED_SIZE`], 1 GiB): deflate expands up to
+    /// 1032 to 1, so without it a 1 MB archive could make a reader inflate a gigabyte.
+    /// Stored members are bounded by the file itself and are not limited. Raise it for
+    /// trusted archives with larger compressed arrays (`u64::MAX` lifts it).
+    pub max_inflated_size: u64,
 }
 
 impl Default for ReadOptions {
@@ -36,6 +46,7 @@ impl Default for ReadOptions {
             max_header_size: DEFAULT_MAX_HEADER_SIZE,
             allow_pickle: false,
             pickle_encoding: crate::pickle::PickleEncoding::default(),
+            max_inflated_size: DEFAULT_MAX_INFLATED_SIZE,
         }
     }
 }
@@ -56,6 +67,12 @@ impl ReadOptions {
     /// Options that read Python 2 strings in object arrays as `encoding` says.
     pub fn with_pickle_encoding(mut self, encoding: crate::pickle::PickleEncoding) -> Self {
         self.pickle_encoding = encoding;
+        self
+    }
+
+    /// Options with another limit on the inflated size of a deflated `.npz` member.
+    pub fn with_max_inflated_size(mut self, max_inflated_size: u64) -> Self {
+        self.max_inflated_size = max_inflated_size;
         self
     }
 }

@@ -40,6 +40,9 @@ pub struct SerdeOptions {
     /// Whether object members (`dtype=object`) are read, through the safe pickle reader
     /// ([`pickle`](crate::pickle)); off by default, as `np.load`'s `allow_pickle`.
     pub allow_pickle: bool,
+    /// Largest inflated size of a deflated member read
+    /// ([`ReadOptions::max_inflated_size`], 1 GiB by default).
+    pub max_inflated_size: u64,
 }
 
 impl Default for SerdeOptions {
@@ -49,6 +52,7 @@ impl Default for SerdeOptions {
             separator: "/".to_string(),
             max_header_size: DEFAULT_MAX_HEADER_SIZE,
             allow_pickle: false,
+            max_inflated_size: crate::read::DEFAULT_MAX_INFLATED_SIZE,
         }
     }
 }
@@ -93,10 +97,17 @@ impl SerdeOptions {
         self
     }
 
+    /// Options with another limit on a deflated member's inflated size.
+    pub fn with_max_inflated_size(mut self, max_inflated_size: u64) -> Self {
+        self.max_inflated_size = max_inflated_size;
+        self
+    }
+
     pub(crate) fn read_options(&self) -> ReadOptions {
         ReadOptions::default()
             .with_max_header_size(self.max_header_size)
             .with_allow_pickle(self.allow_pickle)
+            .with_max_inflated_size(self.max_inflated_size)
     }
 }
 

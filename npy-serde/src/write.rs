@@ -13,6 +13,8 @@ use crate::element::NpyElement;
 use crate::error::{Error, ErrorKind, Result};
 use crate::header::{Header, Version};
 
+mod temp_files;
+
 /// How arrays are written.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -91,6 +93,8 @@ fn header_for_dtype(
     fortran_order: bool,
     options: &WriteOptions,
 ) -> Result<Header> {
+    // Data that reads the same in both orders is written as C order, as NumPy does.
+    let fortran_order = crate::header::numpy_fortran_order(&shape, fortran_order);
     if let DType::SubArray { base, shape: inner } = dtype {
         // Each element's items are contiguous, which column-major order of the whole
         // shape would not keep.
@@ -384,18 +388,18 @@ pub(crate) fn save_target(path: &Path) -> PathBuf {
     })
 }
 
-/// A temporary file in the directory of `target`, named after it, for an atomic replace.
-/// It gets the permissions of the file it replaces or, for a new file, 0o666 less the
-/// umask, as `open()` creates one (tempfile's own 0o600 would otherwise survive the rename).
+/// A temporary file in the directory of `target`, named after it (`.<name>.XXXXXX.tmp`),
+/// for an atomic replace, locked while it is open (see `temp_files`); the temporary files
+/// that killed saves to the same target left are removed first. It gets the permissions of
+/// the file it replaces or, for a new file, 0o666 less the umask, as `open()` creates one
+/// (tempfile's own 0o600 would otherwise survive the rename).
 pub(crate) fn temp_file_beside(target: &Path) -> std::io::Result<tempfile::NamedTempFile> {
     let dir = match target.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir,
         _ => Path::new("."),
     };
-    let prefix = format!(
-        ".{}.",
-        target.file_name().unwrap_or_default().to_string_lossy()
-    );
+    let prefix = temp_files::prefix(&target.file_name().unwrap_or_default().to_string_lossy());
+    temp_files::remove_stale(dir, &prefix);
     let mut builder = tempfile::Builder::new();
     builder.prefix(&prefix).suffix(".tmp");
     #[cfg(unix)]
@@ -403,7 +407,7 @@ pub(crate) fn temp_file_beside(target: &Path) -> std::io::Result<tempfile::Named
         use std::os::unix::fs::PermissionsExt;
         builder.permissions(std::fs::Permissions::from_mode(0o666));
     }
-    let temp = builder.tempfile_in(dir)?;
+    let temp = temp_files::create_locked(&builder, dir)?;
     if let Ok(existing) = std::fs::metadata(target) {
         temp.as_file().set_permissions(existing.permissions())?;
     }

@@ -429,6 +429,7 @@ impl<R: Read + Seek> NpzReader<R> {
     /// elsewhere); `None` for a member that is read in place (stored, large, or carrying a
     /// chunk index).
     pub(crate) fn compressed_bytes(&mut self, index: usize, max: u64) -> Result<Option<Vec<u8>>> {
+        self.check_inflated_size(index)?;
         let entry = &self.entries[index];
         let usable = entry.method == METHOD_DEFLATED
             && entry.flags & FLAG_ENCRYPTED == 0
@@ -485,6 +486,7 @@ impl<R: Read + Seek> NpzReader<R> {
         // size is bounded only by 1032 times its compressed size: its array must grow as
         // bytes really arrive, or a small archive could ask for gigabytes.
         let stored = self.entries[index].method == METHOD_STORED;
+        self.check_inflated_size(index)?;
         let member = self.open_member(index, true)?;
         decode_member(member, stored, &options)
     }
@@ -496,7 +498,24 @@ impl<R: Read + Seek> NpzReader<R> {
         member.result(result)
     }
 
+    /// Refuses to inflate a deflated member that declares more bytes than
+    /// [`ReadOptions::max_inflated_size`] (its header alone may still be read).
+    pub(crate) fn check_inflated_size(&self, index: usize) -> Result<()> {
+        let entry = &self.entries[index];
+        let limit = self.options.max_inflated_size;
+        if entry.method != METHOD_STORED && entry.uncompressed_size > limit {
+            return Err(Error::invalid_archive(format!(
+                "the member inflates to {} bytes (from {} compressed), more than the limit \
+                 of {limit}; if the archive is trusted, raise the limit \
+                 (ReadOptions::max_inflated_size)",
+                entry.uncompressed_size, entry.compressed_size
+            )));
+        }
+        Ok(())
+    }
+
     fn raw_index(&mut self, index: usize) -> Result<Vec<u8>> {
+        self.check_inflated_size(index)?;
         let mut member = self.open_member(index, true)?;
         let mut bytes = Vec::new();
         let result = member.read_to_end(&mut bytes).map_err(Error::from);
@@ -1092,6 +1111,26 @@ mod tests {
             err.to_string().contains("no zip64 end record at byte 0"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn inflated_size_limit_is_an_option() {
+        let mut writer = crate::npz::NpzWriter::new_compressed(std::io::Cursor::new(Vec::new()));
+        writer.add("zeros", &vec![0u8; 300_000]).unwrap();
+        writer.add("small", &vec![1u8; 10]).unwrap();
+        let bytes = writer.finish().unwrap().into_inner();
+        assert!(bytes.len() < 10_000);
+        let tight = ReadOptions::default().with_max_inflated_size(100_000);
+        let mut archive = NpzReader::new(std::io::Cursor::new(&bytes))
+            .unwrap()
+            .with_options(tight);
+        let err = archive.read::<Vec<u8>>("zeros").unwrap_err().to_string();
+        assert!(err.contains("max_inflated_size"), "{err}");
+        assert!(archive.read_raw("zeros").is_err());
+        assert_eq!(archive.header("zeros").unwrap().header.shape, [300_000]);
+        assert_eq!(archive.read::<Vec<u8>>("small").unwrap(), [1; 10]);
+        let mut archive = NpzReader::new(std::io::Cursor::new(&bytes)).unwrap();
+        assert_eq!(archive.read::<Vec<u8>>("zeros").unwrap().len(), 300_000);
     }
 
     #[test]

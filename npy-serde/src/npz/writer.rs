@@ -506,7 +506,7 @@ impl<W: Write + Seek> MemberSink<'_, W> {
         let tail_start = input.len().saturating_sub(DICTIONARY_LEN);
         let next_dictionary = input[tail_start..].to_vec();
         let dictionary = std::mem::replace(&mut self.dictionary, next_dictionary);
-        let dictionary = if self.chunks % SEGMENT_CHUNKS == 0 {
+        let dictionary = if self.chunks.is_multiple_of(SEGMENT_CHUNKS) {
             Vec::new()
         } else {
             dictionary

@@ -817,7 +817,7 @@ impl<R: Read> Machine<R> {
     }
 
     fn pairs(&self, items: Vec<Id>, what: &str) -> Result<Vec<(Id, Id)>> {
-        if items.len() % 2 != 0 {
+        if !items.len().is_multiple_of(2) {
             return Err(self.error(format!("{what}: an odd number of keys and values")));
         }
         Ok(items.chunks(2).map(|pair| (pair[0], pair[1])).collect())

@@ -33,7 +33,7 @@
 //! | `Vec` of flat structs (numbers, bools, `f16`, complex, strings, unit variants) | 1-D structured (record) member, packed fields in declaration order, strings as `<U{longest}` |
 //! | `Vec` of anything else: structs holding arrays, maps, ndarray arrays, [`Bulk`](crate::Bulk), records whose fields differ (`skip_serializing_if`, `Option`) | indexed groups: `layers/0/weight`, `layers/1/weight`, … |
 //! | an empty `Vec` | an empty `float64` member (what `np.array([])` gives), read back into any element type |
-//! | `()`, unit structs, enum variants with data, `i128`/`u128`, `None` inside a sequence, float map keys | error naming the path; nothing is written by [`to_path`](crate::to_path) |
+//! | `()`, unit structs, enum variants with data, `i128`/`u128`, `None` inside a sequence, float map keys | error naming the path; nothing is written by [`to_path`] |
 //!
 //! Reading follows the same table backwards (see [`de`](crate::de)), with the conversion
 //! rules of [`convert`](crate::convert): members are found by path, dtypes widen losslessly

@@ -1,0 +1,7 @@
+//! See `checks::serde` (and fuzz/README.md).
+#![no_main]
+
+#[path = "../checks.rs"]
+mod checks;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| checks::serde(data));
