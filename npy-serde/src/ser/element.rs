@@ -7,6 +7,7 @@ use serde::ser::{self, Serialize};
 
 use super::capture::{Capture, Captured, Scalar};
 use super::Impossible;
+use crate::convert::Target;
 use crate::dtype::{DType, Endian, Record};
 use crate::element::{FixedElement, NpyElement};
 use crate::error::{Error, Result};
@@ -36,32 +37,37 @@ pub enum LeafKind {
 }
 
 impl LeafKind {
-    /// The dtype of a fixed-width kind, native byte order.
-    pub(super) fn dtype(self) -> Option<DType> {
+    /// The number type of a fixed-width kind, as the conversion model names it.
+    fn target(self) -> Option<Target> {
         Some(match self {
-            LeafKind::Bool => bool::dtype(),
-            LeafKind::I8 => i8::dtype(),
-            LeafKind::I16 => i16::dtype(),
-            LeafKind::I32 => i32::dtype(),
-            LeafKind::I64 => i64::dtype(),
-            LeafKind::U8 => u8::dtype(),
-            LeafKind::U16 => u16::dtype(),
-            LeafKind::U32 => u32::dtype(),
-            LeafKind::U64 => u64::dtype(),
-            LeafKind::F16 => half::f16::dtype(),
-            LeafKind::F32 => f32::dtype(),
-            LeafKind::F64 => f64::dtype(),
-            LeafKind::C64 => Complex::<f32>::dtype(),
-            LeafKind::C128 => Complex::<f64>::dtype(),
+            LeafKind::Bool => Target::Bool,
+            LeafKind::I8 => Target::I8,
+            LeafKind::I16 => Target::I16,
+            LeafKind::I32 => Target::I32,
+            LeafKind::I64 => Target::I64,
+            LeafKind::U8 => Target::U8,
+            LeafKind::U16 => Target::U16,
+            LeafKind::U32 => Target::U32,
+            LeafKind::U64 => Target::U64,
+            LeafKind::F16 => Target::F16,
+            LeafKind::F32 => Target::F32,
+            LeafKind::F64 => Target::F64,
+            LeafKind::C64 => Target::C64,
+            LeafKind::C128 => Target::C128,
             LeafKind::Str | LeafKind::Record => return None,
         })
+    }
+
+    /// The dtype of a fixed-width kind, native byte order.
+    pub(super) fn dtype(self) -> Option<DType> {
+        self.target().and_then(Target::dtype)
     }
 
     fn name(self) -> String {
         match self {
             LeafKind::Str => "string".to_string(),
             LeafKind::Record => "struct".to_string(),
-            other => crate::serde_format::dtype_name(&other.dtype().expect("fixed kind")),
+            other => other.target().expect("fixed kind").numpy_name().to_string(),
         }
     }
 }
