@@ -15,47 +15,41 @@ use crate::header::Header;
 use crate::serde_format::{escape_key, join_path, shape_text, RawMember, WriteMembers, BULK_ARRAY};
 use crate::write::Shaped;
 
-/// The dtype of the leaves (elements) of a member being built.
+/// The dtype of the leaves (elements) of a member being built: a number type of the
+/// conversion model ([`Target`]), a string, or a record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LeafKind {
-    Bool,
-    I8,
-    I16,
-    I32,
-    I64,
-    U8,
-    U16,
-    U32,
-    U64,
-    F16,
-    F32,
-    F64,
-    C64,
-    C128,
+    Number(Target),
     Str,
     Record,
 }
 
+/// The number kinds under their short names, usable as patterns.
+#[allow(non_upper_case_globals)]
 impl LeafKind {
-    /// The number type of a fixed-width kind, as the conversion model names it.
+    pub const Bool: LeafKind = LeafKind::Number(Target::Bool);
+    pub const I8: LeafKind = LeafKind::Number(Target::I8);
+    pub const I16: LeafKind = LeafKind::Number(Target::I16);
+    pub const I32: LeafKind = LeafKind::Number(Target::I32);
+    pub const I64: LeafKind = LeafKind::Number(Target::I64);
+    pub const U8: LeafKind = LeafKind::Number(Target::U8);
+    pub const U16: LeafKind = LeafKind::Number(Target::U16);
+    pub const U32: LeafKind = LeafKind::Number(Target::U32);
+    pub const U64: LeafKind = LeafKind::Number(Target::U64);
+    pub const F16: LeafKind = LeafKind::Number(Target::F16);
+    pub const F32: LeafKind = LeafKind::Number(Target::F32);
+    pub const F64: LeafKind = LeafKind::Number(Target::F64);
+    pub const C64: LeafKind = LeafKind::Number(Target::C64);
+    pub const C128: LeafKind = LeafKind::Number(Target::C128);
+}
+
+impl LeafKind {
+    /// The number type of a fixed-width kind.
     fn target(self) -> Option<Target> {
-        Some(match self {
-            LeafKind::Bool => Target::Bool,
-            LeafKind::I8 => Target::I8,
-            LeafKind::I16 => Target::I16,
-            LeafKind::I32 => Target::I32,
-            LeafKind::I64 => Target::I64,
-            LeafKind::U8 => Target::U8,
-            LeafKind::U16 => Target::U16,
-            LeafKind::U32 => Target::U32,
-            LeafKind::U64 => Target::U64,
-            LeafKind::F16 => Target::F16,
-            LeafKind::F32 => Target::F32,
-            LeafKind::F64 => Target::F64,
-            LeafKind::C64 => Target::C64,
-            LeafKind::C128 => Target::C128,
-            LeafKind::Str | LeafKind::Record => return None,
-        })
+        match self {
+            LeafKind::Number(target) => Some(target),
+            LeafKind::Str | LeafKind::Record => None,
+        }
     }
 
     /// The dtype of a fixed-width kind, native byte order.
