@@ -151,9 +151,12 @@ impl ChunkIndex {
     }
 }
 
-/// Threads to inflate on (1: no point in the parallel path).
+/// Threads to inflate on (1: no point in the parallel path). Asked of the system once:
+/// on Linux the answer reads cgroup files, which per member would dominate listing a
+/// 100,000-member archive.
 pub(crate) fn threads() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get())
+    static THREADS: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *THREADS.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
 }
 
 /// An I/O error carrying a typed archive error (so the member reader reports it as is).
