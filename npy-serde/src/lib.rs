@@ -92,7 +92,8 @@
 //! Derive `Serialize` / `Deserialize` and each field becomes one `.npy` member that
 //! `np.load` sees by name; nested structs and maps become `/`-joined paths
 //! (`encoder/layer0/weight`), a `Vec` of layers becomes `layers/0/…`, `layers/1/…`. The
-//! full mapping is a table in [`ser`]. Every value that saves loads back equal, and an
+//! full mapping is a table in [`ser`]. A value that saves loads back equal (except plain
+//! ndarray fields in a flattened struct, see [Limitations](#limitations)), and an
 //! archive edited in NumPy (`d = dict(np.load(f)); d["epoch"] = 4; np.savez(f, **d)`)
 //! loads too: 0-d members convert by value. Object members (pandas' string columns, ragged
 //! lists) load into `Vec<String>`, `Vec<Option<String>>`, `Vec<Vec<f64>>` or

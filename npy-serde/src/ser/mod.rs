@@ -46,7 +46,9 @@
 //!
 //! Every value this serializer writes loads back equal through [`from_path`](crate::from_path)
 //! (`tests/serde_roundtrip.rs` checks it on generated values); a value that cannot be
-//! represented is an error at save time.
+//! represented is an error at save time. The one exception: plain ndarray fields inside
+//! `#[serde(flatten)]` save but fail to load (serde hands flattened fields over as nested
+//! lists, which ndarray's form cannot be told from); wrap them in [`Bulk`](crate::Bulk).
 //!
 //! Complex numbers: serde shows `Complex<T>` as a plain `(re, im)` tuple, exactly like
 //! `(f32, f32)` or `[f32; 2]`, so the serializer recognises complex values by their Rust
