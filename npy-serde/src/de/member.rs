@@ -81,9 +81,11 @@ pub(super) struct Member<'b> {
     /// A whole 0-d member: its value converts by value (the conversion model's 0-d rule),
     /// not by the array table.
     by_value: bool,
-    /// The conversion table's answer for each [`Target`], bit `target as u32`, worked out
-    /// once per member.
-    allowed: u32,
+    /// The conversion table's answer for the one [`Target`] asked of this member so far:
+    /// a member's elements are all asked as one type, so the table is consulted once per
+    /// member (record fields build a `Member` per field per record, so nothing is worked
+    /// out ahead).
+    allowed: std::cell::Cell<Option<(Target, bool)>>,
 }
 
 impl<'b> Member<'b> {
@@ -108,10 +110,6 @@ impl<'b> Member<'b> {
                 strides[axis] = strides[axis + 1] * shape[axis + 1];
             }
         }
-        let allowed = Target::ALL
-            .iter()
-            .filter(|&&target| convert::array_conversion(&header.dtype, target).is_allowed())
-            .fold(0, |mask, &target| mask | 1 << target as u32);
         Member {
             codec: Codec::of(&header.dtype),
             itemsize: header.dtype.itemsize(),
@@ -119,12 +117,19 @@ impl<'b> Member<'b> {
             bytes,
             strides,
             by_value: false,
-            allowed,
+            allowed: std::cell::Cell::new(None),
         }
     }
 
     fn allows(&self, target: Target) -> bool {
-        self.allowed & (1 << target as u32) != 0
+        match self.allowed.get() {
+            Some((asked, allowed)) if asked == target => allowed,
+            _ => {
+                let allowed = convert::array_conversion(&self.header.dtype, target).is_allowed();
+                self.allowed.set(Some((target, allowed)));
+                allowed
+            }
+        }
     }
 
     /// The bytes of the element at C-order position `index`.
