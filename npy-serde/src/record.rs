@@ -377,24 +377,16 @@ pub fn read_records<T: NpyElement, R: Read>(
         crate::element::check_zero_width_count(count, itemsize)?;
         return T::decode(dtype, &[], 0, count);
     }
-    let per_chunk = (RECORD_CHUNK_BYTES / itemsize).max(1);
-    let mut values = Vec::new();
-    // When the file is known to hold all the records, reserve them at once (with huge pages
-    // for a large result, as bulk reads do) rather than grow by doubling. The records then
-    // take at most a small multiple of the bytes present: every field has at least one byte.
-    let (_, _, available) = data.parts();
-    if available.is_some_and(|bytes| (count as u64).saturating_mul(itemsize as u64) <= bytes) {
-        values.reserve_exact(count);
-        crate::element::advise_huge_pages(values.spare_capacity_mut());
-    }
-    let mut left = count;
-    while left > 0 {
-        let records = left.min(per_chunk);
-        let bytes = data.read_bytes(records, itemsize)?;
-        values.extend(T::decode(dtype, &bytes, itemsize, records)?);
-        left -= records;
-    }
-    Ok(values)
+    read_chunked(
+        count,
+        itemsize,
+        RECORD_CHUNK_BYTES,
+        data,
+        |bytes, records, values| {
+            values.extend(T::decode(dtype, bytes, itemsize, records)?);
+            Ok(())
+        },
+    )
 }
 
 /// Reads field value `F` at byte `offset` of one record (native order, unaligned): the
@@ -451,7 +443,32 @@ pub fn read_gathered<T, R: Read>(
         return Ok((0..count).map(|_| make(&[])).collect());
     }
     // Larger chunks than the column plan's: nothing but the chunk itself is in flight.
-    let per_chunk = (GATHER_CHUNK_BYTES / itemsize).max(1);
+    read_chunked(
+        count,
+        itemsize,
+        GATHER_CHUNK_BYTES,
+        data,
+        |bytes, _, values| {
+            values.extend(bytes.chunks_exact(itemsize).map(&mut make));
+            Ok(())
+        },
+    )
+}
+
+/// Reads `count` records of `itemsize` (> 0) bytes about `chunk_bytes` at a time, handing
+/// each chunk's bytes and record count to `decode`, which appends its records to the
+/// result. When the file is known to hold all the records, they are reserved at once (with
+/// huge pages for a large result, as bulk reads do) rather than grown by doubling: the
+/// records then take at most a small multiple of the bytes present, since every field has
+/// at least one byte.
+fn read_chunked<T, R: Read>(
+    count: usize,
+    itemsize: usize,
+    chunk_bytes: usize,
+    data: &mut DataReader<'_, R>,
+    mut decode: impl FnMut(&[u8], usize, &mut Vec<T>) -> Result<()>,
+) -> Result<Vec<T>> {
+    let per_chunk = (chunk_bytes / itemsize).max(1);
     let mut values = Vec::new();
     let (_, _, available) = data.parts();
     if available.is_some_and(|bytes| (count as u64).saturating_mul(itemsize as u64) <= bytes) {
@@ -462,7 +479,7 @@ pub fn read_gathered<T, R: Read>(
     while left > 0 {
         let records = left.min(per_chunk);
         let bytes = data.read_bytes(records, itemsize)?;
-        values.extend(bytes.chunks_exact(itemsize).map(&mut make));
+        decode(&bytes, records, &mut values)?;
         left -= records;
     }
     Ok(values)
