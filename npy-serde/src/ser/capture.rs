@@ -4,6 +4,7 @@
 use serde::ser::{self, Serialize};
 
 use super::element::{hint_of, ComplexParts, Hint, LeafKind};
+use crate::convert::Value;
 use crate::error::{Error, Result};
 
 /// A scalar's kind and native bytes.
@@ -62,19 +63,13 @@ impl Captured {
                 _ => None,
             };
         };
-        let b = &s.bytes;
-        Some(match s.kind {
-            LeafKind::Bool => (b[0] != 0).to_string(),
-            LeafKind::I8 => (b[0] as i8).to_string(),
-            LeafKind::I16 => i16::from_ne_bytes([b[0], b[1]]).to_string(),
-            LeafKind::I32 => i32::from_ne_bytes(b[..4].try_into().ok()?).to_string(),
-            LeafKind::I64 => i64::from_ne_bytes(b[..8].try_into().ok()?).to_string(),
-            LeafKind::U8 => b[0].to_string(),
-            LeafKind::U16 => u16::from_ne_bytes([b[0], b[1]]).to_string(),
-            LeafKind::U32 => u32::from_ne_bytes(b[..4].try_into().ok()?).to_string(),
-            LeafKind::U64 => u64::from_ne_bytes(b[..8].try_into().ok()?).to_string(),
-            _ => return None,
-        })
+        // The scalar's bytes are its dtype's, in native order: the conversion model decodes.
+        match Value::decode(&s.kind.dtype()?, s.bytes())? {
+            Value::Bool(v) => Some(v.to_string()),
+            Value::Int(v) => Some(v.to_string()),
+            Value::UInt(v) => Some(v.to_string()),
+            Value::Float(_) | Value::Complex(_) => None,
+        }
     }
 
     /// A sequence of lengths.
