@@ -23,46 +23,15 @@ use std::io::{BufReader, BufWriter};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use bytemuck::{Pod, Zeroable};
 use criterion::{BenchmarkGroup, Criterion, Throughput};
 use npy_serde::{NpyElement, NpyWrite, WriteOptions};
 use npyz::WriterBuilder;
 
 const COUNT: usize = 10_000_000;
 
-#[derive(NpyElement, Clone, Copy, Debug, PartialEq)]
-struct Point {
-    x: f64,
-    y: i32,
-    pos: [f32; 3],
-}
-
-#[derive(NpyElement, Clone, Copy, Debug, PartialEq, Pod, Zeroable)]
-#[repr(C)]
-#[npy(pod)]
-struct PodPoint {
-    x: f64,
-    y: i32,
-    pos: [f32; 3],
-}
-
-#[derive(
-    npyz::Deserialize, npyz::Serialize, npyz::AutoSerialize, Clone, Copy, Debug, PartialEq,
-)]
-struct NpyzPoint {
-    x: f64,
-    y: i32,
-    pos: [f32; 3],
-}
-
-/// The same fields in another order, with an extra one.
-#[derive(NpyElement, Clone, Copy)]
-struct Reordered {
-    pos: [f32; 3],
-    extra: u32,
-    y: i32,
-    x: f64,
-}
+#[path = "support/records.rs"]
+mod records_types;
+use records_types::{NpyzPoint, PodPoint, Point, Reordered};
 
 fn pod_points() -> Vec<PodPoint> {
     (0..COUNT)

@@ -41,7 +41,6 @@ use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
-use bytemuck::{Pod, Zeroable};
 use ndarray::Array1;
 use npy_serde::npz::{NpzReader, NpzWriter};
 use npy_serde::{NpyElement, NpyWrite, WriteOptions};
@@ -53,37 +52,9 @@ static SMOKE: AtomicBool = AtomicBool::new(false);
 const KIB: u64 = 1024;
 const MIB: u64 = 1024 * KIB;
 
-#[derive(NpyElement, Clone, Copy, Debug, PartialEq)]
-struct Point {
-    x: f64,
-    y: i32,
-    pos: [f32; 3],
-}
-
-#[derive(NpyElement, Clone, Copy, Debug, PartialEq, Pod, Zeroable)]
-#[repr(C)]
-#[npy(pod)]
-struct PodPoint {
-    x: f64,
-    y: i32,
-    pos: [f32; 3],
-}
-
-/// The same fields in another order, with an extra one.
-#[derive(NpyElement, Clone, Copy)]
-struct Reordered {
-    pos: [f32; 3],
-    extra: u32,
-    y: i32,
-    x: f64,
-}
-
-#[derive(npyz::Deserialize, npyz::Serialize, npyz::AutoSerialize, Clone, Copy, Debug)]
-struct NpyzPoint {
-    x: f64,
-    y: i32,
-    pos: [f32; 3],
-}
+#[path = "support/records.rs"]
+mod records_types;
+use records_types::{NpyzPoint, PodPoint, Point, Reordered};
 
 /// The float64 values of `bytes` bytes (the same formula as `sweep_numpy.py`).
 fn data(bytes: u64) -> Array1<f64> {
