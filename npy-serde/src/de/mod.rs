@@ -22,7 +22,7 @@ use std::path::Path;
 use serde::de::{self, DeserializeOwned, Visitor};
 use serde::forward_to_deserialize_any;
 
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, Result};
 use crate::npz::NpzReader;
 use crate::serde_format::{in_file, ReadMembers, SerdeOptions};
 
@@ -79,10 +79,7 @@ pub fn from_path_with<T: DeserializeOwned, P: AsRef<Path>>(
     options: &SerdeOptions,
 ) -> Result<T> {
     let path = path.as_ref();
-    let result = std::fs::File::open(path)
-        .map_err(Error::from)
-        .and_then(|mut file| refuse_npy(&mut file))
-        .and_then(|()| NpzReader::open_with(path, options.read_options()))
+    let result = NpzReader::open_with(path, options.read_options())
         .and_then(|reader| deserialize_members(reader, options));
     result.map_err(|e| in_file(e, path))
 }
@@ -97,8 +94,6 @@ pub fn from_npz_reader_with<T: DeserializeOwned, R: Read + Seek>(
     reader: R,
     options: &SerdeOptions,
 ) -> Result<T> {
-    let mut reader = reader;
-    refuse_npy(&mut reader)?;
     let reader = NpzReader::new(reader)?.with_options(options.read_options());
     deserialize_members(reader, options)
 }
@@ -113,23 +108,6 @@ pub fn from_npz_slice<T: DeserializeOwned>(bytes: &[u8]) -> Result<T> {
 /// [`from_npz_slice`] with options (path separator, header size limit).
 pub fn from_npz_slice_with<T: DeserializeOwned>(bytes: &[u8], options: &SerdeOptions) -> Result<T> {
     from_npz_reader_with(Cursor::new(bytes), options)
-}
-
-/// A `.npy` file given where an archive is expected: an error saying what reads it. The
-/// reader is left where it was.
-fn refuse_npy<R: Read + Seek>(reader: &mut R) -> Result<()> {
-    let start = reader.stream_position()?;
-    let mut magic = [0u8; 6];
-    let got = crate::header::read_up_to(reader, &mut magic)?;
-    reader.seek(std::io::SeekFrom::Start(start))?;
-    if magic[..got] == crate::header::MAGIC[..] {
-        return Err(Error::from(ErrorKind::InvalidArchive {
-            message: "this is a .npy file (one array), not an .npz archive: load it with \
-                      npy_serde::load (typed, or as NpyArray) or load_any"
-                .to_string(),
-        }));
-    }
-    Ok(())
 }
 
 /// The serde `Deserializer` of the npz format, reading members from an [`NpzReader`]: for

@@ -795,17 +795,29 @@ fn read_directory<R: Read + Seek>(reader: &mut R) -> Result<Directory> {
     let tail = read_exact_at(reader, tail_start, tail_len, "archive end")?;
     let eocd_in_tail = (0..=tail_len.saturating_sub(EOCD_LEN))
         .rev()
-        .find(|&i| tail_len >= EOCD_LEN && tail[i..i + 4] == EOCD_SIG.to_le_bytes())
-        .ok_or_else(|| {
-            Error::invalid_archive(if tail.starts_with(b"PK\x03\x04") {
+        .find(|&i| tail_len >= EOCD_LEN && tail[i..i + 4] == EOCD_SIG.to_le_bytes());
+    let Some(eocd_in_tail) = eocd_in_tail else {
+        let start = read_exact_at(
+            reader,
+            0,
+            header::MAGIC.len().min(file_len as usize),
+            "start",
+        )?;
+        return Err(Error::invalid_archive(
+            if start.starts_with(b"PK\x03\x04") {
                 "no end of central directory record: the archive is truncated".to_string()
+            } else if start[..] == header::MAGIC[..] {
+                // Someone handed a `.npy` where an archive goes: say what reads it.
+                "not a zip archive but a .npy file (one array): load it with npy_serde::load \
+             (typed, or as NpyArray) or load_any"
+                    .to_string()
             } else {
                 format!(
-                    "not a zip archive (no end of central directory record in its {file_len} \
-                     bytes)"
-                )
-            })
-        })?;
+                "not a zip archive (no end of central directory record in its {file_len} bytes)"
+            )
+            },
+        ));
+    };
     let eocd_pos = tail_start + eocd_in_tail as u64;
     let mut eocd = Bytes::new(&tail[eocd_in_tail..eocd_in_tail + EOCD_LEN], "end record");
     eocd.u32()?;
