@@ -34,7 +34,8 @@
 //! a bounded number in flight, for archives with or without an index.
 
 use std::io::{self, Read, Seek};
-use std::sync::{mpsc, Arc, Mutex};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{mpsc, Arc, Mutex, PoisonError};
 
 use flate2::{Decompress, FlushDecompress, Status};
 
@@ -260,30 +261,52 @@ fn inflate_segment(input: &[u8], out: &mut [u8], last: bool) -> Segment {
     Segment { ok, crc }
 }
 
-/// Inflates several segments side by side: `inputs[i]` into `outputs[i]`.
-fn inflate_window(inputs: &[&[u8]], outputs: Vec<&mut [u8]>, last_is_final: bool) -> Vec<Segment> {
+/// Inflates segments on `threads` threads, `inputs[i]` into `outputs[i]`. Each thread takes
+/// the next segment nobody has taken yet, so a thread the shared cores schedule late holds
+/// up only its own segment, not a fixed share of the work.
+fn inflate_segments(
+    inputs: &[&[u8]],
+    outputs: Vec<&mut [u8]>,
+    last_is_final: bool,
+    threads: usize,
+) -> Vec<Segment> {
     let count = inputs.len();
+    let next = AtomicUsize::new(0);
+    let slots: Vec<Mutex<Option<&mut [u8]>>> = outputs
+        .into_iter()
+        .map(|out| Mutex::new(Some(out)))
+        .collect();
+    let results: Vec<Mutex<Option<Segment>>> = (0..count).map(|_| Mutex::new(None)).collect();
+    let work = || loop {
+        let i = next.fetch_add(1, Ordering::Relaxed);
+        if i >= count {
+            break;
+        }
+        let taken = slots[i]
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        if let Some(out) = taken {
+            let segment = inflate_segment(inputs[i], out, last_is_final && i + 1 == count);
+            *results[i].lock().unwrap_or_else(PoisonError::into_inner) = Some(segment);
+        }
+    };
     std::thread::scope(|scope| {
-        let mut handles = Vec::new();
-        let mut outputs = outputs.into_iter().enumerate();
-        let here = outputs.next();
-        for (i, out) in outputs {
-            let input = inputs[i];
-            let last = last_is_final && i + 1 == count;
-            handles.push(scope.spawn(move || inflate_segment(input, out, last)));
+        for _ in 1..threads.min(count) {
+            scope.spawn(work);
         }
-        let mut results = Vec::with_capacity(count);
-        if let Some((i, out)) = here {
-            results.push(inflate_segment(inputs[i], out, last_is_final && count == 1));
-        }
-        for handle in handles {
-            results.push(handle.join().unwrap_or(Segment {
+        work();
+    });
+    results
+        .into_iter()
+        .map(|result| {
+            let result = result.into_inner().unwrap_or_else(PoisonError::into_inner);
+            result.unwrap_or(Segment {
                 ok: false,
                 crc: crc32fast::Hasher::new(),
-            }));
-        }
-        results
-    })
+            })
+        })
+        .collect()
 }
 
 /// Serial inflation from some point of a stream on, primed with the output before it.
@@ -339,14 +362,18 @@ enum Mode<R> {
     Done,
 }
 
-/// A member's uncompressed bytes, inflated a window of segments at a time on every core
-/// (see the module docs). It checks the member's CRC itself.
+/// A member's uncompressed bytes, inflated a run of segments at a time on every core (see
+/// the module docs). It checks the member's CRC itself.
+///
+/// A read into a buffer that holds whole segments inflates them straight into it (no copy);
+/// smaller reads are served from a window of segments inflated into `output`.
 pub(crate) struct ParallelInflater<R> {
     mode: Mode<R>,
     index: ChunkIndex,
     compressed_len: u64,
     uncompressed_len: u64,
     expected_crc: u32,
+    threads: usize,
     /// Segments per window.
     window: usize,
     /// The next segment to inflate.
@@ -354,11 +381,16 @@ pub(crate) struct ParallelInflater<R> {
     /// Inflated bytes of the current window, and how far they have been handed out.
     output: Vec<u8>,
     output_pos: usize,
+    /// The last 32 KiB inflated before `next_segment`: a serial hand-over's dictionary.
+    history: Vec<u8>,
     /// Compressed bytes read so far.
     consumed: u64,
     produced: u64,
     crc: crc32fast::Hasher,
 }
+
+/// Deflate's window: how much output a serial inflater resuming mid-stream needs.
+const HISTORY_LEN: usize = 32 * 1024;
 
 impl<R: Read> ParallelInflater<R> {
     /// Inflates the compressed member in `source` (exactly its `compressed_len` bytes) with
@@ -371,18 +403,22 @@ impl<R: Read> ParallelInflater<R> {
         expected_crc: u32,
         threads: usize,
     ) -> Self {
+        let threads = threads.max(1);
         ParallelInflater {
             mode: Mode::Parallel(source),
             index,
             compressed_len,
             uncompressed_len,
             expected_crc,
-            // Two segments per thread: a thread that was scheduled late (the cores are
-            // shared) holds the window up for a smaller part of the work.
-            window: 2 * threads.max(1),
+            threads,
+            // One segment per thread: a window is for reads too small to take whole
+            // segments (the header, the first steps of a growing array), and every byte of
+            // it is fresh memory and a copy; larger reads are inflated in place.
+            window: threads,
             next_segment: 0,
             output: Vec::new(),
             output_pos: 0,
+            history: Vec::new(),
             consumed: 0,
             produced: 0,
             crc: crc32fast::Hasher::new(),
@@ -397,70 +433,80 @@ impl<R: Read> ParallelInflater<R> {
         }
     }
 
-    /// Inflates the next window of segments into `output`; on a failed check, hands over
-    /// to serial inflation at the first failed segment.
-    fn refill(&mut self) -> io::Result<()> {
+    /// Uncompressed length of `segment`.
+    fn segment_out_len(&self, segment: usize) -> usize {
+        let begin = segment as u64 * self.index.segment_len;
+        (self.uncompressed_len.min(begin + self.index.segment_len) - begin) as usize
+    }
+
+    /// How many segments from `next_segment` on fit whole into `len` bytes.
+    fn segments_fitting(&self, len: usize) -> usize {
+        let mut fitting = 0;
+        let mut total = 0;
+        for segment in self.next_segment..self.index.segments() {
+            total += self.segment_out_len(segment);
+            if total > len {
+                break;
+            }
+            fitting += 1;
+        }
+        fitting
+    }
+
+    /// Inflates segments `next_segment..last` into the start of `dest` (which holds them
+    /// all); on a failed check, hands over to serial inflation at the first failed segment.
+    /// Returns how many bytes of `dest` hold good output.
+    fn inflate_run(&mut self, last: usize, dest: &mut [u8]) -> io::Result<usize> {
         let first = self.next_segment;
-        let last = (first + self.window).min(self.index.segments());
         let start = self.segment_start(first);
         let end = self.segment_start(last);
         let Mode::Parallel(source) = &mut self.mode else {
-            return Ok(());
+            return Ok(0);
         };
         let mut compressed = vec![0u8; (end - start) as usize];
         let got = read_full(source, &mut compressed)?;
         compressed.truncate(got);
         self.consumed += got as u64;
-        let seg_len = self.index.segment_len;
-        let out_lens: Vec<usize> = (first..last)
-            .map(|s| {
-                let begin = s as u64 * seg_len;
-                (self.uncompressed_len.min(begin + seg_len) - begin) as usize
-            })
-            .collect();
-        // Keep the last 32 KiB handed out: a serial hand-over needs it as dictionary.
-        let history_start = self.output.len().saturating_sub(32 * 1024);
-        let history = self.output[history_start..].to_vec();
+        let out_lens: Vec<usize> = (first..last).map(|s| self.segment_out_len(s)).collect();
         let mut results = Vec::new();
-        let mut output = std::mem::take(&mut self.output);
-        output.resize(out_lens.iter().sum(), 0);
         if got as u64 == end - start {
-            let mut inputs = Vec::with_capacity(last - first);
-            for s in first..last {
-                let from = (self.segment_start(s) - start) as usize;
-                let to = (self.segment_start(s + 1) - start) as usize;
-                inputs.push(&compressed[from..to]);
-            }
+            let inputs: Vec<&[u8]> = (first..last)
+                .map(|s| {
+                    let from = (self.segment_start(s) - start) as usize;
+                    let to = (self.segment_start(s + 1) - start) as usize;
+                    &compressed[from..to]
+                })
+                .collect();
             let mut outputs = Vec::with_capacity(out_lens.len());
-            let mut rest = &mut output[..];
+            let mut rest = &mut dest[..];
             for &len in &out_lens {
                 let (head, tail) = rest.split_at_mut(len);
                 outputs.push(head);
                 rest = tail;
             }
-            let final_window = last == self.index.segments();
-            results = inflate_window(&inputs, outputs, final_window);
+            let final_run = last == self.index.segments();
+            results = inflate_segments(&inputs, outputs, final_run, self.threads);
         }
         // Keep the segments before the first failure; serial inflation takes over there.
         let good = results.iter().take_while(|r| r.ok).count();
+
         let kept: usize = out_lens[..good].iter().sum();
-        output.truncate(kept);
         for result in &results[..good] {
             self.crc.combine(&result.crc);
         }
         self.next_segment = first + good;
+        let mut dictionary = std::mem::take(&mut self.history);
+        dictionary.extend_from_slice(&dest[kept.saturating_sub(HISTORY_LEN)..kept]);
+        dictionary.drain(..dictionary.len().saturating_sub(HISTORY_LEN));
         if good < last - first {
             let Mode::Parallel(source) = std::mem::replace(&mut self.mode, Mode::Done) else {
                 unreachable!("checked at the start");
             };
             let resume = (self.segment_start(first + good) - start) as usize;
-            let mut dictionary = history;
-            dictionary.extend_from_slice(&output);
-            let dictionary = &dictionary[dictionary.len().saturating_sub(32 * 1024)..];
             let mut inflater = Decompress::new(false);
             if !dictionary.is_empty() {
                 inflater
-                    .set_dictionary(dictionary)
+                    .set_dictionary(&dictionary)
                     .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
             }
             compressed.drain(..resume.min(compressed.len()));
@@ -475,6 +521,20 @@ impl<R: Read> ParallelInflater<R> {
         } else if last == self.index.segments() {
             self.mode = Mode::Done;
         }
+        self.history = dictionary;
+        Ok(kept)
+    }
+
+    /// Inflates the next window of segments into `output`.
+    fn refill(&mut self) -> io::Result<()> {
+        let last = (self.next_segment + self.window).min(self.index.segments());
+        let mut output = std::mem::take(&mut self.output);
+        let len = (self.next_segment..last)
+            .map(|s| self.segment_out_len(s))
+            .sum();
+        output.resize(len, 0);
+        let kept = self.inflate_run(last, &mut output)?;
+        output.truncate(kept);
         self.output = output;
         self.output_pos = 0;
         Ok(())
@@ -507,7 +567,18 @@ impl<R: Read> Read for ParallelInflater<R> {
                 return self.count(n);
             }
             match &mut self.mode {
-                Mode::Parallel(_) => self.refill()?,
+                Mode::Parallel(_) => {
+                    // A buffer that holds two segments or more gets them inflated in place.
+                    let fitting = self.segments_fitting(buf.len());
+                    if fitting >= 2 {
+                        let kept = self.inflate_run(self.next_segment + fitting, buf)?;
+                        if kept > 0 {
+                            return self.count(kept);
+                        }
+                    } else {
+                        self.refill()?;
+                    }
+                }
                 Mode::Serial(tail) => {
                     let n = tail.read(buf)?;
                     self.crc.update(&buf[..n]);
@@ -770,6 +841,48 @@ mod tests {
         assert!(read_big(&cases[cases.len() - 2].1)
             .unwrap_err()
             .contains("CRC-32 mismatch"));
+    }
+
+    /// Member "big" of `archive` read whole, in reads of `sizes` bytes (cycled), so that
+    /// both the window and the in-place paths of the parallel inflater run.
+    fn read_big_in_pieces(archive: &[u8], sizes: &[usize]) -> std::result::Result<Vec<u8>, String> {
+        let mut reader = NpzReader::new(Cursor::new(archive)).map_err(|e| e.to_string())?;
+        let mut member = reader.open_member(1, true).map_err(|e| e.to_string())?;
+        let mut out = Vec::new();
+        for &size in sizes.iter().cycle() {
+            let mut buf = vec![0u8; size];
+            match member.read(&mut buf) {
+                Ok(0) => return Ok(out),
+                Ok(n) => out.extend_from_slice(&buf[..n]),
+                Err(e) => return Err(e.to_string()),
+            }
+        }
+        unreachable!("cycle never ends")
+    }
+
+    #[test]
+    fn reads_of_any_size_give_the_serial_result() {
+        let (archive, _) = indexed_archive();
+        let at = index_position(&archive) + 9;
+        let mut shifted = archive.clone();
+        let second = u64::from_le_bytes(archive[at + 8..at + 16].try_into().unwrap());
+        shifted[at + 8..at + 16].copy_from_slice(&(second + 1).to_le_bytes());
+        let serial = read_big_in_pieces(&without_index(&archive), &[1 << 20]).unwrap();
+        let pieces: [&[usize]; 4] = [
+            &[8192],
+            &[4 * SEGMENT_LEN],
+            &[100, 2 * SEGMENT_LEN + 5, SEGMENT_LEN - 1],
+            &[SEGMENT_LEN / 3, 3 * SEGMENT_LEN],
+        ];
+        for case in [&archive, &shifted] {
+            for sizes in pieces {
+                assert_eq!(
+                    read_big_in_pieces(case, sizes).unwrap(),
+                    serial,
+                    "{sizes:?}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -356,7 +356,7 @@ impl<R: Read + Seek> NpzReader<R> {
     /// A reader of member `index`'s uncompressed bytes, checked against the directory.
     /// `whole`: the member will be read to its end (a header read stays serial: a window
     /// of parallel inflation would be wasted on it).
-    fn open_member(&mut self, index: usize, whole: bool) -> Result<MemberReader<'_>> {
+    pub(crate) fn open_member(&mut self, index: usize, whole: bool) -> Result<MemberReader<'_>> {
         let entry = &self.entries[index];
         if entry.flags & FLAG_ENCRYPTED != 0 {
             return Err(Error::invalid_archive(
@@ -654,7 +654,7 @@ fn available_list(names: &[String]) -> String {
 
 /// The uncompressed bytes of one member: never more than the directory declares, CRC
 /// checked once the end is reached.
-struct MemberReader<'a> {
+pub(crate) struct MemberReader<'a> {
     inner: Box<dyn Read + 'a>,
     expected_len: u64,
     /// The CRC-32 to check, unless the inner reader checks it (parallel inflation).
