@@ -203,6 +203,17 @@ pub enum ErrorKind {
         available: String,
     },
 
+    /// An object store request failed, or answered with something other than what was
+    /// asked (the `remote` module, feature `object-store`): a missing object,
+    /// a short or changed response, a timeout, refused credentials.
+    #[error("{location}: {message}")]
+    Remote {
+        /// The object (its URL, or the store and path), without any query string.
+        location: String,
+        /// What happened, and what to do about it.
+        message: String,
+    },
+
     /// A serde error raised by a `Serialize` / `Deserialize` implementation or by the
     /// mapping between Rust values and archive members.
     #[error("{0}")]

@@ -22,6 +22,7 @@
 //! | [use NumPy record arrays (`derive`)](#record-dtypes-derive) | `#[derive(NpyElement)]`, [`record`] |
 //! | read or write object arrays (`dtype=object`) safely | [`pickle`], [`ObjectArray`], [`ReadOptions::with_allow_pickle`] |
 //! | [work with arrays bigger than memory](#memory-mapped-and-chunked-arrays) | [`MappedNpy`], [`MappedNpyMut`], [`NpyRowReader`], [`NpyAppender`], [`write::NpyStreamWriter`] |
+//! | read `.npy` / `.npz` lazily from S3, GCS, Azure or HTTP, or write them there (feature `object-store`) | `remote::RemoteNpz`, `remote::RemoteNpy`, `remote::blocking::from_url`, `remote::blocking::to_url` (the `remote` module) |
 //! | look into, compare or convert files from the shell | the `npy` command (`npy-cli/`: `ls`, `show`, `stats`, `diff`, `convert`, `verify`, `hist`; see the README's "Command line" section) |
 //!
 //! This crate speaks ndarray 0.17 and re-exports it ([`ndarray`], with [`half`] and
@@ -31,7 +32,8 @@
 //! dtype), [`header`] (the `.npy` header), [`element`]
 //! (Rust element types), [`read`] / [`write`](mod@write) (`.npy` I/O), [`array`](mod@array) (dynamic arrays),
 //! [`npz`] (archives), [`ser`] / [`de`] (serde), [`record`] (derive runtime), [`mmap`] /
-//! [`chunked`] (large arrays), [`pickle`] (object arrays), [`error`].
+//! [`chunked`] (large arrays), [`pickle`] (object arrays), `remote` (object storage,
+//! feature `object-store`), [`error`].
 //!
 //! # Save and load arrays
 //!
@@ -261,6 +263,10 @@
 //!   header holds its size and CRC); [`to_path`] streams member by member.
 //! - Derived records: named-field structs of fixed-width fields only (no `String`/`Vec`
 //!   fields, tuple structs, enums or `#[repr(packed)]`).
+//! - Object storage (feature `object-store`, off by default: it brings tokio and an HTTP
+//!   client): a row range of a deflated member is read by inflating the member from its
+//!   start; writes assemble the archive in memory before uploading it; the blocking API
+//!   cannot be called from inside an async runtime. See the `remote` module's docs.
 //! - Mapping constructors are `unsafe`: a file changed or truncated by another process while
 //!   mapped is undefined behaviour, as with any `mmap`.
 
@@ -278,6 +284,8 @@ pub mod npz;
 pub mod pickle;
 pub mod read;
 pub mod record;
+#[cfg(feature = "object-store")]
+pub mod remote;
 pub mod ser;
 pub mod serde_array;
 pub mod serde_format;

@@ -137,3 +137,95 @@ pub fn temp_dir() -> tempfile::TempDir {
         .tempdir()
         .expect("a temporary directory")
 }
+
+/// The S3 test server's Python packages (moto in server mode, boto3 to upload with),
+/// installed from PyPI into the same environment as NumPy.
+const S3_REQUIREMENTS: [&str; 3] = ["moto[server]>=5,<6", "boto3", "flask-cors"];
+
+/// NumPy's Python, with moto's S3 server and boto3 (installed on first use, into the venv
+/// that holds NumPy, or the environment of `NPY_SERDE_PYTHON`). Panics, saying how to get
+/// them, when they cannot be installed.
+pub fn python_with_s3() -> &'static Path {
+    static READY: OnceLock<Result<(), String>> = OnceLock::new();
+    let python = python();
+    let ready = READY.get_or_init(|| {
+        let has = |py: &Path| {
+            Command::new(py)
+                .args(["-c", "import moto.server, boto3"])
+                .output()
+                .is_ok_and(|out| out.status.success())
+        };
+        if has(python) {
+            return Ok(());
+        }
+        run_setup(
+            Command::new(python)
+                .args([
+                    "-m",
+                    "pip",
+                    "install",
+                    "--quiet",
+                    "--disable-pip-version-check",
+                ])
+                .args(S3_REQUIREMENTS),
+        )?;
+        if has(python) {
+            Ok(())
+        } else {
+            Err(format!(
+                "{} cannot import moto after installing it",
+                python.display()
+            ))
+        }
+    });
+    match ready {
+        Ok(()) => python,
+        Err(why) => panic!(
+            "{why}\n\nnpy-serde's object-store tests run moto's S3 server: they install it with \
+             `{} -m pip install {}` from PyPI; make PyPI reachable or install them there.",
+            python.display(),
+            S3_REQUIREMENTS.join(" ")
+        ),
+    }
+}
+
+/// A helper server run by Python for one test binary: started on first use, asked for its
+/// port on its first line of output, stopped when the test process ends (its stdin closes).
+pub struct PythonServer {
+    child: std::process::Child,
+    /// The port it listens on at 127.0.0.1.
+    pub port: u16,
+}
+
+impl PythonServer {
+    /// Runs `script` (which prints its port on the first line and serves until its stdin
+    /// closes) with `python`, `args` after it.
+    pub fn start(python: &Path, script: &Path, args: &[&str]) -> PythonServer {
+        use std::io::BufRead;
+        let mut child = Command::new(python)
+            .arg(script)
+            .args(args)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::inherit())
+            .spawn()
+            .unwrap_or_else(|e| panic!("could not run {}: {e}", script.display()));
+        let stdout = child.stdout.take().expect("piped stdout");
+        let mut line = String::new();
+        std::io::BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("the server's first line");
+        let port = line
+            .trim()
+            .parse()
+            .unwrap_or_else(|_| panic!("{} printed {line:?}, not a port", script.display()));
+        PythonServer { child, port }
+    }
+}
+
+impl Drop for PythonServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

@@ -266,6 +266,21 @@ impl<R: Read + Seek> NpzReader<R> {
         self.path.as_deref()
     }
 
+    /// Where each member's bytes lie in the underlying reader, in archive order: from its
+    /// local header to the next local header or the central directory (what a remote
+    /// reader fetches to read it).
+    #[cfg_attr(not(feature = "object-store"), allow(dead_code))]
+    pub(crate) fn member_spans(&self) -> Vec<std::ops::Range<u64>> {
+        self.entries
+            .iter()
+            .zip(&self.limits)
+            .map(|(entry, &limit)| {
+                let start = self.base.saturating_add(entry.local_offset);
+                start..limit.max(start)
+            })
+            .collect()
+    }
+
     pub(crate) fn entries(&self) -> &[Entry] {
         &self.entries
     }

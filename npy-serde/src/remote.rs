@@ -1,0 +1,346 @@
+//! `.npy` and `.npz` files in object storage (S3, GCS, Azure, HTTP, local), read lazily
+//! with range requests and written atomically (feature `object-store`).
+//!
+//! Built on the Apache Arrow project's [`object_store`] crate: its stores, credentials
+//! from the environment, and retry policy. This module owns what is specific to NumPy
+//! files: which byte ranges a listing, a member or a row range needs, coalescing them,
+//! checking each response (exact length, same object version), and handing the bytes to
+//! the same parsers the local readers use.
+//!
+//! # What each operation costs
+//!
+//! | operation | requests | bytes |
+//! |---|---|---|
+//! | [`RemoteNpz::open_url`]: list members | 1 (directory within the last 64 KiB, ~1000 members), else 2 | the last 64 KiB + the directory |
+//! | [`RemoteNpz::read`] a member | 1 | the member's bytes |
+//! | [`RemoteNpz::read_many`] | 1 per run of neighbouring members (gap ≤ [`RemoteOptions::with_coalesce_gap`]), concurrently | the members' bytes |
+//! | [`RemoteNpz::read_rows`], stored member | 2 (header, rows) | 4 KiB + the rows' bytes |
+//! | [`RemoteNpz::read_rows`], deflated member | 2 (header, member) | the member's compressed bytes (inflated from the start) |
+//! | [`RemoteNpy::open_url`] + [`RemoteNpy::read_rows`] | 2 | 4 KiB + the rows' bytes |
+//! | [`from_url`](blocking::from_url) / [`from_store`] | the open + 1 per member the struct asks for (64 MiB at most per request) | those members |
+//! | [`to_url`](blocking::to_url) / [`to_store`] | 1 PUT up to the part size (8 MiB), else a multipart upload | the archive |
+//!
+//! Every request after the first carries the object's ETag (`If-Match`), and every
+//! response is checked for its length and version: an object replaced between requests,
+//! a short body or a truncated response is an [`ErrorKind::Remote`](crate::ErrorKind)
+//! error naming the object and the byte range, never wrong data.
+//!
+//! # Async and blocking
+//!
+//! [`RemoteNpz`], [`RemoteNpy`], [`from_store`] and [`to_store`] are async, for callers
+//! with a tokio runtime (object_store's HTTP client needs one). [`blocking`] has the same
+//! API for everyone else, with a small runtime of its own: no `async` in your code.
+//!
+//! ```no_run
+//! use npy_serde::remote::blocking::{self, RemoteNpz};
+//!
+//! # fn demo() -> npy_serde::Result<()> {
+//! let mut archive = RemoteNpz::open_url("s3://bucket/dataset.npz")?;
+//! let labels: Vec<i64> = archive.read("labels")?;
+//!
+//! #[derive(serde::Deserialize)]
+//! struct Dataset { x: ndarray::Array2<f64>, labels: Vec<i64> }
+//! let dataset: Dataset = blocking::from_url("s3://bucket/dataset.npz")?;
+//! blocking::to_url(&labels, "s3://bucket/labels.npz")?;
+//! # Ok(()) }
+//! ```
+//!
+//! # Credentials and endpoints
+//!
+//! From the environment, as the cloud SDKs read them: `AWS_ACCESS_KEY_ID`,
+//! `AWS_SECRET_ACCESS_KEY`, `AWS_REGION`, `AWS_ENDPOINT_URL` (an S3-compatible server;
+//! `AWS_ALLOW_HTTP=true` for plain HTTP), `GOOGLE_APPLICATION_CREDENTIALS`,
+//! `AZURE_STORAGE_ACCOUNT_NAME`, `AZURE_STORAGE_ACCOUNT_KEY`, … (object_store's builders'
+//! `from_env`). For anything else build the store yourself and pass it to
+//! [`RemoteNpz::open`]. Nothing in this module logs, and error messages show URLs without
+//! their query string.
+//!
+//! # Limitations
+//!
+//! - A deflated member cannot be read from the middle: a row range of one fetches and
+//!   inflates the member from its start.
+//! - Writes assemble the archive in memory first (as [`to_npz_vec`](crate::to_npz_vec)),
+//!   then upload it; the object appears only when the upload completes, and a failed
+//!   multipart upload is aborted.
+//! - The blocking API must not be called from inside an async runtime (tokio refuses to
+//!   block a runtime thread): use the async API there.
+//! - `http(s)://` URLs need a server that honours range requests; writing to one needs
+//!   WebDAV `PUT`.
+
+pub mod blocking;
+mod npy;
+mod npz;
+mod object;
+mod store;
+
+use std::ops::Range;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use object_store::path::Path;
+use object_store::{ObjectStore, PutPayload, WriteMultipart};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+pub use npy::RemoteNpy;
+pub use npz::RemoteNpz;
+pub use object::RequestStats;
+/// The object_store crate this module is built on (its stores, paths and configuration).
+pub use object_store;
+pub use object_store::RetryConfig;
+pub use store::store_for_url;
+
+use crate::error::{Error, Result};
+use crate::header::Header;
+use crate::read::ReadOptions;
+use crate::serde_format::SerdeOptions;
+use object::{store_error, Fetched, OnMiss, View};
+
+/// How remote reads and writes behave: concurrency, coalescing, multipart part size,
+/// timeout and retries, and the [`ReadOptions`] / [`SerdeOptions`] of the data itself.
+#[derive(Debug, Clone)]
+pub struct RemoteOptions {
+    pub(crate) read: ReadOptions,
+    pub(crate) serde: SerdeOptions,
+    pub(crate) concurrency: usize,
+    pub(crate) coalesce_gap: u64,
+    pub(crate) part_size: usize,
+    pub(crate) timeout: Duration,
+    pub(crate) retry: RetryConfig,
+    pub(crate) store_config: Vec<(String, String)>,
+}
+
+impl Default for RemoteOptions {
+    fn default() -> Self {
+        RemoteOptions {
+            read: ReadOptions::default(),
+            serde: SerdeOptions::default(),
+            concurrency: 8,
+            coalesce_gap: 1 << 20,
+            part_size: 8 << 20,
+            timeout: Duration::from_secs(30),
+            retry: RetryConfig::default(),
+            store_config: Vec::new(),
+        }
+    }
+}
+
+impl RemoteOptions {
+    /// Requests in flight at once (default 8).
+    pub fn with_concurrency(mut self, requests: usize) -> Self {
+        self.concurrency = requests.max(1);
+        self
+    }
+
+    /// Members this close together (in bytes) are fetched in one request by `read_many`
+    /// (default 1 MiB: a request costs more than that many bytes of transfer).
+    pub fn with_coalesce_gap(mut self, bytes: u64) -> Self {
+        self.coalesce_gap = bytes;
+        self
+    }
+
+    /// Archives larger than this are uploaded in parts of this size (default 8 MiB; S3
+    /// needs at least 5 MiB per part).
+    pub fn with_part_size(mut self, bytes: usize) -> Self {
+        self.part_size = bytes.max(5 << 20);
+        self
+    }
+
+    /// Longest time one request may take, response body included (default 30 s). Applies
+    /// to stores built from a URL; a store you build carries its own.
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Retries of transient errors (object_store's policy: by default up to 10 with
+    /// exponential backoff, within 3 minutes). Applies to stores built from a URL.
+    pub fn with_retry(mut self, retry: RetryConfig) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// A setting for stores built from a URL, on top of the environment's: one of
+    /// object_store's configuration keys for that store (`aws_endpoint`, `aws_allow_http`,
+    /// `aws_region`, `google_service_account`, `azure_storage_account_key`, …; for
+    /// `http(s)://`, client keys such as `allow_invalid_certificates`). An unknown key is an
+    /// error when the store is built.
+    pub fn with_store_config(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.store_config.push((key.into(), value.into()));
+        self
+    }
+
+    /// Options of the `.npy` data read (header size cap, inflated size cap, pickles).
+    pub fn with_read_options(mut self, read: ReadOptions) -> Self {
+        self.serde = self
+            .serde
+            .with_max_header_size(read.max_header_size)
+            .with_max_inflated_size(read.max_inflated_size)
+            .with_allow_pickle(read.allow_pickle);
+        self.read = read;
+        self
+    }
+
+    /// Options of the serde format ([`from_store`], [`to_store`]): separator, compression,
+    /// and the read caps, which also apply to the other reads.
+    pub fn with_serde_options(mut self, serde: SerdeOptions) -> Self {
+        self.read = serde.read_options();
+        self.serde = serde;
+        self
+    }
+}
+
+/// The header for rows `rows` of an array with `header`, and where those rows' bytes
+/// start after the first data byte, and how many there are.
+pub(crate) fn rows_header(header: &Header, rows: &Range<u64>) -> Result<(Header, u64, u64)> {
+    let Some((&count, rest)) = header.shape.split_first() else {
+        return Err(Error::invalid_data(
+            "a 0-d array has no rows: read it whole (read)",
+        ));
+    };
+    if header.fortran_order && header.shape.len() > 1 {
+        return Err(Error::invalid_data(
+            "the array is in Fortran order, so its rows are not contiguous: read it whole",
+        ));
+    }
+    if rows.start > rows.end || rows.end > count as u64 {
+        return Err(Error::invalid_data(format!(
+            "rows {}..{} are outside the array's {count} rows",
+            rows.start, rows.end
+        )));
+    }
+    let row_bytes = rest
+        .iter()
+        .try_fold(header.dtype.itemsize() as u64, |acc, &d| {
+            acc.checked_mul(d as u64)
+        })
+        .ok_or_else(|| Error::invalid_header("the row size overflows"))?;
+    let mut shape = header.shape.clone();
+    shape[0] = (rows.end - rows.start) as usize;
+    let sub = Header {
+        shape,
+        ..header.clone()
+    };
+    let skip = rows.start.checked_mul(row_bytes);
+    let len = (rows.end - rows.start).checked_mul(row_bytes);
+    match (skip, len) {
+        (Some(skip), Some(len)) => Ok((sub, skip, len)),
+        _ => Err(Error::invalid_header("the rows' byte range overflows")),
+    }
+}
+
+/// Reads a `T` from the `.npz` archive `path` in `store` with the serde format, fetching
+/// only the members `T` asks for (each in one request, as it is first read).
+///
+/// The deserializer is synchronous; it runs on tokio's blocking thread pool, and fetches
+/// through the runtime that called this.
+pub async fn from_store<T: DeserializeOwned + Send + 'static>(
+    store: Arc<dyn ObjectStore>,
+    path: Path,
+    options: RemoteOptions,
+) -> Result<T> {
+    let location = format!("{store}/{path}");
+    from_store_at(store, path, location, options).await
+}
+
+pub(crate) async fn from_store_at<T: DeserializeOwned + Send + 'static>(
+    store: Arc<dyn ObjectStore>,
+    path: Path,
+    location: String,
+    options: RemoteOptions,
+) -> Result<T> {
+    let serde_options = options.serde.clone();
+    let archive = RemoteNpz::open_at(store, path, location, options).await?;
+    let runtime = tokio::runtime::Handle::current();
+    let join =
+        tokio::task::spawn_blocking(move || deserialize_lazily(&archive, runtime, &serde_options));
+    match join.await {
+        Ok(result) => result,
+        Err(e) => Err(Error::from(crate::ErrorKind::Custom(format!(
+            "the deserializer's thread failed: {e}"
+        )))),
+    }
+}
+
+/// Runs the serde reader over `archive`, fetching each member as it is first read (on
+/// `runtime`, from a thread that may block).
+pub(crate) fn deserialize_lazily<T: DeserializeOwned>(
+    archive: &RemoteNpz,
+    runtime: tokio::runtime::Handle,
+    options: &SerdeOptions,
+) -> Result<T> {
+    let (object, spans) = archive.parts();
+    let location = object.location.clone();
+    // The directory is parsed again from its bytes (fetched once more: one request).
+    let view = View::new(
+        object,
+        Arc::new(Mutex::new(Fetched::default())),
+        OnMiss::Fetch { runtime, spans },
+    );
+    crate::de::from_npz_reader_with(view, options).map_err(|e| e.in_file(location))
+}
+
+/// Writes `value` with the serde format as an `.npz` archive to `path` in `store`
+/// ([`upload`]: the object appears only once complete).
+pub async fn to_store<T: Serialize + ?Sized>(
+    value: &T,
+    store: Arc<dyn ObjectStore>,
+    path: Path,
+    options: RemoteOptions,
+) -> Result<()> {
+    let location = format!("{store}/{path}");
+    let bytes = crate::ser::to_npz_vec_with(value, &options.serde)?;
+    upload_at(&store, &path, &location, bytes, &options).await
+}
+
+/// Uploads `bytes` (an archive from [`to_npz_vec`](crate::to_npz_vec) or
+/// [`NpzWriter`](crate::NpzWriter), a `.npy` from [`to_bytes`](crate::to_bytes)) to
+/// `path` in `store`: one PUT up to the part size, a multipart upload above it. Either way
+/// the object appears only when the upload completes (readers see the old object or the
+/// new one, never part of it), and a failed multipart upload is aborted.
+pub async fn upload(
+    store: &Arc<dyn ObjectStore>,
+    path: &Path,
+    bytes: Vec<u8>,
+    options: &RemoteOptions,
+) -> Result<()> {
+    let location = format!("{store}/{path}");
+    upload_at(store, path, &location, bytes, options).await
+}
+
+pub(crate) async fn upload_at(
+    store: &Arc<dyn ObjectStore>,
+    path: &Path,
+    location: &str,
+    bytes: Vec<u8>,
+    options: &RemoteOptions,
+) -> Result<()> {
+    let part_size = options.part_size;
+    let what = format!("uploading {} bytes", bytes.len());
+    if bytes.len() <= part_size {
+        store
+            .put_opts(path, PutPayload::from(bytes), Default::default())
+            .await
+            .map_err(|e| store_error(location, &what, e))?;
+        return Ok(());
+    }
+    let upload = store
+        .put_multipart_opts(path, Default::default())
+        .await
+        .map_err(|e| store_error(location, &what, e))?;
+    let mut writer = WriteMultipart::new_with_chunk_size(upload, part_size);
+    let bytes = bytes::Bytes::from(bytes);
+    for part in bytes.chunks(part_size) {
+        if let Err(e) = writer.wait_for_capacity(options.concurrency).await {
+            // Dropping the writer leaves the parts sent so far to the store's expiry of
+            // incomplete uploads; abort them now instead.
+            let _ = writer.abort().await;
+            return Err(store_error(location, &what, e));
+        }
+        writer.put(bytes.slice_ref(part));
+    }
+    match writer.finish().await {
+        Ok(_) => Ok(()),
+        Err(e) => Err(store_error(location, &what, e)),
+    }
+}

@@ -1,0 +1,277 @@
+//! An `.npz` archive in object storage, read lazily: the directory from the end of the
+//! object, each member from the exact bytes it spans, a stored member's rows from exactly
+//! those bytes. The parsing is [`NpzReader`]'s, over the fetched bytes.
+
+use std::ops::Range;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use object_store::path::Path;
+use object_store::ObjectStore;
+
+use super::object::{retry_on_miss, Fetched, OnMiss, RemoteObject, RequestStats, View};
+use super::{rows_header, RemoteOptions};
+use crate::element::DataReader;
+use crate::error::{Error, Result};
+use crate::header::HeaderInfo;
+use crate::npz::{MemberInfo, NpzReader};
+use crate::read::NpyRead;
+
+/// The first request of an open: as much of the end as a zip reader searches for the end
+/// record (the 22-byte record and a comment of up to 65535 bytes), which also holds the
+/// central directory of archives of up to about a thousand members.
+const TAIL_LEN: u64 = 22 + 65_535;
+/// The first request for a member's `.npy` header: its local header and a usual `.npy`
+/// header (a longer one costs a second request).
+const HEAD_LEN: u64 = 4 * 1024;
+/// Parse rounds before giving up (each fetches what the previous one found missing).
+const ROUNDS: usize = 8;
+
+/// An `.npz` archive in an object store, read with range requests (async).
+///
+/// Opening costs one request for archives whose directory fits in the last 64 KiB (about
+/// a thousand members), two otherwise; each member read costs one request for exactly the
+/// bytes it spans, and [`read_many`](Self::read_many) merges neighbouring members into one
+/// request. See the [module docs](crate::remote) for the blocking form.
+///
+/// ```no_run
+/// # async fn demo() -> npy_serde::Result<()> {
+/// use npy_serde::remote::{RemoteNpz, RemoteOptions};
+///
+/// let mut archive = RemoteNpz::open_url("s3://bucket/checkpoint.npz", RemoteOptions::default()).await?;
+/// for member in archive.members() {
+///     println!("{} {} bytes", member.name, member.uncompressed_size);
+/// }
+/// let weights: Vec<f32> = archive.read("encoder/weight").await?;
+/// let first_rows: ndarray::Array2<f32> = archive.read_rows("embeddings", 0..1000).await?;
+/// # Ok(()) }
+/// ```
+pub struct RemoteNpz {
+    object: Arc<RemoteObject>,
+    fetched: Arc<Mutex<Fetched>>,
+    reader: NpzReader<View>,
+    members: Vec<MemberInfo>,
+    spans: Arc<Vec<Range<u64>>>,
+}
+
+impl RemoteNpz {
+    /// Opens the archive at `url` (see [`store_for_url`](super::store_for_url)).
+    pub async fn open_url(url: &str, options: RemoteOptions) -> Result<RemoteNpz> {
+        let (store, path) = super::store_for_url(url, &options)?;
+        Self::open_at(store, path, super::store::display_url(url), options).await
+    }
+
+    /// Opens the archive `path` in `store` (any object_store store, configured as you
+    /// need it).
+    pub async fn open(
+        store: Arc<dyn ObjectStore>,
+        path: Path,
+        options: RemoteOptions,
+    ) -> Result<RemoteNpz> {
+        let location = format!("{store}/{path}");
+        Self::open_at(store, path, location, options).await
+    }
+
+    pub(crate) async fn open_at(
+        store: Arc<dyn ObjectStore>,
+        path: Path,
+        location: String,
+        options: RemoteOptions,
+    ) -> Result<RemoteNpz> {
+        let read_options = options.read.clone();
+        let (object, tail_start, tail) =
+            RemoteObject::open(store, path, location, options, TAIL_LEN, true).await?;
+        let object = Arc::new(object);
+        let fetched = Arc::new(Mutex::new(Fetched::default()));
+        lock(&fetched).insert(tail_start, tail);
+        // The directory ends where the tail starts: a miss is fetched up to there.
+        let reader = retry_on_miss(
+            &object,
+            &fetched,
+            ROUNDS,
+            |miss| {
+                let end = lock(&fetched).next_start(miss.start).unwrap_or(miss.end);
+                miss.start..end.max(miss.end)
+            },
+            || {
+                let view = View::new(object.clone(), fetched.clone(), OnMiss::Record);
+                NpzReader::new(view).map(|r| r.with_options(read_options.clone()))
+            },
+        )
+        .await
+        .map_err(|e| e.in_file(&object.location))?;
+        lock(&fetched).clear();
+        let members = reader.members();
+        let spans = Arc::new(reader.member_spans());
+        Ok(RemoteNpz {
+            object,
+            fetched,
+            reader,
+            members,
+            spans,
+        })
+    }
+
+    /// What the central directory says about each member (no request).
+    pub fn members(&self) -> &[MemberInfo] {
+        &self.members
+    }
+
+    /// Member names, without `.npy` (no request).
+    pub fn names(&self) -> Vec<String> {
+        self.reader.names()
+    }
+
+    /// Size of the archive in bytes.
+    pub fn len(&self) -> u64 {
+        self.object.len
+    }
+
+    /// True for an empty object (which is not a valid archive, so never after an open).
+    pub fn is_empty(&self) -> bool {
+        self.object.len == 0
+    }
+
+    /// Requests sent and bytes received so far, the open included.
+    pub fn stats(&self) -> RequestStats {
+        self.object.stats()
+    }
+
+    fn index(&self, name: &str) -> Result<usize> {
+        self.reader
+            .lookup(name)
+            .map_err(|e| e.in_file(&self.object.location))
+    }
+
+    /// Fetches the whole spans of members `indices`, neighbours merged.
+    async fn fetch_members(&self, indices: &[usize]) -> Result<()> {
+        let ranges = indices.iter().map(|&i| self.spans[i].clone()).collect();
+        for (start, bytes) in self.object.fetch_many(ranges).await? {
+            lock(&self.fetched).insert(start, bytes);
+        }
+        Ok(())
+    }
+
+    /// Reads member `name` as `T` (`Vec<T>`, ndarray arrays, [`NpyArray`](crate::NpyArray),
+    /// …), fetching exactly the bytes it spans in one request.
+    pub async fn read<T: NpyRead>(&mut self, name: &str) -> Result<T> {
+        let index = self.index(name)?;
+        self.fetch_members(&[index]).await?;
+        let result = self.reader.read(name);
+        self.done(result)
+    }
+
+    /// Reads members `names` as `T`, in the order given: their bytes in as few requests as
+    /// neighbouring members allow (members closer than the coalescing gap share one), up to
+    /// the concurrency limit at once; deflated members inflate on every core.
+    pub async fn read_many<T: NpyRead + Send>(&mut self, names: &[&str]) -> Result<Vec<T>> {
+        let indices = names
+            .iter()
+            .map(|name| self.index(name))
+            .collect::<Result<Vec<_>>>()?;
+        self.fetch_members(&indices).await?;
+        let result = self.reader.read_many(names);
+        self.done(result)
+    }
+
+    /// The `.npy` header of member `name` (one request of a few KiB, or the whole member
+    /// if it is smaller).
+    pub async fn header(&mut self, name: &str) -> Result<HeaderInfo> {
+        let index = self.index(name)?;
+        let result = self.head(index, name).await.map(|(info, _)| info);
+        self.done(result)
+    }
+
+    /// Member `index`'s `.npy` header and, for a stored member, the range of its `.npy`
+    /// bytes in the object: a request for its first few KiB, more if the header is longer.
+    async fn head(&mut self, index: usize, name: &str) -> Result<(HeaderInfo, Option<Range<u64>>)> {
+        let span = self.spans[index].clone();
+        let head = span.start..span.end.min(span.start + HEAD_LEN);
+        let bytes = self.object.fetch(head.clone()).await?;
+        lock(&self.fetched).insert(head.start, bytes);
+        let stored = !self.members[index].compressed;
+        let max_header = self.reader.read_options().max_header_size as u64;
+        let reader = &mut self.reader;
+        retry_on_miss(
+            &self.object,
+            &self.fetched,
+            ROUNDS,
+            |miss| {
+                miss.start
+                    ..span
+                        .end
+                        .min(miss.start + max_header.max(HEAD_LEN))
+                        .max(miss.end)
+            },
+            || {
+                let info = reader.header(name)?;
+                let range = if stored {
+                    Some(reader.stored_member_range(name)?)
+                } else {
+                    None
+                };
+                Ok((info, range))
+            },
+        )
+        .await
+    }
+
+    /// Reads rows `rows` (along the first axis) of member `name` as `T`.
+    ///
+    /// A stored member costs a request for its header and one for exactly those rows'
+    /// bytes. A deflated member cannot be entered in the middle: its compressed bytes are
+    /// fetched and inflated from the start, the rows before `rows` discarded as they come.
+    /// Fortran-order members are refused (their rows are not contiguous).
+    pub async fn read_rows<T: NpyRead>(&mut self, name: &str, rows: Range<u64>) -> Result<T> {
+        let index = self.index(name)?;
+        let result = self.read_rows_at::<T>(index, name, rows).await;
+        self.done(result)
+    }
+
+    async fn read_rows_at<T: NpyRead>(
+        &mut self,
+        index: usize,
+        name: &str,
+        rows: Range<u64>,
+    ) -> Result<T> {
+        let (info, stored_range) = self.head(index, name).await?;
+        lock(&self.fetched).clear();
+        let (sub, skip, len) = rows_header(&info.header, &rows).map_err(|e| e.in_member(name))?;
+        let first = info.data_offset + skip;
+        match stored_range {
+            Some(range) => {
+                let start = range.start + first;
+                let bytes = self.object.fetch(start..start + len).await?;
+                let mut cursor = &bytes[..];
+                let mut data = DataReader::new(&mut cursor, first, Some(len));
+                T::read_npy_data(&sub, &mut data).map_err(|e| e.in_member(name))
+            }
+            None => {
+                self.fetch_members(&[index]).await?;
+                let mut member = self.reader.member_reader(name)?;
+                let result = (|| {
+                    let mut before = std::io::Read::take(&mut member, first);
+                    std::io::copy(&mut before, &mut std::io::sink())?;
+                    let mut data = DataReader::new(&mut member, first, None);
+                    T::read_npy_data(&sub, &mut data)
+                })();
+                result.map_err(|e| e.in_member(name))
+            }
+        }
+    }
+
+    /// Drops what was fetched for one call and names the archive in an error.
+    fn done<T>(&self, result: Result<T>) -> Result<T> {
+        lock(&self.fetched).clear();
+        result.map_err(|e: Error| e.in_file(&self.object.location))
+    }
+
+    /// The parts a serde read needs: the object, the member spans (for fetching each
+    /// member whole when first read).
+    pub(crate) fn parts(&self) -> (Arc<RemoteObject>, Arc<Vec<Range<u64>>>) {
+        (self.object.clone(), self.spans.clone())
+    }
+}
+
+pub(crate) fn lock(fetched: &Mutex<Fetched>) -> std::sync::MutexGuard<'_, Fetched> {
+    fetched.lock().unwrap_or_else(PoisonError::into_inner)
+}

@@ -1,0 +1,434 @@
+//! One remote object as this crate reads it: its size and version (ETag) from the first
+//! response, range requests that are checked against both, coalesced and issued
+//! concurrently, and the bytes fetched so far seen as a `Read + Seek` ([`View`]) so that
+//! the archive and `.npy` parsers of this crate read them unchanged.
+//!
+//! A read of bytes not fetched yet either fetches them on the spot (a blocking caller:
+//! the serde reader, which decides which members it wants as it goes) or records the
+//! missing range and fails; an async caller then fetches that range and runs the parse
+//! again (`retry_on_miss`). Either way every parser of untrusted bytes is the one the
+//! local readers use.
+
+use std::collections::BTreeMap;
+use std::io::{self, Read, Seek, SeekFrom};
+use std::ops::Range;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use bytes::Bytes;
+use futures::stream::{self, StreamExt, TryStreamExt};
+use object_store::path::Path;
+use object_store::{GetOptions, GetRange, ObjectStore};
+
+use super::RemoteOptions;
+use crate::error::{Error, ErrorKind, Result};
+
+/// Requests and bytes one remote reader has asked for (its own range requests; retries
+/// inside object_store are not counted).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RequestStats {
+    /// GET requests sent.
+    pub requests: u64,
+    /// Body bytes received.
+    pub bytes: u64,
+}
+
+/// A remote object of a known size and version.
+pub(crate) struct RemoteObject {
+    pub(crate) store: Arc<dyn ObjectStore>,
+    pub(crate) path: Path,
+    /// For messages: the URL or `store/path`, without query string.
+    pub(crate) location: String,
+    pub(crate) len: u64,
+    e_tag: Option<String>,
+    pub(crate) options: RemoteOptions,
+    requests: AtomicU64,
+    bytes: AtomicU64,
+}
+
+/// An object_store error as this crate's, naming the object and saying what to do.
+pub(crate) fn store_error(location: &str, what: &str, error: object_store::Error) -> Error {
+    let hint = match &error {
+        object_store::Error::NotFound { .. } => {
+            " (check the URL, and that the credentials in the environment can read it)"
+        }
+        object_store::Error::Precondition { .. } => {
+            " (the object changed since it was opened: open it again)"
+        }
+        object_store::Error::PermissionDenied { .. }
+        | object_store::Error::Unauthenticated { .. } => {
+            " (check the credentials in the environment: AWS_*, GOOGLE_*, AZURE_*)"
+        }
+        _ => "",
+    };
+    let mut message = format!("{what}: {error}");
+    let mut source = std::error::Error::source(&error);
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        if !message.contains(&text) {
+            message.push_str(": ");
+            message.push_str(&text);
+        }
+        source = cause.source();
+    }
+    message.push_str(hint);
+    remote_error(location, message)
+}
+
+pub(crate) fn remote_error(location: &str, message: impl Into<String>) -> Error {
+    Error::from(ErrorKind::Remote {
+        location: location.to_string(),
+        message: message.into(),
+    })
+}
+
+impl RemoteObject {
+    /// Opens `path` with one request for its first (`from_end == false`) or last `len`
+    /// bytes, which also tells the object's size and version. Returns the object, where
+    /// the bytes start and the bytes.
+    pub(crate) async fn open(
+        store: Arc<dyn ObjectStore>,
+        path: Path,
+        location: String,
+        options: RemoteOptions,
+        len: u64,
+        from_end: bool,
+    ) -> Result<(RemoteObject, u64, Bytes)> {
+        let range = if from_end {
+            GetRange::Suffix(len)
+        } else {
+            GetRange::Bounded(0..len)
+        };
+        let request = GetOptions {
+            range: Some(range),
+            ..GetOptions::default()
+        };
+        let what = if from_end {
+            format!("reading the last {len} bytes")
+        } else {
+            format!("reading the first {len} bytes")
+        };
+        let result = store
+            .get_opts(&path, request)
+            .await
+            .map_err(|e| store_error(&location, &what, e))?;
+        let size = result.meta.size;
+        let e_tag = result.meta.e_tag.clone();
+        let start = result.range.start;
+        let bytes = result
+            .bytes()
+            .await
+            .map_err(|e| store_error(&location, &what, e))?;
+        let object = RemoteObject {
+            store,
+            path,
+            location,
+            len: size,
+            e_tag,
+            options,
+            requests: AtomicU64::new(1),
+            bytes: AtomicU64::new(bytes.len() as u64),
+        };
+        let expected = if from_end {
+            size.saturating_sub(len)..size
+        } else {
+            0..len.min(size)
+        };
+        object.check(expected, start, &bytes)?;
+        Ok((object, start, bytes))
+    }
+
+    /// Checks that a response holds exactly `expected`.
+    fn check(&self, expected: Range<u64>, start: u64, bytes: &[u8]) -> Result<()> {
+        let want = expected.end - expected.start;
+        if start != expected.start || bytes.len() as u64 != want {
+            return Err(remote_error(
+                &self.location,
+                format!(
+                    "asked for bytes {}..{} of a {}-byte object, the server returned {} bytes \
+                     from {start} (a truncated or wrong response: retry, or check the server)",
+                    expected.start,
+                    expected.end,
+                    self.len,
+                    bytes.len()
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    pub(crate) fn stats(&self) -> RequestStats {
+        RequestStats {
+            requests: self.requests.load(Ordering::Relaxed),
+            bytes: self.bytes.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Fetches `range` (inside the object), checking that the object is still the version
+    /// opened and that exactly those bytes came back.
+    pub(crate) async fn fetch(&self, range: Range<u64>) -> Result<Bytes> {
+        let what = format!("reading bytes {}..{}", range.start, range.end);
+        let request = GetOptions {
+            range: Some(GetRange::Bounded(range.clone())),
+            if_match: self.e_tag.clone(),
+            ..GetOptions::default()
+        };
+        self.requests.fetch_add(1, Ordering::Relaxed);
+        let result = self
+            .store
+            .get_opts(&self.path, request)
+            .await
+            .map_err(|e| store_error(&self.location, &what, e))?;
+        // A server that ignores If-Match still says which version it served.
+        if let (Some(ours), Some(theirs)) = (&self.e_tag, &result.meta.e_tag) {
+            if ours != theirs {
+                return Err(remote_error(
+                    &self.location,
+                    format!(
+                        "{what}: the object changed since it was opened (ETag {ours} is now \
+                         {theirs}): open it again"
+                    ),
+                ));
+            }
+        }
+        if result.meta.size != self.len {
+            return Err(remote_error(
+                &self.location,
+                format!(
+                    "{what}: the object changed since it was opened ({} bytes, now {}): open \
+                     it again",
+                    self.len, result.meta.size
+                ),
+            ));
+        }
+        let start = result.range.start;
+        let bytes = result
+            .bytes()
+            .await
+            .map_err(|e| store_error(&self.location, &what, e))?;
+        self.bytes.fetch_add(bytes.len() as u64, Ordering::Relaxed);
+        self.check(range, start, &bytes)?;
+        Ok(bytes)
+    }
+
+    /// Fetches `ranges`: sorted, those closer than the coalescing gap merged into one
+    /// request, up to the concurrency limit in flight. Returns (start, bytes) pieces.
+    pub(crate) async fn fetch_many(
+        &self,
+        mut ranges: Vec<Range<u64>>,
+    ) -> Result<Vec<(u64, Bytes)>> {
+        ranges.retain(|r| r.start < r.end);
+        ranges.sort_by_key(|r| r.start);
+        let mut merged: Vec<Range<u64>> = Vec::new();
+        for range in ranges {
+            match merged.last_mut() {
+                Some(last) if range.start <= last.end.saturating_add(self.options.coalesce_gap) => {
+                    last.end = last.end.max(range.end);
+                }
+                _ => merged.push(range),
+            }
+        }
+        stream::iter(merged)
+            .map(|range| async move { self.fetch(range.clone()).await.map(|b| (range.start, b)) })
+            .buffer_unordered(self.options.concurrency.max(1))
+            .try_collect()
+            .await
+    }
+}
+
+/// The bytes of one object fetched so far, by where they start.
+#[derive(Default)]
+pub(crate) struct Fetched {
+    pieces: BTreeMap<u64, Bytes>,
+    /// The first range a read found missing (async callers fetch it and parse again).
+    miss: Option<Range<u64>>,
+}
+
+impl Fetched {
+    pub(crate) fn insert(&mut self, start: u64, bytes: Bytes) {
+        if !bytes.is_empty() {
+            self.pieces.insert(start, bytes);
+        }
+    }
+
+    pub(crate) fn clear(&mut self) {
+        self.pieces.clear();
+        self.miss = None;
+    }
+
+    pub(crate) fn take_miss(&mut self) -> Option<Range<u64>> {
+        self.miss.take()
+    }
+
+    /// The fetched bytes from `pos` on, as far as one piece goes.
+    fn at(&self, pos: u64) -> Option<&[u8]> {
+        self.pieces.range(..=pos).rev().find_map(|(&start, bytes)| {
+            let end = start + bytes.len() as u64;
+            (pos < end).then(|| &bytes[(pos - start) as usize..])
+        })
+    }
+
+    /// The start of the first piece after `pos` (where a fetch from `pos` can stop).
+    pub(crate) fn next_start(&self, pos: u64) -> Option<u64> {
+        self.pieces.range(pos + 1..).next().map(|(&start, _)| start)
+    }
+}
+
+/// How a [`View`] gets bytes it does not have.
+pub(crate) enum OnMiss {
+    /// Record the range and fail: the async caller fetches it and parses again.
+    Record,
+    /// Fetch it now on this runtime (a blocking caller), from the missing byte to the end
+    /// of the member it is in, in requests of at most `max_request` bytes.
+    Fetch {
+        runtime: tokio::runtime::Handle,
+        spans: Arc<Vec<Range<u64>>>,
+    },
+}
+
+/// Largest request a blocking [`View`] makes on its own: a large member is fetched in
+/// pieces of this size, and only the latest is kept.
+const LAZY_REQUEST: u64 = 64 << 20;
+
+/// The object as a `Read + Seek` over the bytes fetched so far.
+pub(crate) struct View {
+    pub(crate) object: Arc<RemoteObject>,
+    pub(crate) fetched: Arc<Mutex<Fetched>>,
+    pub(crate) on_miss: OnMiss,
+    pos: u64,
+}
+
+/// The error a [`View`] read fails with when bytes are missing and it may not fetch them.
+#[derive(Debug)]
+struct NotFetched;
+
+impl std::fmt::Display for NotFetched {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("bytes not fetched yet")
+    }
+}
+
+impl std::error::Error for NotFetched {}
+
+impl View {
+    pub(crate) fn new(
+        object: Arc<RemoteObject>,
+        fetched: Arc<Mutex<Fetched>>,
+        on_miss: OnMiss,
+    ) -> View {
+        View {
+            object,
+            fetched,
+            on_miss,
+            pos: 0,
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Fetched> {
+        self.fetched.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl Read for View {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if buf.is_empty() || self.pos >= self.object.len {
+            return Ok(0);
+        }
+        loop {
+            {
+                let fetched = self.lock();
+                if let Some(bytes) = fetched.at(self.pos) {
+                    let n = bytes.len().min(buf.len());
+                    buf[..n].copy_from_slice(&bytes[..n]);
+                    drop(fetched);
+                    self.pos += n as u64;
+                    return Ok(n);
+                }
+            }
+            let want = self.pos..self.object.len.min(self.pos + buf.len() as u64);
+            match &self.on_miss {
+                OnMiss::Record => {
+                    self.lock().miss.get_or_insert(want);
+                    return Err(io::Error::other(NotFetched));
+                }
+                OnMiss::Fetch { runtime, spans } => {
+                    // To the end of the member the byte is in (or of what is wanted).
+                    let span_end = spans
+                        .iter()
+                        .find(|span| span.contains(&self.pos))
+                        .map_or(want.end, |span| span.end);
+                    let end = span_end
+                        .max(want.end)
+                        .min(self.pos + LAZY_REQUEST.max(want.end - want.start));
+                    let end = self
+                        .lock()
+                        .next_start(self.pos)
+                        .map_or(end, |next| end.min(next));
+                    let bytes = runtime
+                        .block_on(self.object.fetch(self.pos..end))
+                        .map_err(|e| io::Error::other(e.to_string()))?;
+                    let mut fetched = self.lock();
+                    // Only the latest piece is kept: a blocking reader goes through
+                    // members in order and never comes back for the bytes it read.
+                    fetched.clear();
+                    fetched.insert(self.pos, bytes);
+                }
+            }
+        }
+    }
+}
+
+impl Seek for View {
+    fn seek(&mut self, pos: SeekFrom) -> io::Result<u64> {
+        let target = match pos {
+            SeekFrom::Start(offset) => Some(offset),
+            SeekFrom::End(delta) => self.object.len.checked_add_signed(delta),
+            SeekFrom::Current(delta) => self.pos.checked_add_signed(delta),
+        };
+        let target = target.ok_or_else(|| {
+            io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "seek before the start of the object",
+            )
+        })?;
+        self.pos = target;
+        Ok(target)
+    }
+}
+
+/// Runs `parse` over the fetched bytes; while it fails for want of bytes, fetches them
+/// (from the missing byte to `extend(miss)`) and runs it again, at most `rounds` times.
+pub(crate) async fn retry_on_miss<T>(
+    object: &RemoteObject,
+    fetched: &Mutex<Fetched>,
+    rounds: usize,
+    extend: impl Fn(Range<u64>) -> Range<u64>,
+    mut parse: impl FnMut() -> Result<T>,
+) -> Result<T> {
+    for _ in 0..rounds {
+        let result = parse();
+        let miss = fetched
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take_miss();
+        match (result, miss) {
+            (Ok(value), _) => return Ok(value),
+            (Err(_), Some(miss)) => {
+                let range = extend(miss);
+                let bytes = object.fetch(range.clone()).await?;
+                fetched
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .insert(range.start, bytes);
+            }
+            (Err(error), None) => return Err(error),
+        }
+    }
+    Err(remote_error(
+        &object.location,
+        format!(
+            "still missing bytes after {rounds} requests: the file points the reader from one \
+             place to another (damaged or hostile)"
+        ),
+    ))
+}

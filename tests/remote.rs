@@ -1,0 +1,473 @@
+//! Object storage (`npy_serde::remote`, feature `object-store`):
+//! - lazy reads counted at the store: listing a 10,000-member archive, a 1 MiB row range of
+//!   a 1 GiB stored member, coalesced `read_many` (an in-memory store wrapped in a counter);
+//! - real S3 API: moto's server on 127.0.0.1 (installed from PyPI into the NumPy venv),
+//!   archives NumPy wrote read here, archives written here (single PUT and multipart) loaded
+//!   by NumPy, the serde format both ways;
+//! - hostile responses from a misbehaving HTTP server: short bodies, truncated bodies, an
+//!   object that changes between requests, answers slower than the timeout.
+
+use std::fmt;
+use std::path::Path as FsPath;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use futures::stream::BoxStream;
+use ndarray::{Array1, Array2};
+use npy_serde::npz::NpzWriter;
+use npy_serde::remote::object_store::memory::InMemory;
+use npy_serde::remote::object_store::path::Path;
+use npy_serde::remote::object_store::{
+    self, CopyOptions, GetOptions, GetResult, ListResult, MultipartUpload, ObjectMeta, ObjectStore,
+    PutMultipartOptions, PutOptions, PutPayload, PutResult,
+};
+use npy_serde::remote::{blocking, RemoteNpz, RemoteOptions, RetryConfig};
+use npy_serde::{ErrorKind, NpyArray};
+use serde::{Deserialize, Serialize};
+use test_support::{python_with_s3, run_python, temp_dir, PythonServer};
+
+const MIB: u64 = 1 << 20;
+
+/// A store that counts the GET requests it serves and the bytes they return.
+#[derive(Debug)]
+struct Counting {
+    inner: Arc<dyn ObjectStore>,
+    gets: AtomicU64,
+    bytes: AtomicU64,
+}
+
+impl Counting {
+    fn new(inner: Arc<dyn ObjectStore>) -> Arc<Counting> {
+        Arc::new(Counting {
+            inner,
+            gets: AtomicU64::new(0),
+            bytes: AtomicU64::new(0),
+        })
+    }
+
+    fn take(&self) -> (u64, u64) {
+        (
+            self.gets.swap(0, Ordering::SeqCst),
+            self.bytes.swap(0, Ordering::SeqCst),
+        )
+    }
+}
+
+impl fmt::Display for Counting {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Counting({})", self.inner)
+    }
+}
+
+#[async_trait]
+impl ObjectStore for Counting {
+    async fn put_opts(
+        &self,
+        location: &Path,
+        payload: PutPayload,
+        opts: PutOptions,
+    ) -> object_store::Result<PutResult> {
+        self.inner.put_opts(location, payload, opts).await
+    }
+
+    async fn put_multipart_opts(
+        &self,
+        location: &Path,
+        opts: PutMultipartOptions,
+    ) -> object_store::Result<Box<dyn MultipartUpload>> {
+        self.inner.put_multipart_opts(location, opts).await
+    }
+
+    async fn get_opts(
+        &self,
+        location: &Path,
+        options: GetOptions,
+    ) -> object_store::Result<GetResult> {
+        self.gets.fetch_add(1, Ordering::SeqCst);
+        let result = self.inner.get_opts(location, options).await?;
+        self.bytes
+            .fetch_add(result.range.end - result.range.start, Ordering::SeqCst);
+        Ok(result)
+    }
+
+    fn delete_stream(
+        &self,
+        locations: BoxStream<'static, object_store::Result<Path>>,
+    ) -> BoxStream<'static, object_store::Result<Path>> {
+        self.inner.delete_stream(locations)
+    }
+
+    fn list(&self, prefix: Option<&Path>) -> BoxStream<'static, object_store::Result<ObjectMeta>> {
+        self.inner.list(prefix)
+    }
+
+    async fn list_with_delimiter(&self, prefix: Option<&Path>) -> object_store::Result<ListResult> {
+        self.inner.list_with_delimiter(prefix).await
+    }
+
+    async fn copy_opts(
+        &self,
+        from: &Path,
+        to: &Path,
+        options: CopyOptions,
+    ) -> object_store::Result<()> {
+        self.inner.copy_opts(from, to, options).await
+    }
+}
+
+fn put(store: &Arc<Counting>, key: &str, bytes: Vec<u8>) -> Path {
+    let path = Path::from(key);
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime
+        .block_on(store.put_opts(&path, PutPayload::from(bytes), PutOptions::default()))
+        .unwrap();
+    store.take();
+    path
+}
+
+fn dyn_store(store: &Arc<Counting>) -> Arc<dyn ObjectStore> {
+    store.clone()
+}
+
+#[test]
+fn listing_ten_thousand_members_costs_at_most_three_requests() {
+    let store = Counting::new(Arc::new(InMemory::new()));
+    let mut writer = NpzWriter::new(std::io::Cursor::new(Vec::new()));
+    for i in 0..10_000 {
+        writer
+            .add(&format!("layers/{i}/weight"), &vec![i as f32; 4])
+            .unwrap();
+    }
+    let path = put(&store, "state.npz", writer.finish().unwrap().into_inner());
+    let mut archive =
+        blocking::RemoteNpz::open(dyn_store(&store), path, RemoteOptions::default()).unwrap();
+    let (requests, bytes) = store.take();
+    assert_eq!(archive.members().len(), 10_000);
+    assert!(requests <= 3, "{requests} requests to list");
+    eprintln!("list 10,000 members: {requests} requests, {bytes} bytes");
+    assert_eq!(archive.stats().requests, requests);
+
+    let one: Vec<f32> = archive.read("layers/1234/weight").unwrap();
+    assert_eq!(one, vec![1234.0; 4]);
+    let (requests, bytes) = store.take();
+    assert_eq!(requests, 1);
+    assert!(bytes < 1024, "{bytes} bytes for one 16-byte member");
+
+    // Ten neighbouring members in one request, ten far apart members each in their own.
+    let names: Vec<String> = (100..110).map(|i| format!("layers/{i}/weight")).collect();
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    let many: Vec<Vec<f32>> = archive.read_many(&names).unwrap();
+    assert_eq!(many[9], vec![109.0; 4]);
+    assert_eq!(store.take().0, 1, "neighbours coalesced");
+    let spread = RemoteOptions::default().with_coalesce_gap(0);
+    let mut archive =
+        blocking::RemoteNpz::open(dyn_store(&store), Path::from("state.npz"), spread).unwrap();
+    store.take();
+    let names: Vec<String> = (0..10)
+        .map(|i| format!("layers/{}/weight", i * 1000))
+        .collect();
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    let many: Vec<Vec<f32>> = archive.read_many(&names).unwrap();
+    assert_eq!(many[3], vec![3000.0; 4]);
+    assert_eq!(store.take().0, 10);
+}
+
+#[test]
+fn a_row_range_of_a_one_gib_member_transfers_little_more_than_its_rows() {
+    const ROWS: usize = 1 << 18;
+    const COLS: usize = 1024; // 4 KiB rows: 1 GiB in all
+    let store = Counting::new(Arc::new(InMemory::new()));
+    let values = Array2::from_shape_fn((ROWS, COLS), |(r, c)| (r * 7 + c) as f32);
+    let mut writer = NpzWriter::new(std::io::Cursor::new(Vec::with_capacity(
+        ROWS * COLS * 4 + 4096,
+    )));
+    writer.add("small", &vec![1u8, 2, 3]).unwrap();
+    writer.add("embeddings", &values).unwrap();
+    drop(values);
+    let path = put(&store, "big.npz", writer.finish().unwrap().into_inner());
+
+    let mut archive =
+        blocking::RemoteNpz::open(dyn_store(&store), path, RemoteOptions::default()).unwrap();
+    let rows: Array2<f32> = archive.read_rows("embeddings", 100_000..100_256).unwrap();
+    let (requests, bytes) = store.take();
+    assert_eq!(rows.dim(), (256, COLS));
+    assert_eq!(rows[[0, 0]], (100_000 * 7) as f32);
+    assert_eq!(rows[[255, 1023]], (100_255 * 7 + 1023) as f32);
+    eprintln!(
+        "1 MiB of rows from a 1 GiB member (open included): {requests} requests, {bytes} bytes"
+    );
+    assert!(
+        bytes as f64 <= 1.1 * MIB as f64,
+        "{bytes} bytes transferred"
+    );
+    assert!(requests <= 3, "{requests} requests");
+
+    let bad = archive
+        .read_rows::<Array2<f32>>("embeddings", 0..(ROWS as u64 + 1))
+        .unwrap_err();
+    assert!(bad.to_string().contains("outside the array"), "{bad}");
+}
+
+#[test]
+fn deflated_members_npy_files_and_the_async_api() {
+    let store = Counting::new(Arc::new(InMemory::new()));
+    let values: Array1<f64> = (0..200_000).map(|i| (i % 1000) as f64).collect();
+    let mut writer = NpzWriter::new_compressed(std::io::Cursor::new(Vec::new()));
+    writer.add("values", &values).unwrap();
+    writer
+        .add(
+            "matrix",
+            &Array2::from_shape_fn((50, 4), |(r, c)| (r * 4 + c) as i32),
+        )
+        .unwrap();
+    let archive_path = put(
+        &store,
+        "deflated.npz",
+        writer.finish().unwrap().into_inner(),
+    );
+    let npy_path = put(&store, "m.npy", npy_serde::to_bytes(&values).unwrap());
+
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let mut archive = RemoteNpz::open(
+            dyn_store(&store),
+            archive_path.clone(),
+            RemoteOptions::default(),
+        )
+        .await
+        .unwrap();
+        let all: Vec<f64> = archive.read("values").await.unwrap();
+        assert_eq!(all, values.to_vec());
+        let rows: Array2<i32> = archive.read_rows("matrix", 10..12).await.unwrap();
+        assert_eq!(rows.row(1).to_vec(), vec![44, 45, 46, 47]);
+        let tail: Vec<f64> = archive.read_rows("values", 199_990..200_000).await.unwrap();
+        assert_eq!(tail, values.as_slice().unwrap()[199_990..].to_vec());
+        let header = archive.header("matrix").await.unwrap();
+        assert_eq!(header.header.shape, vec![50, 4]);
+
+        store.take();
+        let mut file = npy_serde::remote::RemoteNpy::open(
+            dyn_store(&store),
+            npy_path.clone(),
+            RemoteOptions::default(),
+        )
+        .await
+        .unwrap();
+        let middle: Vec<f64> = file.read_rows(1000..1010).await.unwrap();
+        assert_eq!(middle, values.as_slice().unwrap()[1000..1010].to_vec());
+        assert_eq!(store.take(), (1 + 1, 4096 + 80));
+        let whole: NpyArray = file.read().await.unwrap();
+        assert_eq!(whole.shape(), &[200_000]);
+    });
+}
+
+/// moto's S3 server, with a bucket `npy`, for this test process.
+fn s3() -> &'static (PythonServer, RemoteOptions) {
+    static SERVER: OnceLock<(PythonServer, RemoteOptions)> = OnceLock::new();
+    SERVER.get_or_init(|| {
+        let python = python_with_s3();
+        let script = FsPath::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/s3_server.py");
+        let server = PythonServer::start(python, &script, &[]);
+        let endpoint = format!("http://127.0.0.1:{}", server.port);
+        let options = RemoteOptions::default()
+            .with_store_config("aws_endpoint", &endpoint)
+            .with_store_config("aws_allow_http", "true")
+            .with_store_config("aws_access_key_id", "testing")
+            .with_store_config("aws_secret_access_key", "testing")
+            .with_store_config("aws_region", "us-east-1")
+            .with_store_config("aws_virtual_hosted_style_request", "false");
+        (server, options)
+    })
+}
+
+fn boto_prelude(port: u16) -> String {
+    format!(
+        "import io, json, numpy as np, boto3\n\
+         s3 = boto3.client('s3', endpoint_url='http://127.0.0.1:{port}', region_name='us-east-1',\n\
+             aws_access_key_id='testing', aws_secret_access_key='testing')\n\
+         try:\n    s3.create_bucket(Bucket='npy')\nexcept Exception:\n    pass\n\
+         def put(key, fn):\n    buf = io.BytesIO(); fn(buf); s3.put_object(Bucket='npy', Key=key, Body=buf.getvalue())\n\
+         def get(key):\n    return io.BytesIO(s3.get_object(Bucket='npy', Key=key)['Body'].read())\n"
+    )
+}
+
+#[derive(Debug, Serialize, Deserialize, PartialEq)]
+struct Dataset {
+    x: Array2<f64>,
+    labels: Vec<i64>,
+    names: Vec<String>,
+}
+
+#[test]
+fn archives_numpy_wrote_read_from_s3() {
+    let (server, options) = s3();
+    let dir = temp_dir();
+    let script = boto_prelude(server.port)
+        + r#"
+rng = np.random.default_rng(7)
+x = rng.standard_normal((1000, 8))
+labels = np.arange(1000, dtype=np.int64) % 10
+names = np.array(["a", "bb", "ccc"])
+big_unused = np.zeros(4_000_000)
+put('numpy/dataset.npz', lambda f: np.savez(f, x=x, labels=labels, names=names, big_unused=big_unused))
+put('numpy/dataset_c.npz', lambda f: np.savez_compressed(f, x=x, labels=labels, names=names))
+put('numpy/x.npy', lambda f: np.save(f, x))
+put('numpy/many.npz', lambda f: np.savez(f, **{f"m{i}": np.arange(3) + i for i in range(10_000)}))
+np.savez('dataset.npz', x=x, labels=labels, names=names)
+print("ok")
+"#;
+    assert_eq!(run_python(&script, dir.path()).trim(), "ok");
+    let local: Dataset = npy_serde::from_path(dir.path().join("dataset.npz")).unwrap();
+
+    // The serde format: only the members the struct asks for are fetched (not big_unused's
+    // 32 MB).
+    for key in ["numpy/dataset.npz", "numpy/dataset_c.npz"] {
+        let url = format!("s3://npy/{key}");
+        let remote: Dataset = blocking::from_url_with(&url, options.clone()).unwrap();
+        assert_eq!(remote, local, "{key}");
+    }
+    let mut archive =
+        blocking::RemoteNpz::open_url_with("s3://npy/numpy/dataset.npz", options.clone()).unwrap();
+    let x: Array2<f64> = archive.read_rows("x", 10..20).unwrap();
+    assert_eq!(x, local.x.slice(ndarray::s![10..20, ..]));
+    assert!(archive.stats().bytes < MIB, "{:?}", archive.stats());
+
+    let mut npy =
+        blocking::RemoteNpy::open_url_with("s3://npy/numpy/x.npy", options.clone()).unwrap();
+    let rows: Array2<f64> = npy.read_rows(990..1000).unwrap();
+    assert_eq!(rows, local.x.slice(ndarray::s![990.., ..]));
+    assert_eq!(npy.stats().requests, 2);
+
+    let mut many =
+        blocking::RemoteNpz::open_url_with("s3://npy/numpy/many.npz", options.clone()).unwrap();
+    let listed = many.stats();
+    eprintln!("moto: list 10,000 members NumPy wrote: {listed:?}");
+    assert!(listed.requests <= 3, "{listed:?}");
+    assert_eq!(many.members().len(), 10_000);
+    let m: Vec<i64> = many.read("m9999").unwrap();
+    assert_eq!(m, vec![9999, 10_000, 10_001]);
+
+    // An async caller: the serde format through the runtime it runs on.
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let (store, path) =
+        npy_serde::remote::store_for_url("s3://npy/numpy/dataset.npz", options).unwrap();
+    let remote: Dataset = runtime
+        .block_on(npy_serde::remote::from_store(store, path, options.clone()))
+        .unwrap();
+    assert_eq!(remote, local);
+}
+
+#[derive(Debug, Serialize, Deserialize, PartialEq)]
+struct Checkpoint {
+    epoch: u32,
+    layers: Vec<Layer>,
+}
+
+#[derive(Debug, Serialize, Deserialize, PartialEq)]
+struct Layer {
+    weight: Array2<f32>,
+    bias: Vec<f32>,
+}
+
+#[test]
+fn archives_written_here_load_in_numpy_from_s3() {
+    let (server, options) = s3();
+    let checkpoint = Checkpoint {
+        epoch: 3,
+        layers: (0..3)
+            .map(|l| Layer {
+                weight: Array2::from_shape_fn((64, 32), |(r, c)| (l * 10_000 + r * 32 + c) as f32),
+                bias: vec![l as f32; 32],
+            })
+            .collect(),
+    };
+    // Small: one PUT. Large (24 MiB, parts of 8 MiB): a multipart upload.
+    blocking::to_url_with(&checkpoint, "s3://npy/ours/checkpoint.npz", options.clone()).unwrap();
+    let large: Array1<f64> = (0..3 * (1 << 20)).map(|i| i as f64).collect();
+    #[derive(Serialize)]
+    struct Large<'a> {
+        values: &'a Array1<f64>,
+    }
+    blocking::to_url_with(
+        &Large { values: &large },
+        "s3://npy/ours/large.npz",
+        options.clone(),
+    )
+    .unwrap();
+    let back: Checkpoint =
+        blocking::from_url_with("s3://npy/ours/checkpoint.npz", options.clone()).unwrap();
+    assert_eq!(back, checkpoint);
+
+    let script = boto_prelude(server.port)
+        + r#"
+c = np.load(get('ours/checkpoint.npz'))
+assert int(c['epoch']) == 3, c['epoch']
+w = c['layers/2/weight']
+assert w.shape == (64, 32) and w.dtype == np.float32 and w[1, 2] == 20000 + 34, w[1, 2]
+assert (c['layers/1/bias'] == 1).all()
+large = np.load(get('ours/large.npz'))['values']
+assert large.shape == (3 << 20,) and large[-1] == (3 << 20) - 1
+print("ok")
+"#;
+    assert_eq!(run_python(&script, &std::env::temp_dir()).trim(), "ok");
+}
+
+/// The misbehaving HTTP server, serving `dir`.
+fn hostile(dir: &FsPath) -> PythonServer {
+    let script = FsPath::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/hostile_http.py");
+    PythonServer::start(test_support::python(), &script, &[dir.to_str().unwrap()])
+}
+
+#[test]
+fn hostile_responses_are_clear_errors() {
+    let dir = temp_dir();
+    let values: Vec<f64> = (0..100_000).map(f64::from).collect();
+    let mut writer = NpzWriter::new(std::fs::File::create(dir.path().join("a.npz")).unwrap());
+    writer.add("values", &values).unwrap();
+    writer.finish().unwrap();
+    let server = hostile(dir.path());
+    let options = RemoteOptions::default()
+        .with_timeout(Duration::from_secs(1))
+        .with_retry(RetryConfig {
+            max_retries: 1,
+            retry_timeout: Duration::from_secs(3),
+            ..RetryConfig::default()
+        });
+    let url = |mode: &str| format!("http://127.0.0.1:{}/{mode}/a.npz", server.port);
+
+    let mut honest = blocking::RemoteNpz::open_url_with(&url("ok"), options.clone()).unwrap();
+    let read: Vec<f64> = honest.read("values").unwrap();
+    assert_eq!(read, values);
+
+    let expect = |mode: &str, wanted: &[&str]| {
+        let result = blocking::RemoteNpz::open_url_with(&url(mode), options.clone())
+            .and_then(|mut archive| archive.read::<Vec<f64>>("values"));
+        let err = result.expect_err(mode);
+        assert!(
+            matches!(err.root(), ErrorKind::Remote { .. }),
+            "{mode}: {err:?}"
+        );
+        let text = err.to_string();
+        assert!(text.contains(&url(mode)), "{mode}: {text}");
+        assert!(wanted.iter().any(|w| text.contains(w)), "{mode}: {text}");
+        eprintln!("{mode}: {text}");
+    };
+    expect("short", &["returned", "got"]);
+    expect("truncate", &["error", "body", "closed", "returned"]);
+    expect("etag", &["changed since it was opened"]);
+    let started = std::time::Instant::now();
+    expect("slow", &["timed out", "timeout", "Timeout"]);
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "{:?}",
+        started.elapsed()
+    );
+    let missing = blocking::RemoteNpz::open_url_with(
+        &format!("http://127.0.0.1:{}/ok/none.npz", server.port),
+        options,
+    );
+    let text = missing.err().unwrap().to_string();
+    assert!(text.contains("check the URL"), "{text}");
+}
