@@ -471,3 +471,61 @@ fn hostile_responses_are_clear_errors() {
     let text = missing.err().unwrap().to_string();
     assert!(text.contains("check the URL"), "{text}");
 }
+
+#[test]
+fn serde_reads_fetch_only_the_members_asked_for() {
+    #[derive(Serialize)]
+    struct Saved {
+        x: Array2<f64>,
+        labels: Vec<i64>,
+        big_unused: Vec<f64>,
+    }
+    #[derive(Deserialize)]
+    struct Wanted {
+        x: Array2<f64>,
+        labels: Vec<i64>,
+    }
+    let store = Counting::new(Arc::new(InMemory::new()));
+    let saved = Saved {
+        x: Array2::from_shape_fn((100, 8), |(r, c)| (r * 8 + c) as f64),
+        labels: (0..100).collect(),
+        big_unused: vec![0.5; 1 << 20],
+    };
+    let path = put(&store, "saved.npz", npy_serde::to_npz_vec(&saved).unwrap());
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let wanted: Wanted = runtime
+        .block_on(npy_serde::remote::from_store(
+            dyn_store(&store),
+            path.clone(),
+            RemoteOptions::default(),
+        ))
+        .unwrap();
+    assert_eq!(wanted.x, saved.x);
+    assert_eq!(wanted.labels, saved.labels);
+    let (requests, bytes) = store.take();
+    eprintln!("serde, 2 of 3 members: {requests} requests, {bytes} bytes");
+    // The open (the directory is in its bytes), then one request per member read.
+    assert_eq!(requests, 3);
+    assert!(
+        bytes < 100_000,
+        "{bytes} bytes: the 8 MiB member was fetched"
+    );
+
+    // Written to the store and read back, through the async API.
+    runtime
+        .block_on(npy_serde::remote::to_store(
+            &saved,
+            dyn_store(&store),
+            Path::from("again.npz"),
+            RemoteOptions::default(),
+        ))
+        .unwrap();
+    let again: Wanted = runtime
+        .block_on(npy_serde::remote::from_store(
+            dyn_store(&store),
+            Path::from("again.npz"),
+            RemoteOptions::default(),
+        ))
+        .unwrap();
+    assert_eq!(again.labels, saved.labels);
+}

@@ -17,7 +17,7 @@
 //! | [`RemoteNpz::read_rows`], stored member | 2 (header, rows) | 4 KiB + the rows' bytes |
 //! | [`RemoteNpz::read_rows`], deflated member | 2 (header, member) | the member's compressed bytes (inflated from the start) |
 //! | [`RemoteNpy::open_url`] + [`RemoteNpy::read_rows`] | 2 | 4 KiB + the rows' bytes |
-//! | [`from_url`](blocking::from_url) / [`from_store`] | the open + 1 per member the struct asks for (64 MiB at most per request) | those members |
+//! | [`from_url`](blocking::from_url) / [`from_store`] | the open + 1 per member the struct asks for (64 MiB at most per request; the directory is not fetched again) | those members |
 //! | [`to_url`](blocking::to_url) / [`to_store`] | 1 PUT up to the part size (8 MiB), else a multipart upload | the archive |
 //!
 //! Every request after the first carries the object's ETag (`If-Match`), and every
@@ -94,7 +94,7 @@ use crate::error::{Error, Result};
 use crate::header::Header;
 use crate::read::ReadOptions;
 use crate::serde_format::SerdeOptions;
-use object::{store_error, Fetched, OnMiss, View};
+use object::{store_error, OnMiss, View};
 
 /// How remote reads and writes behave: concurrency, coalescing, multipart part size,
 /// timeout and retries, and the [`ReadOptions`] / [`SerdeOptions`] of the data itself.
@@ -269,12 +269,12 @@ pub(crate) fn deserialize_lazily<T: DeserializeOwned>(
     runtime: tokio::runtime::Handle,
     options: &SerdeOptions,
 ) -> Result<T> {
-    let (object, spans) = archive.parts();
+    let (object, spans, directory) = archive.parts();
     let location = object.location.clone();
-    // The directory is parsed again from its bytes (fetched once more: one request).
+    // The serde reader parses the directory again, from the bytes the open fetched.
     let view = View::new(
         object,
-        Arc::new(Mutex::new(Fetched::default())),
+        Arc::new(Mutex::new(directory)),
         OnMiss::Fetch { runtime, spans },
     );
     crate::de::from_npz_reader_with(view, options).map_err(|e| e.in_file(location))

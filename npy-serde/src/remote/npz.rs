@@ -51,6 +51,9 @@ pub struct RemoteNpz {
     reader: NpzReader<View>,
     members: Vec<MemberInfo>,
     spans: Arc<Vec<Range<u64>>>,
+    /// The bytes the directory was parsed from (end record, central directory), kept for
+    /// the serde reader, which parses them again.
+    directory: Vec<(u64, bytes::Bytes)>,
 }
 
 impl RemoteNpz {
@@ -99,6 +102,7 @@ impl RemoteNpz {
         )
         .await
         .map_err(|e| e.in_file(&object.location))?;
+        let directory = lock(&fetched).pieces();
         lock(&fetched).clear();
         let members = reader.members();
         let spans = Arc::new(reader.member_spans());
@@ -108,6 +112,7 @@ impl RemoteNpz {
             reader,
             members,
             spans,
+            directory,
         })
     }
 
@@ -266,9 +271,13 @@ impl RemoteNpz {
     }
 
     /// The parts a serde read needs: the object, the member spans (for fetching each
-    /// member whole when first read).
-    pub(crate) fn parts(&self) -> (Arc<RemoteObject>, Arc<Vec<Range<u64>>>) {
-        (self.object.clone(), self.spans.clone())
+    /// member whole when first read) and the directory's bytes.
+    pub(crate) fn parts(&self) -> (Arc<RemoteObject>, Arc<Vec<Range<u64>>>, Fetched) {
+        let mut directory = Fetched::default();
+        for (start, bytes) in &self.directory {
+            directory.insert(*start, bytes.clone());
+        }
+        (self.object.clone(), self.spans.clone(), directory)
     }
 }
 

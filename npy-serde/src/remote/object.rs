@@ -256,6 +256,14 @@ impl Fetched {
         self.miss = None;
     }
 
+    /// Every piece fetched, by start.
+    pub(crate) fn pieces(&self) -> Vec<(u64, Bytes)> {
+        self.pieces
+            .iter()
+            .map(|(&start, bytes)| (start, bytes.clone()))
+            .collect()
+    }
+
     pub(crate) fn take_miss(&mut self) -> Option<Range<u64>> {
         self.miss.take()
     }
