@@ -37,7 +37,9 @@ def npy_rows():
     # What a NumPy user does for a row range of a remote .npy: read the header, seek, read.
     with fs.open("bench/big.npy", "rb", block_size=64 * 1024) as f:
         version = np.lib.format.read_magic(f)
-        shape, fortran, dtype = np.lib.format._read_array_header(f, version)
+        read_header = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                       else np.lib.format.read_array_header_2_0)
+        shape, fortran, dtype = read_header(f)
         row = dtype.itemsize * int(np.prod(shape[1:]))
         f.seek(f.tell() + start * row)
         rows = np.frombuffer(f.read((end - start) * row), dtype).reshape((end - start,) + shape[1:])

@@ -529,3 +529,36 @@ fn serde_reads_fetch_only_the_members_asked_for() {
         .unwrap();
     assert_eq!(again.labels, saved.labels);
 }
+
+#[test]
+fn first_rows_of_a_large_deflated_member_fetch_only_the_start() {
+    // 48 MiB of float64 that barely compress (a multiplicative hash of the index).
+    const ROWS: usize = 6 << 10;
+    let noisy = Array2::from_shape_fn((ROWS, 1024), |(r, c)| {
+        let i = (r * 1024 + c) as u64;
+        f64::from_bits((i.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 12) | 0x3FF0_0000_0000_0000)
+    });
+    let store = Counting::new(Arc::new(InMemory::new()));
+    let mut writer = NpzWriter::new_compressed(std::io::Cursor::new(Vec::new()));
+    writer.add("noisy", &noisy).unwrap();
+    let archive = writer.finish().unwrap().into_inner();
+    let compressed = archive.len() as u64;
+    let path = put(&store, "noisy.npz", archive);
+
+    let mut remote =
+        blocking::RemoteNpz::open(dyn_store(&store), path, RemoteOptions::default()).unwrap();
+    let first: Array2<f64> = remote.read_rows("noisy", 0..16).unwrap();
+    assert_eq!(first, noisy.slice(ndarray::s![..16, ..]));
+    let (requests, bytes) = store.take();
+    eprintln!(
+        "rows 0..16 of a {compressed}-byte deflated member: {requests} requests, {bytes} bytes"
+    );
+    assert!(
+        bytes < compressed / 4,
+        "{bytes} of {compressed} bytes fetched"
+    );
+    let last: Array2<f64> = remote
+        .read_rows("noisy", (ROWS - 2) as u64..ROWS as u64)
+        .unwrap();
+    assert_eq!(last, noisy.slice(ndarray::s![ROWS - 2.., ..]));
+}

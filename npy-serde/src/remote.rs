@@ -15,7 +15,7 @@
 //! | [`RemoteNpz::read`] a member | 1 | the member's bytes |
 //! | [`RemoteNpz::read_many`] | 1 per run of neighbouring members (gap ≤ [`RemoteOptions::with_coalesce_gap`]), concurrently | the members' bytes |
 //! | [`RemoteNpz::read_rows`], stored member | 2 (header, rows) | 4 KiB + the rows' bytes |
-//! | [`RemoteNpz::read_rows`], deflated member | 2 (header, member) | the member's compressed bytes (inflated from the start) |
+//! | [`RemoteNpz::read_rows`], deflated member | 2 + 1 per 8 MiB of compressed bytes up to the last row | 4 KiB + the compressed bytes up to the last row (inflated from the start) |
 //! | [`RemoteNpy::open_url`] + [`RemoteNpy::read_rows`] | 2 | 4 KiB + the rows' bytes |
 //! | [`from_url`](blocking::from_url) / [`from_store`] | the open + 1 per member the struct asks for (64 MiB at most per request; the directory is not fetched again) | those members |
 //! | [`to_url`](blocking::to_url) / [`to_store`] | 1 PUT up to the part size (8 MiB), else a multipart upload | the archive |
@@ -58,7 +58,7 @@
 //! # Limitations
 //!
 //! - A deflated member cannot be read from the middle: a row range of one fetches and
-//!   inflates the member from its start.
+//!   inflates the member from its start up to the last row asked for.
 //! - Writes assemble the archive in memory first (as [`to_npz_vec`](crate::to_npz_vec)),
 //!   then upload it; the object appears only when the upload completes, and a failed
 //!   multipart upload is aborted.
@@ -74,7 +74,7 @@ mod object;
 mod store;
 
 use std::ops::Range;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use object_store::path::Path;
@@ -94,7 +94,7 @@ use crate::error::{Error, Result};
 use crate::header::Header;
 use crate::read::ReadOptions;
 use crate::serde_format::SerdeOptions;
-use object::{store_error, OnMiss, View};
+use object::{store_error, SERDE_PIECE};
 
 /// How remote reads and writes behave: concurrency, coalescing, multipart part size,
 /// timeout and retries, and the [`ReadOptions`] / [`SerdeOptions`] of the data itself.
@@ -269,14 +269,9 @@ pub(crate) fn deserialize_lazily<T: DeserializeOwned>(
     runtime: tokio::runtime::Handle,
     options: &SerdeOptions,
 ) -> Result<T> {
-    let (object, spans, directory) = archive.parts();
-    let location = object.location.clone();
+    let location = archive.location().to_string();
     // The serde reader parses the directory again, from the bytes the open fetched.
-    let view = View::new(
-        object,
-        Arc::new(Mutex::new(directory)),
-        OnMiss::Fetch { runtime, spans },
-    );
+    let view = archive.lazy_view(runtime, SERDE_PIECE);
     crate::de::from_npz_reader_with(view, options).map_err(|e| e.in_file(location))
 }
 

@@ -102,7 +102,11 @@ impl RemoteNpz {
     }
 
     /// Rows `rows` of member `name` (see [`super::RemoteNpz::read_rows`]).
-    pub fn read_rows<T: NpyRead>(&mut self, name: &str, rows: Range<u64>) -> Result<T> {
+    pub fn read_rows<T: NpyRead + Send + 'static>(
+        &mut self,
+        name: &str,
+        rows: Range<u64>,
+    ) -> Result<T> {
         self.runtime.block_on(self.inner.read_rows(name, rows))
     }
 }

@@ -8,7 +8,9 @@ use std::sync::{Arc, Mutex, PoisonError};
 use object_store::path::Path;
 use object_store::ObjectStore;
 
-use super::object::{retry_on_miss, Fetched, OnMiss, RemoteObject, RequestStats, View};
+use super::object::{
+    remote_error, retry_on_miss, Fetched, OnMiss, RemoteObject, RequestStats, View, STREAM_PIECE,
+};
 use super::{rows_header, RemoteOptions};
 use crate::element::DataReader;
 use crate::error::{Error, Result};
@@ -223,16 +225,21 @@ impl RemoteNpz {
     /// Reads rows `rows` (along the first axis) of member `name` as `T`.
     ///
     /// A stored member costs a request for its header and one for exactly those rows'
-    /// bytes. A deflated member cannot be entered in the middle: its compressed bytes are
-    /// fetched and inflated from the start, the rows before `rows` discarded as they come.
+    /// bytes. A deflated member cannot be entered in the middle: it is inflated from its
+    /// start as its compressed bytes arrive (8 MiB a request), the rows before `rows`
+    /// discarded, and fetching stops once the rows are out.
     /// Fortran-order members are refused (their rows are not contiguous).
-    pub async fn read_rows<T: NpyRead>(&mut self, name: &str, rows: Range<u64>) -> Result<T> {
+    pub async fn read_rows<T: NpyRead + Send + 'static>(
+        &mut self,
+        name: &str,
+        rows: Range<u64>,
+    ) -> Result<T> {
         let index = self.index(name)?;
         let result = self.read_rows_at::<T>(index, name, rows).await;
         self.done(result)
     }
 
-    async fn read_rows_at<T: NpyRead>(
+    async fn read_rows_at<T: NpyRead + Send + 'static>(
         &mut self,
         index: usize,
         name: &str,
@@ -251,15 +258,25 @@ impl RemoteNpz {
                 T::read_npy_data(&sub, &mut data).map_err(|e| e.in_member(name))
             }
             None => {
-                self.fetch_members(&[index]).await?;
-                let mut member = self.reader.member_reader(name)?;
-                let result = (|| {
+                // Inflated as fetched, in pieces, on a thread that may block: fetching stops
+                // once the rows are out.
+                let mut reader =
+                    self.lazy_reader(tokio::runtime::Handle::current(), STREAM_PIECE)?;
+                let member_name = name.to_string();
+                let rows = tokio::task::spawn_blocking(move || -> Result<T> {
+                    let mut member = reader.member_reader(&member_name)?;
                     let mut before = std::io::Read::take(&mut member, first);
                     std::io::copy(&mut before, &mut std::io::sink())?;
                     let mut data = DataReader::new(&mut member, first, None);
                     T::read_npy_data(&sub, &mut data)
-                })();
-                result.map_err(|e| e.in_member(name))
+                });
+                match rows.await {
+                    Ok(result) => result.map_err(|e| e.in_member(name)),
+                    Err(e) => Err(remote_error(
+                        &self.object.location,
+                        format!("the thread reading rows of {name:?} failed: {e}"),
+                    )),
+                }
             }
         }
     }
@@ -277,7 +294,35 @@ impl RemoteNpz {
         for (start, bytes) in &self.directory {
             directory.insert(*start, bytes.clone());
         }
-        (self.object.clone(), self.spans.clone(), directory)
+        let mut by_start = self.spans.to_vec();
+        by_start.sort_by_key(|span| span.start);
+        (self.object.clone(), Arc::new(by_start), directory)
+    }
+
+    /// The archive as bytes that are fetched as they are read, in `piece`-byte requests
+    /// (for code that must block: serde, streamed rows), its directory already there.
+    pub(crate) fn lazy_view(&self, runtime: tokio::runtime::Handle, piece: u64) -> View {
+        let (object, spans, directory) = self.parts();
+        View::new(
+            object,
+            Arc::new(Mutex::new(directory)),
+            OnMiss::Fetch {
+                runtime,
+                spans,
+                piece,
+            },
+        )
+    }
+
+    /// An [`NpzReader`] over [`lazy_view`](Self::lazy_view).
+    fn lazy_reader(&self, runtime: tokio::runtime::Handle, piece: u64) -> Result<NpzReader<View>> {
+        let view = self.lazy_view(runtime, piece);
+        Ok(NpzReader::new(view)?.with_options(self.reader.read_options().clone()))
+    }
+
+    /// The archive's URL (or store and path), for messages.
+    pub(crate) fn location(&self) -> &str {
+        &self.object.location
     }
 }
 

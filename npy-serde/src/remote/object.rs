@@ -287,16 +287,21 @@ pub(crate) enum OnMiss {
     /// Record the range and fail: the async caller fetches it and parses again.
     Record,
     /// Fetch it now on this runtime (a blocking caller), from the missing byte to the end
-    /// of the member it is in, in requests of at most `max_request` bytes.
+    /// of the member it is in (`spans`, sorted by start), in requests of at most `piece`
+    /// bytes; only the latest piece is kept.
     Fetch {
         runtime: tokio::runtime::Handle,
         spans: Arc<Vec<Range<u64>>>,
+        piece: u64,
     },
 }
 
-/// Largest request a blocking [`View`] makes on its own: a large member is fetched in
-/// pieces of this size, and only the latest is kept.
-const LAZY_REQUEST: u64 = 64 << 20;
+/// Pieces of a member a serde read fetches: large enough that a request's latency is
+/// small beside its transfer, small enough to bound the memory a huge member takes.
+pub(crate) const SERDE_PIECE: u64 = 64 << 20;
+/// Pieces of a deflated member whose rows are streamed: reading its first rows should not
+/// fetch much more than they take.
+pub(crate) const STREAM_PIECE: u64 = 8 << 20;
 
 /// The object as a `Read + Seek` over the bytes fetched so far.
 pub(crate) struct View {
@@ -359,22 +364,28 @@ impl Read for View {
                     self.lock().miss.get_or_insert(want);
                     return Err(io::Error::other(NotFetched));
                 }
-                OnMiss::Fetch { runtime, spans } => {
+                OnMiss::Fetch {
+                    runtime,
+                    spans,
+                    piece,
+                } => {
                     // To the end of the member the byte is in (or of what is wanted).
-                    let span_end = spans
-                        .iter()
-                        .find(|span| span.contains(&self.pos))
+                    let after = spans.partition_point(|span| span.start <= self.pos);
+                    let span_end = after
+                        .checked_sub(1)
+                        .map(|i| &spans[i])
+                        .filter(|span| span.contains(&self.pos))
                         .map_or(want.end, |span| span.end);
                     let end = span_end
                         .max(want.end)
-                        .min(self.pos + LAZY_REQUEST.max(want.end - want.start));
+                        .min(self.pos + (*piece).max(want.end - want.start));
                     let end = self
                         .lock()
                         .next_start(self.pos)
                         .map_or(end, |next| end.min(next));
                     let bytes = runtime
                         .block_on(self.object.fetch(self.pos..end))
-                        .map_err(|e| io::Error::other(e.to_string()))?;
+                        .map_err(io::Error::other)?;
                     let mut fetched = self.lock();
                     // Only the latest piece is kept: a blocking reader goes through
                     // members in order and never comes back for the bytes it read.
