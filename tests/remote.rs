@@ -20,8 +20,8 @@ use npy_serde::npz::NpzWriter;
 use npy_serde::remote::object_store::memory::InMemory;
 use npy_serde::remote::object_store::path::Path;
 use npy_serde::remote::object_store::{
-    self, CopyOptions, GetOptions, GetResult, ListResult, MultipartUpload, ObjectMeta, ObjectStore,
-    PutMultipartOptions, PutOptions, PutPayload, PutResult,
+    self, CopyOptions, GetOptions, GetRange, GetResult, ListResult, MultipartUpload, ObjectMeta,
+    ObjectStore, PutMultipartOptions, PutOptions, PutPayload, PutResult,
 };
 use npy_serde::remote::{blocking, RemoteNpz, RemoteOptions, RetryConfig};
 use npy_serde::{ErrorKind, NpyArray};
@@ -36,6 +36,8 @@ struct Counting {
     inner: Arc<dyn ObjectStore>,
     gets: AtomicU64,
     bytes: AtomicU64,
+    /// Answer suffix ranges with "not supported", as Azure does.
+    refuse_suffix: bool,
 }
 
 impl Counting {
@@ -44,6 +46,16 @@ impl Counting {
             inner,
             gets: AtomicU64::new(0),
             bytes: AtomicU64::new(0),
+            refuse_suffix: false,
+        })
+    }
+
+    fn like_azure(inner: Arc<dyn ObjectStore>) -> Arc<Counting> {
+        Arc::new(Counting {
+            inner,
+            gets: AtomicU64::new(0),
+            bytes: AtomicU64::new(0),
+            refuse_suffix: true,
         })
     }
 
@@ -86,6 +98,11 @@ impl ObjectStore for Counting {
         options: GetOptions,
     ) -> object_store::Result<GetResult> {
         self.gets.fetch_add(1, Ordering::SeqCst);
+        if self.refuse_suffix && matches!(options.range, Some(GetRange::Suffix(_))) {
+            return Err(object_store::Error::NotSupported {
+                source: "suffix ranges".into(),
+            });
+        }
         let result = self.inner.get_opts(location, options).await?;
         self.bytes
             .fetch_add(result.range.end - result.range.start, Ordering::SeqCst);
@@ -440,6 +457,11 @@ fn hostile_responses_are_clear_errors() {
     let mut honest = blocking::RemoteNpz::open_url_with(&url("ok"), options.clone()).unwrap();
     let read: Vec<f64> = honest.read("values").unwrap();
     assert_eq!(read, values);
+    // Weak ETags (W/"…") cannot be sent as If-Match, which compares strongly: they are
+    // compared after each response instead.
+    let mut weak = blocking::RemoteNpz::open_url_with(&url("weak"), options.clone()).unwrap();
+    let read: Vec<f64> = weak.read("values").unwrap();
+    assert_eq!(read, values);
 
     let expect = |mode: &str, wanted: &[&str]| {
         let result = blocking::RemoteNpz::open_url_with(&url(mode), options.clone())
@@ -457,6 +479,7 @@ fn hostile_responses_are_clear_errors() {
     expect("short", &["returned", "got"]);
     expect("truncate", &["error", "body", "closed", "returned"]);
     expect("etag", &["changed since it was opened"]);
+    expect("long", &["more than the"]);
     let started = std::time::Instant::now();
     expect("slow", &["timed out", "timeout", "Timeout"]);
     assert!(
@@ -561,4 +584,49 @@ fn first_rows_of_a_large_deflated_member_fetch_only_the_start() {
         .read_rows("noisy", (ROWS - 2) as u64..ROWS as u64)
         .unwrap();
     assert_eq!(last, noisy.slice(ndarray::s![ROWS - 2.., ..]));
+}
+
+#[test]
+fn edge_cases_suffixless_stores_empty_ranges_and_lying_headers() {
+    // A store without suffix ranges (Azure): the size first, then the end.
+    let store = Counting::like_azure(Arc::new(InMemory::new()));
+    let mut writer = NpzWriter::new(std::io::Cursor::new(Vec::new()));
+    writer
+        .add(
+            "a",
+            &Array2::from_shape_fn((10, 3), |(r, c)| (r * 3 + c) as i16),
+        )
+        .unwrap();
+    writer
+        .add("empty_rows", &Array2::<f32>::zeros((4, 0)))
+        .unwrap();
+    let bytes = writer.finish().unwrap().into_inner();
+    let path = put(&store, "a.npz", bytes.clone());
+    let mut archive =
+        blocking::RemoteNpz::open(dyn_store(&store), path, RemoteOptions::default()).unwrap();
+    let (requests, _) = store.take();
+    assert_eq!(requests, 3, "refused suffix, size, end");
+    // Empty row ranges and zero-byte rows: empty arrays, no request for data.
+    let none: Array2<i16> = archive.read_rows("a", 5..5).unwrap();
+    assert_eq!(none.dim(), (0, 3));
+    let zero_width: Array2<f32> = archive.read_rows("empty_rows", 1..3).unwrap();
+    assert_eq!(zero_width.dim(), (2, 0));
+
+    // A member whose header declares more rows than it holds: an error, never the next
+    // member's bytes. The header of "a" is rewritten to say 20 rows (same length).
+    let mut lying = bytes;
+    let at = lying
+        .windows(7)
+        .position(|w| w == b"(10, 3)")
+        .expect("the shape in the header");
+    lying[at..at + 7].copy_from_slice(b"(20, 3)");
+    let store = Counting::new(Arc::new(InMemory::new()));
+    let path = put(&store, "lying.npz", lying);
+    let mut archive =
+        blocking::RemoteNpz::open(dyn_store(&store), path, RemoteOptions::default()).unwrap();
+    let err = archive
+        .read_rows::<Array2<i16>>("a", 10..20)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("holds only"), "{err}");
 }

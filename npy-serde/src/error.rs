@@ -254,6 +254,17 @@ fn magic_hint(found: &str) -> &'static str {
 /// `None` (an error chain would print it twice). Match [`ErrorKind::Io`] to get it.
 impl From<io::Error> for Error {
     fn from(error: io::Error) -> Self {
+        // An error of this crate that crossed a `Read` implementation inside an I/O error
+        // (an inflater's CRC check, a remote fetch) comes back as itself.
+        let carries_ours = error
+            .get_ref()
+            .is_some_and(|inner| inner.downcast_ref::<Error>().is_some());
+        if carries_ours {
+            if let Some(Ok(ours)) = error.into_inner().map(|inner| inner.downcast::<Error>()) {
+                return *ours;
+            }
+            return ErrorKind::Io(io::Error::other("unreachable: checked above")).into();
+        }
         ErrorKind::Io(error).into()
     }
 }

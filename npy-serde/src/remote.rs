@@ -250,15 +250,19 @@ pub(crate) async fn from_store_at<T: DeserializeOwned + Send + 'static>(
     options: RemoteOptions,
 ) -> Result<T> {
     let serde_options = options.serde.clone();
+    let shown = location.clone();
     let archive = RemoteNpz::open_at(store, path, location, options).await?;
     let runtime = tokio::runtime::Handle::current();
     let join =
         tokio::task::spawn_blocking(move || deserialize_lazily(&archive, runtime, &serde_options));
     match join.await {
         Ok(result) => result,
-        Err(e) => Err(Error::from(crate::ErrorKind::Custom(format!(
-            "the deserializer's thread failed: {e}"
-        )))),
+        Err(e) => Err(object::remote_error(
+            &shown,
+            format!(
+                "the thread running the deserializer failed ({e}): a Deserialize impl panicked?"
+            ),
+        )),
     }
 }
 
@@ -310,7 +314,8 @@ pub(crate) async fn upload_at(
     bytes: Vec<u8>,
     options: &RemoteOptions,
 ) -> Result<()> {
-    let part_size = options.part_size;
+    // S3 takes at most 10,000 parts: larger archives get larger parts.
+    let part_size = options.part_size.max(bytes.len().div_ceil(10_000));
     let what = format!("uploading {} bytes", bytes.len());
     if bytes.len() <= part_size {
         store

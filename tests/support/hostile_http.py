@@ -6,6 +6,8 @@ of the directory given (GET with Range, HEAD) and, by the first path segment:
   /truncate/<file>  Content-Length as asked, then the connection closes half-way
   /etag/<file>      a different ETag (and content) on every request
   /slow/<file>      waits 5 s before answering
+  /weak/<file>      honest, with a weak ETag (W/"v1"); If-Match (a strong comparison) fails
+  /long/<file>      a range answered with more bytes than asked (headers say the range)
 
 Prints its port, serves until stdin closes."""
 import http.server
@@ -46,6 +48,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return
         counter[0] += 1
         etag = '"v1"' if mode != "etag" else '"v%d"' % counter[0]
+        if mode == "weak":
+            etag = 'W/"v1"'
+            if self.headers.get("If-Match"):
+                self.send_response(412)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
         if mode == "etag" and counter[0] % 2 == 0:
             data = data[:-1] + bytes([data[-1] ^ 1])
         if mode == "slow":
@@ -68,6 +77,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
             body = body[: len(body) // 2]
             declared = len(body)
             end = start + declared
+        if mode == "long":
+            body = body + b"\0" * 100
+            declared = len(body)
         self.send_response(status)
         self.send_header("ETag", etag)
         self.send_header("Accept-Ranges", "bytes")
@@ -87,7 +99,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.wfile.write(body)
 
 
-server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+class Server(http.server.ThreadingHTTPServer):
+    def handle_error(self, request, client_address):
+        pass  # clients that hang up on a slow or wrong answer are the point here
+
+
+server = Server(("127.0.0.1", 0), Handler)
 server.daemon_threads = True
 threading.Thread(target=server.serve_forever, daemon=True).start()
 print(server.server_address[1], flush=True)

@@ -389,6 +389,10 @@ pub(crate) struct ParallelInflater<R> {
     crc: crc32fast::Hasher,
 }
 
+/// Segments per thread inflated by one in-place read (a read into a larger buffer returns
+/// after that many: 8 × 4 MiB per thread).
+const IN_PLACE_PER_THREAD: usize = 8;
+
 /// Deflate's window: how much output a serial inflater resuming mid-stream needs.
 const HISTORY_LEN: usize = 32 * 1024;
 
@@ -568,8 +572,11 @@ impl<R: Read> Read for ParallelInflater<R> {
             }
             match &mut self.mode {
                 Mode::Parallel(_) => {
-                    // A buffer that holds two segments or more gets them inflated in place.
-                    let fitting = self.segments_fitting(buf.len());
+                    // A buffer that holds two segments or more gets them inflated in place,
+                    // a bounded number per read: their compressed bytes are held meanwhile.
+                    let fitting = self
+                        .segments_fitting(buf.len())
+                        .min(IN_PLACE_PER_THREAD * self.threads);
                     if fitting >= 2 {
                         let kept = self.inflate_run(self.next_segment + fitting, buf)?;
                         if kept > 0 {

@@ -794,8 +794,11 @@ fn read_exact_at<R: Read + Seek>(
     what: &str,
 ) -> Result<Vec<u8>> {
     reader.seek(SeekFrom::Start(pos))?;
-    let mut buf = vec![0u8; len];
-    if header::read_up_to(reader, &mut buf)? < len {
+    // Grown as the bytes arrive, not allocated at `len`: the length comes from the archive
+    // (or, for a remote object, from the size a server claims).
+    let mut buf = Vec::with_capacity(len.min(1 << 20));
+    reader.take(len as u64).read_to_end(&mut buf)?;
+    if buf.len() < len {
         return Err(Error::invalid_archive(format!(
             "{what} is cut short (truncated archive?)"
         )));

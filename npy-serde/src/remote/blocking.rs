@@ -87,12 +87,12 @@ impl RemoteNpz {
     }
 
     /// Reads member `name` as `T`: one request for exactly its bytes.
-    pub fn read<T: NpyRead>(&mut self, name: &str) -> Result<T> {
+    pub fn read<T: NpyRead + Send + 'static>(&mut self, name: &str) -> Result<T> {
         self.runtime.block_on(self.inner.read(name))
     }
 
     /// Reads members `names` as `T`, neighbours in one request, concurrently.
-    pub fn read_many<T: NpyRead + Send>(&mut self, names: &[&str]) -> Result<Vec<T>> {
+    pub fn read_many<T: NpyRead + Send + 'static>(&mut self, names: &[&str]) -> Result<Vec<T>> {
         self.runtime.block_on(self.inner.read_many(names))
     }
 

@@ -131,13 +131,13 @@ impl RemoteNpy {
         let location = self.object.location.clone();
         let (sub, skip, len) =
             rows_header(&self.info.header, &rows).map_err(|e| e.in_file(&location))?;
-        let start = self.info.data_offset + skip;
+        let start = self
+            .info
+            .data_offset
+            .saturating_add(skip)
+            .min(self.object.len);
         let end = start.saturating_add(len).min(self.object.len);
-        let bytes = if end > start {
-            self.object.fetch(start..end).await?
-        } else {
-            bytes::Bytes::new()
-        };
+        let bytes = self.object.fetch(start..end).await?;
         let mut cursor = &bytes[..];
         let mut data = DataReader::new(&mut cursor, start, Some(end - start));
         T::read_npy_data(&sub, &mut data).map_err(|e| e.in_file(&location))

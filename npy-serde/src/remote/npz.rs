@@ -50,7 +50,8 @@ const ROUNDS: usize = 8;
 pub struct RemoteNpz {
     object: Arc<RemoteObject>,
     fetched: Arc<Mutex<Fetched>>,
-    reader: NpzReader<View>,
+    /// Shared with the blocking-pool thread that decodes a read.
+    reader: Arc<Mutex<NpzReader<View>>>,
     members: Vec<MemberInfo>,
     spans: Arc<Vec<Range<u64>>>,
     /// The bytes the directory was parsed from (end record, central directory), kept for
@@ -111,7 +112,7 @@ impl RemoteNpz {
         Ok(RemoteNpz {
             object,
             fetched,
-            reader,
+            reader: Arc::new(Mutex::new(reader)),
             members,
             spans,
             directory,
@@ -125,7 +126,7 @@ impl RemoteNpz {
 
     /// Member names, without `.npy` (no request).
     pub fn names(&self) -> Vec<String> {
-        self.reader.names()
+        self.reader().names()
     }
 
     /// Size of the archive in bytes.
@@ -144,7 +145,7 @@ impl RemoteNpz {
     }
 
     fn index(&self, name: &str) -> Result<usize> {
-        self.reader
+        self.reader()
             .lookup(name)
             .map_err(|e| e.in_file(&self.object.location))
     }
@@ -160,23 +161,56 @@ impl RemoteNpz {
 
     /// Reads member `name` as `T` (`Vec<T>`, ndarray arrays, [`NpyArray`](crate::NpyArray),
     /// …), fetching exactly the bytes it spans in one request.
-    pub async fn read<T: NpyRead>(&mut self, name: &str) -> Result<T> {
+    pub async fn read<T: NpyRead + Send + 'static>(&mut self, name: &str) -> Result<T> {
         let index = self.index(name)?;
         self.fetch_members(&[index]).await?;
-        let result = self.reader.read(name);
+        let name = name.to_string();
+        let result = self.off_runtime(move |reader| reader.read(&name)).await;
         self.done(result)
+    }
+
+    fn reader(&self) -> std::sync::MutexGuard<'_, NpzReader<View>> {
+        self.reader.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Runs `parse` on the archive's reader on tokio's blocking pool: inflating and decoding
+    /// take CPU time that the caller's runtime should not lose.
+    async fn off_runtime<T: Send + 'static>(
+        &self,
+        parse: impl FnOnce(&mut NpzReader<View>) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        let reader = self.reader.clone();
+        let task = tokio::task::spawn_blocking(move || {
+            parse(&mut reader.lock().unwrap_or_else(PoisonError::into_inner))
+        });
+        match task.await {
+            Ok(result) => result,
+            Err(e) => Err(remote_error(
+                &self.object.location,
+                format!("the thread decoding the read failed ({e}); open the archive again"),
+            )),
+        }
     }
 
     /// Reads members `names` as `T`, in the order given: their bytes in as few requests as
     /// neighbouring members allow (members closer than the coalescing gap share one), up to
     /// the concurrency limit at once; deflated members inflate on every core.
-    pub async fn read_many<T: NpyRead + Send>(&mut self, names: &[&str]) -> Result<Vec<T>> {
+    pub async fn read_many<T: NpyRead + Send + 'static>(
+        &mut self,
+        names: &[&str],
+    ) -> Result<Vec<T>> {
         let indices = names
             .iter()
             .map(|name| self.index(name))
             .collect::<Result<Vec<_>>>()?;
         self.fetch_members(&indices).await?;
-        let result = self.reader.read_many(names);
+        let names: Vec<String> = names.iter().map(|name| name.to_string()).collect();
+        let result = self
+            .off_runtime(move |reader| {
+                let names: Vec<&str> = names.iter().map(String::as_str).collect();
+                reader.read_many(&names)
+            })
+            .await;
         self.done(result)
     }
 
@@ -196,8 +230,8 @@ impl RemoteNpz {
         let bytes = self.object.fetch(head.clone()).await?;
         lock(&self.fetched).insert(head.start, bytes);
         let stored = !self.members[index].compressed;
-        let max_header = self.reader.read_options().max_header_size as u64;
-        let reader = &mut self.reader;
+        let max_header = self.reader().read_options().max_header_size as u64;
+        let reader = &self.reader;
         retry_on_miss(
             &self.object,
             &self.fetched,
@@ -210,6 +244,7 @@ impl RemoteNpz {
                         .max(miss.end)
             },
             || {
+                let mut reader = reader.lock().unwrap_or_else(PoisonError::into_inner);
                 let info = reader.header(name)?;
                 let range = if stored {
                     Some(reader.stored_member_range(name)?)
@@ -248,9 +283,23 @@ impl RemoteNpz {
         let (info, stored_range) = self.head(index, name).await?;
         lock(&self.fetched).clear();
         let (sub, skip, len) = rows_header(&info.header, &rows).map_err(|e| e.in_member(name))?;
-        let first = info.data_offset + skip;
+        let first = info.data_offset.checked_add(skip);
+        let first = first.ok_or_else(|| Error::invalid_header("the rows' offset overflows"))?;
         match stored_range {
             Some(range) => {
+                // The rows must lie inside the member: a header that declares more data
+                // than the member holds would otherwise read its neighbour's bytes.
+                let member_len = range.end - range.start;
+                if first.checked_add(len).is_none_or(|end| end > member_len) {
+                    return Err(Error::invalid_archive(format!(
+                        "rows {}..{} need bytes {first}..{} of the member's .npy, which has \
+                         only {member_len} (truncated or corrupt archive)",
+                        rows.start,
+                        rows.end,
+                        first.saturating_add(len)
+                    ))
+                    .in_member(name));
+                }
                 let start = range.start + first;
                 let bytes = self.object.fetch(start..start + len).await?;
                 let mut cursor = &bytes[..];
@@ -317,7 +366,8 @@ impl RemoteNpz {
     /// An [`NpzReader`] over [`lazy_view`](Self::lazy_view).
     fn lazy_reader(&self, runtime: tokio::runtime::Handle, piece: u64) -> Result<NpzReader<View>> {
         let view = self.lazy_view(runtime, piece);
-        Ok(NpzReader::new(view)?.with_options(self.reader.read_options().clone()))
+        let options = self.reader().read_options().clone();
+        Ok(NpzReader::new(view)?.with_options(options))
     }
 
     /// The archive's URL (or store and path), for messages.

@@ -18,7 +18,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use bytes::Bytes;
 use futures::stream::{self, StreamExt, TryStreamExt};
 use object_store::path::Path;
-use object_store::{GetOptions, GetRange, ObjectStore};
+use object_store::{GetOptions, GetRange, GetResult, ObjectStore};
 
 use super::RemoteOptions;
 use crate::error::{Error, ErrorKind, Result};
@@ -94,6 +94,12 @@ impl RemoteObject {
         len: u64,
         from_end: bool,
     ) -> Result<(RemoteObject, u64, Bytes)> {
+        let what = if from_end {
+            format!("reading the last {len} bytes")
+        } else {
+            format!("reading the first {len} bytes")
+        };
+        let mut requests = 1;
         let range = if from_end {
             GetRange::Suffix(len)
         } else {
@@ -103,22 +109,37 @@ impl RemoteObject {
             range: Some(range),
             ..GetOptions::default()
         };
-        let what = if from_end {
-            format!("reading the last {len} bytes")
-        } else {
-            format!("reading the first {len} bytes")
-        };
-        let result = store
-            .get_opts(&path, request)
-            .await
-            .map_err(|e| store_error(&location, &what, e))?;
+        let result = match store.get_opts(&path, request).await {
+            // Azure answers no suffix ranges: ask for the size, then the last bytes.
+            Err(object_store::Error::NotSupported { .. }) if from_end => {
+                requests += 1;
+                let head = GetOptions {
+                    head: true,
+                    ..GetOptions::default()
+                };
+                let meta = store
+                    .get_opts(&path, head)
+                    .await
+                    .map_err(|e| store_error(&location, "reading the size", e))?
+                    .meta;
+                let bounded = GetOptions {
+                    range: Some(GetRange::Bounded(meta.size.saturating_sub(len)..meta.size)),
+                    if_match: strong(&meta.e_tag),
+                    ..GetOptions::default()
+                };
+                store.get_opts(&path, bounded).await
+            }
+            other => other,
+        }
+        .map_err(|e| store_error(&location, &what, e))?;
         let size = result.meta.size;
         let e_tag = result.meta.e_tag.clone();
         let start = result.range.start;
-        let bytes = result
-            .bytes()
-            .await
-            .map_err(|e| store_error(&location, &what, e))?;
+        let expected = if from_end {
+            size.saturating_sub(len)..size
+        } else {
+            0..len.min(size)
+        };
         let object = RemoteObject {
             store,
             path,
@@ -126,16 +147,47 @@ impl RemoteObject {
             len: size,
             e_tag,
             options,
-            requests: AtomicU64::new(1),
-            bytes: AtomicU64::new(bytes.len() as u64),
+            requests: AtomicU64::new(requests),
+            bytes: AtomicU64::new(0),
         };
-        let expected = if from_end {
-            size.saturating_sub(len)..size
-        } else {
-            0..len.min(size)
-        };
+        let bytes = object.body(result, &expected, &what).await?;
         object.check(expected, start, &bytes)?;
         Ok((object, start, bytes))
+    }
+
+    /// A response's body, refused as soon as it goes past the `expected` range's length (a
+    /// server may stream any amount).
+    async fn body(&self, result: GetResult, expected: &Range<u64>, what: &str) -> Result<Bytes> {
+        let want = expected.end - expected.start;
+        let mut chunks: Vec<Bytes> = Vec::new();
+        let mut received = 0u64;
+        let mut stream = result.into_stream();
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk.map_err(|e| store_error(&self.location, what, e))?;
+            received += chunk.len() as u64;
+            self.bytes.fetch_add(chunk.len() as u64, Ordering::Relaxed);
+            if received > want {
+                return Err(remote_error(
+                    &self.location,
+                    format!(
+                        "{what}: the server sent more than the {want} bytes asked for (a wrong \
+                         response: check the server)"
+                    ),
+                ));
+            }
+            chunks.push(chunk);
+        }
+        Ok(match chunks.len() {
+            0 => Bytes::new(),
+            1 => chunks.pop().unwrap_or_default(),
+            _ => {
+                let mut joined = Vec::with_capacity(received as usize);
+                for chunk in &chunks {
+                    joined.extend_from_slice(chunk);
+                }
+                Bytes::from(joined)
+            }
+        })
     }
 
     /// Checks that a response holds exactly `expected`.
@@ -168,9 +220,12 @@ impl RemoteObject {
     /// opened and that exactly those bytes came back.
     pub(crate) async fn fetch(&self, range: Range<u64>) -> Result<Bytes> {
         let what = format!("reading bytes {}..{}", range.start, range.end);
+        if range.start >= range.end {
+            return Ok(Bytes::new());
+        }
         let request = GetOptions {
             range: Some(GetRange::Bounded(range.clone())),
-            if_match: self.e_tag.clone(),
+            if_match: strong(&self.e_tag),
             ..GetOptions::default()
         };
         self.requests.fetch_add(1, Ordering::Relaxed);
@@ -179,7 +234,8 @@ impl RemoteObject {
             .get_opts(&self.path, request)
             .await
             .map_err(|e| store_error(&self.location, &what, e))?;
-        // A server that ignores If-Match still says which version it served.
+        // A server that ignores If-Match (or sends weak tags, which If-Match cannot use)
+        // still says which version it served.
         if let (Some(ours), Some(theirs)) = (&self.e_tag, &result.meta.e_tag) {
             if ours != theirs {
                 return Err(remote_error(
@@ -202,11 +258,7 @@ impl RemoteObject {
             ));
         }
         let start = result.range.start;
-        let bytes = result
-            .bytes()
-            .await
-            .map_err(|e| store_error(&self.location, &what, e))?;
-        self.bytes.fetch_add(bytes.len() as u64, Ordering::Relaxed);
+        let bytes = self.body(result, &range, &what).await?;
         self.check(range, start, &bytes)?;
         Ok(bytes)
     }
@@ -222,7 +274,12 @@ impl RemoteObject {
         let mut merged: Vec<Range<u64>> = Vec::new();
         for range in ranges {
             match merged.last_mut() {
-                Some(last) if range.start <= last.end.saturating_add(self.options.coalesce_gap) => {
+                // Neighbours share a request, up to a size that still leaves requests to
+                // run side by side (and a failure to retry that is not the whole archive).
+                Some(last)
+                    if range.start <= last.end.saturating_add(self.options.coalesce_gap)
+                        && last.end - last.start < MAX_MERGED =>
+                {
                     last.end = last.end.max(range.end);
                 }
                 _ => merged.push(range),
@@ -234,6 +291,15 @@ impl RemoteObject {
             .try_collect()
             .await
     }
+}
+
+/// Requests merged by [`RemoteObject::fetch_many`] stop growing past this size.
+const MAX_MERGED: u64 = 64 << 20;
+
+/// The ETag to send as `If-Match`: a strong one only (a weak `W/"…"` tag never matches
+/// under If-Match's strong comparison; those versions are compared after the response).
+fn strong(e_tag: &Option<String>) -> Option<String> {
+    e_tag.clone().filter(|tag| !tag.starts_with("W/"))
 }
 
 /// The bytes of one object fetched so far, by where they start.
@@ -311,13 +377,20 @@ pub(crate) struct View {
     pos: u64,
 }
 
-/// The error a [`View`] read fails with when bytes are missing and it may not fetch them.
+/// The error a [`View`] read fails with when bytes are missing and it may not fetch them
+/// (the caller fetches them and parses again; it reaches users only when the archive keeps
+/// pointing outside what was fetched for it).
 #[derive(Debug)]
-struct NotFetched;
+struct NotFetched(Range<u64>);
 
 impl std::fmt::Display for NotFetched {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("bytes not fetched yet")
+        write!(
+            f,
+            "bytes {}..{} were needed but not fetched: the archive's directory points outside \
+             the member it describes (damaged archive?)",
+            self.0.start, self.0.end
+        )
     }
 }
 
@@ -358,11 +431,15 @@ impl Read for View {
                     return Ok(n);
                 }
             }
-            let want = self.pos..self.object.len.min(self.pos + buf.len() as u64);
+            let want = self.pos
+                ..self
+                    .object
+                    .len
+                    .min(self.pos.saturating_add(buf.len() as u64));
             match &self.on_miss {
                 OnMiss::Record => {
-                    self.lock().miss.get_or_insert(want);
-                    return Err(io::Error::other(NotFetched));
+                    self.lock().miss.get_or_insert(want.clone());
+                    return Err(io::Error::other(NotFetched(want)));
                 }
                 OnMiss::Fetch {
                     runtime,
@@ -378,7 +455,7 @@ impl Read for View {
                         .map_or(want.end, |span| span.end);
                     let end = span_end
                         .max(want.end)
-                        .min(self.pos + (*piece).max(want.end - want.start));
+                        .min(self.pos.saturating_add((*piece).max(want.end - want.start)));
                     let end = self
                         .lock()
                         .next_start(self.pos)
