@@ -43,14 +43,13 @@ fn main() {
     }
     let python = python_with_s3();
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/s3_server.py");
-    let server = PythonServer::start(python, &script, &[]);
+    let server = PythonServer::start(python, &script, &["bench"]);
     let port = server.port;
     run_python(
         &format!(
             "import io, numpy as np, boto3\n\
              s3 = boto3.client('s3', endpoint_url='http://127.0.0.1:{port}', region_name='us-east-1',\n\
                  aws_access_key_id='testing', aws_secret_access_key='testing')\n\
-             s3.create_bucket(Bucket='bench')\n\
              b = io.BytesIO(); np.savez(b, **{{f'm{{i}}': np.arange(3) + i for i in range(10_000)}})\n\
              s3.put_object(Bucket='bench', Key='many.npz', Body=b.getvalue())\n\
              b = io.BytesIO(); np.save(b, np.arange(1 << 25, dtype=np.float64).reshape(-1, 1024))\n\

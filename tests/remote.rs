@@ -280,13 +280,14 @@ fn deflated_members_npy_files_and_the_async_api() {
     });
 }
 
-/// moto's S3 server, with a bucket `npy`, for this test process.
+/// moto's S3 server, with a bucket `npy` (made before any test can use it), for this test
+/// process.
 fn s3() -> &'static (PythonServer, RemoteOptions) {
     static SERVER: OnceLock<(PythonServer, RemoteOptions)> = OnceLock::new();
     SERVER.get_or_init(|| {
         let python = python_with_s3();
         let script = FsPath::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/s3_server.py");
-        let server = PythonServer::start(python, &script, &[]);
+        let server = PythonServer::start(python, &script, &["npy"]);
         let endpoint = format!("http://127.0.0.1:{}", server.port);
         let options = RemoteOptions::default()
             .with_store_config("aws_endpoint", &endpoint)
@@ -304,7 +305,6 @@ fn boto_prelude(port: u16) -> String {
         "import io, json, numpy as np, boto3\n\
          s3 = boto3.client('s3', endpoint_url='http://127.0.0.1:{port}', region_name='us-east-1',\n\
              aws_access_key_id='testing', aws_secret_access_key='testing')\n\
-         try:\n    s3.create_bucket(Bucket='npy')\nexcept Exception:\n    pass\n\
          def put(key, fn):\n    buf = io.BytesIO(); fn(buf); s3.put_object(Bucket='npy', Key=key, Body=buf.getvalue())\n\
          def get(key):\n    return io.BytesIO(s3.get_object(Bucket='npy', Key=key)['Body'].read())\n"
     )
