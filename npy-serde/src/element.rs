@@ -154,7 +154,7 @@ impl<'a, R: Read> DataReader<'a, R> {
         while values.len() < count {
             let filled = values.len();
             let grow = (count - filled).min(filled.max(CHUNK_BYTES / size));
-            values.resize(filled + grow, T::zeroed());
+            extend_zeroed(&mut values, grow);
             let bytes: &mut [u8] = bytemuck::cast_slice_mut(&mut values[filled..]);
             let got = read_up_to(self.reader, bytes)?;
             if got < bytes.len() {
@@ -165,6 +165,35 @@ impl<'a, R: Read> DataReader<'a, R> {
         self.offset += total as u64;
         Ok(values)
     }
+}
+
+/// Appends `extra` zeroed values to `values`. A large extension is zeroed by every core
+/// at once: the time goes to faulting in fresh pages, which a lone thread does one after
+/// another while the threads that will fill them (a parallel inflater) wait.
+fn extend_zeroed<T: Pod>(values: &mut Vec<T>, extra: usize) {
+    const PARALLEL_FROM: usize = 4 << 20;
+    let threads = crate::npz::parallel::threads();
+    if extra * size_of::<T>() < PARALLEL_FROM || threads < 2 {
+        values.resize(values.len() + extra, T::zeroed());
+        return;
+    }
+    values.reserve_exact(extra);
+    let len = values.len();
+    let spare_bytes = extra * size_of::<T>();
+    // SAFETY: `reserve_exact` made room for `extra` more values after `len`, so these
+    // `spare_bytes` bytes lie inside the vector's allocation, and nothing else refers to
+    // them while the slice lives (it is dropped at the end of the scope below).
+    let spare: &mut [std::mem::MaybeUninit<u8>] =
+        unsafe { std::slice::from_raw_parts_mut(values.as_mut_ptr().add(len).cast(), spare_bytes) };
+    std::thread::scope(|scope| {
+        for part in spare.chunks_mut(spare_bytes.div_ceil(threads)) {
+            scope.spawn(move || part.fill(std::mem::MaybeUninit::new(0)));
+        }
+    });
+    // SAFETY: the `extra` values after `len` are initialized: all their bytes were set to
+    // zero by threads the scope joined before this line, and all-zero bytes are a valid `T`
+    // (`T: Pod`).
+    unsafe { values.set_len(len + extra) };
 }
 
 /// Most items of a zero-byte dtype that are decoded: a 128-byte header may declare 10^12
