@@ -66,59 +66,55 @@ pub fn store_for_url(url: &str, options: &RemoteOptions) -> Result<(Arc<dyn Obje
             ))
         }
     };
-    // The options' settings, each with the key type of the store being built.
-    let setting_error = |key: &str, e: object_store::Error| {
-        remote_error(&shown, format!("store setting {key:?}: {e}"))
-    };
     let retry = options.retry.clone();
     let built: std::result::Result<Arc<dyn ObjectStore>, object_store::Error> = match kind {
         Kind::S3 => {
-            let mut builder = AmazonS3Builder::from_env()
+            let builder = AmazonS3Builder::from_env()
                 .with_url(url)
                 .with_config(
                     AmazonS3ConfigKey::Client(ClientConfigKey::Timeout),
                     &timeout,
                 )
                 .with_retry(retry);
-            for (key, value) in &options.store_config {
-                let key_type = key.parse().map_err(|e| setting_error(key, e))?;
-                builder = builder.with_config(key_type, value);
-            }
-            builder.build().map(|s| Arc::new(s) as _)
+            with_settings(builder, options, &shown, |b, k: AmazonS3ConfigKey, v| {
+                b.with_config(k, v)
+            })?
+            .build()
+            .map(|s| Arc::new(s) as _)
         }
         Kind::Gcs => {
-            let mut builder = GoogleCloudStorageBuilder::from_env()
+            let builder = GoogleCloudStorageBuilder::from_env()
                 .with_url(url)
                 .with_config(GoogleConfigKey::Client(ClientConfigKey::Timeout), &timeout)
                 .with_retry(retry);
-            for (key, value) in &options.store_config {
-                let key_type = key.parse().map_err(|e| setting_error(key, e))?;
-                builder = builder.with_config(key_type, value);
-            }
-            builder.build().map(|s| Arc::new(s) as _)
+            with_settings(builder, options, &shown, |b, k: GoogleConfigKey, v| {
+                b.with_config(k, v)
+            })?
+            .build()
+            .map(|s| Arc::new(s) as _)
         }
         Kind::Azure => {
-            let mut builder = MicrosoftAzureBuilder::from_env()
+            let builder = MicrosoftAzureBuilder::from_env()
                 .with_url(url)
                 .with_config(AzureConfigKey::Client(ClientConfigKey::Timeout), &timeout)
                 .with_retry(retry);
-            for (key, value) in &options.store_config {
-                let key_type = key.parse().map_err(|e| setting_error(key, e))?;
-                builder = builder.with_config(key_type, value);
-            }
-            builder.build().map(|s| Arc::new(s) as _)
+            with_settings(builder, options, &shown, |b, k: AzureConfigKey, v| {
+                b.with_config(k, v)
+            })?
+            .build()
+            .map(|s| Arc::new(s) as _)
         }
         Kind::Http => {
-            let mut builder = HttpBuilder::new()
+            let builder = HttpBuilder::new()
                 .with_url(&parsed[..url::Position::BeforePath])
                 .with_config(ClientConfigKey::Timeout, &timeout)
                 .with_config(ClientConfigKey::AllowHttp, "true")
                 .with_retry(retry);
-            for (key, value) in &options.store_config {
-                let key_type = key.parse().map_err(|e| setting_error(key, e))?;
-                builder = builder.with_config(key_type, value);
-            }
-            builder.build().map(|s| Arc::new(s) as _)
+            with_settings(builder, options, &shown, |b, k: ClientConfigKey, v| {
+                b.with_config(k, v)
+            })?
+            .build()
+            .map(|s| Arc::new(s) as _)
         }
     };
     let store = built.map_err(|e| {
@@ -132,6 +128,28 @@ pub fn store_for_url(url: &str, options: &RemoteOptions) -> Result<(Arc<dyn Obje
     })?;
     let path = object_path(&parsed, &shown)?;
     Ok((store, path))
+}
+
+/// `builder` with the options' store settings, each key parsed as the store's own key type
+/// (an unknown key is an error naming it).
+fn with_settings<B, K>(
+    builder: B,
+    options: &RemoteOptions,
+    shown: &str,
+    set: impl Fn(B, K, &str) -> B,
+) -> Result<B>
+where
+    K: std::str::FromStr<Err = object_store::Error>,
+{
+    options
+        .store_config
+        .iter()
+        .try_fold(builder, |builder, (key, value)| {
+            let key_type = key
+                .parse()
+                .map_err(|e| remote_error(shown, format!("store setting {key:?}: {e}")))?;
+            Ok(set(builder, key_type, value))
+        })
 }
 
 /// The object's key: the URL path, minus the bucket or container for URLs that carry it
