@@ -72,7 +72,12 @@ impl RemoteNpy {
             &object,
             &shared,
             4,
-            |miss| miss.start..len.min(miss.start + max_header as u64 + 16).max(miss.end),
+            |miss| {
+                miss.start
+                    ..len
+                        .min(miss.start.saturating_add(max_header as u64 + 16))
+                        .max(miss.end)
+            },
             || {
                 let mut view = View::new(object.clone(), shared.clone(), OnMiss::Record);
                 header::read_header(&mut view, max_header)

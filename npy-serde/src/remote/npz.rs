@@ -226,7 +226,7 @@ impl RemoteNpz {
     /// bytes in the object: a request for its first few KiB, more if the header is longer.
     async fn head(&mut self, index: usize, name: &str) -> Result<(HeaderInfo, Option<Range<u64>>)> {
         let span = self.spans[index].clone();
-        let head = span.start..span.end.min(span.start + HEAD_LEN);
+        let head = span.start..span.end.min(span.start.saturating_add(HEAD_LEN));
         let bytes = self.object.fetch(head.clone()).await?;
         lock(&self.fetched).insert(head.start, bytes);
         let stored = !self.members[index].compressed;
@@ -240,7 +240,7 @@ impl RemoteNpz {
                 miss.start
                     ..span
                         .end
-                        .min(miss.start + max_header.max(HEAD_LEN))
+                        .min(miss.start.saturating_add(max_header.max(HEAD_LEN)))
                         .max(miss.end)
             },
             || {
