@@ -141,12 +141,10 @@ impl NpyRowReader {
                 found: self.info.header.shape.clone(),
             }));
         }
-        if rows.start > rows.end || rows.end > shape[0] {
-            return Err(Error::from(ErrorKind::ShapeMismatch {
-                expected: format!("rows {}..{} within the first axis", rows.start, rows.end),
-                found: shape,
-            }));
-        }
+        let (_, skip, len) = self
+            .info
+            .header
+            .rows(&(rows.start as u64..rows.end as u64))?;
         shape[0] = rows.len();
         let dim = D::from_dimension(&IxDyn(&shape)).ok_or_else(|| ErrorKind::ShapeMismatch {
             expected: format!("{} dimensions", D::NDIM.unwrap_or(shape.len())),
@@ -154,11 +152,10 @@ impl NpyRowReader {
         })?;
         // Within the file's data (checked at open), so none of this overflows.
         let row_items = shape[1..].iter().product::<usize>();
-        let row_bytes = (row_items * dtype.itemsize()) as u64;
-        let offset = self.info.data_offset + rows.start as u64 * row_bytes;
+        let offset = self.info.data_offset + skip;
         self.file.seek(SeekFrom::Start(offset))?;
         let count = rows.len() * row_items;
-        let mut data = DataReader::new(&mut self.file, offset, Some(rows.len() as u64 * row_bytes));
+        let mut data = DataReader::new(&mut self.file, offset, Some(len));
         let values = T::read_values(&dtype, count, &mut data)?;
         Array::from_shape_vec(dim, values).map_err(|e| Error::invalid_data(e.to_string()))
     }

@@ -256,16 +256,7 @@ impl From<io::Error> for Error {
     fn from(error: io::Error) -> Self {
         // An error of this crate that crossed a `Read` implementation inside an I/O error
         // (an inflater's CRC check, a remote fetch) comes back as itself.
-        let carries_ours = error
-            .get_ref()
-            .is_some_and(|inner| inner.downcast_ref::<Error>().is_some());
-        if carries_ours {
-            if let Some(Ok(ours)) = error.into_inner().map(|inner| inner.downcast::<Error>()) {
-                return *ours;
-            }
-            return ErrorKind::Io(io::Error::other("unreachable: checked above")).into();
-        }
-        ErrorKind::Io(error).into()
+        Error::carried_by(error).unwrap_or_else(|error| ErrorKind::Io(error).into())
     }
 }
 
@@ -277,6 +268,21 @@ fn field_suffix(field: &Option<String>) -> String {
 }
 
 impl Error {
+    /// The error of this crate that `error` carries (one that crossed a `Read`
+    /// implementation inside an I/O error), or `error` itself when it carries none.
+    pub(crate) fn carried_by(error: io::Error) -> std::result::Result<Error, io::Error> {
+        let carries_ours = error
+            .get_ref()
+            .is_some_and(|inner| inner.downcast_ref::<Error>().is_some());
+        if !carries_ours {
+            return Err(error);
+        }
+        match error.into_inner().map(|inner| inner.downcast::<Error>()) {
+            Some(Ok(ours)) => Ok(*ours),
+            _ => Err(io::Error::other("unreachable: checked above")),
+        }
+    }
+
     /// The innermost error, with the file and member context removed.
     pub fn root(&self) -> &ErrorKind {
         match self.kind() {

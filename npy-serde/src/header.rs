@@ -119,6 +119,50 @@ impl Header {
         Ok(self.element_count()? as u64 * itemsize as u64)
     }
 
+    /// Rows `rows` (along the first axis) of this array: the header of just those rows,
+    /// where their bytes start after the first data byte, and how many bytes they take.
+    /// Refuses 0-d arrays, multi-dimensional Fortran order (rows not contiguous) and rows
+    /// outside the first axis. Used by every reader of row ranges (files, remote objects).
+    pub(crate) fn rows(&self, rows: &std::ops::Range<u64>) -> Result<(Header, u64, u64)> {
+        let Some((&count, rest)) = self.shape.split_first() else {
+            return Err(Error::invalid_data(
+                "a 0-d array has no rows: read it whole",
+            ));
+        };
+        if self.fortran_order && self.shape.len() > 1 {
+            return Err(Error::invalid_data(
+                "the array is in Fortran order, so its rows are not contiguous: read it whole",
+            ));
+        }
+        if rows.start > rows.end || rows.end > count as u64 {
+            return Err(Error::from(ErrorKind::ShapeMismatch {
+                expected: format!(
+                    "rows {}..{} within the first axis (they are outside the array)",
+                    rows.start, rows.end
+                ),
+                found: self.shape.clone(),
+            }));
+        }
+        let overflow = || Error::invalid_header("the rows' byte range overflows");
+        let row_bytes = rest
+            .iter()
+            .try_fold(self.dtype.itemsize() as u64, |acc, &d| {
+                acc.checked_mul(d as u64)
+            })
+            .ok_or_else(overflow)?;
+        let skip = rows.start.checked_mul(row_bytes).ok_or_else(overflow)?;
+        let len = (rows.end - rows.start)
+            .checked_mul(row_bytes)
+            .ok_or_else(overflow)?;
+        let mut shape = self.shape.clone();
+        shape[0] = (rows.end - rows.start) as usize;
+        let sub = Header {
+            shape,
+            ..self.clone()
+        };
+        Ok((sub, skip, len))
+    }
+
     /// The header text NumPy writes, before alignment: the dict plus growth padding.
     fn text(&self) -> Result<String> {
         if self.shape.len() > MAX_DIMS {

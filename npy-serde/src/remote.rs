@@ -11,7 +11,7 @@
 //!
 //! | operation | requests | bytes |
 //! |---|---|---|
-//! | [`RemoteNpz::open_url`]: list members | 1 (directory within the last 64 KiB, ~1000 members), else 2 | the last 64 KiB + the directory |
+//! | [`RemoteNpz::open_url`]: list members | 1 (directory within the last 64 KiB: 46 bytes a member plus its name), else 2 | the last 64 KiB + the directory |
 //! | [`RemoteNpz::read`] a member | 1 | the member's bytes |
 //! | [`RemoteNpz::read_many`] | 1 per run of neighbouring members (gap ≤ [`RemoteOptions::with_coalesce_gap`]), concurrently | the members' bytes |
 //! | [`RemoteNpz::read_rows`], stored member | 2 (header, rows) | 4 KiB + the rows' bytes |
@@ -73,7 +73,6 @@ mod npz;
 mod object;
 mod store;
 
-use std::ops::Range;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -90,8 +89,7 @@ pub use object_store;
 pub use object_store::RetryConfig;
 pub use store::store_for_url;
 
-use crate::error::{Error, Result};
-use crate::header::Header;
+use crate::error::Result;
 use crate::read::ReadOptions;
 use crate::serde_format::SerdeOptions;
 use object::{store_error, SERDE_PIECE};
@@ -187,45 +185,6 @@ impl RemoteOptions {
         self.read = serde.read_options();
         self.serde = serde;
         self
-    }
-}
-
-/// The header for rows `rows` of an array with `header`, and where those rows' bytes
-/// start after the first data byte, and how many there are.
-pub(crate) fn rows_header(header: &Header, rows: &Range<u64>) -> Result<(Header, u64, u64)> {
-    let Some((&count, rest)) = header.shape.split_first() else {
-        return Err(Error::invalid_data(
-            "a 0-d array has no rows: read it whole (read)",
-        ));
-    };
-    if header.fortran_order && header.shape.len() > 1 {
-        return Err(Error::invalid_data(
-            "the array is in Fortran order, so its rows are not contiguous: read it whole",
-        ));
-    }
-    if rows.start > rows.end || rows.end > count as u64 {
-        return Err(Error::invalid_data(format!(
-            "rows {}..{} are outside the array's {count} rows",
-            rows.start, rows.end
-        )));
-    }
-    let row_bytes = rest
-        .iter()
-        .try_fold(header.dtype.itemsize() as u64, |acc, &d| {
-            acc.checked_mul(d as u64)
-        })
-        .ok_or_else(|| Error::invalid_header("the row size overflows"))?;
-    let mut shape = header.shape.clone();
-    shape[0] = (rows.end - rows.start) as usize;
-    let sub = Header {
-        shape,
-        ..header.clone()
-    };
-    let skip = rows.start.checked_mul(row_bytes);
-    let len = (rows.end - rows.start).checked_mul(row_bytes);
-    match (skip, len) {
-        (Some(skip), Some(len)) => Ok((sub, skip, len)),
-        _ => Err(Error::invalid_header("the rows' byte range overflows")),
     }
 }
 

@@ -165,20 +165,6 @@ fn archive_error(message: String) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidData, Error::invalid_archive(message))
 }
 
-/// The typed error inside an I/O error made by [`archive_error`], if it is one.
-pub(crate) fn typed_error(error: io::Error) -> std::result::Result<Error, io::Error> {
-    let is_typed = error
-        .get_ref()
-        .is_some_and(|inner| inner.downcast_ref::<Error>().is_some());
-    if !is_typed {
-        return Err(error);
-    }
-    match error.into_inner().map(|inner| inner.downcast::<Error>()) {
-        Some(Ok(typed)) => Ok(*typed),
-        _ => Err(io::Error::other("unreachable: checked above")),
-    }
-}
-
 /// Reads until `buf` is full or the source ends; returns how much was read.
 fn read_full<R: Read>(source: &mut R, buf: &mut [u8]) -> io::Result<usize> {
     let mut filled = 0;

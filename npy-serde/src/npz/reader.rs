@@ -731,11 +731,7 @@ impl Read for MemberReader<'_> {
         if want == 0 {
             return Ok(0);
         }
-        let got = match self
-            .inner
-            .read(&mut buf[..want])
-            .map_err(parallel::typed_error)
-        {
+        let got = match self.inner.read(&mut buf[..want]).map_err(Error::carried_by) {
             Ok(got) => got,
             Err(Ok(typed)) => return Err(self.fail(typed)),
             Err(Err(e))

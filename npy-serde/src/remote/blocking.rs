@@ -48,7 +48,7 @@ pub struct RemoteNpz {
 
 impl RemoteNpz {
     /// Opens the archive at `url` (`s3://`, `gs://`, `az://`, `https://`, `file://`):
-    /// one request for its directory (two for more than about a thousand members).
+    /// one request for its directory, two when the directory does not fit in the last 64 KiB.
     pub fn open_url(url: &str) -> Result<RemoteNpz> {
         Self::open_url_with(url, RemoteOptions::default())
     }

@@ -9,7 +9,7 @@ use object_store::ObjectStore;
 
 use super::npz::lock;
 use super::object::{retry_on_miss, Fetched, OnMiss, RemoteObject, RequestStats, View};
-use super::{rows_header, RemoteOptions};
+use super::RemoteOptions;
 use crate::element::DataReader;
 use crate::error::Result;
 use crate::header::{self, HeaderInfo};
@@ -134,8 +134,11 @@ impl RemoteNpy {
     /// bytes. Fortran-order files are refused (their rows are not contiguous).
     pub async fn read_rows<T: NpyRead>(&mut self, rows: Range<u64>) -> Result<T> {
         let location = self.object.location.clone();
-        let (sub, skip, len) =
-            rows_header(&self.info.header, &rows).map_err(|e| e.in_file(&location))?;
+        let (sub, skip, len) = self
+            .info
+            .header
+            .rows(&rows)
+            .map_err(|e| e.in_file(&location))?;
         let start = self
             .info
             .data_offset

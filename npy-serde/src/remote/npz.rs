@@ -11,7 +11,7 @@ use object_store::ObjectStore;
 use super::object::{
     remote_error, retry_on_miss, Fetched, OnMiss, RemoteObject, RequestStats, View, STREAM_PIECE,
 };
-use super::{rows_header, RemoteOptions};
+use super::RemoteOptions;
 use crate::element::DataReader;
 use crate::error::{Error, Result};
 use crate::header::HeaderInfo;
@@ -20,7 +20,7 @@ use crate::read::NpyRead;
 
 /// The first request of an open: as much of the end as a zip reader searches for the end
 /// record (the 22-byte record and a comment of up to 65535 bytes), which also holds the
-/// central directory of archives of up to about a thousand members.
+/// central directory when it is small enough (46 bytes per member plus its name and extras).
 const TAIL_LEN: u64 = 22 + 65_535;
 /// The first request for a member's `.npy` header: its local header and a usual `.npy`
 /// header (a longer one costs a second request).
@@ -30,8 +30,8 @@ const ROUNDS: usize = 8;
 
 /// An `.npz` archive in an object store, read with range requests (async).
 ///
-/// Opening costs one request for archives whose directory fits in the last 64 KiB (about
-/// a thousand members), two otherwise; each member read costs one request for exactly the
+/// Opening costs one request for archives whose directory fits in the last 64 KiB (46
+/// bytes per member plus its name), two otherwise; each member read costs one request for exactly the
 /// bytes it spans, and [`read_many`](Self::read_many) merges neighbouring members into one
 /// request. See the [module docs](crate::remote) for the blocking form.
 ///
@@ -282,7 +282,7 @@ impl RemoteNpz {
     ) -> Result<T> {
         let (info, stored_range) = self.head(index, name).await?;
         lock(&self.fetched).clear();
-        let (sub, skip, len) = rows_header(&info.header, &rows).map_err(|e| e.in_member(name))?;
+        let (sub, skip, len) = info.header.rows(&rows).map_err(|e| e.in_member(name))?;
         let first = info.data_offset.checked_add(skip);
         let first = first.ok_or_else(|| Error::invalid_header("the rows' offset overflows"))?;
         match stored_range {

@@ -172,32 +172,9 @@ fn object_path(url: &Url, shown: &str) -> Result<Path> {
             "the URL names no object (no path after the bucket)",
         ));
     }
-    let decoded: Vec<String> = segments
-        .iter()
-        .map(|seg| {
-            percent_decode(seg)
-                .ok_or_else(|| remote_error(shown, format!("bad percent-encoding in {seg:?}")))
-        })
-        .collect::<Result<_>>()?;
-    Path::parse(decoded.join("/"))
+    // object_store decodes the percent-encoding of each segment.
+    Path::from_url_path(segments.join("/"))
         .map_err(|e| remote_error(shown, format!("not a valid object path: {e}")))
-}
-
-fn percent_decode(text: &str) -> Option<String> {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = text.get(i + 1..i + 3)?;
-            out.push(u8::from_str_radix(hex, 16).ok()?);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).ok()
 }
 
 /// The kinds of store a URL can name.
