@@ -83,12 +83,12 @@ mod tests {
             syn::parse_quote!(DateTime64<U>),
             syn::parse_quote!([T; N]),
         ];
-        let bound: syn::Path = syn::parse_quote!(::npy_serde::FixedElement);
+        let bound: syn::Path = syn::parse_quote!(::npy_serde::__private::FixedElement);
         let generics = with_field_bounds(&generics, &types, &bound);
         let where_clause = generics.where_clause.unwrap();
         assert_eq!(
             where_clause.to_token_stream().to_string(),
-            quote!(where [T; N]: ::npy_serde::FixedElement, DateTime64<U>: ::npy_serde::FixedElement)
+            quote!(where [T; N]: ::npy_serde::__private::FixedElement, DateTime64<U>: ::npy_serde::__private::FixedElement)
                 .to_string()
         );
     }

@@ -1,6 +1,6 @@
 //! Code generation: checks the input, then writes the `FixedElement` and `NpyElement` impls.
 //!
-//! The generated code only calls `npy_serde::record` (where the rules live) and the field
+//! The generated code only calls `npy_serde::__private` (the derive runtime, where the rules live) and the field
 //! types' own `NpyElement` impls, through fully qualified paths, inside `const _: () = {…};`
 //! so that it neither needs nor adds names in the user's scope and works under
 //! `#![no_implicit_prelude]`.
@@ -123,11 +123,11 @@ fn check_field_type(cx: &Ctxt, ty: &Type) {
                 return;
             };
             match last.ident.to_string().as_str() {
-                "String" | "str" => "`String` has no fixed width; use npy_serde::FixedUnicode<N> \
+                "String" | "str" => "`String` has no fixed width; use npy_serde::element::FixedUnicode<N> \
                                      (NumPy '<UN')"
                     .to_string(),
                 "Vec" => "`Vec` has no fixed length; use an array [T; N] (a NumPy subarray), or \
-                          npy_serde::FixedBytes<N> for bytes"
+                          npy_serde::element::FixedBytes<N> for bytes"
                     .to_string(),
                 "Option" | "Box" | "Rc" | "Arc" => {
                     format!(
@@ -169,7 +169,7 @@ fn generate(input: &DeriveInput, container: &Container, fields: &[RecordField<'_
     let span = Span::mixed_site();
     let krate = &container.krate;
     let ident = &input.ident;
-    let fixed: syn::Path = syn::parse_quote!(#krate::FixedElement);
+    let fixed: syn::Path = syn::parse_quote!(#krate::__private::FixedElement);
     let generics = bound::with_field_bounds(&input.generics, fields.iter().map(|f| f.ty), &fixed);
     let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
 
@@ -193,13 +193,13 @@ fn generate(input: &DeriveInput, container: &Container, fields: &[RecordField<'_
 
     let dtype_body = match container.layout {
         Layout::Packed => quote_spanned! {span=>
-            #krate::record::packed_dtype(::std::vec![#((#names, #field_dtypes)),*])
+            #krate::__private::packed_dtype(::std::vec![#((#names, #field_dtypes)),*])
         },
         Layout::Aligned => quote_spanned! {span=>
-            #krate::record::aligned_dtype(::std::vec![#((#names, #field_dtypes)),*])
+            #krate::__private::aligned_dtype(::std::vec![#((#names, #field_dtypes)),*])
         },
         Layout::Memory => quote_spanned! {span=>
-            #krate::record::dtype_at_offsets(
+            #krate::__private::dtype_at_offsets(
                 ::std::vec![#((#names, #field_dtypes, ::core::mem::offset_of!(Self, #idents))),*],
                 ::core::mem::size_of::<Self>(),
             )
@@ -214,7 +214,7 @@ fn generate(input: &DeriveInput, container: &Container, fields: &[RecordField<'_
         element_generics
             .make_where_clause()
             .predicates
-            .push(syn::parse_quote!(Self: #krate::record::Pod));
+            .push(syn::parse_quote!(Self: #krate::__private::Pod));
     }
     let (_, _, element_where) = element_generics.split_for_impl();
 
@@ -232,7 +232,7 @@ fn generate(input: &DeriveInput, container: &Container, fields: &[RecordField<'_
     }
 
     let plan = quote_spanned! {span=>
-        #krate::record::RecordPlan::new(__npy_dtype, &[#(#names),*], <Self as #fixed>::dtype)?
+        #krate::__private::RecordPlan::new(__npy_dtype, &[#(#names),*], <Self as #fixed>::dtype)?
     };
     // Fields that are all plain numbers (or arrays of them), in a struct without generic
     // parameters: when the file holds each of them in its own native dtype (whatever the
@@ -245,7 +245,7 @@ fn generate(input: &DeriveInput, container: &Container, fields: &[RecordField<'_
         && !tys.is_empty()
         && tys.iter().all(|ty| is_plain(ty));
     let native_dtypes = quote_spanned! {span=>
-        &[#(<#tys as #krate::NpyElement>::write_dtype(&[])),*]
+        &[#(<#tys as #krate::__private::NpyElement>::write_dtype(&[])),*]
     };
     // The offsets are copied into a fixed-size array first: constant indices into it need
     // no bounds checks in the per-record closure.
@@ -254,14 +254,14 @@ fn generate(input: &DeriveInput, container: &Container, fields: &[RecordField<'_
         {
             let __npy_at: [usize; #field_count] = [#(__npy_offsets[#indices]),*];
             move |__npy_record: &[u8]| Self {
-                #(#idents: #krate::record::field_at::<#tys>(__npy_record, __npy_at[#indices])),*
+                #(#idents: #krate::__private::field_at::<#tys>(__npy_record, __npy_at[#indices])),*
             }
         }
     };
     let gather_decode = if plain {
         quote_spanned! {span=>
             if let ::core::option::Option::Some(__npy_offsets) = __npy_plan.native_offsets(#native_dtypes) {
-                return #krate::record::gather(
+                return #krate::__private::gather(
                     __npy_bytes, __npy_stride, __npy_dtype.itemsize(), __npy_count, #make_record,
                 );
             }
@@ -271,11 +271,11 @@ fn generate(input: &DeriveInput, container: &Container, fields: &[RecordField<'_
     };
     let (read_values, write_values) = if let Some(pod_span) = container.pod {
         let read_pod =
-            quote_spanned!(pod_span=> #krate::record::read_pod_records::<Self, __NpyRead>);
+            quote_spanned!(pod_span=> #krate::__private::read_pod_records::<Self, __NpyRead>);
         let write_pod =
-            quote_spanned!(pod_span=> #krate::record::write_pod_records::<Self, __NpyWrite>);
+            quote_spanned!(pod_span=> #krate::__private::write_pod_records::<Self, __NpyWrite>);
         let memory = quote_spanned! {span=>
-            #krate::record::matches_memory::<Self>(
+            #krate::__private::matches_memory::<Self>(
                 __npy_dtype,
                 &[#((::core::mem::offset_of!(Self, #idents), ::core::mem::size_of::<#tys>())),*],
             )
@@ -285,33 +285,33 @@ fn generate(input: &DeriveInput, container: &Container, fields: &[RecordField<'_
                 if #memory {
                     return #read_pod(__npy_count, __npy_data);
                 }
-                #krate::record::read_records::<Self, __NpyRead>(__npy_dtype, __npy_count, __npy_data)
+                #krate::__private::read_records::<Self, __NpyRead>(__npy_dtype, __npy_count, __npy_data)
             },
             quote_spanned! {span=>
                 if #memory {
                     return #write_pod(__npy_values, __npy_writer);
                 }
-                #krate::record::write_records::<Self, __NpyWrite>(__npy_values, __npy_dtype, __npy_writer)
+                #krate::__private::write_records::<Self, __NpyWrite>(__npy_values, __npy_dtype, __npy_writer)
             },
         )
     } else if plain {
         (
             quote_spanned! {span=>
-                if let ::core::result::Result::Ok(__npy_plan) = #krate::record::RecordPlan::new(
+                if let ::core::result::Result::Ok(__npy_plan) = #krate::__private::RecordPlan::new(
                     __npy_dtype, &[#(#names),*], <Self as #fixed>::dtype,
                 ) {
                     if let ::core::option::Option::Some(__npy_offsets) = __npy_plan.native_offsets(#native_dtypes) {
-                        return #krate::record::read_gathered(__npy_dtype, __npy_count, __npy_data, #make_record);
+                        return #krate::__private::read_gathered(__npy_dtype, __npy_count, __npy_data, #make_record);
                     }
                 }
-                #krate::record::read_records::<Self, __NpyRead>(__npy_dtype, __npy_count, __npy_data)
+                #krate::__private::read_records::<Self, __NpyRead>(__npy_dtype, __npy_count, __npy_data)
             },
-            quote_spanned!(span=> #krate::record::write_records::<Self, __NpyWrite>(__npy_values, __npy_dtype, __npy_writer)),
+            quote_spanned!(span=> #krate::__private::write_records::<Self, __NpyWrite>(__npy_values, __npy_dtype, __npy_writer)),
         )
     } else {
         (
-            quote_spanned!(span=> #krate::record::read_records::<Self, __NpyRead>(__npy_dtype, __npy_count, __npy_data)),
-            quote_spanned!(span=> #krate::record::write_records::<Self, __NpyWrite>(__npy_values, __npy_dtype, __npy_writer)),
+            quote_spanned!(span=> #krate::__private::read_records::<Self, __NpyRead>(__npy_dtype, __npy_count, __npy_data)),
+            quote_spanned!(span=> #krate::__private::write_records::<Self, __NpyWrite>(__npy_values, __npy_dtype, __npy_writer)),
         )
     };
 
@@ -321,29 +321,29 @@ fn generate(input: &DeriveInput, container: &Container, fields: &[RecordField<'_
         const _: () = {
             #[automatically_derived]
             impl #impl_generics #fixed for #ident #ty_generics #where_clause {
-                fn dtype() -> #krate::DType {
+                fn dtype() -> #krate::__private::DType {
                     #dtype_body
                 }
             }
 
             #[automatically_derived]
-            impl #impl_generics #krate::NpyElement for #ident #ty_generics #element_where {
-                fn write_dtype(_: &[Self]) -> #krate::DType {
+            impl #impl_generics #krate::__private::NpyElement for #ident #ty_generics #element_where {
+                fn write_dtype(_: &[Self]) -> #krate::__private::DType {
                     <Self as #fixed>::dtype()
                 }
 
-                fn check_readable(__npy_dtype: &#krate::DType) -> #krate::Result<()> {
+                fn check_readable(__npy_dtype: &#krate::__private::DType) -> #krate::__private::Result<()> {
                     let __npy_plan = #plan;
                     #(__npy_plan.check::<#tys>(#indices)?;)*
                     ::core::result::Result::Ok(())
                 }
 
                 fn decode(
-                    __npy_dtype: &#krate::DType,
+                    __npy_dtype: &#krate::__private::DType,
                     __npy_bytes: &[u8],
                     __npy_stride: usize,
                     __npy_count: usize,
-                ) -> #krate::Result<::std::vec::Vec<Self>> {
+                ) -> #krate::__private::Result<::std::vec::Vec<Self>> {
                     let __npy_plan = #plan;
                     #gather_decode
                     #(
@@ -361,10 +361,10 @@ fn generate(input: &DeriveInput, container: &Container, fields: &[RecordField<'_
 
                 fn encode<'__npy, __NpyIter>(
                     __npy_values: __NpyIter,
-                    __npy_dtype: &#krate::DType,
+                    __npy_dtype: &#krate::__private::DType,
                     __npy_out: &mut [u8],
                     __npy_stride: usize,
-                ) -> #krate::Result<()>
+                ) -> #krate::__private::Result<()>
                 where
                     __NpyIter: ::core::iter::ExactSizeIterator<Item = &'__npy Self>,
                     Self: '__npy,
@@ -384,18 +384,18 @@ fn generate(input: &DeriveInput, container: &Container, fields: &[RecordField<'_
                 }
 
                 fn read_values<__NpyRead: ::std::io::Read>(
-                    __npy_dtype: &#krate::DType,
+                    __npy_dtype: &#krate::__private::DType,
                     __npy_count: usize,
-                    __npy_data: &mut #krate::DataReader<'_, __NpyRead>,
-                ) -> #krate::Result<::std::vec::Vec<Self>> {
+                    __npy_data: &mut #krate::__private::DataReader<'_, __NpyRead>,
+                ) -> #krate::__private::Result<::std::vec::Vec<Self>> {
                     #read_values
                 }
 
                 fn write_values<__NpyWrite: ::std::io::Write>(
                     __npy_values: &[Self],
-                    __npy_dtype: &#krate::DType,
+                    __npy_dtype: &#krate::__private::DType,
                     __npy_writer: &mut __NpyWrite,
-                ) -> #krate::Result<()> {
+                ) -> #krate::__private::Result<()> {
                     #write_values
                 }
             }
@@ -423,7 +423,7 @@ mod tests {
         assert!(code.starts_with("# [doc (hidden)]"), "{code}");
         assert!(code.contains("const _ : () ="), "{code}");
         assert!(
-            code.contains(":: npy_serde :: record :: packed_dtype"),
+            code.contains(":: npy_serde :: __private :: packed_dtype"),
             "{code}"
         );
         assert!(code.contains("\"why\""), "{code}");
@@ -480,7 +480,7 @@ mod tests {
                 x: u8,
             }
         ));
-        assert!(krate.contains("my :: npy :: record"), "{krate}");
+        assert!(krate.contains("my :: npy :: __private"), "{krate}");
     }
 
     #[test]

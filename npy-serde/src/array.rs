@@ -9,11 +9,13 @@ use ndarray::{ArrayD, IxDyn, ShapeBuilder};
 use num_complex::Complex;
 
 use crate::dtype::{DType, Endian};
-use crate::element::{DataReader, NpyElement};
-use crate::error::{Error, ErrorKind, Result};
+use crate::elements::{element_layout, DataReader, NpyElement};
+use crate::errors::{Error, ErrorKind, Result};
 use crate::header::{self, Header};
+use crate::options::WriteOptions;
+use crate::pickle::{self, ObjectArray, PickledArray, PickledData, Value};
 use crate::read::NpyRead;
-use crate::write::{NpyWrite, WriteOptions};
+use crate::write::NpyWrite;
 
 /// The values of an [`NpyArray`], in the order the array's `fortran_order` says, converted
 /// to native byte order.
@@ -58,25 +60,25 @@ pub enum ArrayData {
     TimeDelta(Vec<i64>),
     /// `|O`: an object array's Python objects, read by the safe pickle reader (see
     /// [`pickle`](crate::pickle)); always in C order, as NumPy's pickle lists them.
-    Object(Vec<crate::pickle::Value>),
+    Object(Vec<Value>),
     /// Anything else (records, `V`, long doubles, `U` data that is not valid UTF-32, `b1`
-    /// data with bytes other than 0 and 1): the
-    /// bytes as stored, in the dtype's byte order.
+    /// data with bytes other than 0 and 1): the bytes as stored, in the dtype's byte order.
     Raw(Vec<u8>),
 }
 
 /// An array of any dtype, for files whose dtype is not known at compile time.
 ///
 /// ```
-/// use npy_serde::{ArrayData, NpyArray};
+/// use npy_serde::npy::{self, ArrayData};
+/// use npy_serde::NpyArray;
 ///
-/// let bytes = npy_serde::to_bytes(&vec![1.5f32, 2.5])?;
-/// let array: NpyArray = npy_serde::from_bytes(&bytes)?;
+/// let bytes = npy::to_vec(&vec![1.5f32, 2.5])?;
+/// let array: NpyArray = npy::from_slice(&bytes)?;
 /// assert_eq!(array.dtype().to_string(), "'<f4'");
 /// assert_eq!(array.shape(), [2]);
 /// assert_eq!(array.data(), &ArrayData::F32(vec![1.5, 2.5]));
 /// // Saving it again gives the same bytes.
-/// assert_eq!(npy_serde::to_bytes(&array)?, bytes);
+/// assert_eq!(npy::to_vec(&array)?, bytes);
 /// // Or convert it to a typed array (lossless widening allowed).
 /// let wide: ndarray::ArrayD<f64> = array.to_array()?;
 /// assert_eq!(wide.as_slice().unwrap(), [1.5, 2.5]);
@@ -93,8 +95,8 @@ pub struct NpyArray {
 impl NpyArray {
     /// An array of `values` (in C order) with `shape`.
     pub fn from_values<T: NpyElement>(values: Vec<T>, shape: Vec<usize>) -> Result<NpyArray> {
-        let bytes = crate::write::to_bytes(&crate::write::Shaped::new(&values, &shape))?;
-        crate::read::from_bytes(&bytes)
+        let bytes = crate::write::to_vec(&crate::write::Shaped::new(&values, &shape))?;
+        crate::read::from_slice(&bytes)
     }
 
     /// An array from raw data bytes laid out as `dtype`, `shape` and `fortran_order` say.
@@ -121,17 +123,25 @@ impl NpyArray {
         NpyArray::read_npy_data(&header, &mut data)
     }
 
-    /// An object array from its parts (values in C order).
-    pub(crate) fn object_parts(
-        shape: Vec<usize>,
-        fortran_order: bool,
-        values: Vec<crate::pickle::Value>,
-    ) -> NpyArray {
+    /// An object array (`|O`) as an [`NpyArray`] whose data is [`ArrayData::Object`].
+    pub fn from_objects(objects: ObjectArray) -> NpyArray {
         NpyArray {
             dtype: DType::Object,
-            shape,
-            fortran_order,
-            data: ArrayData::Object(values),
+            shape: objects.shape,
+            fortran_order: objects.fortran_order,
+            data: ArrayData::Object(objects.values),
+        }
+    }
+
+    /// The object array, if this array holds one.
+    pub fn into_objects(self) -> Option<ObjectArray> {
+        match self.data {
+            ArrayData::Object(values) => Some(ObjectArray {
+                shape: self.shape,
+                fortran_order: self.fortran_order,
+                values,
+            }),
+            _ => None,
         }
     }
 
@@ -181,12 +191,13 @@ impl NpyArray {
         }
     }
 
-    /// The same array with its data in `endian` byte order when saved.
+    /// The same array with its data in `endian` byte order when saved (raw data, records
+    /// included, is reordered field by field).
     pub fn with_endian(mut self, endian: Endian) -> NpyArray {
-        // Raw bytes cannot be swapped without knowing their layout: they keep their order.
-        if !matches!(self.data, ArrayData::Raw(_)) {
-            self.dtype = self.dtype.with_endian(endian);
+        if let ArrayData::Raw(bytes) = &mut self.data {
+            self.dtype.reorder_bytes(endian, bytes);
         }
+        self.dtype = self.dtype.with_endian(endian);
         self
     }
 
@@ -201,15 +212,15 @@ impl NpyArray {
     /// lossless widening; records through `#[derive(NpyElement)]`).
     pub fn to_array<T: NpyElement>(&self) -> Result<ArrayD<T>> {
         if let ArrayData::Object(values) = &self.data {
-            let objects =
-                crate::pickle::ObjectArray::with_shape(values.clone(), self.shape.clone())?;
+            let objects = ObjectArray::with_shape(values.clone(), self.shape.clone())?;
             return objects.to_array();
         }
         let bytes = self.data_bytes()?;
         let header = self.header();
+        let (dtype, shape) = element_layout::<T>(&header)?;
         let mut reader = &bytes[..];
         let mut data = DataReader::new(&mut reader, 0, Some(bytes.len() as u64));
-        let (values, shape) = crate::read::read_elements::<T, _>(&header, &mut data)?;
+        let values = T::read_values(&dtype, header::element_count(&shape)?, &mut data)?;
         ArrayD::from_shape_vec(IxDyn(&shape).set_f(self.fortran_order), values)
             .map_err(|e| Error::invalid_data(e.to_string()))
     }
@@ -287,16 +298,55 @@ impl NpyRead for NpyArray {
         })
     }
 
-    fn from_objects(objects: crate::pickle::ObjectArray) -> Result<Self> {
+    fn from_objects(objects: ObjectArray) -> Result<Self> {
         Ok(NpyArray::from_objects(objects))
     }
 }
 
-/// Saved with its own dtype (byte order included), shape and order; the options' byte
-/// order is not applied (use [`NpyArray::with_endian`]), the version choice is.
+/// A NumPy array from inside an object array (a [`Value::Array`] or [`Value::Scalar`]),
+/// decoded.
+///
+/// ```
+/// use npy_serde::pickle::{ObjectArray, Value};
+/// use npy_serde::NpyArray;
+///
+/// let objects = ObjectArray::from_ragged(&[vec![1.5f64, 2.5]])?;
+/// let Value::Array(nested) = &objects.values[0] else { unreachable!() };
+/// let array = NpyArray::try_from((**nested).clone())?;
+/// assert_eq!(array.to_array::<f64>()?.as_slice().unwrap(), [1.5, 2.5]);
+/// # Ok::<(), npy_serde::Error>(())
+/// ```
+impl TryFrom<PickledArray> for NpyArray {
+    type Error = Error;
+
+    fn try_from(array: PickledArray) -> Result<NpyArray> {
+        match array.data {
+            PickledData::Objects(values) => Ok(NpyArray::from_objects(ObjectArray {
+                shape: array.header.shape,
+                fortran_order: array.header.fortran_order,
+                values,
+            })),
+            PickledData::Bytes(bytes) => {
+                let Header {
+                    dtype,
+                    shape,
+                    fortran_order,
+                } = array.header;
+                NpyArray::from_raw(dtype, shape, fortran_order, bytes)
+            }
+        }
+    }
+}
+
+/// Saved with its own dtype (byte order included), shape and order, unless the options
+/// name a byte order ([`WriteOptions::with_endian`]): then in that one.
 impl NpyWrite for NpyArray {
-    fn header(&self, _: &WriteOptions) -> Result<Header> {
-        Ok(NpyArray::header(self))
+    fn header(&self, options: &WriteOptions) -> Result<Header> {
+        let mut header = NpyArray::header(self);
+        if let Some(endian) = options.endian {
+            header.dtype = header.dtype.with_endian(endian);
+        }
+        Ok(header)
     }
 
     fn write_data<W: Write>(&self, header: &Header, writer: &mut W) -> Result<()> {
@@ -325,14 +375,23 @@ impl NpyWrite for NpyArray {
             ArrayData::DateTime(v) | ArrayData::TimeDelta(v) => {
                 i64::write_values(v, &count_dtype, writer)
             }
-            ArrayData::Raw(bytes) => Ok(writer.write_all(bytes)?),
+            ArrayData::Raw(bytes) if *dtype == self.dtype => Ok(writer.write_all(bytes)?),
+            ArrayData::Raw(bytes) => match dtype.parts_endian() {
+                // Asked for in another byte order (the header says which).
+                Some(endian) => {
+                    let mut reordered = bytes.clone();
+                    self.dtype.reorder_bytes(endian, &mut reordered);
+                    Ok(writer.write_all(&reordered)?)
+                }
+                None => Ok(writer.write_all(bytes)?),
+            },
             ArrayData::Object(values) => {
-                let objects = crate::pickle::ObjectArray {
+                let objects = ObjectArray {
                     shape: self.shape.clone(),
                     fortran_order: self.fortran_order,
                     values: values.clone(),
                 };
-                Ok(writer.write_all(&crate::pickle::write_object_array(&objects)?)?)
+                Ok(writer.write_all(&pickle::write_object_array(&objects)?)?)
             }
         }
     }
@@ -357,9 +416,9 @@ mod tests {
             (false, 0) => (i % 100) as u8,
             (false, _) => 0,
         }));
-        let array: NpyArray = crate::read::from_bytes(&bytes).unwrap();
+        let array: NpyArray = crate::read::from_slice(&bytes).unwrap();
         assert_eq!(array.dtype(), &dtype);
-        assert_eq!(crate::write::to_bytes(&array).unwrap(), bytes, "{descr}");
+        assert_eq!(crate::write::to_vec(&array).unwrap(), bytes, "{descr}");
     }
 
     #[test]
@@ -374,9 +433,9 @@ mod tests {
             let len = header.data_len().unwrap() as usize;
             let mut bytes = header.to_bytes().unwrap();
             bytes.extend((0..len).map(|i| i as u8));
-            let array: NpyArray = crate::read::from_bytes(&bytes).unwrap();
+            let array: NpyArray = crate::read::from_slice(&bytes).unwrap();
             assert!(array.fortran_order());
-            let saved = crate::write::to_bytes(&array).unwrap();
+            let saved = crate::write::to_vec(&array).unwrap();
             let expected = Header {
                 fortran_order: false,
                 ..header
@@ -427,23 +486,23 @@ mod tests {
         for descr in ["<U0", "|S0"] {
             let header = Header::new(descr.parse().unwrap(), vec![1_000_000_000_000]);
             let bytes = header.to_bytes().unwrap();
-            let array: NpyArray = crate::read::from_bytes(&bytes).unwrap();
+            let array: NpyArray = crate::read::from_slice(&bytes).unwrap();
             assert_eq!(array.len(), 1_000_000_000_000);
-            assert_eq!(crate::write::to_bytes(&array).unwrap(), bytes);
-            let err = crate::read::from_bytes::<Vec<String>>(&bytes).unwrap_err();
+            assert_eq!(crate::write::to_vec(&array).unwrap(), bytes);
+            let err = crate::read::from_slice::<Vec<String>>(&bytes).unwrap_err();
             assert!(err.to_string().contains("zero-byte"), "{err}");
         }
         let few = Header::new("<U0".parse().unwrap(), vec![3])
             .to_bytes()
             .unwrap();
-        let strings: Vec<String> = crate::read::from_bytes(&few).unwrap();
+        let strings: Vec<String> = crate::read::from_slice(&few).unwrap();
         assert_eq!(strings, ["", "", ""]);
     }
 
     #[test]
     fn object_arrays_are_refused() {
         let bytes = Header::new(DType::Object, vec![1]).to_bytes().unwrap();
-        let err = crate::read::from_bytes::<NpyArray>(&bytes).unwrap_err();
+        let err = crate::read::from_slice::<NpyArray>(&bytes).unwrap_err();
         assert!(matches!(err.kind(), ErrorKind::ObjectArray));
         assert!(err.to_string().contains("pickle"));
     }
@@ -453,14 +512,14 @@ mod tests {
         // Found by tests/properties.rs: NumPy keeps such bytes (from a view cast) as they are.
         let mut bytes = Header::new(DType::Bool, vec![3]).to_bytes().unwrap();
         bytes.extend_from_slice(&[0, 1, 130]);
-        let array: NpyArray = crate::read::from_bytes(&bytes).unwrap();
+        let array: NpyArray = crate::read::from_slice(&bytes).unwrap();
         assert_eq!(array.data(), &ArrayData::Raw(vec![0, 1, 130]));
-        assert_eq!(crate::write::to_bytes(&array).unwrap(), bytes);
+        assert_eq!(crate::write::to_vec(&array).unwrap(), bytes);
         let values: ArrayD<bool> = array.to_array().unwrap();
         assert_eq!(values.as_slice().unwrap(), [false, true, true]);
         let len = bytes.len();
         bytes[len - 1] = 1;
-        let array: NpyArray = crate::read::from_bytes(&bytes).unwrap();
+        let array: NpyArray = crate::read::from_slice(&bytes).unwrap();
         assert_eq!(array.data(), &ArrayData::Bool(vec![false, true, true]));
     }
 

@@ -1,11 +1,11 @@
 //! `.npy` files larger than memory without mapping them: reading a range of rows
-//! ([`NpyRowReader`]), writing a file from row chunks ([`save_chunks`], built on
-//! [`NpyStreamWriter`]), and appending rows to an existing file in place ([`NpyAppender`]).
+//! ([`RowReader`]), writing a file from row chunks ([`save_chunks`], built on
+//! [`StreamWriter`]), and appending rows to an existing file in place ([`Appender`]).
 //!
 //! Rows are the slices along the first axis. A row range of a C-order file is one
 //! contiguous run of bytes, read with one seek and one bulk read. In a Fortran-order file
 //! (of two or more dimensions) a row is scattered over the whole file, so
-//! [`NpyRowReader`] refuses it with an error (map the file instead: a row range of a
+//! [`RowReader`] refuses it with an error (map the file instead: a row range of a
 //! mapped Fortran-order array is a strided view, see [`MappedNpy::rows`](crate::mmap::MappedNpy::rows)).
 //! Appending grows the axis NumPy's growth padding is for: the first one in C order, the
 //! last one in Fortran order, whose slices are contiguous in both cases.
@@ -19,11 +19,11 @@ use std::path::{Path, PathBuf};
 use ndarray::{Array, Dimension, IxDyn};
 
 use crate::dtype::DType;
-use crate::element::{DataReader, FixedElement, NpyElement};
-use crate::error::{Error, ErrorKind, Result};
+use crate::elements::{element_layout, DataReader, FixedElement, NpyElement};
+use crate::errors::{Error, ErrorKind, Result};
 use crate::header::{self, Header, HeaderInfo};
-use crate::read::{element_layout, ReadOptions};
-use crate::write::{write_file_atomically, NpyStreamWriter, WriteOptions};
+use crate::options::ReadOptions;
+use crate::write::{write_file_atomically, StreamWriter};
 
 /// Opens `path` and reads its header, checking that the file holds all the data the
 /// header declares (O(1): only the header is read). Returns the file and its length too.
@@ -45,12 +45,12 @@ fn open_checked(
 ///
 /// ```
 /// use ndarray::Array2;
-/// use npy_serde::chunked::NpyRowReader;
+/// use npy_serde::npy::RowReader;
 /// # let dir = tempfile::tempdir()?;
 /// # let path = dir.path().join("rows.npy");
-/// npy_serde::save(&path, &Array2::from_shape_fn((1000, 4), |(i, j)| (i * 4 + j) as f32))?;
+/// npy_serde::npy::save(&path, &Array2::from_shape_fn((1000, 4), |(i, j)| (i * 4 + j) as f32))?;
 ///
-/// let mut reader = NpyRowReader::open(&path)?;
+/// let mut reader = RowReader::open(&path)?;
 /// assert_eq!(reader.rows(), 1000);
 /// let rows: Array2<f64> = reader.read_rows(10..13)?; // '<f4' widened to f64
 /// assert_eq!(rows.shape(), [3, 4]);
@@ -65,21 +65,21 @@ fn open_checked(
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug)]
-pub struct NpyRowReader {
+pub struct RowReader {
     file: File,
     path: PathBuf,
     info: HeaderInfo,
 }
 
-impl NpyRowReader {
+impl RowReader {
     /// Opens a `.npy` file and reads its header. Refuses 0-d arrays (no rows) and
     /// Fortran-order arrays of two or more dimensions (rows not contiguous).
-    pub fn open<P: AsRef<Path>>(path: P) -> Result<NpyRowReader> {
-        NpyRowReader::open_with(path, &ReadOptions::default())
+    pub fn open<P: AsRef<Path>>(path: P) -> Result<RowReader> {
+        RowReader::open_with(path, &ReadOptions::default())
     }
 
     /// [`open`](Self::open) with options.
-    pub fn open_with<P: AsRef<Path>>(path: P, options: &ReadOptions) -> Result<NpyRowReader> {
+    pub fn open_with<P: AsRef<Path>>(path: P, options: &ReadOptions) -> Result<RowReader> {
         let path = path.as_ref();
         let result = open_checked(path, options, false).and_then(|(file, info, _)| {
             let shape = &info.header.shape;
@@ -98,7 +98,7 @@ impl NpyRowReader {
                     found: shape.clone(),
                 }));
             }
-            Ok(NpyRowReader {
+            Ok(RowReader {
                 file,
                 path: path.to_path_buf(),
                 info,
@@ -193,8 +193,8 @@ impl NpyRowReader {
 /// # let dir = tempfile::tempdir()?;
 /// # let path = dir.path().join("chunks.npy");
 /// let chunks = (0..10).map(|chunk| vec![chunk as i64; 300]); // 10 chunks of 100 rows
-/// npy_serde::chunked::save_chunks(&path, &[1000, 3], chunks)?;
-/// let back: ndarray::Array2<i64> = npy_serde::load(&path)?;
+/// npy_serde::npy::save_chunks(&path, &[1000, 3], chunks)?;
+/// let back: ndarray::Array2<i64> = npy_serde::npy::load(&path)?;
 /// assert_eq!(back[[999, 2]], 9);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
@@ -207,7 +207,7 @@ where
 {
     let path = path.as_ref();
     write_file_atomically(path, |file| {
-        let mut stream = NpyStreamWriter::<T, _>::new(file, shape, &WriteOptions::default())?;
+        let mut stream = StreamWriter::<T, _>::new(file, shape)?;
         for chunk in chunks {
             stream.write_chunk(chunk.as_ref())?;
         }
@@ -217,10 +217,13 @@ where
     .map_err(|e| e.in_file(path))
 }
 
-/// What [`NpyAppender`] may do to a file that is not ready for appends.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// How an [`Appender`] opens a file: the [`ReadOptions`] it reads the header with, and
+/// what it may do to a file that is not ready for appends.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub struct AppendOptions {
+    /// How the file's header is read (its size limit).
+    pub read: ReadOptions,
     /// Rewrite the whole file once, with a header that has NumPy ≥ 1.24's growth
     /// padding, when its header has no room for a longer shape (files written by
     /// NumPy < 1.24 and other writers). Off by default: the rewrite copies all the data.
@@ -229,29 +232,23 @@ pub struct AppendOptions {
     /// another array of a stream, which appending would overwrite). Off by default: such
     /// files are refused.
     pub discard_trailing_bytes: bool,
-    /// Header size limit for reading the file (see [`ReadOptions`]).
-    pub max_header_size: usize,
-}
-
-impl Default for AppendOptions {
-    fn default() -> Self {
-        AppendOptions {
-            rewrite_header_if_needed: false,
-            discard_trailing_bytes: false,
-            max_header_size: header::DEFAULT_MAX_HEADER_SIZE,
-        }
-    }
 }
 
 impl AppendOptions {
-    /// Allows a one-time rewrite of files without growth padding.
-    pub fn rewrite_header_if_needed(mut self, yes: bool) -> Self {
+    /// Options that read the header with `read`.
+    pub fn with_read(mut self, read: ReadOptions) -> Self {
+        self.read = read;
+        self
+    }
+
+    /// Allows (`true`) a one-time rewrite of files without growth padding.
+    pub fn with_rewrite_header_if_needed(mut self, yes: bool) -> Self {
         self.rewrite_header_if_needed = yes;
         self
     }
 
-    /// Allows cutting off bytes after the array's data.
-    pub fn discard_trailing_bytes(mut self, yes: bool) -> Self {
+    /// Allows (`true`) cutting off bytes after the array's data.
+    pub fn with_discard_trailing_bytes(mut self, yes: bool) -> Self {
         self.discard_trailing_bytes = yes;
         self
     }
@@ -270,20 +267,20 @@ impl AppendOptions {
 /// Each append costs two `fsync`s: append in batches of rows, not one row at a time.
 ///
 /// ```
-/// use npy_serde::chunked::NpyAppender;
+/// use npy_serde::npy::Appender;
 /// # let dir = tempfile::tempdir()?;
 /// # let path = dir.path().join("log.npy");
-/// npy_serde::save(&path, &ndarray::Array2::<f32>::zeros((0, 3)))?;
-/// let mut appender = NpyAppender::<f32>::open(&path)?;
+/// npy_serde::npy::save(&path, &ndarray::Array2::<f32>::zeros((0, 3)))?;
+/// let mut appender = Appender::<f32>::open(&path)?;
 /// appender.append(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0])?; // two rows
 /// appender.append(&[7.0, 8.0, 9.0])?;
 /// assert_eq!(appender.len(), 3);
-/// let back: ndarray::Array2<f32> = npy_serde::load(&path)?;
+/// let back: ndarray::Array2<f32> = npy_serde::npy::load(&path)?;
 /// assert_eq!(back.row(2).to_vec(), [7.0, 8.0, 9.0]);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug)]
-pub struct NpyAppender<T> {
+pub struct Appender<T> {
     file: File,
     path: PathBuf,
     info: HeaderInfo,
@@ -296,37 +293,36 @@ pub struct NpyAppender<T> {
     element: PhantomData<T>,
 }
 
-impl<T: FixedElement> NpyAppender<T> {
+impl<T: FixedElement> Appender<T> {
     /// Opens `path` for appending, refusing files whose header has no room to grow
     /// and files with bytes after the array's data.
-    pub fn open<P: AsRef<Path>>(path: P) -> Result<NpyAppender<T>> {
-        NpyAppender::open_with(path, &AppendOptions::default())
+    pub fn open<P: AsRef<Path>>(path: P) -> Result<Appender<T>> {
+        Appender::open_with(path, &AppendOptions::default())
     }
 
     /// Opens `path` for appending with `options`.
-    pub fn open_with<P: AsRef<Path>>(path: P, options: &AppendOptions) -> Result<NpyAppender<T>> {
+    pub fn open_with<P: AsRef<Path>>(path: P, options: &AppendOptions) -> Result<Appender<T>> {
         let path = path.as_ref();
-        NpyAppender::open_inner(path, options).map_err(|e| e.in_file(path))
+        Appender::open_inner(path, options).map_err(|e| e.in_file(path))
     }
 
-    fn open_inner(path: &Path, options: &AppendOptions) -> Result<NpyAppender<T>> {
-        match NpyAppender::open_once(path, options)? {
+    fn open_inner(path: &Path, options: &AppendOptions) -> Result<Appender<T>> {
+        match Appender::open_once(path, options)? {
             Ok(appender) => Ok(appender),
             Err(no_room) if !options.rewrite_header_if_needed => Err(no_room),
             Err(_) => {
-                rewrite_with_growth_padding(path, options.max_header_size)?;
+                rewrite_with_growth_padding(path, options.read.max_header_size)?;
                 // The rewritten header is NumPy's own, with room for any length the axis
                 // can take: if it still has none, that is a bug, reported, not retried.
-                NpyAppender::open_once(path, options)?
+                Appender::open_once(path, options)?
             }
         }
     }
 
     /// Opens and checks the file; the inner error is "the header has no room to grow",
     /// which a rewrite cures.
-    fn open_once(path: &Path, options: &AppendOptions) -> Result<Result<NpyAppender<T>>> {
-        let read_options = ReadOptions::default().with_max_header_size(options.max_header_size);
-        let (file, info, len) = open_checked(path, &read_options, true)?;
+    fn open_once(path: &Path, options: &AppendOptions) -> Result<Result<Appender<T>>> {
+        let (file, info, len) = open_checked(path, &options.read, true)?;
         let header = &info.header;
         if header.shape.is_empty() {
             return Err(Error::from(ErrorKind::ShapeMismatch {
@@ -346,7 +342,6 @@ impl<T: FixedElement> NpyAppender<T> {
             return Err(Error::from(ErrorKind::DtypeMismatch {
                 expected: format!("{} (appended values are not converted)", T::dtype()),
                 found: header.dtype.to_string(),
-                field: None,
             }));
         }
         let axis = if header.fortran_order {
@@ -370,13 +365,13 @@ impl<T: FixedElement> NpyAppender<T> {
                 return Err(Error::invalid_data(format!(
                     "{} bytes follow the array's data at byte offset {data_end} (an \
                      interrupted append, or another array of a stream, which appending \
-                     would overwrite); AppendOptions::discard_trailing_bytes cuts them off",
+                     would overwrite); AppendOptions::with_discard_trailing_bytes cuts them off",
                     len - data_end
                 )));
             }
             file.set_len(data_end)?;
         }
-        let appender = NpyAppender {
+        let appender = Appender {
             file,
             path: path.to_path_buf(),
             info,
@@ -389,9 +384,9 @@ impl<T: FixedElement> NpyAppender<T> {
         if let Err(e) = appender.header_bytes(appender.max_len()) {
             return Ok(Err(Error::unwritable(format!(
                 "the header has no room for a longer shape (no growth padding: written by \
-                 NumPy < 1.24 or another writer; {}); AppendOptions::rewrite_header_if_needed \
+                 NumPy < 1.24 or another writer; {}); AppendOptions::with_rewrite_header_if_needed \
                  rewrites the file once with room",
-                e.root()
+                e.kind()
             ))));
         }
         Ok(Ok(appender))
@@ -546,6 +541,7 @@ fn rewrite_with_growth_padding(path: &Path, max_header_size: usize) -> Result<()
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::options::WriteOptions;
     use crate::write::save;
     use ndarray::{array, Array1, Array2, Ix1, Ix2, ShapeBuilder};
 
@@ -555,7 +551,7 @@ mod tests {
         let path = dir.path().join("r.npy");
         let full = Array2::from_shape_fn((50, 3), |(i, j)| (i * 3 + j) as i16);
         save(&path, &full).unwrap();
-        let mut reader = NpyRowReader::open(&path).unwrap();
+        let mut reader = RowReader::open(&path).unwrap();
         let rows: Array2<i16> = reader.read_rows(5..9).unwrap();
         assert_eq!(rows, full.slice(ndarray::s![5..9, ..]));
         let empty: Array2<i64> = reader.read_rows(50..50).unwrap();
@@ -577,11 +573,11 @@ mod tests {
         let mut f = Array2::<f64>::zeros((2, 2).f());
         f.assign(&array![[1.0, 2.0], [3.0, 4.0]]);
         save(&path, &f).unwrap();
-        assert!(crate::inspect(&path).unwrap().header.fortran_order);
-        let err = NpyRowReader::open(&path).err().unwrap().to_string();
+        assert!(crate::read::inspect(&path).unwrap().header.fortran_order);
+        let err = RowReader::open(&path).err().unwrap().to_string();
         assert!(err.contains("Fortran"), "{err}");
         save(&path, &ndarray::arr0(1u8)).unwrap();
-        assert!(NpyRowReader::open(&path).is_err());
+        assert!(RowReader::open(&path).is_err());
     }
 
     #[test]
@@ -593,7 +589,7 @@ mod tests {
         assert!(!path.exists());
         assert!(save_chunks(&path, &[2, 2], [vec![1u8, 2, 3], vec![4, 5]]).is_err());
         save_chunks(&path, &[2, 2], [[1u8, 2, 3].as_slice(), &[4]]).unwrap();
-        assert_eq!(crate::load::<Vec<u8>, _>(&path).unwrap(), [1, 2, 3, 4]);
+        assert_eq!(crate::read::load::<Vec<u8>, _>(&path).unwrap(), [1, 2, 3, 4]);
     }
 
     #[test]
@@ -601,7 +597,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("a.npy");
         save(&path, &Array2::<u32>::zeros((0, 2))).unwrap();
-        let mut appender = NpyAppender::<u32>::open(&path).unwrap();
+        let mut appender = Appender::<u32>::open(&path).unwrap();
         let mut expected = Vec::new();
         for step in 0..20u32 {
             let batch: Vec<u32> = (0..2 * (step + 1) * 37).map(|i| i + step).collect();
@@ -614,7 +610,7 @@ mod tests {
         // Byte-identical to np.save of the final array: same header text and size.
         assert_eq!(
             std::fs::read(&path).unwrap(),
-            crate::write::to_bytes(&whole).unwrap()
+            crate::write::to_vec(&whole).unwrap()
         );
         assert!(appender.append(&[1, 2, 3]).is_err());
     }
@@ -626,10 +622,10 @@ mod tests {
         let mut f = Array2::<f64>::zeros((2, 3).f());
         f.assign(&array![[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]);
         save(&path, &f).unwrap();
-        let mut appender = NpyAppender::<f64>::open(&path).unwrap();
+        let mut appender = Appender::<f64>::open(&path).unwrap();
         assert_eq!(appender.items_per_slice(), 2);
         appender.append(&[7.0, 8.0]).unwrap(); // one new column
-        let back: Array2<f64> = crate::load(&path).unwrap();
+        let back: Array2<f64> = crate::read::load(&path).unwrap();
         assert_eq!(back, array![[1.0, 2.0, 3.0, 7.0], [4.0, 5.0, 6.0, 8.0]]);
     }
 
@@ -663,13 +659,13 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("old.npy");
         old_numpy_file(&path, 3);
-        let err = NpyAppender::<i64>::open(&path).err().unwrap().to_string();
+        let err = Appender::<i64>::open(&path).err().unwrap().to_string();
         assert!(err.contains("rewrite_header_if_needed"), "{err}");
-        let options = AppendOptions::default().rewrite_header_if_needed(true);
-        let mut appender = NpyAppender::<i64>::open_with(&path, &options).unwrap();
+        let options = AppendOptions::default().with_rewrite_header_if_needed(true);
+        let mut appender = Appender::<i64>::open_with(&path, &options).unwrap();
         appender.append(&[3, 4]).unwrap();
-        assert_eq!(crate::load::<Vec<i64>, _>(&path).unwrap(), [0, 1, 2, 3, 4]);
-        assert_eq!(crate::inspect(&path).unwrap().data_offset, 192);
+        assert_eq!(crate::read::load::<Vec<i64>, _>(&path).unwrap(), [0, 1, 2, 3, 4]);
+        assert_eq!(crate::read::inspect(&path).unwrap().data_offset, 192);
     }
 
     /// The header of a C-order `<f8` array of `shape` with no data bytes (as NumPy writes it).
@@ -685,21 +681,21 @@ mod tests {
         // (3, 0), as np.zeros((3, 0)) and save() write it: room to grow, no rewrite.
         save(&path, &Array2::<f64>::zeros((3, 0))).unwrap();
         let before = std::fs::read(&path).unwrap();
-        let appender = NpyAppender::<f64>::open(&path).unwrap();
+        let appender = Appender::<f64>::open(&path).unwrap();
         assert_eq!((appender.len(), appender.items_per_slice()), (3, 0));
         drop(appender);
-        let options = AppendOptions::default().rewrite_header_if_needed(true);
-        let mut appender = NpyAppender::<f64>::open_with(&path, &options).unwrap();
+        let options = AppendOptions::default().with_rewrite_header_if_needed(true);
+        let mut appender = Appender::<f64>::open_with(&path, &options).unwrap();
         assert!(appender.append(&[1.0]).is_err());
         assert_eq!(std::fs::read(&path).unwrap(), before, "nothing to rewrite");
 
         // (10**15, 0): one chunk of every (empty) row, not 10**12 chunks of 1000.
         empty_rows_file(&path, &[1_000_000_000_000_000, 0]);
-        let mut reader = NpyRowReader::open(&path).unwrap();
+        let mut reader = RowReader::open(&path).unwrap();
         let chunks: Vec<Array2<f64>> = reader.chunks(1000).collect::<Result<_>>().unwrap();
         assert_eq!(chunks.len(), 1);
         assert_eq!(chunks[0].shape(), [1_000_000_000_000_000, 0]);
-        NpyAppender::<f64>::open_with(&path, &options).unwrap();
+        Appender::<f64>::open_with(&path, &options).unwrap();
         // Fortran order grows the last axis; a zero-length first axis gives it no bytes.
         std::fs::write(
             &path,
@@ -711,7 +707,7 @@ mod tests {
             .unwrap(),
         )
         .unwrap();
-        let appender = NpyAppender::<f64>::open_with(&path, &options).unwrap();
+        let appender = Appender::<f64>::open_with(&path, &options).unwrap();
         assert_eq!((appender.len(), appender.items_per_slice()), (7, 0));
     }
 
@@ -720,17 +716,17 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("t.npy");
         save(&path, &vec![1i32, 2]).unwrap();
-        assert!(NpyAppender::<i64>::open(&path).is_err());
-        assert!(NpyAppender::<u32>::open(&path).is_err());
+        assert!(Appender::<i64>::open(&path).is_err());
+        assert!(Appender::<u32>::open(&path).is_err());
         let mut file = OpenOptions::new().append(true).open(&path).unwrap();
         file.write_all(&[9; 3]).unwrap();
         drop(file);
-        let err = NpyAppender::<i32>::open(&path).err().unwrap().to_string();
+        let err = Appender::<i32>::open(&path).err().unwrap().to_string();
         assert!(err.contains("3 bytes follow"), "{err}");
-        let options = AppendOptions::default().discard_trailing_bytes(true);
-        let mut appender = NpyAppender::<i32>::open_with(&path, &options).unwrap();
+        let options = AppendOptions::default().with_discard_trailing_bytes(true);
+        let mut appender = Appender::<i32>::open_with(&path, &options).unwrap();
         appender.append(&[3]).unwrap();
-        assert_eq!(crate::load::<Vec<i32>, _>(&path).unwrap(), [1, 2, 3]);
+        assert_eq!(crate::read::load::<Vec<i32>, _>(&path).unwrap(), [1, 2, 3]);
         assert_eq!(std::fs::metadata(&path).unwrap().len(), 128 + 12);
     }
 
@@ -738,9 +734,9 @@ mod tests {
     fn big_endian_files_append_in_their_byte_order() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("b.npy");
-        let options = WriteOptions::default().with_endian(crate::Endian::Big);
-        crate::save_with(&path, &vec![1u16, 2], &options).unwrap();
-        NpyAppender::<u16>::open(&path)
+        let options = WriteOptions::default().with_endian(crate::dtype::Endian::Big);
+        crate::write::save_with(&path, &vec![1u16, 2], &options).unwrap();
+        Appender::<u16>::open(&path)
             .unwrap()
             .append(&[258])
             .unwrap();

@@ -2,7 +2,7 @@
 //! owns the one table that says, for every (dtype, Rust element) pair, whether the data
 //! reads [exactly](Conversion::Exact), [widened](Conversion::Widened) without loss, or is
 //! [refused](Conversion::Refused) — and, for 0-d members read through serde, the
-//! by-value rule ([`Value`]). Typed reads ([`NpyElement`](crate::NpyElement) impls),
+//! by-value rule ([`Number`]). Typed reads ([`NpyElement`](crate::NpyElement) impls),
 //! [`NpyArray::to_array`](crate::NpyArray::to_array), derived records and the serde reader
 //! all ask [`array_conversion`]; none decides a rule of its own.
 //!
@@ -37,8 +37,8 @@
 use half::f16;
 use num_complex::Complex;
 
-use crate::dtype::DType;
-use crate::error::{Error, ErrorKind, Result};
+use crate::dtype::{DType, Endian};
+use crate::errors::{Error, ErrorKind, Result};
 
 /// A Rust element type, as the conversion table knows it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -122,23 +122,14 @@ impl Target {
 
     /// The type's own dtype in native byte order (`None` for strings, whose width varies).
     pub fn dtype(self) -> Option<DType> {
-        use crate::element::FixedElement;
-        Some(match self {
-            Target::Bool => bool::dtype(),
-            Target::I8 => i8::dtype(),
-            Target::I16 => i16::dtype(),
-            Target::I32 => i32::dtype(),
-            Target::I64 => i64::dtype(),
-            Target::U8 => u8::dtype(),
-            Target::U16 => u16::dtype(),
-            Target::U32 => u32::dtype(),
-            Target::U64 => u64::dtype(),
-            Target::F16 => f16::dtype(),
-            Target::F32 => f32::dtype(),
-            Target::F64 => f64::dtype(),
-            Target::C64 => Complex::<f32>::dtype(),
-            Target::C128 => Complex::<f64>::dtype(),
-            Target::String | Target::Bytes => return None,
+        let endian = Endian::NATIVE;
+        let (kind, size) = target_kind(self)?;
+        Some(match kind {
+            Kind::Bool => DType::Bool,
+            Kind::Int => DType::Int { size, endian }.with_endian(endian),
+            Kind::UInt => DType::UInt { size, endian }.with_endian(endian),
+            Kind::Float => DType::Float { size, endian },
+            Kind::Complex => DType::Complex { size, endian },
         })
     }
 
@@ -282,19 +273,36 @@ pub fn check_array(dtype: &DType, target: Target) -> Result<Conversion> {
 
 /// The error for data of `dtype` asked for as `target`.
 pub fn refusal(dtype: &DType, target: Target) -> Error {
-    let expected = match target.dtype() {
-        Some(own) => format!("{own} ({}, {})", target.numpy_name(), target.rust_name()),
-        None if target == Target::String => "a 'U' or 'S' string (String)".to_string(),
-        None => "an 'S' byte string (Vec<u8>)".to_string(),
-    };
     Error::from(ErrorKind::DtypeMismatch {
-        expected,
-        found: format!("{}{}", dtype, read_hint(dtype)),
-        field: None,
+        expected: describe_target(target),
+        found: describe_dtype(dtype),
     })
 }
 
-/// ", which reads as X" for a dtype that some Rust type reads exactly.
+/// How a mismatch names the Rust type asked for: `int32 (i32)`, `a 'U' or 'S' string
+/// (String)`. Every reader's mismatch error says it this way.
+pub fn describe_target(target: Target) -> String {
+    match target {
+        Target::String => "a 'U' or 'S' string (String)".to_string(),
+        Target::Bytes => "an 'S' byte string (Vec<u8>)".to_string(),
+        _ => format!("{} ({})", target.numpy_name(), target.rust_name()),
+    }
+}
+
+/// How a mismatch names the data found: `'<i8' (int64), which loads as i64`. Every
+/// reader's mismatch error says it this way.
+pub fn describe_dtype(dtype: &DType) -> String {
+    let name = dtype.name();
+    let text = dtype.to_string();
+    let named = if text.trim_matches('\'') == name || matches!(dtype, DType::Record(_)) {
+        text
+    } else {
+        format!("{text} ({name})")
+    };
+    format!("{named}{}", read_hint(dtype))
+}
+
+/// ", which loads as X" for a dtype that some Rust type reads exactly.
 pub fn read_hint(dtype: &DType) -> String {
     match natural_rust_type(dtype) {
         Some(name) => format!(", which loads as {name}"),
@@ -329,7 +337,7 @@ pub fn natural_rust_type(dtype: &DType) -> Option<String> {
 
 /// One numeric value, as decoded from any numeric dtype: the by-value side of the model.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Value {
+pub enum Number {
     /// `bool`
     Bool(bool),
     /// Any signed integer.
@@ -342,13 +350,13 @@ pub enum Value {
     Complex(Complex<f64>),
 }
 
-impl Value {
+impl Number {
     /// Decodes one item of a numeric `dtype` from the start of `bytes` (at least the
     /// dtype's size), in the dtype's byte order. `None` for non-numeric dtypes.
-    pub fn decode(dtype: &DType, bytes: &[u8]) -> Option<Value> {
+    pub fn decode(dtype: &DType, bytes: &[u8]) -> Option<Number> {
         let (kind, size) = numeric_kind(dtype)?;
         let endian = dtype.endian();
-        let swap = !endian.is_native() && endian != crate::dtype::Endian::NotApplicable;
+        let swap = !endian.is_native() && endian != Endian::NotApplicable;
         let item = bytes.get(..size)?;
         let mut buffer = [0u8; 16];
         buffer[..size].copy_from_slice(item);
@@ -363,23 +371,23 @@ impl Value {
         }
         let b = &buffer;
         Some(match (kind, size) {
-            (Kind::Bool, _) => Value::Bool(b[0] != 0),
-            (Kind::Int, 1) => Value::Int(b[0] as i8 as i64),
-            (Kind::Int, 2) => Value::Int(i16::from_ne_bytes([b[0], b[1]]) as i64),
-            (Kind::Int, 4) => Value::Int(i32::from_ne_bytes(take(b)) as i64),
-            (Kind::Int, _) => Value::Int(i64::from_ne_bytes(take(b))),
-            (Kind::UInt, 1) => Value::UInt(b[0] as u64),
-            (Kind::UInt, 2) => Value::UInt(u16::from_ne_bytes([b[0], b[1]]) as u64),
-            (Kind::UInt, 4) => Value::UInt(u32::from_ne_bytes(take(b)) as u64),
-            (Kind::UInt, _) => Value::UInt(u64::from_ne_bytes(take(b))),
-            (Kind::Float, 2) => Value::Float(f16::from_ne_bytes([b[0], b[1]]).to_f64()),
-            (Kind::Float, 4) => Value::Float(f32::from_ne_bytes(take(b)) as f64),
-            (Kind::Float, _) => Value::Float(f64::from_ne_bytes(take(b))),
-            (Kind::Complex, 8) => Value::Complex(Complex::new(
+            (Kind::Bool, _) => Number::Bool(b[0] != 0),
+            (Kind::Int, 1) => Number::Int(b[0] as i8 as i64),
+            (Kind::Int, 2) => Number::Int(i16::from_ne_bytes([b[0], b[1]]) as i64),
+            (Kind::Int, 4) => Number::Int(i32::from_ne_bytes(take(b)) as i64),
+            (Kind::Int, _) => Number::Int(i64::from_ne_bytes(take(b))),
+            (Kind::UInt, 1) => Number::UInt(b[0] as u64),
+            (Kind::UInt, 2) => Number::UInt(u16::from_ne_bytes([b[0], b[1]]) as u64),
+            (Kind::UInt, 4) => Number::UInt(u32::from_ne_bytes(take(b)) as u64),
+            (Kind::UInt, _) => Number::UInt(u64::from_ne_bytes(take(b))),
+            (Kind::Float, 2) => Number::Float(f16::from_ne_bytes([b[0], b[1]]).to_f64()),
+            (Kind::Float, 4) => Number::Float(f32::from_ne_bytes(take(b)) as f64),
+            (Kind::Float, _) => Number::Float(f64::from_ne_bytes(take(b))),
+            (Kind::Complex, 8) => Number::Complex(Complex::new(
                 f32::from_ne_bytes(take(b)) as f64,
                 f32::from_ne_bytes(take(&b[4..])) as f64,
             )),
-            (Kind::Complex, _) => Value::Complex(Complex::new(
+            (Kind::Complex, _) => Number::Complex(Complex::new(
                 f64::from_ne_bytes(take(b)),
                 f64::from_ne_bytes(take(&b[8..])),
             )),
@@ -389,19 +397,19 @@ impl Value {
     /// The value as an `i64` when it is an integer that fits.
     fn integer(self) -> Option<i128> {
         match self {
-            Value::Int(v) => Some(v as i128),
-            Value::UInt(v) => Some(v as i128),
+            Number::Int(v) => Some(v as i128),
+            Number::UInt(v) => Some(v as i128),
             _ => None,
         }
     }
 
     fn describe(self) -> String {
         match self {
-            Value::Bool(v) => (if v { "True" } else { "False" }).to_string(),
-            Value::Int(v) => v.to_string(),
-            Value::UInt(v) => v.to_string(),
-            Value::Float(v) => format!("{v:?}"),
-            Value::Complex(v) => format!("({:?}+{:?}j)", v.re, v.im),
+            Number::Bool(v) => (if v { "True" } else { "False" }).to_string(),
+            Number::Int(v) => v.to_string(),
+            Number::UInt(v) => v.to_string(),
+            Number::Float(v) => format!("{v:?}"),
+            Number::Complex(v) => format!("({:?}+{:?}j)", v.re, v.im),
         }
     }
 
@@ -421,9 +429,9 @@ impl Value {
             target.rust_name(),
             target.numpy_name(),
             match self {
-                Value::Bool(_) => "a bool is not a number",
-                Value::Float(_) => "a float does not convert to an integer",
-                Value::Complex(_) => "a complex number does not convert to a real one",
+                Number::Bool(_) => "a bool is not a number",
+                Number::Float(_) => "a float does not convert to an integer",
+                Number::Complex(_) => "a complex number does not convert to a real one",
                 _ => "a number is not a bool",
             }
         ))
@@ -441,9 +449,9 @@ impl Value {
     /// The value as a real float, by value (integers to nearest).
     fn to_float(self, target: Target) -> Result<f64> {
         match self {
-            Value::Float(v) => Ok(v),
-            Value::Int(v) => Ok(v as f64),
-            Value::UInt(v) => Ok(v as f64),
+            Number::Float(v) => Ok(v),
+            Number::Int(v) => Ok(v as f64),
+            Number::UInt(v) => Ok(v as f64),
             _ => Err(self.wrong_kind(target)),
         }
     }
@@ -457,13 +465,13 @@ impl Value {
     }
 }
 
-/// Conversions from [`Value`] into the numeric Rust types: exact when the table allows
+/// Conversions from [`Number`] into the numeric Rust types: exact when the table allows
 /// the source dtype (lossless by construction), by value for 0-d members.
 pub trait FromValue: Sized {
     /// The table's name for this type.
     const TARGET: Target;
     /// The value converted by value: integers range-checked, floats rounded to nearest.
-    fn from_value(value: Value) -> Result<Self>;
+    fn from_value(value: Number) -> Result<Self>;
 }
 
 macro_rules! integer_from_value {
@@ -471,7 +479,7 @@ macro_rules! integer_from_value {
         impl FromValue for $t {
             const TARGET: Target = Target::$target;
             #[inline]
-            fn from_value(value: Value) -> Result<Self> {
+            fn from_value(value: Number) -> Result<Self> {
                 value
                     .to_integer(Target::$target, <$t>::MIN as i128, <$t>::MAX as i128)
                     .map(|v| v as $t)
@@ -483,9 +491,9 @@ integer_from_value!(i8 => I8, i16 => I16, i32 => I32, i64 => I64, u8 => U8, u16 
 
 impl FromValue for bool {
     const TARGET: Target = Target::Bool;
-    fn from_value(value: Value) -> Result<Self> {
+    fn from_value(value: Number) -> Result<Self> {
         match value {
-            Value::Bool(v) => Ok(v),
+            Number::Bool(v) => Ok(v),
             other => Err(other.wrong_kind(Target::Bool)),
         }
     }
@@ -494,7 +502,7 @@ impl FromValue for bool {
 impl FromValue for f64 {
     const TARGET: Target = Target::F64;
     #[inline]
-    fn from_value(value: Value) -> Result<Self> {
+    fn from_value(value: Number) -> Result<Self> {
         value.to_float(Target::F64)
     }
 }
@@ -502,7 +510,7 @@ impl FromValue for f64 {
 impl FromValue for f32 {
     const TARGET: Target = Target::F32;
     #[inline]
-    fn from_value(value: Value) -> Result<Self> {
+    fn from_value(value: Number) -> Result<Self> {
         let wide = value.to_float(Target::F32)?;
         value
             .narrowed(Target::F32, wide, wide as f32 as f64)
@@ -513,7 +521,7 @@ impl FromValue for f32 {
 impl FromValue for f16 {
     const TARGET: Target = Target::F16;
     #[inline]
-    fn from_value(value: Value) -> Result<Self> {
+    fn from_value(value: Number) -> Result<Self> {
         let wide = value.to_float(Target::F16)?;
         let narrow = f16::from_f64(wide);
         value.narrowed(Target::F16, wide, narrow.to_f64())?;
@@ -523,9 +531,9 @@ impl FromValue for f16 {
 
 impl FromValue for Complex<f64> {
     const TARGET: Target = Target::C128;
-    fn from_value(value: Value) -> Result<Self> {
+    fn from_value(value: Number) -> Result<Self> {
         match value {
-            Value::Complex(v) => Ok(v),
+            Number::Complex(v) => Ok(v),
             other => Err(other.wrong_kind(Target::C128)),
         }
     }
@@ -533,19 +541,19 @@ impl FromValue for Complex<f64> {
 
 impl FromValue for Complex<f32> {
     const TARGET: Target = Target::C64;
-    fn from_value(value: Value) -> Result<Self> {
-        let Value::Complex(v) = value else {
+    fn from_value(value: Number) -> Result<Self> {
+        let Number::Complex(v) = value else {
             return Err(value.wrong_kind(Target::C64));
         };
-        let re = Value::Float(v.re).narrowed(Target::C64, v.re, v.re as f32 as f64)?;
-        let im = Value::Float(v.im).narrowed(Target::C64, v.im, v.im as f32 as f64)?;
+        let re = Number::Float(v.re).narrowed(Target::C64, v.re, v.re as f32 as f64)?;
+        let im = Number::Float(v.im).narrowed(Target::C64, v.im, v.im as f32 as f64)?;
         Ok(Complex::new(re as f32, im as f32))
     }
 }
 
 /// Reads a 0-d value of `dtype` into `T` by value. The error names the value.
 pub fn by_value<T: FromValue>(dtype: &DType, bytes: &[u8]) -> Result<T> {
-    match Value::decode(dtype, bytes) {
+    match Number::decode(dtype, bytes) {
         Some(value) => T::from_value(value),
         None => Err(refusal(dtype, T::TARGET)),
     }
@@ -569,7 +577,7 @@ pub fn decode_column<T: FromValue>(
     }
     (0..count)
         .map(|i| {
-            let value = Value::decode(dtype, &bytes[i * stride..]).expect("numeric dtype");
+            let value = Number::decode(dtype, &bytes[i * stride..]).expect("numeric dtype");
             T::from_value(value)
         })
         .collect()
@@ -609,9 +617,9 @@ mod tests {
     #[test]
     fn zero_d_values_convert_by_value_and_name_the_value() {
         let four = 4i64.to_ne_bytes();
-        assert_eq!(by_value::<u32>(&i64::dtype_native(), &four).unwrap(), 4);
+        assert_eq!(by_value::<u32>(&Target::I64.dtype().unwrap(), &four).unwrap(), 4);
         let big = (1i64 << 40).to_ne_bytes();
-        let err = by_value::<u32>(&i64::dtype_native(), &big).unwrap_err();
+        let err = by_value::<u32>(&Target::I64.dtype().unwrap(), &big).unwrap_err();
         assert!(err.to_string().contains("1099511627776"), "{err}");
         let lr = 0.001f64.to_ne_bytes();
         assert_eq!(by_value::<f32>(&dt("<f8"), &lr).unwrap(), 0.001f32);
@@ -628,14 +636,5 @@ mod tests {
             .to_string();
         assert!(err.contains("Complex<f64>"), "{err}");
         assert_eq!(natural_rust_type(&dt("<U4")).unwrap(), "String");
-    }
-
-    trait NativeDtype {
-        fn dtype_native() -> DType;
-    }
-    impl NativeDtype for i64 {
-        fn dtype_native() -> DType {
-            <i64 as crate::element::FixedElement>::dtype()
-        }
     }
 }

@@ -9,7 +9,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use crate::error::{Error, Result};
+use crate::errors::{Error, Result};
 use crate::literal::{self, PyValue};
 
 /// Byte order of a dtype, as the first character of its type string says.
@@ -437,6 +437,16 @@ impl DType {
         }
     }
 
+    /// The byte order of the first part that has one (a record's fields in order, a
+    /// subarray's base): after [`with_endian`](Self::with_endian), every part's.
+    pub(crate) fn parts_endian(&self) -> Option<Endian> {
+        match self {
+            DType::Record(record) => record.fields.iter().find_map(|f| f.dtype.parts_endian()),
+            DType::SubArray { base, .. } => base.parts_endian(),
+            plain => Some(plain.endian()).filter(|e| matches!(e, Endian::Little | Endian::Big)),
+        }
+    }
+
     /// True when no part of the dtype needs a byte swap on this machine.
     pub fn is_native_endian(&self) -> bool {
         match self {
@@ -474,6 +484,90 @@ impl DType {
             DType::Object => "|O".to_string(),
             DType::Record(record) => format!("|V{}", record.itemsize),
             DType::SubArray { .. } => format!("|V{}", self.itemsize()),
+        }
+    }
+
+    /// The dtype as people name it in prose, byte order aside: NumPy's names for numbers
+    /// (`bool`, `int64`, `float32`, `complex128`), and readable forms for the rest
+    /// (`str[10]`, `bytes[5]`, `datetime64[ns]`, `record{x: float64, y: int32}`,
+    /// `float32[3]` for a subarray, `longdouble(16 bytes)`, `object (pickle)`). Error
+    /// messages and the `npy` command both use it.
+    ///
+    /// ```
+    /// use npy_serde::dtype::DType;
+    ///
+    /// let name = |descr: &str| descr.parse::<DType>().unwrap().name();
+    /// assert_eq!(name(">f4"), "float32");
+    /// assert_eq!(name("<U10"), "str[10]");
+    /// assert_eq!(name("[('x', '<f8'), ('p', '<i2', (3,))]"), "record{x: float64, p: int16[3]}");
+    /// ```
+    pub fn name(&self) -> String {
+        match self {
+            DType::Bool => "bool".to_string(),
+            DType::Int { size, .. } => format!("int{}", size * 8),
+            DType::UInt { size, .. } => format!("uint{}", size * 8),
+            DType::Float { size, .. } if *size > 8 => format!("longdouble({size} bytes)"),
+            DType::Float { size, .. } => format!("float{}", size * 8),
+            DType::Complex { size, .. } if *size > 16 => format!("clongdouble({size} bytes)"),
+            DType::Complex { size, .. } => format!("complex{}", size * 8),
+            DType::Bytes { len } => format!("bytes[{len}]"),
+            DType::Unicode { chars, .. } => format!("str[{chars}]"),
+            DType::Void { size } => format!("void[{size}]"),
+            DType::DateTime { unit, .. } => format!("datetime64{unit}"),
+            DType::TimeDelta { unit, .. } => format!("timedelta64{unit}"),
+            DType::Object => "object (pickle)".to_string(),
+            DType::Record(record) => {
+                let fields: Vec<String> = record
+                    .fields
+                    .iter()
+                    .map(|field| format!("{}: {}", field.name, field.dtype.name()))
+                    .collect();
+                format!("record{{{}}}", fields.join(", "))
+            }
+            DType::SubArray { base, shape } => {
+                let dims: Vec<String> = shape.iter().map(usize::to_string).collect();
+                format!("{}[{}]", base.name(), dims.join("x"))
+            }
+        }
+    }
+
+    /// Puts raw data of this dtype (`bytes`, items laid end to end) in `to` byte order,
+    /// part by part: each number, each half of a complex number, each UTF-32 code unit,
+    /// each datetime count, record fields and subarray items in place; parts already in
+    /// that order (or with none) are left. The data then matches
+    /// [`with_endian(to)`](Self::with_endian).
+    pub(crate) fn reorder_bytes(&self, to: Endian, bytes: &mut [u8]) {
+        let itemsize = self.itemsize();
+        if itemsize == 0 {
+            return;
+        }
+        for item in bytes.chunks_exact_mut(itemsize) {
+            match self {
+                DType::Record(record) => {
+                    for field in &record.fields {
+                        let end = field.offset + field.dtype.itemsize();
+                        if let Some(field_bytes) = item.get_mut(field.offset..end) {
+                            field.dtype.reorder_bytes(to, field_bytes);
+                        }
+                    }
+                }
+                DType::SubArray { base, .. } => base.reorder_bytes(to, item),
+                plain => {
+                    let from = plain.endian();
+                    if !matches!(from, Endian::Little | Endian::Big) || from == to {
+                        continue;
+                    }
+                    match plain {
+                        DType::Complex { size, .. } => {
+                            item.chunks_exact_mut(size / 2).for_each(<[u8]>::reverse)
+                        }
+                        DType::Unicode { .. } => {
+                            item.chunks_exact_mut(4).for_each(<[u8]>::reverse)
+                        }
+                        _ => item.reverse(),
+                    }
+                }
+            }
         }
     }
 
@@ -665,7 +759,7 @@ fn parse_record(entries: &[PyValue]) -> Result<DType> {
             }
         };
         let mut dtype = DType::from_descr(&items[1])
-            .map_err(|e| Error::invalid_descr(format!("field {name:?}: {}", e.root())))?;
+            .map_err(|e| Error::invalid_descr(format!("field {name:?}: {}", e.kind())))?;
         if let Some(shape) = items.get(2) {
             dtype = subarray(dtype, parse_field_shape(shape)?)?;
         }
@@ -891,7 +985,7 @@ fn parse_time_unit(text: &str) -> Option<TimeUnit> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error::ErrorKind;
+    use crate::errors::ErrorKind;
 
     fn dt(text: &str) -> DType {
         text.parse().unwrap_or_else(|e| panic!("{text}: {e}"))

@@ -5,23 +5,18 @@
 
 use std::io::Read;
 
+use crate::buffer::read_up_to;
 use crate::dtype::DType;
-use crate::error::{escape_bytes, Error, ErrorKind, Result};
+use crate::errors::{escape_bytes, Error, ErrorKind, Result};
 use crate::literal::{self, PyValue};
-
-/// The magic string every `.npy` file starts with.
-pub const MAGIC: &[u8; 6] = b"\x93NUMPY";
+use crate::magic::{FileKind, NPY_MAGIC as MAGIC};
 
 /// NumPy's default `max_header_size`: the longest header text read without being told the
 /// file is trusted.
-pub const DEFAULT_MAX_HEADER_SIZE: usize = 10_000;
+pub(crate) const DEFAULT_MAX_HEADER_SIZE: usize = 10_000;
 
 /// Data starts at a multiple of this many bytes in files NumPy writes.
-pub const ARRAY_ALIGN: usize = 64;
-
-/// Most dimensions an array may have: NumPy's `NPY_MAXDIMS` (64 since NumPy 2.0; 32 before),
-/// checked when a header is read or written, subarray dimensions included.
-pub const MAX_DIMS: usize = 64;
+pub(crate) const ARRAY_ALIGN: usize = 64;
 
 /// Room left after the growth axis so that its length can grow in place (NumPy ≥ 1.24).
 const GROWTH_AXIS_MAX_DIGITS: usize = 21;
@@ -82,6 +77,10 @@ pub struct Header {
 }
 
 impl Header {
+    /// Most dimensions an array may have: NumPy's `NPY_MAXDIMS` (64 since NumPy 2.0; 32
+    /// before), checked when a header is read or written, subarray dimensions included.
+    pub const MAX_DIMS: usize = 64;
+
     /// A C-order header.
     pub fn new(dtype: DType, shape: Vec<usize>) -> Header {
         Header {
@@ -165,10 +164,11 @@ impl Header {
 
     /// The header text NumPy writes, before alignment: the dict plus growth padding.
     fn text(&self) -> Result<String> {
-        if self.shape.len() > MAX_DIMS {
+        if self.shape.len() > Header::MAX_DIMS {
             return Err(Error::unwritable(format!(
-                "{} dimensions, more than the {MAX_DIMS} NumPy supports",
-                self.shape.len()
+                "{} dimensions, more than the {} NumPy supports",
+                self.shape.len(),
+                Header::MAX_DIMS
             )));
         }
         // A header whose data size overflows would be refused by every reader, ours included.
@@ -183,7 +183,7 @@ impl Header {
         text.push_str(", 'fortran_order': ");
         text.push_str(if self.fortran_order { "True" } else { "False" });
         text.push_str(", 'shape': ");
-        write_shape_repr(&self.shape, &mut text);
+        text.push_str(&crate::text::shape_repr(&self.shape));
         text.push_str(", }");
         let growth_axis = if self.fortran_order {
             self.shape.last()
@@ -232,12 +232,6 @@ impl Header {
 pub fn numpy_fortran_order(shape: &[usize], column_major: bool) -> bool {
     let both_orders = shape.contains(&0) || shape.iter().filter(|&&dim| dim > 1).count() <= 1;
     column_major && !both_orders
-}
-
-/// Writes a shape as Python writes the tuple: `()`, `(3,)`, `(2, 3)`.
-pub(crate) fn write_shape_repr(shape: &[usize], out: &mut String) {
-    let tuple = PyValue::Tuple(shape.iter().map(|&d| PyValue::Int(d as i128)).collect());
-    literal::write_repr(&tuple, out);
 }
 
 /// Product of a shape with overflow checking (`[]` has one element).
@@ -340,8 +334,14 @@ pub fn read_header<R: Read>(reader: &mut R, max_header_size: usize) -> Result<He
         return Err(Error::from(ErrorKind::NoDataLeft));
     }
     if got < MAGIC.len() || &prefix[..6] != MAGIC {
-        return Err(Error::from(ErrorKind::BadMagic {
-            found: escape_bytes(&prefix[..got.min(6)]),
+        return Err(Error::from(match FileKind::sniff(&prefix[..got]) {
+            Some(found) if found != FileKind::Npy => ErrorKind::WrongFileKind {
+                expected: FileKind::Npy,
+                found,
+            },
+            _ => ErrorKind::BadMagic {
+                found: escape_bytes(&prefix[..got.min(6)]),
+            },
         }));
     }
     if got < 8 {
@@ -408,20 +408,6 @@ pub fn read_header<R: Read>(reader: &mut R, max_header_size: usize) -> Result<He
     })
 }
 
-/// Reads until `buf` is full or the input ends; returns the bytes read.
-pub(crate) fn read_up_to<R: Read>(reader: &mut R, buf: &mut [u8]) -> Result<usize> {
-    let mut filled = 0;
-    while filled < buf.len() {
-        match reader.read(&mut buf[filled..]) {
-            Ok(0) => break,
-            Ok(n) => filled += n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e.into()),
-        }
-    }
-    Ok(filled)
-}
-
 pub(crate) fn truncated(what: &'static str, offset: u64, expected: u64, found: u64) -> Error {
     Error::from(ErrorKind::Truncated {
         what,
@@ -486,7 +472,7 @@ pub(crate) fn parse_header_text(text: &str, version: Version) -> Result<Header> 
     let mut dtype = DType::from_descr(descr).map_err(|e| {
         Error::invalid_header(format!(
             "descr is not a valid dtype descriptor: {descr}: {}",
-            e.root()
+            e.kind()
         ))
     })?;
     // An array of subarray dtype is an array with the subarray's dimensions appended
@@ -498,15 +484,16 @@ pub(crate) fn parse_header_text(text: &str, version: Version) -> Result<Header> 
             shape.extend(inner);
         }
         dtype = *base;
-        if shape.len() > MAX_DIMS {
+        if shape.len() > Header::MAX_DIMS {
             break;
         }
     }
-    if shape.len() > MAX_DIMS {
+    if shape.len() > Header::MAX_DIMS {
         return Err(Error::invalid_header(format!(
             "the shape has {} dimensions (subarray dimensions included), more than the \
-             {MAX_DIMS} NumPy supports",
-            shape.len()
+             {} NumPy supports",
+            shape.len(),
+            Header::MAX_DIMS
         )));
     }
     let header = Header {

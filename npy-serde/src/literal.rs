@@ -419,7 +419,7 @@ impl Parser<'_> {
 /// Appends Python's `repr` of `value` to `out`.
 pub(crate) fn write_repr(value: &PyValue, out: &mut String) {
     match value {
-        PyValue::Str(s) => write_str_repr(s, out),
+        PyValue::Str(s) => crate::text::write_str_repr(s, out),
         PyValue::Int(n) => {
             let _ = write!(out, "{n}");
         }
@@ -464,72 +464,6 @@ fn write_items(items: &[PyValue], out: &mut String) {
         }
         write_repr(item, out);
     }
-}
-
-/// Python's `repr(str)`: single quotes unless the text has a `'` and no `"`; escapes for
-/// the quote, backslash, `\t \n \r`, other control characters and non-printable characters.
-pub(crate) fn write_str_repr(s: &str, out: &mut String) {
-    let quote = if s.contains('\'') && !s.contains('"') {
-        '"'
-    } else {
-        '\''
-    };
-    out.push(quote);
-    for c in s.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '\t' => out.push_str("\\t"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            c if c == quote => {
-                out.push('\\');
-                out.push(c);
-            }
-            c if is_printable(c) => out.push(c),
-            c if (c as u32) < 0x100 => {
-                let _ = write!(out, "\\x{:02x}", c as u32);
-            }
-            c if (c as u32) < 0x10000 => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => {
-                let _ = write!(out, "\\U{:08x}", c as u32);
-            }
-        }
-    }
-    out.push(quote);
-}
-
-/// Python's `str.isprintable` for one character: false for control, format, separator
-/// (other than the ASCII space), surrogate, private-use and unassigned characters.
-///
-/// Python consults the full Unicode database; this covers the categories that occur in
-/// practice (controls, the Latin-1 specials, the general punctuation block's format and
-/// space characters, private use, noncharacters). Field names outside those are written
-/// literally, as Python would for any assigned printable character.
-fn is_printable(c: char) -> bool {
-    let code = c as u32;
-    !matches!(
-        code,
-        0x00..=0x1f
-            | 0x7f..=0xa0
-            | 0xad
-            | 0x034f
-            | 0x061c
-            | 0x1680
-            | 0x180e
-            | 0x2000..=0x200f
-            | 0x2028..=0x202f
-            | 0x205f..=0x206f
-            | 0x3000
-            | 0xd800..=0xf8ff
-            | 0xfdd0..=0xfdef
-            | 0xfeff
-            | 0xfff0..=0xfffb
-            | 0xfffe..=0xffff
-            | 0xe0000..=0xe0fff
-            | 0xf0000..=0x10ffff
-    ) && (code & 0xfffe) != 0xfffe
 }
 
 #[cfg(test)]

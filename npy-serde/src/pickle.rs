@@ -1,6 +1,12 @@
 //! Object arrays (`dtype=object`) without running code: a restricted pickle reader, like
 //! PyTorch's `torch.load(weights_only=True)`, for the pickle NumPy writes after an object
-//! array's `.npy` header, and a writer for the pickles NumPy reads back.
+//! array's `.npy` header, a writer for the pickles NumPy reads back, and the values they
+//! exchange ([`Value`], [`ObjectArray`], [`PickledArray`]).
+//!
+//! This module is the codec alone: bytes to values and back, knowing only dtypes and
+//! headers. The readers of `.npy` and `.npz` data call it when [`ReadOptions`] allow it,
+//! and the conversions of [`ObjectArray`] to typed Rust values live with the typed
+//! readers.
 //!
 //! NumPy stores arrays of Python objects (strings from pandas, ragged lists of arrays,
 //! `None`-holed columns) as a pickle and reads them only with `allow_pickle=True`, which
@@ -11,38 +17,39 @@
 //! (`global os.system is not on the safe reader's allow-list …`).
 //!
 //! Reading is off by default, as in NumPy: [`ReadOptions::with_allow_pickle`] turns it on
-//! for [`load_with`](crate::load_with), [`NpzReader::open_with`](crate::NpzReader::open_with),
-//! [`load_any_with`](crate::npz::load_any_with) and [`read_npy_with`](crate::read_npy_with).
+//! for [`npy::load_with`](crate::npy::load_with), [`npz::Reader::open_with`](crate::npz::Reader::open_with),
+//! [`npz::open_any_with`](crate::npz::open_any_with), [`npy::read_with`](crate::npy::read_with)
+//! and the serde format ([`SerdeOptions`](crate::SerdeOptions)).
 //!
 //! ```
 //! use npy_serde::pickle::{ObjectArray, Value};
-//! use npy_serde::ReadOptions;
+//! use npy_serde::{npy, ReadOptions};
 //! # let dir = tempfile::tempdir()?;
 //! # let path = dir.path().join("names.npy");
 //!
 //! // Writing object arrays is opt-in: strings normally save as NumPy's '<U' dtype.
 //! let names = ObjectArray::from_optional_strings(vec![Some("ada".into()), None]);
-//! npy_serde::save(&path, &names)?;
+//! npy::save(&path, &names)?;
 //!
 //! // Refused by default, like np.load without allow_pickle=True…
-//! assert!(npy_serde::load::<Vec<Option<String>>, _>(&path).is_err());
+//! assert!(npy::load::<Vec<Option<String>>, _>(&path).is_err());
 //! // …and read safely with the option.
 //! let options = ReadOptions::default().with_allow_pickle(true);
-//! let back: Vec<Option<String>> = npy_serde::load_with(&path, &options)?;
+//! let back: Vec<Option<String>> = npy::load_with(&path, &options)?;
 //! assert_eq!(back, [Some("ada".to_string()), None]);
-//! let objects: ObjectArray = npy_serde::load_with(&path, &options)?;
+//! let objects: ObjectArray = npy::load_with(&path, &options)?;
 //! assert_eq!(objects.values[1], Value::None);
 //! # Ok::<(), npy_serde::Error>(())
 //! ```
 //!
 //! # Typed loads
 //!
-//! With the option, `load_with`, `read_npy_with` and [`NpzReader::read`](crate::NpzReader::read)
-//! read object arrays into:
+//! With the option, `npy::load_with`, `npy::read_with`, [`npz::Reader::read`](crate::npz::Reader::read)
+//! and the serde format read object arrays into:
 //!
 //! | target | from an object array of |
 //! |---|---|
-//! | [`ObjectArray`], [`NpyArray`](crate::NpyArray) ([`ArrayData::Object`](crate::ArrayData::Object)) | anything the reader builds |
+//! | [`ObjectArray`], [`NpyArray`](crate::NpyArray) ([`ArrayData::Object`](crate::npy::ArrayData::Object)) | anything the reader builds |
 //! | `Vec<T>`, `Array<T, D>` | scalars `T` reads: `str` for `String` and `FixedUnicode`, `bytes` for `Vec<u8>`, numbers (in range) for numeric types; the shape is kept |
 //! | `Vec<Option<String>>` | `str` and `None` (and NaN, pandas' missing value) |
 //! | `Vec<Vec<T>>` (numeric `T` but `u8`, `bool`, `String`) | NumPy arrays (flattened), lists or tuples: ragged rows |
@@ -50,9 +57,9 @@
 //!
 //! The same conversions are methods of [`ObjectArray`] ([`to_strings`](ObjectArray::to_strings),
 //! [`to_optional_strings`](ObjectArray::to_optional_strings), [`to_ragged`](ObjectArray::to_ragged),
-//! [`to_arrays`](ObjectArray::to_arrays), [`to_array`](ObjectArray::to_array)); other readers
-//! of `.npy` data (the serde format) call [`read_object_array`] on an object member's data
-//! and then one of them.
+//! [`to_arrays`](ObjectArray::to_arrays), [`to_array`](ObjectArray::to_array)). A nested
+//! array ([`Value::Array`]) is a [`PickledArray`], its header and bytes as pickled:
+//! `NpyArray::try_from` decodes it.
 //!
 //! # The allow-list
 //!
@@ -114,7 +121,6 @@
 //! `numpy.core.multiarray._reconstruct`) loads in NumPy 1.x and 2.x with
 //! `allow_pickle=True`.
 
-mod convert;
 mod reader;
 mod value;
 mod writer;
@@ -122,85 +128,27 @@ mod writer;
 use std::io::Read;
 
 pub use reader::MAX_DEPTH;
-pub use value::{ObjectArray, Value};
+pub use value::{ObjectArray, PickleEncoding, PickledArray, PickledData, Value};
+pub(crate) use value::Unpickled;
 
-use crate::error::{Error, ErrorKind, Result};
-use crate::read::ReadOptions;
+use crate::errors::{Error, ErrorKind, Result};
 
-/// How Python 2 `str` objects in a pickle are read: NumPy's `encoding` argument of
-/// `np.load` (only pickles written by Python 2 have them).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-#[non_exhaustive]
-pub enum PickleEncoding {
-    /// As text, which must be ASCII (NumPy's default, `encoding='ASCII'`).
-    #[default]
-    Ascii,
-    /// As text, each byte one character (`encoding='latin1'`): what NumPy recommends for
-    /// Python 2 files holding numeric arrays, and right for Latin-1 text.
-    Latin1,
-    /// As [`Value::Bytes`] (`encoding='bytes'`).
-    Bytes,
+/// Reads one pickle from `reader` with the safe reader, up to its `STOP` opcode.
+/// `remaining`, when known, is the number of bytes present: lengths beyond it are refused
+/// before anything is allocated. Callers check that reading pickles is allowed.
+pub(crate) fn unpickle<R: Read>(
+    reader: R,
+    remaining: Option<u64>,
+    encoding: PickleEncoding,
+) -> Result<Unpickled> {
+    reader::unpickle(reader, remaining, encoding)
 }
 
-/// Reads the pickle of an object array (the data part of a `.npy` whose dtype is `|O`)
-/// with the safe reader. `options.allow_pickle` must be set, as for every object-array
-/// read; `options.pickle_encoding` says how Python 2 strings are read.
-///
-/// ```
-/// use npy_serde::pickle::{self, ObjectArray};
-/// use npy_serde::ReadOptions;
-///
-/// let bytes = npy_serde::to_bytes(&ObjectArray::from_strings(["a", "b"]))?;
-/// let data_offset = npy_serde::header::read_header(&mut &bytes[..], 10_000)?.data_offset;
-/// let options = ReadOptions::default().with_allow_pickle(true);
-/// let objects = pickle::read_object_array(&bytes[data_offset as usize..], &options)?;
-/// assert_eq!(objects.to_strings()?, ["a", "b"]);
-/// # Ok::<(), npy_serde::Error>(())
-/// ```
-pub fn read_object_array(bytes: &[u8], options: &ReadOptions) -> Result<ObjectArray> {
-    read_objects(&mut &bytes[..], Some(bytes.len() as u64), options)
-}
-
-/// Reads any value a pickle holds with the safe reader (not only an object array): a
-/// NumPy array pickled with `pickle.dump`, a list, a dict. Needs `options.allow_pickle`.
-pub fn read_value(bytes: &[u8], options: &ReadOptions) -> Result<Value> {
-    if !options.allow_pickle {
-        return Err(Error::from(ErrorKind::ObjectArray));
-    }
-    match reader::unpickle(bytes, Some(bytes.len() as u64), options.pickle_encoding)? {
-        reader::Unpickled::Objects(objects) => Ok(Value::Array(Box::new(
-            crate::NpyArray::from_objects(objects),
-        ))),
-        reader::Unpickled::Other(value) => Ok(value),
-    }
-}
-
-/// Reads an object array's pickle from `reader`. `available`, when known, is the number of
-/// bytes present (they are read in one piece); otherwise the pickle is read opcode by
-/// opcode and `reader` is left after its `STOP`.
-pub(crate) fn read_objects<R: Read>(
-    reader: &mut R,
-    available: Option<u64>,
-    options: &ReadOptions,
-) -> Result<ObjectArray> {
-    if !options.allow_pickle {
-        return Err(Error::from(ErrorKind::ObjectArray));
-    }
-    let unpickled = match available {
-        Some(len) => {
-            let mut bytes = Vec::new();
-            reader.take(len).read_to_end(&mut bytes)?;
-            reader::unpickle(
-                &bytes[..],
-                Some(bytes.len() as u64),
-                options.pickle_encoding,
-            )?
-        }
-        None => reader::unpickle(reader, None, options.pickle_encoding)?,
-    };
+/// The object array a pickle holds, or an error naming what it holds instead.
+pub(crate) fn expect_objects(unpickled: Unpickled) -> Result<ObjectArray> {
     match unpickled {
-        reader::Unpickled::Objects(objects) => Ok(objects),
-        reader::Unpickled::Other(value) => Err(Error::from(ErrorKind::Pickle {
+        Unpickled::Objects(objects) => Ok(objects),
+        Unpickled::Other(value) => Err(Error::from(ErrorKind::Pickle {
             offset: 0,
             message: format!(
                 "the pickle holds a {}, not the object array the header declares",
@@ -210,30 +158,8 @@ pub(crate) fn read_objects<R: Read>(
     }
 }
 
-/// A file holding only a pickle of a NumPy array (`pickle.dump(array, f)`, which `np.load`
-/// reads with `allow_pickle=True`), read with the safe reader.
-pub(crate) fn load_pickled_array(
-    path: &std::path::Path,
-    options: &ReadOptions,
-) -> Result<crate::NpyArray> {
-    let read = || -> Result<crate::NpyArray> {
-        let bytes = std::fs::read(path)?;
-        match read_value(&bytes, options)? {
-            Value::Array(array) => Ok(*array),
-            other => Err(Error::from(ErrorKind::Pickle {
-                offset: 0,
-                message: format!(
-                    "the pickle holds a {}, not a NumPy array",
-                    other.type_name()
-                ),
-            })),
-        }
-    };
-    read().map_err(|e| e.in_file(path))
-}
-
 /// The pickle bytes of `objects`, as NumPy writes after an object array's header.
-pub fn write_object_array(objects: &ObjectArray) -> Result<Vec<u8>> {
+pub(crate) fn write_object_array(objects: &ObjectArray) -> Result<Vec<u8>> {
     let mut out = Vec::new();
     writer::write_object_array(objects, &mut out)?;
     Ok(out)
@@ -242,11 +168,25 @@ pub fn write_object_array(objects: &ObjectArray) -> Result<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::NpyArray;
+    use crate::header::Header;
     use num_complex::Complex;
 
-    fn allow() -> ReadOptions {
-        ReadOptions::default().with_allow_pickle(true)
+    fn read(pickle: &[u8], encoding: PickleEncoding) -> Result<Value> {
+        match unpickle(pickle, Some(pickle.len() as u64), encoding)? {
+            Unpickled::Objects(objects) => Ok(Value::Array(Box::new(PickledArray::from_objects(
+                objects,
+            )))),
+            Unpickled::Other(value) => Ok(value),
+        }
+    }
+
+    fn read_objects(pickle: &[u8]) -> Result<ObjectArray> {
+        expect_objects(unpickle(pickle, Some(pickle.len() as u64), PickleEncoding::Ascii)?)
+    }
+
+    fn raw(descr: &str, shape: Vec<usize>, bytes: Vec<u8>) -> Box<PickledArray> {
+        let header = Header::new(descr.parse().unwrap(), shape);
+        Box::new(PickledArray::from_bytes(header, bytes).unwrap())
     }
 
     #[test]
@@ -265,36 +205,38 @@ mod tests {
             Value::List(vec![Value::Tuple(vec![]), Value::Dict(vec![])]),
             Value::Set(vec![Value::Int(1)]),
             Value::FrozenSet(vec![]),
-            Value::Array(Box::new(
-                NpyArray::from_values(vec![1u16, 2], vec![2, 1]).unwrap(),
-            )),
-            Value::Scalar(Box::new(NpyArray::from_values(vec![true], vec![]).unwrap())),
+            Value::Array(raw("<u2", vec![2, 1], vec![1, 0, 2, 0])),
+            Value::Scalar(raw("|b1", vec![], vec![1])),
         ];
         let objects = ObjectArray::with_shape(values, vec![3, 5]).unwrap();
         let pickle = write_object_array(&objects).unwrap();
-        assert_eq!(read_object_array(&pickle, &allow()).unwrap(), objects);
+        assert_eq!(read_objects(&pickle).unwrap(), objects);
     }
 
     #[test]
-    fn reading_needs_the_option() {
-        let pickle = write_object_array(&ObjectArray::from_strings(["a"])).unwrap();
-        let err = read_object_array(&pickle, &ReadOptions::default()).unwrap_err();
-        assert!(matches!(err.kind(), ErrorKind::ObjectArray), "{err}");
-        assert!(read_value(&pickle, &ReadOptions::default()).is_err());
+    fn other_byte_orders_are_pickled_native_as_numpy_gives_them_back() {
+        let big = raw(">i4", vec![2], vec![0, 0, 0, 1, 0, 0, 0, 2]);
+        let objects = ObjectArray::from_values(vec![Value::Array(big)]);
+        let back = read_objects(&write_object_array(&objects).unwrap()).unwrap();
+        let Value::Array(array) = &back.values[0] else {
+            panic!("{back:?}")
+        };
+        assert_eq!(array.header.dtype, "=i4".parse().unwrap());
+        let ints: Vec<u8> = [1i32, 2].iter().flat_map(|v| v.to_ne_bytes()).collect();
+        assert_eq!(array.data, PickledData::Bytes(ints));
     }
 
     #[test]
     fn python2_strings_follow_the_encoding_choice() {
         // [b'caf\xe9'] as Python 2 wrote it: a list holding one SHORT_BINSTRING.
         let pickle = b"\x80\x02]U\x04caf\xe9a.";
-        let read = |encoding| read_value(pickle, &allow().with_pickle_encoding(encoding));
-        assert!(read(PickleEncoding::Ascii).is_err());
+        assert!(read(pickle, PickleEncoding::Ascii).is_err());
         assert_eq!(
-            read(PickleEncoding::Latin1).unwrap(),
+            read(pickle, PickleEncoding::Latin1).unwrap(),
             Value::List(vec![Value::Str("café".into())])
         );
         assert_eq!(
-            read(PickleEncoding::Bytes).unwrap(),
+            read(pickle, PickleEncoding::Bytes).unwrap(),
             Value::List(vec![Value::Bytes(b"caf\xe9".to_vec())])
         );
     }
@@ -315,11 +257,10 @@ mod tests {
             proptest::collection::vec(any::<u8>(), 0..8).prop_map(Value::ByteArray),
             proptest::collection::vec(any::<f32>(), 0..4).prop_map(|v| {
                 let len = v.len();
-                Value::Array(Box::new(NpyArray::from_values(v, vec![len]).unwrap()))
+                let bytes = v.iter().flat_map(|x| x.to_ne_bytes()).collect();
+                Value::Array(raw("=f4", vec![len], bytes))
             }),
-            any::<i16>().prop_map(|v| {
-                Value::Scalar(Box::new(NpyArray::from_values(vec![v], vec![]).unwrap()))
-            }),
+            any::<i16>().prop_map(|v| Value::Scalar(raw("=i2", vec![], v.to_ne_bytes().to_vec()))),
         ];
         leaf.prop_recursive(3, 24, 4, |inner| {
             prop_oneof![
@@ -337,17 +278,18 @@ mod tests {
         fn written_values_read_back(values in proptest::collection::vec(any_value(), 0..6)) {
             let objects = ObjectArray::from_values(values);
             let pickle = write_object_array(&objects).unwrap();
-            let back = read_object_array(&pickle, &allow()).unwrap();
+            let back = read_objects(&pickle).unwrap();
             // Compared through the pickle: floats may be NaN.
             proptest::prop_assert_eq!(write_object_array(&back).unwrap(), pickle);
         }
     }
 
     #[test]
-    fn a_disallowed_global_is_named_with_its_offset() {
-        let err = read_value(b"\x80\x02cos\nsystem\n.", &allow()).unwrap_err();
+    fn a_disallowed_global_is_refused_by_name_with_its_offset() {
+        let err = read(b"\x80\x02cos\nsystem\n.", PickleEncoding::Ascii).unwrap_err();
+        assert_eq!(err.category(), crate::errors::Category::Refused);
         match err.into_kind() {
-            ErrorKind::Pickle { offset, message } => {
+            ErrorKind::PickleRefused { offset, message } => {
                 assert_eq!(offset, 2);
                 assert!(message.contains("os.system"), "{message}");
             }

@@ -1,81 +1,24 @@
 //! Reading `.npy` data: the [`NpyRead`] trait (implemented for `Vec<T>`, ndarray arrays of
-//! any dimension and the dynamic [`NpyArray`](crate::NpyArray); object arrays also load
-//! into the types listed in [`pickle`](crate::pickle)), the path, reader and byte-slice
-//! functions, and header inspection without reading data.
+//! any dimension, the dynamic [`NpyArray`](crate::NpyArray), and, for object arrays, the
+//! types listed in [`pickle`](crate::pickle)), reading from a path, a reader or bytes, and
+//! reading a header alone. Object arrays are read here by calling the pickle codec, when
+//! the [`ReadOptions`] allow it.
 
 use std::fs::File;
 use std::io::Read;
 use std::path::Path;
 
-use ndarray::{Array, Dimension, IxDyn, ShapeBuilder};
+use half::f16;
+use ndarray::{Array, Array2, ArrayD, Dimension, IxDyn, ShapeBuilder};
+use num_complex::Complex;
 
 use crate::dtype::DType;
-use crate::element::{DataReader, NpyElement};
-use crate::error::{Error, ErrorKind, Result};
-use crate::header::{self, Header, HeaderInfo, DEFAULT_MAX_HEADER_SIZE};
-
-/// The default of [`ReadOptions::max_inflated_size`]: 1 GiB.
-pub const DEFAULT_MAX_INFLATED_SIZE: u64 = 1 << 30;
-
-/// How files are read. The limits are listed together in the crate documentation
-/// ([Limits](crate#limits)).
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct ReadOptions {
-    /// Longest header text accepted, in characters (NumPy's `max_header_size`, default
-    /// 10000). Raise it only for trusted files: NumPy itself writes larger headers only
-    /// for dtypes with thousands of fields.
-    pub max_header_size: usize,
-    /// Read object arrays (`|O`) with the safe pickle reader ([`pickle`](crate::pickle)),
-    /// which runs no code and builds only allow-listed types (default `false`, as NumPy's
-    /// `allow_pickle`).
-    pub allow_pickle: bool,
-    /// How Python 2 strings in object arrays are read (NumPy's `encoding`, default ASCII).
-    pub pickle_encoding: crate::pickle::PickleEncoding,
-    /// Largest size a deflated `.npz` member may declare for its inflated bytes when it
-    /// is read (default [`DEFAULT_MAX_INFLATED_SIZE`], 1 GiB): deflate expands up to
-    /// 1032 to 1, so without it a 1 MB archive could make a reader inflate a gigabyte.
-    /// Stored members are bounded by the file itself and are not limited. Raise it for
-    /// trusted archives with larger compressed arrays (`u64::MAX` lifts it).
-    pub max_inflated_size: u64,
-}
-
-impl Default for ReadOptions {
-    fn default() -> Self {
-        ReadOptions {
-            max_header_size: DEFAULT_MAX_HEADER_SIZE,
-            allow_pickle: false,
-            pickle_encoding: crate::pickle::PickleEncoding::default(),
-            max_inflated_size: DEFAULT_MAX_INFLATED_SIZE,
-        }
-    }
-}
-
-impl ReadOptions {
-    /// Options with another header size limit.
-    pub fn with_max_header_size(mut self, max_header_size: usize) -> Self {
-        self.max_header_size = max_header_size;
-        self
-    }
-
-    /// Options that read (or refuse) object arrays with the safe pickle reader.
-    pub fn with_allow_pickle(mut self, allow_pickle: bool) -> Self {
-        self.allow_pickle = allow_pickle;
-        self
-    }
-
-    /// Options that read Python 2 strings in object arrays as `encoding` says.
-    pub fn with_pickle_encoding(mut self, encoding: crate::pickle::PickleEncoding) -> Self {
-        self.pickle_encoding = encoding;
-        self
-    }
-
-    /// Options with another limit on the inflated size of a deflated `.npz` member.
-    pub fn with_max_inflated_size(mut self, max_inflated_size: u64) -> Self {
-        self.max_inflated_size = max_inflated_size;
-        self
-    }
-}
+use crate::elements::{element_layout, DataReader, NpyElement};
+use crate::errors::{Error, ErrorKind, Result};
+use crate::header::{self, truncated, Header, HeaderInfo};
+use crate::magic::FileKind;
+use crate::options::ReadOptions;
+use crate::pickle::{self, ObjectArray, PickledArray, Unpickled, Value};
 
 /// Something a `.npy` array can be read into.
 pub trait NpyRead: Sized {
@@ -85,45 +28,13 @@ pub trait NpyRead: Sized {
     /// Builds the value from an object array (`|O`) that the safe pickle reader read (only
     /// with [`ReadOptions::allow_pickle`]). The default refuses: only types that can hold
     /// Python objects, or their conversions, override it.
-    fn from_objects(objects: crate::pickle::ObjectArray) -> Result<Self> {
+    fn from_objects(objects: ObjectArray) -> Result<Self> {
         let _ = objects;
         Err(Error::from(ErrorKind::DtypeMismatch {
             expected: format!("a dtype {} reads", std::any::type_name::<Self>()),
             found: "'|O' (an object array)".to_string(),
-            field: None,
         }))
     }
-}
-
-/// How a file's elements map to `T`: the dtype `T` reads and the shape of `T` items.
-///
-/// A subarray type (`[f32; 3]`) takes the file's trailing dimensions as part of each item.
-pub(crate) fn element_layout<T: NpyElement>(header: &Header) -> Result<(DType, Vec<usize>)> {
-    if header.dtype.has_object() {
-        return Err(Error::from(ErrorKind::ObjectArray));
-    }
-    let mut dtype = header.dtype.clone();
-    let mut shape = header.shape.clone();
-    if let DType::SubArray { shape: inner, .. } = T::write_dtype(&[]) {
-        let split = shape.len().checked_sub(inner.len());
-        let fits = split.is_some_and(|split| shape[split..] == inner[..]);
-        if !fits || (header.fortran_order && shape.len() > 1) {
-            return Err(Error::from(ErrorKind::ShapeMismatch {
-                expected: format!(
-                    "a C-order array whose last dimensions are {inner:?} (the subarray of {})",
-                    std::any::type_name::<T>()
-                ),
-                found: shape,
-            }));
-        }
-        shape.truncate(split.expect("checked"));
-        dtype = DType::SubArray {
-            base: Box::new(dtype),
-            shape: inner,
-        };
-    }
-    T::check_readable(&dtype)?;
-    Ok((dtype, shape))
 }
 
 /// Reads the elements of an array as `T`, in the file's order; returns them with their shape.
@@ -149,7 +60,7 @@ impl<T: NpyElement + Clone> NpyRead for Vec<T> {
         Ok(values)
     }
 
-    fn from_objects(objects: crate::pickle::ObjectArray) -> Result<Self> {
+    fn from_objects(objects: ObjectArray) -> Result<Self> {
         Ok(objects.to_array::<T>()?.into_raw_vec_and_offset().0)
     }
 }
@@ -169,7 +80,7 @@ impl<T: NpyElement, D: Dimension> NpyRead for Array<T, D> {
             .map_err(|e| Error::invalid_data(e.to_string()))
     }
 
-    fn from_objects(objects: crate::pickle::ObjectArray) -> Result<Self> {
+    fn from_objects(objects: ObjectArray) -> Result<Self> {
         let shape = objects.shape.clone();
         objects
             .to_array::<T>()?
@@ -183,33 +94,114 @@ impl<T: NpyElement, D: Dimension> NpyRead for Array<T, D> {
     }
 }
 
-/// Reads one array from `reader` and leaves it after the array's last byte, so several
-/// arrays written one after another read back in turn; past the last one the error is
-/// [`ErrorKind::NoDataLeft`].
-///
-/// ```
-/// let mut stream = Vec::new();
-/// npy_serde::write_npy(&mut stream, &vec![1i32, 2])?;
-/// npy_serde::write_npy(&mut stream, &vec![3.5f64])?;
-/// let mut reader = &stream[..];
-/// let first: Vec<i32> = npy_serde::read_npy(&mut reader)?;
-/// let second: Vec<f64> = npy_serde::read_npy(&mut reader)?;
-/// assert_eq!((first, second), (vec![1, 2], vec![3.5]));
-/// let end = npy_serde::read_npy::<Vec<i32>, _>(&mut reader).unwrap_err();
-/// assert!(matches!(end.kind(), npy_serde::ErrorKind::NoDataLeft));
-/// # Ok::<(), npy_serde::Error>(())
-/// ```
-pub fn read_npy<T: NpyRead, R: Read>(reader: &mut R) -> Result<T> {
-    read_npy_with(reader, &ReadOptions::default())
+/// The error for reading a non-object file into a type that holds only object arrays.
+fn not_objects(header: &Header, target: &str) -> Error {
+    Error::from(ErrorKind::DtypeMismatch {
+        expected: format!("'|O' (an object array, for {target})"),
+        found: crate::convert::describe_dtype(&header.dtype),
+    })
 }
 
-/// [`read_npy`] with options.
-pub fn read_npy_with<T: NpyRead, R: Read>(reader: &mut R, options: &ReadOptions) -> Result<T> {
+/// The object array itself (any dtype other than `|O` is an error).
+impl NpyRead for ObjectArray {
+    fn read_npy_data<R: Read>(header: &Header, _: &mut DataReader<'_, R>) -> Result<Self> {
+        Err(not_objects(header, "ObjectArray"))
+    }
+
+    fn from_objects(objects: ObjectArray) -> Result<Self> {
+        Ok(objects)
+    }
+}
+
+/// Object arrays of `str` and `None`; `U` arrays load as all `Some`.
+impl NpyRead for Vec<Option<String>> {
+    fn read_npy_data<R: Read>(header: &Header, data: &mut DataReader<'_, R>) -> Result<Self> {
+        let strings = Vec::<String>::read_npy_data(header, data)?;
+        Ok(strings.into_iter().map(Some).collect())
+    }
+
+    fn from_objects(objects: ObjectArray) -> Result<Self> {
+        objects.to_optional_strings()
+    }
+}
+
+/// Ragged arrays: object arrays of arrays (or lists) of `T`; a 2-d array of `T` loads as
+/// its rows.
+macro_rules! ragged {
+    ($($t:ty),*) => {$(
+        impl NpyRead for Vec<Vec<$t>> {
+            fn read_npy_data<R: Read>(header: &Header, data: &mut DataReader<'_, R>) -> Result<Self> {
+                let matrix = Array2::<$t>::read_npy_data(header, data)?;
+                Ok(matrix.rows().into_iter().map(|row| row.to_vec()).collect())
+            }
+
+            fn from_objects(objects: ObjectArray) -> Result<Self> {
+                objects.to_ragged()
+            }
+        }
+    )*};
+}
+
+// Not u8: Vec<u8> is itself an element type (`S` strings), so Vec<Vec<u8>> reads `S`
+// arrays; ragged bytes arrays load through ObjectArray::to_ragged::<u8>().
+ragged!(
+    bool,
+    i8,
+    i16,
+    i32,
+    i64,
+    u16,
+    u32,
+    u64,
+    f16,
+    f32,
+    f64,
+    Complex<f32>,
+    Complex<f64>,
+    String
+);
+
+/// Object arrays of arrays (or lists) of `T`, each with its own shape.
+impl<T: NpyElement> NpyRead for Vec<ArrayD<T>> {
+    fn read_npy_data<R: Read>(header: &Header, _: &mut DataReader<'_, R>) -> Result<Self> {
+        Err(not_objects(header, "Vec<ArrayD<T>>"))
+    }
+
+    fn from_objects(objects: ObjectArray) -> Result<Self> {
+        objects.to_arrays()
+    }
+}
+
+/// Reads one array from `reader` and leaves it after the array's last byte, so several
+/// arrays written one after another read back in turn; past the last one the error is
+/// [`ErrorKind::NoDataLeft`](crate::error::ErrorKind::NoDataLeft) (category
+/// [`Eof`](crate::error::Category::Eof)).
+///
+/// ```
+/// use npy_serde::npy;
+///
+/// let mut stream = Vec::new();
+/// npy::write(&mut stream, &vec![1i32, 2])?;
+/// npy::write(&mut stream, &vec![3.5f64])?;
+/// let mut reader = &stream[..];
+/// let first: Vec<i32> = npy::read(&mut reader)?;
+/// let second: Vec<f64> = npy::read(&mut reader)?;
+/// assert_eq!((first, second), (vec![1, 2], vec![3.5]));
+/// let end = npy::read::<Vec<i32>, _>(&mut reader).unwrap_err();
+/// assert_eq!(end.category(), npy_serde::error::Category::Eof);
+/// # Ok::<(), npy_serde::Error>(())
+/// ```
+pub fn read<T: NpyRead, R: Read>(reader: &mut R) -> Result<T> {
+    read_with(reader, &ReadOptions::default())
+}
+
+/// [`read`] with options.
+pub fn read_with<T: NpyRead, R: Read>(reader: &mut R, options: &ReadOptions) -> Result<T> {
     read_sized(reader, options, None)
 }
 
 /// Reads one array from a reader whose total length (header included), when known, bounds
-/// the data: a short file is then refused before anything is allocated.
+/// the data: a short file is then refused before anything is allocated or decoded.
 pub(crate) fn read_sized<T: NpyRead, R: Read>(
     reader: &mut R,
     options: &ReadOptions,
@@ -218,21 +210,36 @@ pub(crate) fn read_sized<T: NpyRead, R: Read>(
     let info = header::read_header(reader, options.max_header_size)?;
     let available = total_len.map(|len| len.saturating_sub(info.data_offset));
     if info.header.dtype == DType::Object {
-        let objects = crate::pickle::read_objects(reader, available, options)?;
+        let objects = read_objects(reader, available, options)?;
         return T::from_objects(objects);
+    }
+    // Missing bytes are the file's fault whatever type reads it: say so first.
+    if let (Some(available), false) = (available, info.header.dtype.has_object()) {
+        let data_len = info.header.data_len()?;
+        if data_len > available {
+            return Err(truncated("data", info.data_offset, data_len, available));
+        }
     }
     let mut data = DataReader::new(reader, info.data_offset, available);
     T::read_npy_data(&info.header, &mut data)
 }
 
 /// Reads an array from the bytes of a `.npy`.
-pub fn from_bytes<T: NpyRead>(bytes: &[u8]) -> Result<T> {
+///
+/// ```
+/// let bytes = npy_serde::npy::to_vec(&vec![1u8, 2, 3])?;
+/// let back: Vec<u8> = npy_serde::npy::from_slice(&bytes)?;
+/// assert_eq!(back, [1, 2, 3]);
+/// # Ok::<(), npy_serde::Error>(())
+/// ```
+pub fn from_slice<T: NpyRead>(bytes: &[u8]) -> Result<T> {
+    from_slice_with(bytes, &ReadOptions::default())
+}
+
+/// [`from_slice`] with options.
+pub fn from_slice_with<T: NpyRead>(bytes: &[u8], options: &ReadOptions) -> Result<T> {
     let mut reader = bytes;
-    read_sized(
-        &mut reader,
-        &ReadOptions::default(),
-        Some(bytes.len() as u64),
-    )
+    read_sized(&mut reader, options, Some(bytes.len() as u64))
 }
 
 /// Loads an array from a `.npy` file.
@@ -242,11 +249,12 @@ pub fn from_bytes<T: NpyRead>(bytes: &[u8]) -> Result<T> {
 /// any dtype. `T` reads its own dtype in either byte order and lossless widenings.
 ///
 /// ```
+/// use npy_serde::npy;
 /// # let dir = tempfile::tempdir()?;
 /// # let path = dir.path().join("m.npy");
 /// let matrix = ndarray::array![[1.0f64, 2.0], [3.0, 4.0]];
-/// npy_serde::save(&path, &matrix)?;
-/// let back: ndarray::Array2<f64> = npy_serde::load(&path)?;
+/// npy::save(&path, &matrix)?;
+/// let back: ndarray::Array2<f64> = npy::load(&path)?;
 /// assert_eq!(back, matrix);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
@@ -268,50 +276,124 @@ pub fn load_with<T: NpyRead, P: AsRef<Path>>(path: P, options: &ReadOptions) -> 
 /// reading its data.
 ///
 /// ```
+/// use npy_serde::npy;
 /// # let dir = tempfile::tempdir()?;
 /// # let path = dir.path().join("h.npy");
-/// npy_serde::save(&path, &ndarray::Array2::<f32>::zeros((3, 4)))?;
-/// let info = npy_serde::inspect(&path)?;
+/// npy::save(&path, &ndarray::Array2::<f32>::zeros((3, 4)))?;
+/// let info = npy::inspect(&path)?;
 /// assert_eq!(info.header.shape, [3, 4]);
 /// assert_eq!(info.header.dtype.to_string(), "'<f4'");
 /// assert_eq!(info.data_offset, 128);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn inspect<P: AsRef<Path>>(path: P) -> Result<HeaderInfo> {
+    inspect_with(path, &ReadOptions::default())
+}
+
+/// [`inspect`] with options (the header size limit).
+pub fn inspect_with<P: AsRef<Path>>(path: P, options: &ReadOptions) -> Result<HeaderInfo> {
     let path = path.as_ref();
     File::open(path)
         .map_err(Error::from)
-        .and_then(|mut file| header::read_header(&mut file, DEFAULT_MAX_HEADER_SIZE))
+        .and_then(|mut file| read_header_with(&mut file, options))
         .map_err(|e| e.in_file(path))
+}
+
+/// Reads a `.npy` header from `reader` and leaves it at the first data byte (the reader
+/// counterpart of [`inspect`]).
+///
+/// ```
+/// let bytes = npy_serde::npy::to_vec(&vec![1.5f64; 4])?;
+/// let info = npy_serde::npy::read_header(&mut &bytes[..])?;
+/// assert_eq!((info.header.shape.as_slice(), info.data_offset), (&[4][..], 128));
+/// # Ok::<(), npy_serde::Error>(())
+/// ```
+pub fn read_header<R: Read>(reader: &mut R) -> Result<HeaderInfo> {
+    read_header_with(reader, &ReadOptions::default())
+}
+
+/// [`read_header`] with options (the header size limit).
+pub fn read_header_with<R: Read>(reader: &mut R, options: &ReadOptions) -> Result<HeaderInfo> {
+    header::read_header(reader, options.max_header_size)
+}
+
+/// Reads an object array's pickle from `reader` with the safe reader, when `options` allow
+/// it. `available`, when known, is the number of bytes present (they are read in one
+/// piece); otherwise the pickle is read opcode by opcode and `reader` is left after its
+/// `STOP`.
+pub(crate) fn read_objects<R: Read>(
+    reader: &mut R,
+    available: Option<u64>,
+    options: &ReadOptions,
+) -> Result<ObjectArray> {
+    if !options.allow_pickle {
+        return Err(Error::from(ErrorKind::ObjectArray));
+    }
+    let unpickled = match available {
+        Some(len) => {
+            let mut bytes = Vec::new();
+            reader.take(len).read_to_end(&mut bytes)?;
+            pickle::unpickle(&bytes[..], Some(bytes.len() as u64), options.pickle_encoding)?
+        }
+        None => pickle::unpickle(reader, None, options.pickle_encoding)?,
+    };
+    pickle::expect_objects(unpickled)
+}
+
+/// A file holding only a pickle of a NumPy array (`pickle.dump(array, f)`, which `np.load`
+/// reads with `allow_pickle=True`), read with the safe reader when `options` allow it.
+pub(crate) fn load_pickled_array(path: &Path, options: &ReadOptions) -> Result<PickledArray> {
+    let read = || -> Result<PickledArray> {
+        if !options.allow_pickle {
+            return Err(Error::from(ErrorKind::WrongFileKind {
+                expected: FileKind::Npy,
+                found: FileKind::Pickle,
+            }));
+        }
+        let bytes = std::fs::read(path)?;
+        let len = Some(bytes.len() as u64);
+        match pickle::unpickle(&bytes[..], len, options.pickle_encoding)? {
+            Unpickled::Objects(objects) => Ok(PickledArray::from_objects(objects)),
+            Unpickled::Other(Value::Array(array)) => Ok(*array),
+            Unpickled::Other(other) => Err(Error::from(ErrorKind::Pickle {
+                offset: 0,
+                message: format!(
+                    "the pickle holds a {}, not a NumPy array",
+                    other.type_name()
+                ),
+            })),
+        }
+    };
+    read().map_err(|e| e.in_file(path))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::write::to_bytes;
+    use crate::write::to_vec as to_bytes;
     use ndarray::{array, Array2, ArrayD};
 
     #[test]
     fn fortran_files_load_with_the_right_shape() {
         let c: Array2<i16> = array![[0, 1, 2], [3, 4, 5]];
         let bytes = to_bytes(&c.t()).unwrap();
-        let back: Array2<i16> = from_bytes(&bytes).unwrap();
+        let back: Array2<i16> = from_slice(&bytes).unwrap();
         assert_eq!(back, c.t());
-        let flat: Vec<i16> = from_bytes(&bytes).unwrap();
+        let flat: Vec<i16> = from_slice(&bytes).unwrap();
         assert_eq!(flat, [0, 3, 1, 4, 2, 5]);
     }
 
     #[test]
     fn wrong_rank_and_dtype_are_errors_naming_both() {
         let bytes = to_bytes(&vec![1i32, 2]).unwrap();
-        let err = from_bytes::<Array2<i32>>(&bytes).unwrap_err();
+        let err = from_slice::<Array2<i32>>(&bytes).unwrap_err();
         assert!(
             matches!(err.kind(), ErrorKind::ShapeMismatch { .. }),
             "{err}"
         );
-        let err = from_bytes::<Vec<u8>>(&bytes).unwrap_err().to_string();
-        assert!(err.contains("'<i4'") && err.contains("'|u1'"), "{err}");
-        let wide: ArrayD<i64> = from_bytes(&bytes).unwrap();
+        let err = from_slice::<Vec<u8>>(&bytes).unwrap_err().to_string();
+        assert!(err.contains("'<i4' (int32)") && err.contains("uint8 (u8)"), "{err}");
+        let wide: ArrayD<i64> = from_slice(&bytes).unwrap();
         assert_eq!(wide.into_raw_vec_and_offset().0, [1, 2]);
     }
 
@@ -320,31 +402,49 @@ mod tests {
         let mut bytes = crate::header::Header::new(
             DType::Float {
                 size: 8,
-                endian: crate::Endian::Little,
+                endian: crate::dtype::Endian::Little,
             },
             vec![100_000_000_000],
         )
         .to_bytes()
         .unwrap();
         bytes.extend_from_slice(&[0; 72]);
-        let err = from_bytes::<Vec<f64>>(&bytes).unwrap_err();
+        let err = from_slice::<Vec<f64>>(&bytes).unwrap_err();
         assert!(
             matches!(err.kind(), ErrorKind::Truncated { found: 72, .. }),
             "{err}"
         );
-        let err = read_npy::<Vec<f64>, _>(&mut &bytes[..]).unwrap_err();
+        let err = read::<Vec<f64>, _>(&mut &bytes[..]).unwrap_err();
         assert!(matches!(err.kind(), ErrorKind::Truncated { .. }), "{err}");
+    }
+
+    #[test]
+    fn missing_bytes_are_reported_before_a_type_mismatch() {
+        let mut bytes = to_bytes(&vec![1i64; 8]).unwrap();
+        bytes.truncate(bytes.len() - 1);
+        let err = from_slice::<Vec<i32>>(&bytes).unwrap_err();
+        assert!(matches!(err.kind(), ErrorKind::Truncated { .. }), "{err}");
+    }
+
+    #[test]
+    fn an_archive_given_as_npy_says_what_reads_it() {
+        let err = from_slice::<Vec<i32>>(b"PK\x03\x04 rest of a zip").unwrap_err();
+        assert!(
+            matches!(err.kind(), ErrorKind::WrongFileKind { found: FileKind::Npz, .. }),
+            "{err}"
+        );
+        assert!(err.to_string().contains("npz::Reader::open"), "{err}");
     }
 
     #[test]
     fn subarray_elements_take_trailing_dimensions() {
         let points = vec![[1.0f32, 2.0, 3.0], [4.0, 5.0, 6.0]];
         let bytes = to_bytes(&points).unwrap();
-        let as_matrix: Array2<f32> = from_bytes(&bytes).unwrap();
+        let as_matrix: Array2<f32> = from_slice(&bytes).unwrap();
         assert_eq!(as_matrix.shape(), [2, 3]);
-        let back: Vec<[f32; 3]> = from_bytes(&bytes).unwrap();
+        let back: Vec<[f32; 3]> = from_slice(&bytes).unwrap();
         assert_eq!(back, points);
-        assert!(from_bytes::<Vec<[f32; 2]>>(&bytes).is_err());
+        assert!(from_slice::<Vec<[f32; 2]>>(&bytes).is_err());
     }
 
     #[test]
@@ -352,9 +452,9 @@ mod tests {
         let empty: Vec<f64> = vec![];
         let bytes = to_bytes(&empty).unwrap();
         assert_eq!(bytes.len(), 128);
-        assert_eq!(from_bytes::<Vec<f64>>(&bytes).unwrap(), empty);
+        assert_eq!(from_slice::<Vec<f64>>(&bytes).unwrap(), empty);
         let zero_d = ndarray::arr0(7u16);
-        let back: ndarray::Array0<u16> = from_bytes(&to_bytes(&zero_d).unwrap()).unwrap();
+        let back: ndarray::Array0<u16> = from_slice(&to_bytes(&zero_d).unwrap()).unwrap();
         assert_eq!(back, zero_d);
     }
 }

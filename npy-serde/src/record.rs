@@ -95,8 +95,8 @@ use std::io::{Read, Write};
 pub use bytemuck::Pod;
 
 use crate::dtype::{DType, Field, Record};
-use crate::element::{write_encoded, DataReader, NpyElement};
-use crate::error::{Error, ErrorKind, Result};
+use crate::elements::{write_encoded, DataReader, NpyElement};
+use crate::errors::{Error, ErrorKind, Result};
 
 /// The packed record dtype of `fields` (NumPy's default layout).
 ///
@@ -208,8 +208,7 @@ impl<'a> RecordPlan<'a> {
         let DType::Record(record) = file else {
             return Err(Error::from(ErrorKind::DtypeMismatch {
                 expected: format!("a record dtype such as {}", expected()),
-                found: file.to_string(),
-                field: None,
+                found: crate::convert::describe_dtype(file),
             }));
         };
         let columns = names
@@ -233,15 +232,15 @@ impl<'a> RecordPlan<'a> {
                     T::write_dtype(&[])
                 ),
                 found: self.file.to_string(),
-                field: Some(column.name.to_string()),
             })
+            .in_field(column.name)
         })
     }
 
     /// Checks that column `index` exists and reads as `T`.
     pub fn check<T: NpyElement>(&self, index: usize) -> Result<()> {
         let field = self.field::<T>(index)?;
-        T::check_readable(&field.dtype).map_err(|e| in_field(e, &field.name))
+        T::check_readable(&field.dtype).map_err(|e| e.in_field(field.name.as_str()))
     }
 
     /// Decodes column `index` of `count` records of `stride` bytes as `T`.
@@ -255,7 +254,7 @@ impl<'a> RecordPlan<'a> {
         let field = self.field::<T>(index)?;
         let start = field.offset.min(bytes.len());
         let values = T::decode(&field.dtype, &bytes[start..], stride, count)
-            .map_err(|e| in_field(e, &field.name))?;
+            .map_err(|e| e.in_field(field.name.as_str()))?;
         if values.len() != count {
             return Err(Error::invalid_data(format!(
                 "field {:?}: {} values decoded for {count} records",
@@ -319,7 +318,7 @@ impl<'a> RecordPlan<'a> {
         })?;
         let start = field.offset.min(out.len());
         T::encode(values, &field.dtype, &mut out[start..], stride)
-            .map_err(|e| in_field(e, &field.name))
+            .map_err(|e| e.in_field(field.name.as_str()))
     }
 
     /// The error for a column that ran out before `count` records were assembled.
@@ -328,31 +327,6 @@ impl<'a> RecordPlan<'a> {
             "a field column of {} ended before its {count} records",
             self.file
         ))
-    }
-}
-
-/// Adds the field name to an error about a field's dtype or data.
-fn in_field(error: Error, name: &str) -> Error {
-    match error.into_kind() {
-        ErrorKind::DtypeMismatch {
-            expected,
-            found,
-            field,
-        } => Error::from(ErrorKind::DtypeMismatch {
-            expected,
-            found,
-            field: Some(match field {
-                Some(inner) => format!("{name}.{inner}"),
-                None => name.to_string(),
-            }),
-        }),
-        ErrorKind::InvalidData { message } => {
-            Error::invalid_data(format!("field {name:?}: {message}"))
-        }
-        ErrorKind::Unwritable { message } => {
-            Error::unwritable(format!("field {name:?}: {message}"))
-        }
-        other => other.into(),
     }
 }
 
@@ -374,7 +348,7 @@ pub fn read_records<T: NpyElement, R: Read>(
 ) -> Result<Vec<T>> {
     let itemsize = dtype.itemsize();
     if itemsize == 0 {
-        crate::element::check_zero_width_count(count, itemsize)?;
+        crate::elements::check_zero_width_count(count, itemsize)?;
         return T::decode(dtype, &[], 0, count);
     }
     read_chunked(
@@ -439,7 +413,7 @@ pub fn read_gathered<T, R: Read>(
 ) -> Result<Vec<T>> {
     let itemsize = dtype.itemsize();
     if itemsize == 0 {
-        crate::element::check_zero_width_count(count, itemsize)?;
+        crate::elements::check_zero_width_count(count, itemsize)?;
         return Ok((0..count).map(|_| make(&[])).collect());
     }
     // Larger chunks than the column plan's: nothing but the chunk itself is in flight.
@@ -473,7 +447,7 @@ fn read_chunked<T, R: Read>(
     let (_, _, available) = data.parts();
     if available.is_some_and(|bytes| (count as u64).saturating_mul(itemsize as u64) <= bytes) {
         values.reserve_exact(count);
-        crate::element::advise_huge_pages(values.spare_capacity_mut());
+        crate::buffer::advise_huge_pages(values.spare_capacity_mut());
     }
     let mut left = count;
     while left > 0 {
@@ -488,7 +462,7 @@ fn read_chunked<T, R: Read>(
 /// True when `dtype` is `T`'s own dtype and that dtype describes `T`'s memory exactly:
 /// itemsize `size_of::<T>()`, each field (given as `(offset, size_of)` of the Rust field,
 /// in declaration order) at its Rust offset with its Rust size, native byte order.
-pub fn matches_memory<T: crate::element::FixedElement>(
+pub fn matches_memory<T: crate::elements::FixedElement>(
     dtype: &DType,
     fields: &[(usize, usize)],
 ) -> bool {
@@ -534,21 +508,17 @@ pub fn write_records<T: NpyElement, W: Write>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::element::FixedElement;
+    use crate::elements::FixedElement;
 
     #[test]
     fn nested_field_errors_carry_the_path() {
-        let err = in_field(
-            Error::from(ErrorKind::DtypeMismatch {
-                expected: "'<f8'".into(),
-                found: "'<i8'".into(),
-                field: Some("x".into()),
-            }),
-            "inner",
-        );
-        assert!(
-            matches!(err.kind(), ErrorKind::DtypeMismatch { field: Some(ref f), .. } if f == "inner.x")
-        );
+        let err = Error::from(ErrorKind::DtypeMismatch {
+            expected: "'<f8'".into(),
+            found: "'<i8'".into(),
+        })
+        .in_field("x")
+        .in_field("inner");
+        assert_eq!(err.field(), Some("inner.x"));
     }
 
     #[test]
@@ -563,7 +533,7 @@ mod tests {
         let err = plan.check::<f32>(0).unwrap_err();
         let text = err.to_string();
         assert!(
-            text.contains("\"x\"") && text.contains("'<f8'") && text.contains("'<f4'"),
+            text.contains("\"x\"") && text.contains("'<f8'") && text.contains("float32 (f32)"),
             "{text}"
         );
     }

@@ -22,8 +22,26 @@
 //!
 //! Every request after the first carries the object's ETag (`If-Match`), and every
 //! response is checked for its length and version: an object replaced between requests,
-//! a short body or a truncated response is an [`ErrorKind::Remote`](crate::ErrorKind)
-//! error naming the object and the byte range, never wrong data.
+//! a short body or a truncated response is an [`ErrorKind::Remote`](crate::error::ErrorKind::Remote)
+//! error naming the object and the byte range, never wrong data. The store's own error is
+//! its `source()`, so that a missing object, refused credentials and a changed object can
+//! be told apart:
+//!
+//! ```no_run
+//! # async fn demo() {
+//! use npy_serde::remote::{object_store, RemoteNpz};
+//!
+//! match RemoteNpz::open_url("s3://bucket/missing.npz").await {
+//!     Err(err) => match std::error::Error::source(&err)
+//!         .and_then(|source| source.downcast_ref::<object_store::Error>())
+//!     {
+//!         Some(object_store::Error::NotFound { .. }) => println!("no such checkpoint yet"),
+//!         _ => println!("{err}"),
+//!     },
+//!     Ok(archive) => println!("{:?}", archive.names()),
+//! }
+//! # }
+//! ```
 //!
 //! # Async and blocking
 //!
@@ -59,7 +77,7 @@
 //!
 //! - A deflated member cannot be read from the middle: a row range of one fetches and
 //!   inflates the member from its start up to the last row asked for.
-//! - Writes assemble the archive in memory first (as [`to_npz_vec`](crate::to_npz_vec)),
+//! - Writes assemble the archive in memory first (as [`to_vec`](crate::to_vec)),
 //!   then upload it; the object appears only when the upload completes, and a failed
 //!   multipart upload is aborted.
 //! - The blocking API must not be called from inside an async runtime (tokio refuses to
@@ -89,16 +107,15 @@ pub use object_store;
 pub use object_store::RetryConfig;
 pub use store::store_for_url;
 
-use crate::error::Result;
-use crate::read::ReadOptions;
+use crate::errors::Result;
 use crate::serde_format::SerdeOptions;
 use object::{store_error, SERDE_PIECE};
 
 /// How remote reads and writes behave: concurrency, coalescing, multipart part size,
-/// timeout and retries, and the [`ReadOptions`] / [`SerdeOptions`] of the data itself.
+/// timeout and retries, and the [`SerdeOptions`] of the data itself (its read options
+/// apply to every read, its write options and separator to the serde format's writes).
 #[derive(Debug, Clone)]
 pub struct RemoteOptions {
-    pub(crate) read: ReadOptions,
     pub(crate) serde: SerdeOptions,
     pub(crate) concurrency: usize,
     pub(crate) coalesce_gap: u64,
@@ -111,7 +128,6 @@ pub struct RemoteOptions {
 impl Default for RemoteOptions {
     fn default() -> Self {
         RemoteOptions {
-            read: ReadOptions::default(),
             serde: SerdeOptions::default(),
             concurrency: 8,
             coalesce_gap: 1 << 20,
@@ -168,21 +184,10 @@ impl RemoteOptions {
         self
     }
 
-    /// Options of the `.npy` data read (header size cap, inflated size cap, pickles).
-    pub fn with_read_options(mut self, read: ReadOptions) -> Self {
-        self.serde = self
-            .serde
-            .with_max_header_size(read.max_header_size)
-            .with_max_inflated_size(read.max_inflated_size)
-            .with_allow_pickle(read.allow_pickle);
-        self.read = read;
-        self
-    }
-
-    /// Options of the serde format ([`from_store`], [`to_store`]): separator, compression,
-    /// and the read caps, which also apply to the other reads.
-    pub fn with_serde_options(mut self, serde: SerdeOptions) -> Self {
-        self.read = serde.read_options();
+    /// Options of the data: its read options (header and inflated size caps, pickles)
+    /// apply to every read; its write options (compression, byte order) and separator to
+    /// the serde format's writes ([`to_store`]).
+    pub fn with_serde(mut self, serde: SerdeOptions) -> Self {
         self.serde = serde;
         self
     }
@@ -196,7 +201,7 @@ impl RemoteOptions {
 pub async fn from_store<T: DeserializeOwned + Send + 'static>(
     store: Arc<dyn ObjectStore>,
     path: Path,
-    options: RemoteOptions,
+    options: &RemoteOptions,
 ) -> Result<T> {
     let location = format!("{store}/{path}");
     from_store_at(store, path, location, options).await
@@ -206,11 +211,11 @@ pub(crate) async fn from_store_at<T: DeserializeOwned + Send + 'static>(
     store: Arc<dyn ObjectStore>,
     path: Path,
     location: String,
-    options: RemoteOptions,
+    options: &RemoteOptions,
 ) -> Result<T> {
     let serde_options = options.serde.clone();
     let shown = location.clone();
-    let archive = RemoteNpz::open_at(store, path, location, options).await?;
+    let archive = RemoteNpz::open_at(store, path, location, options.clone()).await?;
     let runtime = tokio::runtime::Handle::current();
     let join =
         tokio::task::spawn_blocking(move || deserialize_lazily(&archive, runtime, &serde_options));
@@ -235,7 +240,7 @@ pub(crate) fn deserialize_lazily<T: DeserializeOwned>(
     let location = archive.location().to_string();
     // The serde reader parses the directory again, from the bytes the open fetched.
     let view = archive.lazy_view(runtime, SERDE_PIECE);
-    crate::de::from_npz_reader_with(view, options).map_err(|e| e.in_file(location))
+    crate::de::from_reader_with(view, options).map_err(|e| e.in_file(location))
 }
 
 /// Writes `value` with the serde format as an `.npz` archive to `path` in `store`
@@ -244,15 +249,15 @@ pub async fn to_store<T: Serialize + ?Sized>(
     value: &T,
     store: Arc<dyn ObjectStore>,
     path: Path,
-    options: RemoteOptions,
+    options: &RemoteOptions,
 ) -> Result<()> {
     let location = format!("{store}/{path}");
-    let bytes = crate::ser::to_npz_vec_with(value, &options.serde)?;
-    upload_at(&store, &path, &location, bytes, &options).await
+    let bytes = crate::ser::to_vec_with(value, &options.serde)?;
+    upload_at(&store, &path, &location, bytes, options).await
 }
 
-/// Uploads `bytes` (an archive from [`to_npz_vec`](crate::to_npz_vec) or
-/// [`NpzWriter`](crate::NpzWriter), a `.npy` from [`to_bytes`](crate::to_bytes)) to
+/// Uploads `bytes` (an archive from [`to_vec`](crate::to_vec) or
+/// [`npz::Writer`](crate::npz::Writer), a `.npy` from [`npy::to_vec`](crate::npy::to_vec)) to
 /// `path` in `store`: one PUT up to the part size, a multipart upload above it. Either way
 /// the object appears only when the upload completes (readers see the old object or the
 /// new one, never part of it), and a failed multipart upload is aborted.

@@ -54,8 +54,8 @@ use serde::de::{self, Deserializer, SeqAccess, Visitor};
 use serde::ser::{SerializeTuple, Serializer};
 use serde::Serialize;
 
-use crate::element::{DataReader, FixedElement, NpyElement};
-use crate::error::{Error, ErrorKind, Result};
+use crate::elements::{DataReader, FixedElement, NpyElement};
+use crate::errors::{Error, ErrorKind, Result};
 use crate::header::Header;
 use crate::read::NpyRead;
 use crate::serde_format::{mismatch, BULK_ARRAY};
@@ -448,7 +448,7 @@ fn from_rows<T: NpyElement, D: Dimension>(rows: Loose) -> Result<Array<T, D>> {
                     )),
                 })
                 .collect::<Result<Vec<$t>>>()?;
-            crate::NpyArray::from_values(values, shape)?
+            crate::array::NpyArray::from_values(values, shape)?
         }};
     }
     let array = match leaves.first() {
@@ -616,8 +616,8 @@ mod tests {
     fn bulk_arrays_round_trip_through_npz_directly() {
         let mut value = arrays();
         value.f = array![[1.5, 2.5, 3.5], [4.5, 5.5, 6.5]].reversed_axes();
-        let bytes = crate::to_npz_vec(&value).unwrap();
-        let back: Arrays = crate::from_npz_slice(&bytes).unwrap();
+        let bytes = crate::ser::to_vec(&value).unwrap();
+        let back: Arrays = crate::de::from_slice(&bytes).unwrap();
         assert_eq!(back, value);
         assert!(!super::read_pending(), "no request is left behind");
     }
@@ -635,10 +635,10 @@ mod tests {
             #[serde(with = "crate::serde_array")]
             c: Array3<u16>,
         }
-        let bytes = crate::to_npz_vec(&arrays()).unwrap();
-        let wide: Wide = crate::from_npz_slice(&bytes).unwrap();
+        let bytes = crate::ser::to_vec(&arrays()).unwrap();
+        let wide: Wide = crate::de::from_slice(&bytes).unwrap();
         assert_eq!(wide.c, array![[1, 2], [3, 4]]);
-        let err = crate::from_npz_slice::<WrongRank>(&bytes)
+        let err = crate::de::from_slice::<WrongRank>(&bytes)
             .unwrap_err()
             .to_string();
         assert!(err.contains("\"c\"") && err.contains("3-D"), "{err}");

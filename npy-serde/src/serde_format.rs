@@ -7,60 +7,64 @@
 use std::io::{Read, Write};
 
 use crate::dtype::DType;
-use crate::element::DataReader;
-use crate::error::{Error, ErrorKind, Result};
-use crate::header::{write_shape_repr, Header, DEFAULT_MAX_HEADER_SIZE};
-use crate::npz::{Compression, NpzOptions, NpzReader, NpzWriter};
-use crate::read::{NpyRead, ReadOptions};
-use crate::write::{NpyWrite, WriteOptions};
+use crate::elements::DataReader;
+use crate::errors::{Error, ErrorKind, Result};
+use crate::header::Header;
+use crate::npz::{Reader, Writer};
+use crate::options::{ReadOptions, WriteOptions};
+use crate::pickle::ObjectArray;
+use crate::read::NpyRead;
+use crate::write::NpyWrite;
 
-/// How the serde format writes and reads archives.
+/// How the serde format writes and reads archives: the [`WriteOptions`] members are
+/// written with (compression, byte order, format version), the [`ReadOptions`] they are
+/// read with (limits, object arrays), and the separator that joins nested field names
+/// into member names.
 ///
 /// ```
-/// use npy_serde::SerdeOptions;
-///
 /// use npy_serde::npz::Compression;
+/// use npy_serde::{ReadOptions, SerdeOptions, WriteOptions};
 ///
 /// let options = SerdeOptions::default()
-///     .with_compression(Compression::Deflate { level: 1 })
+///     .with_write(WriteOptions::default().with_compression(Compression::NUMPY_DEFLATE))
+///     .with_read(ReadOptions::default().with_allow_pickle(true))
 ///     .with_separator(".");
 /// assert_eq!(options.separator, ".");
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct SerdeOptions {
-    /// How members are written: [`Compression::Stored`] (the default, `np.savez`) or
-    /// deflated at a level (`np.savez_compressed` uses 6).
-    pub compression: Compression,
-    /// Joins the field names of nested structs and maps into member names:
-    /// `"/"` (the default) gives `encoder/layer0/weight`.
+    /// How members are read: header and inflated-size limits, and whether object members
+    /// (`dtype=object`) are read through the safe pickle reader.
+    pub read: ReadOptions,
+    /// How members are written: stored (the default, `np.savez`) or deflated
+    /// (`np.savez_compressed`), byte order, format version.
+    pub write: WriteOptions,
+    /// Joins the field names of nested structs and maps into member names: `"/"` (the
+    /// default) gives `encoder/layer0/weight`. Not empty.
     pub separator: String,
-    /// Longest `.npy` header accepted when reading (NumPy's `max_header_size`).
-    pub max_header_size: usize,
-    /// Whether object members (`dtype=object`) are read, through the safe pickle reader
-    /// ([`pickle`](crate::pickle)); off by default, as `np.load`'s `allow_pickle`.
-    pub allow_pickle: bool,
-    /// Largest inflated size of a deflated member read
-    /// ([`ReadOptions::max_inflated_size`], 1 GiB by default).
-    pub max_inflated_size: u64,
 }
 
 impl Default for SerdeOptions {
     fn default() -> Self {
         SerdeOptions {
-            compression: Compression::Stored,
+            read: ReadOptions::default(),
+            write: WriteOptions::default(),
             separator: "/".to_string(),
-            max_header_size: DEFAULT_MAX_HEADER_SIZE,
-            allow_pickle: false,
-            max_inflated_size: crate::read::DEFAULT_MAX_INFLATED_SIZE,
         }
     }
 }
 
 impl SerdeOptions {
-    /// Options with another compression.
-    pub fn with_compression(mut self, compression: Compression) -> Self {
-        self.compression = compression;
+    /// Options that read members with `read`.
+    pub fn with_read(mut self, read: ReadOptions) -> Self {
+        self.read = read;
+        self
+    }
+
+    /// Options that write members with `write`.
+    pub fn with_write(mut self, write: WriteOptions) -> Self {
+        self.write = write;
         self
     }
 
@@ -70,44 +74,11 @@ impl SerdeOptions {
         self
     }
 
-    /// Options with another header size limit for reading.
-    pub fn with_max_header_size(mut self, max_header_size: usize) -> Self {
-        self.max_header_size = max_header_size;
-        self
-    }
-
     pub(crate) fn check(&self) -> Result<()> {
         if self.separator.is_empty() {
-            return Err(Error::from(ErrorKind::Custom(
-                "the member path separator cannot be empty".into(),
-            )));
+            return Err(Error::custom("the member path separator cannot be empty"));
         }
         Ok(())
-    }
-
-    pub(crate) fn npz_options(&self) -> NpzOptions {
-        NpzOptions::default().with_compression(self.compression)
-    }
-
-    /// Options that read object members (`Vec<String>` from pandas' string columns,
-    /// ragged `Vec<Vec<f64>>`, `Vec<ArrayD<f32>>`) through the safe pickle reader, which
-    /// builds only an allow-list of types and runs nothing.
-    pub fn with_allow_pickle(mut self, allow: bool) -> Self {
-        self.allow_pickle = allow;
-        self
-    }
-
-    /// Options with another limit on a deflated member's inflated size.
-    pub fn with_max_inflated_size(mut self, max_inflated_size: u64) -> Self {
-        self.max_inflated_size = max_inflated_size;
-        self
-    }
-
-    pub(crate) fn read_options(&self) -> ReadOptions {
-        ReadOptions::default()
-            .with_max_header_size(self.max_header_size)
-            .with_allow_pickle(self.allow_pickle)
-            .with_max_inflated_size(self.max_inflated_size)
     }
 }
 
@@ -116,7 +87,7 @@ pub(crate) use members::{ReadMembers, WriteMembers};
 /// The member sink and source traits: `pub` in a private module, so the serde format's
 /// state types (public in name, unreachable from outside) can be bounded by them.
 mod members {
-    use crate::error::Result;
+    use crate::errors::Result;
     use crate::read::NpyRead;
     use crate::write::NpyWrite;
 
@@ -124,6 +95,13 @@ mod members {
     pub trait WriteMembers {
         /// Adds one member named `path` (no `.npy` suffix).
         fn add_member<A: NpyWrite + ?Sized>(&mut self, path: &str, array: &A) -> Result<()>;
+    }
+
+    /// A sink borrowed for one serialization.
+    impl<S: WriteMembers + ?Sized> WriteMembers for &mut S {
+        fn add_member<A: NpyWrite + ?Sized>(&mut self, path: &str, array: &A) -> Result<()> {
+            (**self).add_member(path, array)
+        }
     }
 
     /// Where the deserializer finds members, by name, in any order.
@@ -135,13 +113,13 @@ mod members {
     }
 }
 
-impl<W: Write + std::io::Seek> WriteMembers for NpzWriter<W> {
+impl<W: Write + std::io::Seek> WriteMembers for Writer<W> {
     fn add_member<A: NpyWrite + ?Sized>(&mut self, path: &str, array: &A) -> Result<()> {
         self.add(path, array)
     }
 }
 
-impl<R: Read + std::io::Seek> ReadMembers for NpzReader<R> {
+impl<R: Read + std::io::Seek> ReadMembers for Reader<R> {
     fn member_names(&self) -> Vec<String> {
         self.names()
     }
@@ -224,28 +202,18 @@ pub(crate) fn join_path(prefix: &str, key: &str, separator: &str) -> String {
 
 /// A shape as Python prints it: `()`, `(3,)`, `(2, 3)`.
 pub(crate) fn shape_text(shape: &[usize]) -> String {
-    let mut text = String::new();
-    write_shape_repr(shape, &mut text);
-    text
+    crate::text::shape_repr(shape)
 }
 
-/// A dtype as NumPy names it in prose: `float32`, `int64`, `bool`, `<U10`, records as
-/// their descr.
+/// A dtype as people name it ([`DType::name`]).
 pub(crate) fn dtype_name(dtype: &DType) -> String {
-    match dtype {
-        DType::Bool => "bool".to_string(),
-        DType::Int { size, .. } => format!("int{}", size * 8),
-        DType::UInt { size, .. } => format!("uint{}", size * 8),
-        DType::Float { size, .. } => format!("float{}", size * 8),
-        DType::Complex { size, .. } => format!("complex{}", size * 8),
-        other => other.type_str(),
-    }
+    dtype.name()
 }
 
 /// The error for a member that cannot be read as an array of rank `ndim` (any when
 /// `None`) of `element`s: a shape mismatch when the rank differs, else a dtype mismatch;
-/// both messages show the member's shape and dtype, as in
-/// `expected 2-D float32, found shape (3,) float64`.
+/// both name the member's shape and dtype as the other readers do, as in
+/// `expected 2-D float32 (f32), found shape (3,) '<f8' (float64), which loads as f64`.
 pub(crate) fn mismatch(ndim: Option<usize>, element: &str, header: &Header) -> Error {
     let expected = match ndim {
         Some(ndim) => format!("{ndim}-D {element}"),
@@ -262,27 +230,15 @@ pub(crate) fn mismatch(ndim: Option<usize>, element: &str, header: &Header) -> E
             found: format!(
                 "shape {} {}",
                 shape_text(&header.shape),
-                dtype_name(&header.dtype)
+                crate::convert::describe_dtype(&header.dtype)
             ),
-            field: None,
         })
     }
 }
 
-/// An error naming the member it concerns; errors already naming one are kept as they are.
+/// An error naming the member it concerns; one already naming a member keeps it.
 pub(crate) fn in_member(error: Error, path: &str) -> Error {
-    match error.kind() {
-        ErrorKind::InMember { .. } | ErrorKind::InFile { .. } => error,
-        _ => error.in_member(path),
-    }
-}
-
-/// An error naming the file it concerns; errors already naming one are kept as they are.
-pub(crate) fn in_file(error: Error, path: &std::path::Path) -> Error {
-    match error.kind() {
-        ErrorKind::InFile { .. } => error,
-        _ => error.in_file(path),
-    }
+    error.in_member(path)
 }
 
 /// A member given as a header and its data bytes (dtype byte order, stored order).
@@ -325,7 +281,7 @@ impl NpyRead for OwnedRawMember {
 /// safe pickle reader, its values.
 pub(crate) enum MemberData {
     Raw(OwnedRawMember),
-    Objects(crate::pickle::ObjectArray),
+    Objects(ObjectArray),
 }
 
 impl NpyRead for MemberData {
@@ -333,7 +289,7 @@ impl NpyRead for MemberData {
         OwnedRawMember::read_npy_data(header, data).map(MemberData::Raw)
     }
 
-    fn from_objects(objects: crate::pickle::ObjectArray) -> Result<Self> {
+    fn from_objects(objects: ObjectArray) -> Result<Self> {
         Ok(MemberData::Objects(objects))
     }
 }
@@ -351,7 +307,7 @@ impl WriteMembers for MemoryArchive {
         if self.members.iter().any(|(name, _)| name == path) {
             return Err(ErrorKind::Custom(format!("duplicate member {path:?}")).into());
         }
-        let bytes = crate::write::to_bytes(array)?;
+        let bytes = crate::write::to_vec(array)?;
         self.members.push((path.to_string(), bytes));
         Ok(())
     }
@@ -372,7 +328,7 @@ impl ReadMembers for MemoryArchive {
                 name: path.to_string(),
                 available: String::new(),
             })?;
-        crate::read::from_bytes(bytes)
+        crate::read::from_slice(bytes)
     }
 }
 
@@ -452,6 +408,6 @@ mod tests {
         assert_eq!(shape_text(&[3]), "(3,)");
         assert_eq!(shape_text(&[2, 3]), "(2, 3)");
         assert_eq!(dtype_name(&"<f4".parse().unwrap()), "float32");
-        assert_eq!(dtype_name(&"<U10".parse().unwrap()), "<U10");
+        assert_eq!(dtype_name(&"<U10".parse().unwrap()), "str[10]");
     }
 }

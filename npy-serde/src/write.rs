@@ -1,6 +1,7 @@
 //! Writing `.npy` data: the [`NpyWrite`] trait (implemented for slices, `Vec`, ndarray
-//! arrays of any dimension and layout, [`Shaped`] slices and the dynamic
-//! [`NpyArray`](crate::NpyArray)), the path and writer functions, and atomic file saves.
+//! arrays of any dimension and layout, [`Shaped`] slices, the dynamic
+//! [`NpyArray`](crate::NpyArray) and object arrays), writing to a writer, to bytes or to a
+//! path (atomically), and writing one array chunk by chunk.
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -8,46 +9,14 @@ use std::path::{Path, PathBuf};
 
 use ndarray::{ArrayBase, Axis, Data, Dimension};
 
-use crate::dtype::{DType, Endian};
-use crate::element::NpyElement;
-use crate::error::{Error, ErrorKind, Result};
-use crate::header::{Header, Version};
+use crate::dtype::DType;
+use crate::elements::{FixedElement, NpyElement};
+use crate::errors::{Error, ErrorKind, Result};
+use crate::header::{self, Header};
+use crate::options::WriteOptions;
+use crate::pickle::{self, ObjectArray};
 
 mod temp_files;
-
-/// How arrays are written.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct WriteOptions {
-    /// Byte order of the data: [`Endian::NATIVE`] by default (what NumPy writes);
-    /// `Endian::Big` writes `>` dtypes on any machine.
-    pub endian: Endian,
-    /// The format version; `None` chooses as NumPy does (1.0, else 2.0, else 3.0).
-    pub version: Option<Version>,
-}
-
-impl Default for WriteOptions {
-    fn default() -> Self {
-        WriteOptions {
-            endian: Endian::NATIVE,
-            version: None,
-        }
-    }
-}
-
-impl WriteOptions {
-    /// Options with the data in `endian` byte order.
-    pub fn with_endian(mut self, endian: Endian) -> Self {
-        self.endian = endian;
-        self
-    }
-
-    /// Options with a fixed format version.
-    pub fn with_version(mut self, version: Version) -> Self {
-        self.version = Some(version);
-        self
-    }
-}
 
 /// Something that can be written as one `.npy` array.
 pub trait NpyWrite {
@@ -75,6 +44,36 @@ impl<A: NpyWrite + ?Sized> NpyWrite for &A {
     }
 }
 
+/// An array of any type as a trait object, so arrays of different types can be passed
+/// together to [`savez`](crate::npz::savez). Implemented for everything that is [`NpyWrite`]; not to be
+/// implemented directly.
+pub trait NpyWriteDyn {
+    /// [`NpyWrite::header`].
+    fn dyn_header(&self, options: &WriteOptions) -> Result<Header>;
+    /// [`NpyWrite::write_data`] into a `dyn Write`.
+    fn dyn_write_data(&self, header: &Header, writer: &mut dyn Write) -> Result<()>;
+}
+
+impl<A: NpyWrite + ?Sized> NpyWriteDyn for A {
+    fn dyn_header(&self, options: &WriteOptions) -> Result<Header> {
+        self.header(options)
+    }
+
+    fn dyn_write_data(&self, header: &Header, mut writer: &mut dyn Write) -> Result<()> {
+        self.write_data(header, &mut writer)
+    }
+}
+
+impl NpyWrite for dyn NpyWriteDyn + '_ {
+    fn header(&self, options: &WriteOptions) -> Result<Header> {
+        self.dyn_header(options)
+    }
+
+    fn write_data<W: Write>(&self, header: &Header, writer: &mut W) -> Result<()> {
+        self.dyn_write_data(header, writer)
+    }
+}
+
 /// The header for `values` of shape `shape`: subarray element types (`[T; N]`) add their
 /// dimensions after the shape (before it in Fortran order), as NumPy does.
 fn element_header<T: NpyElement>(
@@ -94,7 +93,7 @@ fn header_for_dtype(
     options: &WriteOptions,
 ) -> Result<Header> {
     // Data that reads the same in both orders is written as C order, as NumPy does.
-    let fortran_order = crate::header::numpy_fortran_order(&shape, fortran_order);
+    let fortran_order = header::numpy_fortran_order(&shape, fortran_order);
     if let DType::SubArray { base, shape: inner } = dtype {
         // Each element's items are contiguous, which column-major order of the whole
         // shape would not keep.
@@ -110,7 +109,7 @@ fn header_for_dtype(
         return Err(Error::unwritable("object dtypes ('|O') cannot be written"));
     }
     Ok(Header {
-        dtype: dtype.with_endian(options.endian),
+        dtype: dtype.with_endian(options.endian_or_native()),
         shape,
         fortran_order,
     })
@@ -154,14 +153,14 @@ impl<T: NpyElement> NpyWrite for Vec<T> {
 /// buffer as an N-D array, or one value as a 0-d array.
 ///
 /// ```
-/// use npy_serde::{write::Shaped, to_bytes, from_bytes};
+/// use npy_serde::npy::{self, Shaped};
 ///
-/// let bytes = to_bytes(&Shaped::new(&[1i64, 2, 3, 4, 5, 6], &[2, 3]))?;
-/// let back: ndarray::Array2<i64> = from_bytes(&bytes)?;
+/// let bytes = npy::to_vec(&Shaped::new(&[1i64, 2, 3, 4, 5, 6], &[2, 3]))?;
+/// let back: ndarray::Array2<i64> = npy::from_slice(&bytes)?;
 /// assert_eq!(back, ndarray::array![[1, 2, 3], [4, 5, 6]]);
 ///
-/// let scalar = to_bytes(&Shaped::scalar(&1.5f64))?;
-/// let back: ndarray::Array0<f64> = from_bytes(&scalar)?;
+/// let scalar = npy::to_vec(&Shaped::scalar(&1.5f64))?;
+/// let back: ndarray::Array0<f64> = npy::from_slice(&scalar)?;
 /// assert_eq!(back.into_scalar(), 1.5);
 /// # Ok::<(), npy_serde::Error>(())
 /// ```
@@ -193,7 +192,7 @@ impl<'a, T> Shaped<'a, T> {
 
 impl<T: NpyElement> NpyWrite for Shaped<'_, T> {
     fn header(&self, options: &WriteOptions) -> Result<Header> {
-        let count = crate::header::element_count(self.shape)?;
+        let count = header::element_count(self.shape)?;
         if count != self.data.len() {
             return Err(Error::unwritable(format!(
                 "shape {:?} has {count} elements but {} values were given",
@@ -233,6 +232,22 @@ where
             (None, Some(values)) => write_elements(values, header, writer),
             (None, None) => for_each_chunk(self, |chunk| write_elements(chunk, header, writer)),
         }
+    }
+}
+
+/// Saved as an object array (`|O`, a pickle NumPy loads with `allow_pickle=True`).
+impl NpyWrite for ObjectArray {
+    fn header(&self, _: &WriteOptions) -> Result<Header> {
+        Ok(Header {
+            dtype: DType::Object,
+            shape: self.shape.clone(),
+            fortran_order: self.fortran_order,
+        })
+    }
+
+    fn write_data<W: Write>(&self, _: &Header, writer: &mut W) -> Result<()> {
+        writer.write_all(&pickle::write_object_array(self)?)?;
+        Ok(())
     }
 }
 
@@ -305,31 +320,55 @@ where
     }
 }
 
-/// Writes `array` as a `.npy` to `writer`, native byte order.
-pub fn write_npy<W: Write, A: NpyWrite + ?Sized>(writer: &mut W, array: &A) -> Result<()> {
-    array.write_npy(writer, &WriteOptions::default())
+/// Writes `array` as a `.npy` to `writer`: NumPy's bytes, as `np.save` writes them to a
+/// file object (several arrays written one after another read back with
+/// [`read`](crate::npy::read)).
+pub fn write<W: Write, A: NpyWrite + ?Sized>(writer: &mut W, array: &A) -> Result<()> {
+    write_with(writer, array, &WriteOptions::default())
+}
+
+/// [`write`] with options (byte order, format version).
+pub fn write_with<W: Write, A: NpyWrite + ?Sized>(
+    writer: &mut W,
+    array: &A,
+    options: &WriteOptions,
+) -> Result<()> {
+    options.check_npy()?;
+    array.write_npy(writer, options)
 }
 
 /// The `.npy` bytes of `array`.
-pub fn to_bytes<A: NpyWrite + ?Sized>(array: &A) -> Result<Vec<u8>> {
-    let options = WriteOptions::default();
+///
+/// ```
+/// let bytes = npy_serde::npy::to_vec(&vec![1i64, 2, 3])?;
+/// assert_eq!(bytes.len(), 128 + 24);
+/// # Ok::<(), npy_serde::Error>(())
+/// ```
+pub fn to_vec<A: NpyWrite + ?Sized>(array: &A) -> Result<Vec<u8>> {
+    to_vec_with(array, &WriteOptions::default())
+}
+
+/// [`to_vec`] with options (byte order, format version).
+pub fn to_vec_with<A: NpyWrite + ?Sized>(array: &A, options: &WriteOptions) -> Result<Vec<u8>> {
+    options.check_npy()?;
     // The whole file in one allocation: the header says how much data follows (its own
     // length is under 64 KiB unless the dtype has thousands of fields).
-    let data_len = array.header(&options).and_then(|header| header.data_len());
+    let data_len = array.header(options).and_then(|header| header.data_len());
     let capacity = data_len.map_or(0, |len| usize::try_from(len).unwrap_or(0));
-    let mut bytes = crate::element::vec_for_write(capacity.saturating_add(1 << 12));
-    array.write_npy(&mut bytes, &options)?;
+    let mut bytes = crate::buffer::vec_for_write(capacity.saturating_add(1 << 12));
+    array.write_npy(&mut bytes, options)?;
     Ok(bytes)
 }
 
 /// Saves `array` to `path` atomically (see [`save_with`]).
 ///
 /// ```
+/// use npy_serde::npy;
 /// # let dir = tempfile::tempdir()?;
 /// # let path = dir.path().join("a.npy");
 /// let values: Vec<f32> = vec![1.0, 2.0, 3.0];
-/// npy_serde::save(&path, &values)?;
-/// let back: Vec<f32> = npy_serde::load(&path)?;
+/// npy::save(&path, &values)?;
+/// let back: Vec<f32> = npy::load(&path)?;
 /// assert_eq!(back, values);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
@@ -352,7 +391,9 @@ pub fn save_with<P: AsRef<Path>, A: NpyWrite + ?Sized>(
     options: &WriteOptions,
 ) -> Result<()> {
     let path = with_default_extension(path.as_ref(), "npy");
-    write_file_atomically(&path, |file| array.write_npy(file, options))
+    options
+        .check_npy()
+        .and_then(|()| write_file_atomically(&path, |file| array.write_npy(file, options)))
         .map_err(|e| e.in_file(&path))
 }
 
@@ -442,7 +483,7 @@ pub(crate) fn header_bytes(header: &Header, options: &WriteOptions) -> Result<Ve
 /// renamed over `path` (over the file it links to, when it is a symbolic link) and the
 /// directory synced: readers see the old file or the new one, never a mix, and the new
 /// one keeps the old one's permissions.
-pub fn write_file_atomically<F>(path: &Path, write: F) -> Result<()>
+pub(crate) fn write_file_atomically<F>(path: &Path, write: F) -> Result<()>
 where
     F: FnOnce(&mut BufWriter<&File>) -> Result<()>,
 {
@@ -463,18 +504,18 @@ where
 /// header (with the full shape) goes first, then the elements in C order as they come.
 ///
 /// ```
-/// use npy_serde::write::NpyStreamWriter;
+/// use npy_serde::npy::{self, StreamWriter};
 ///
-/// let mut stream = NpyStreamWriter::<f64, _>::new(Vec::new(), &[4, 2], &Default::default())?;
+/// let mut stream = StreamWriter::<f64, _>::new(Vec::new(), &[4, 2])?;
 /// for row in 0..4 {
 ///     stream.write_chunk(&[row as f64, -(row as f64)])?;
 /// }
 /// let bytes = stream.finish()?;
-/// let back: ndarray::Array2<f64> = npy_serde::from_bytes(&bytes)?;
+/// let back: ndarray::Array2<f64> = npy::from_slice(&bytes)?;
 /// assert_eq!(back.row(3).to_vec(), [3.0, -3.0]);
 /// # Ok::<(), npy_serde::Error>(())
 /// ```
-pub struct NpyStreamWriter<T, W: Write> {
+pub struct StreamWriter<T, W: Write> {
     writer: W,
     header: Header,
     written: usize,
@@ -482,13 +523,19 @@ pub struct NpyStreamWriter<T, W: Write> {
     element: std::marker::PhantomData<T>,
 }
 
-impl<T: crate::element::FixedElement, W: Write> NpyStreamWriter<T, W> {
+impl<T: FixedElement, W: Write> StreamWriter<T, W> {
     /// Writes the header of an array of `shape` (C order) and waits for its elements.
-    pub fn new(mut writer: W, shape: &[usize], options: &WriteOptions) -> Result<Self> {
+    pub fn new(writer: W, shape: &[usize]) -> Result<Self> {
+        Self::with_options(writer, shape, &WriteOptions::default())
+    }
+
+    /// [`new`](Self::new) with options (byte order, format version).
+    pub fn with_options(mut writer: W, shape: &[usize], options: &WriteOptions) -> Result<Self> {
+        options.check_npy()?;
         let header = element_header::<T>(&[], shape.to_vec(), false, options)?;
-        let expected = crate::header::element_count(shape)?;
+        let expected = header::element_count(shape)?;
         writer.write_all(&header_bytes(&header, options)?)?;
-        Ok(NpyStreamWriter {
+        Ok(StreamWriter {
             writer,
             header,
             written: 0,
@@ -566,7 +613,7 @@ mod tests {
         assert!(header.fortran_order);
         assert_eq!(header.shape, [3, 2]);
         let strided = c.slice(s![..;-1, ..;2]);
-        let bytes = to_bytes(&strided).unwrap();
+        let bytes = to_vec(&strided).unwrap();
         assert_eq!(
             &bytes[128..],
             bytemuck::cast_slice::<i16, u8>(&[3, 5, 0, 2])
@@ -589,19 +636,19 @@ mod tests {
         strings[2 * n - 2] = "the longest one".to_string();
         let all = ndarray::Array1::from(strings);
         let every_other = all.slice(s![..;2]);
-        let expected = to_bytes(&every_other.to_vec()).unwrap();
-        assert_eq!(to_bytes(&every_other).unwrap(), expected);
-        let back: Vec<String> = crate::read::from_bytes(&expected).unwrap();
+        let expected = to_vec(&every_other.to_vec()).unwrap();
+        assert_eq!(to_vec(&every_other).unwrap(), expected);
+        let back: Vec<String> = crate::read::from_slice(&expected).unwrap();
         assert_eq!(back[n - 1], "the longest one");
 
         let numbers = ndarray::Array2::from_shape_fn((n, 3), |(i, j)| (i * 3 + j) as f64);
         let column_pairs = numbers.slice(s![.., 1..]);
-        let bytes = to_bytes(&column_pairs).unwrap();
-        assert_eq!(bytes, to_bytes(&column_pairs.to_owned()).unwrap());
+        let bytes = to_vec(&column_pairs).unwrap();
+        assert_eq!(bytes, to_vec(&column_pairs.to_owned()).unwrap());
         let empty = numbers.slice(s![..0;2, ..]);
         assert_eq!(
-            to_bytes(&empty).unwrap(),
-            to_bytes(&empty.to_owned()).unwrap()
+            to_vec(&empty).unwrap(),
+            to_vec(&empty.to_owned()).unwrap()
         );
     }
 
@@ -648,6 +695,6 @@ mod tests {
 
     #[test]
     fn shape_must_match_the_data() {
-        assert!(to_bytes(&Shaped::new(&[1u8, 2, 3], &[2, 2])).is_err());
+        assert!(to_vec(&Shaped::new(&[1u8, 2, 3], &[2, 2])).is_err());
     }
 }

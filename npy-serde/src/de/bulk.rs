@@ -6,7 +6,7 @@ use serde::de::{self, DeserializeSeed, IntoDeserializer, Visitor};
 use serde::forward_to_deserialize_any;
 
 use super::member::DimDe;
-use crate::error::{Error, Result};
+use crate::errors::{Error, Result};
 use crate::serde_format::OwnedRawMember;
 
 // ---------------------------------------------------------------------------------------

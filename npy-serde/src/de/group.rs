@@ -11,7 +11,7 @@ use serde::forward_to_deserialize_any;
 use super::bulk::BulkDe;
 use super::member::{ArrayDe, Member};
 use super::object::ObjectDe;
-use crate::error::{Error, ErrorKind, Result};
+use crate::errors::{Error, ErrorKind, Result};
 use crate::serde_format::{
     in_member, join_path, unescape_key, MemberData, OwnedRawMember, ReadMembers, SerdeOptions,
     BULK_ARRAY, NDARRAY_FIELDS,

@@ -8,12 +8,12 @@ use serde::de::value::{SeqDeserializer, StringDeserializer, U16Deserializer, Usi
 use serde::de::{self, DeserializeSeed, IntoDeserializer, Visitor};
 use serde::forward_to_deserialize_any;
 
-use crate::convert::{self, FromValue, Target, Value};
+use crate::convert::{self, FromValue, Number, Target};
 use crate::dtype::{DType, Endian, Record};
-use crate::element::NpyElement;
-use crate::error::{Error, ErrorKind, Result};
+use crate::elements::NpyElement;
+use crate::errors::{Error, ErrorKind, Result};
 use crate::header::Header;
-use crate::serde_format::{dtype_name, mismatch, shape_text, NDARRAY_FIELDS};
+use crate::serde_format::{mismatch, shape_text, NDARRAY_FIELDS};
 
 // ---------------------------------------------------------------------------------------
 // A member: its header, raw bytes, and how to decode one element
@@ -61,7 +61,7 @@ impl Codec {
 /// One element's value.
 #[derive(Debug, Clone, Copy)]
 enum Leaf<'x> {
-    Number(Value),
+    Number(Number),
     /// A `U` or `S` element's bytes (decoded when asked for).
     Str(&'x [u8]),
     Record(&'x [u8]),
@@ -151,7 +151,7 @@ impl<'b> Member<'b> {
             return Err(self.refusal(T::TARGET));
         }
         let value =
-            Value::decode(&self.header.dtype, bytes).ok_or_else(|| self.refusal(T::TARGET))?;
+            Number::decode(&self.header.dtype, bytes).ok_or_else(|| self.refusal(T::TARGET))?;
         T::from_value(value)
     }
 
@@ -165,12 +165,10 @@ impl<'b> Member<'b> {
                 target.rust_name()
             ),
             found: format!(
-                "shape {} {}{}",
+                "shape {} {}",
                 shape_text(&self.header.shape),
-                dtype_name(&self.header.dtype),
-                convert::read_hint(&self.header.dtype)
+                convert::describe_dtype(&self.header.dtype)
             ),
-            field: None,
         })
     }
 
@@ -204,7 +202,7 @@ impl<'b> Member<'b> {
         match self.codec {
             Codec::Str => Leaf::Str(bytes),
             Codec::Record => Leaf::Record(bytes),
-            _ => Value::decode(&self.header.dtype, bytes).map_or(Leaf::Other, Leaf::Number),
+            _ => Number::decode(&self.header.dtype, bytes).map_or(Leaf::Other, Leaf::Number),
         }
     }
 
@@ -322,13 +320,13 @@ impl<'m> ArrayDe<'m> {
                 .iter()
                 .try_fold(1usize, |n, &len| n.checked_mul(len))
                 .unwrap_or(usize::MAX);
-            if rows > crate::element::MAX_ZERO_WIDTH_ITEMS {
+            if rows > crate::elements::MAX_ZERO_WIDTH_ITEMS {
                 return Err(Error::invalid_data(format!(
                     "shape {} holds no elements but {rows} empty rows: more than the {} \
                      built as Rust values, since the file's size does not bound them (read it \
                      as an ndarray array, which needs no rows)",
                     shape_text(shape),
-                    crate::element::MAX_ZERO_WIDTH_ITEMS
+                    crate::elements::MAX_ZERO_WIDTH_ITEMS
                 )));
             }
         }
@@ -369,26 +367,26 @@ impl<'de> de::Deserializer<'de> for ArrayDe<'_> {
             return self.rows(visitor, "element");
         }
         match self.member.leaf(self.start) {
-            Leaf::Number(Value::Bool(v)) => visitor.visit_bool(v),
+            Leaf::Number(Number::Bool(v)) => visitor.visit_bool(v),
             // Each number as its own type, so a self-describing consumer (serde's buffering
             // for `flatten`, a `serde_json::Value`) keeps the member's dtype.
-            Leaf::Number(Value::Int(v)) => match self.member.itemsize {
+            Leaf::Number(Number::Int(v)) => match self.member.itemsize {
                 1 => visitor.visit_i8(v as i8),
                 2 => visitor.visit_i16(v as i16),
                 4 => visitor.visit_i32(v as i32),
                 _ => visitor.visit_i64(v),
             },
-            Leaf::Number(Value::UInt(v)) => match self.member.itemsize {
+            Leaf::Number(Number::UInt(v)) => match self.member.itemsize {
                 1 => visitor.visit_u8(v as u8),
                 2 => visitor.visit_u16(v as u16),
                 4 => visitor.visit_u32(v as u32),
                 _ => visitor.visit_u64(v),
             },
-            Leaf::Number(Value::Float(v)) if self.member.itemsize <= 4 => {
+            Leaf::Number(Number::Float(v)) if self.member.itemsize <= 4 => {
                 visitor.visit_f32(v as f32)
             }
-            Leaf::Number(Value::Float(v)) => visitor.visit_f64(v),
-            Leaf::Number(Value::Complex(_)) => self.complex_parts(visitor),
+            Leaf::Number(Number::Float(v)) => visitor.visit_f64(v),
+            Leaf::Number(Number::Complex(_)) => self.complex_parts(visitor),
             Leaf::Str(bytes) => visitor.visit_string(self.member.string(bytes)?),
             Leaf::Record(bytes) => self.record(bytes, visitor),
             Leaf::Other => Err(self.wrong("a supported element")),
@@ -571,15 +569,15 @@ impl<'de> de::Deserializer<'de> for ArrayDe<'_> {
 
     fn deserialize_i128<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
         match self.leaf("int128")? {
-            Leaf::Number(Value::Int(v)) => visitor.visit_i128(v as i128),
-            Leaf::Number(Value::UInt(v)) => visitor.visit_i128(v as i128),
+            Leaf::Number(Number::Int(v)) => visitor.visit_i128(v as i128),
+            Leaf::Number(Number::UInt(v)) => visitor.visit_i128(v as i128),
             _ => Err(self.wrong("int128")),
         }
     }
 
     fn deserialize_u128<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
         match self.leaf("uint128")? {
-            Leaf::Number(Value::UInt(v)) => visitor.visit_u128(v as u128),
+            Leaf::Number(Number::UInt(v)) => visitor.visit_u128(v as u128),
             _ => Err(self.wrong("uint128")),
         }
     }
@@ -752,16 +750,9 @@ impl<'de> de::MapAccess<'de> for RecordAccess<'_> {
             depth: 0,
             start: 0,
         })
-        .map_err(|e| match e.into_kind() {
-            ErrorKind::DtypeMismatch {
-                expected, found, ..
-            } => ErrorKind::DtypeMismatch {
-                expected,
-                found,
-                field: Some(field.name.clone()),
-            }
-            .into(),
-            other => other.into(),
+        .map_err(|e| match e.kind() {
+            ErrorKind::DtypeMismatch { .. } => e.in_field(&field.name),
+            _ => e,
         })
     }
 }

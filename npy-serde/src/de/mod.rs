@@ -16,15 +16,16 @@
 //! conversion table of [`convert`](crate::convert); `bulk` hands whole members to
 //! [`serde_array`](crate::serde_array) / [`Bulk`](crate::Bulk).
 
+use std::fs::File;
 use std::io::{Cursor, Read, Seek};
 use std::path::Path;
 
 use serde::de::{self, DeserializeOwned, Visitor};
 use serde::forward_to_deserialize_any;
 
-use crate::error::{Error, Result};
-use crate::npz::NpzReader;
-use crate::serde_format::{in_file, ReadMembers, SerdeOptions};
+use crate::errors::{Error, Result};
+use crate::npz::Reader;
+use crate::serde_format::{ReadMembers, SerdeOptions};
 
 /// Forwards every `deserialize_*` method but `deserialize_any` to it.
 macro_rules! forward_everything_to_any {
@@ -54,7 +55,7 @@ use group::{Archive, TopLevel};
 /// # let dir = tempfile::tempdir()?;
 /// # let path = dir.path().join("state.npz");
 /// // An archive as `np.savez(path, **{"layer0/weight": w})` writes it.
-/// let mut writer = npy_serde::NpzWriter::create(&path)?;
+/// let mut writer = npy_serde::npz::Writer::create(&path)?;
 /// writer.add("layer0/weight", &ArrayD::<f32>::zeros(vec![4, 3]))?;
 /// writer.finish()?;
 /// // Names with the separator come back as nested maps, or through a struct.
@@ -73,46 +74,55 @@ pub fn from_path<T: DeserializeOwned, P: AsRef<Path>>(path: P) -> Result<T> {
     from_path_with(path, &SerdeOptions::default())
 }
 
-/// [`from_path`] with options (path separator, header size limit).
+/// [`from_path`] with options (limits, object members, path separator).
 pub fn from_path_with<T: DeserializeOwned, P: AsRef<Path>>(
     path: P,
     options: &SerdeOptions,
 ) -> Result<T> {
     let path = path.as_ref();
-    let result = NpzReader::open_with(path, options.read_options())
+    let result = Reader::open_with(path, &options.read)
         .and_then(|reader| deserialize_members(reader, options));
-    result.map_err(|e| in_file(e, path))
+    result.map_err(|e| e.in_file(path))
 }
 
-/// Reads a `T` from an `.npz` archive in `reader` (anything `Read + Seek`).
-pub fn from_npz_reader<T: DeserializeOwned, R: Read + Seek>(reader: R) -> Result<T> {
-    from_npz_reader_with(reader, &SerdeOptions::default())
+/// Reads a `T` from an `.npz` archive in `reader`. A zip archive's directory is at its
+/// end, so the reader must also [`Seek`] (a `File`, a `Cursor`).
+pub fn from_reader<T: DeserializeOwned, R: Read + Seek>(reader: R) -> Result<T> {
+    from_reader_with(reader, &SerdeOptions::default())
 }
 
-/// [`from_npz_reader`] with options (path separator, header size limit).
-pub fn from_npz_reader_with<T: DeserializeOwned, R: Read + Seek>(
+/// [`from_reader`] with options (limits, object members, path separator).
+pub fn from_reader_with<T: DeserializeOwned, R: Read + Seek>(
     reader: R,
     options: &SerdeOptions,
 ) -> Result<T> {
-    let reader = NpzReader::new(reader)?.with_options(options.read_options());
+    let reader = Reader::with_options(reader, &options.read)?;
     deserialize_members(reader, options)
 }
 
 /// Reads a `T` from the bytes of an `.npz` archive (the in-memory counterpart of
-/// [`from_path`]; not to be confused with [`from_bytes`](crate::from_bytes), which reads
-/// one `.npy` array).
-pub fn from_npz_slice<T: DeserializeOwned>(bytes: &[u8]) -> Result<T> {
-    from_npz_reader(Cursor::new(bytes))
+/// [`from_path`]).
+///
+/// ```
+/// let mut state = std::collections::BTreeMap::new();
+/// state.insert("lr", 0.001f32);
+/// let bytes = npy_serde::to_vec(&state)?;
+/// let back: std::collections::BTreeMap<String, f32> = npy_serde::from_slice(&bytes)?;
+/// assert_eq!(back, state);
+/// # Ok::<(), npy_serde::Error>(())
+/// ```
+pub fn from_slice<T: DeserializeOwned>(bytes: &[u8]) -> Result<T> {
+    from_reader(Cursor::new(bytes))
 }
 
-/// [`from_npz_slice`] with options (path separator, header size limit).
-pub fn from_npz_slice_with<T: DeserializeOwned>(bytes: &[u8], options: &SerdeOptions) -> Result<T> {
-    from_npz_reader_with(Cursor::new(bytes), options)
+/// [`from_slice`] with options (limits, object members, path separator).
+pub fn from_slice_with<T: DeserializeOwned>(bytes: &[u8], options: &SerdeOptions) -> Result<T> {
+    from_reader_with(Cursor::new(bytes), options)
 }
 
-/// The serde `Deserializer` of the npz format, reading members from an [`NpzReader`]: for
-/// callers that drive serde themselves (`serde_path_to_error`, one archive read into
-/// several types). `&mut Deserializer` is the serde deserializer.
+/// The serde `Deserializer` of the npz format, for callers that drive serde themselves
+/// (`serde_path_to_error`, one archive read into several types): `&mut Deserializer` is
+/// the serde deserializer.
 ///
 /// ```
 /// use serde::Deserialize;
@@ -122,21 +132,43 @@ pub fn from_npz_slice_with<T: DeserializeOwned>(bytes: &[u8], options: &SerdeOpt
 ///
 /// let mut state = std::collections::BTreeMap::new();
 /// state.insert("loss", 0.5f32);
-/// let bytes = npy_serde::to_npz_vec(&state)?;
-/// let options = npy_serde::SerdeOptions::default();
-/// let mut deserializer = npy_serde::Deserializer::from_npz_slice(&bytes, &options)?;
+/// let bytes = npy_serde::to_vec(&state)?;
+/// let mut deserializer = npy_serde::Deserializer::from_slice(&bytes)?;
 /// let step = Step::deserialize(&mut deserializer)?;
 /// assert_eq!(step.loss, 0.5);
 /// # Ok::<(), npy_serde::Error>(())
 /// ```
 pub struct Deserializer<R: Read + Seek> {
-    archive: Archive<NpzReader<R>>,
+    archive: Archive<Reader<R>>,
+}
+
+impl Deserializer<File> {
+    /// A deserializer of the archive at `path`.
+    pub fn from_path<P: AsRef<Path>>(path: P) -> Result<Self> {
+        Self::from_path_with(path, &SerdeOptions::default())
+    }
+
+    /// [`from_path`](Self::from_path) with options (limits, object members, separator).
+    pub fn from_path_with<P: AsRef<Path>>(path: P, options: &SerdeOptions) -> Result<Self> {
+        let path = path.as_ref();
+        let reader = Reader::open_with(path, &options.read)?;
+        Deserializer::new(reader, options).map_err(|e| e.in_file(path))
+    }
 }
 
 impl<R: Read + Seek> Deserializer<R> {
-    /// A deserializer of the archive `reader` opened, with `options`' path separator
-    /// (the reader's own options decide the header limit).
-    pub fn new(reader: NpzReader<R>, options: &SerdeOptions) -> Result<Self> {
+    /// A deserializer of the archive in `reader`.
+    pub fn from_reader(reader: R) -> Result<Self> {
+        Self::from_reader_with(reader, &SerdeOptions::default())
+    }
+
+    /// [`from_reader`](Self::from_reader) with options (limits, object members,
+    /// separator).
+    pub fn from_reader_with(reader: R, options: &SerdeOptions) -> Result<Self> {
+        Deserializer::new(Reader::with_options(reader, &options.read)?, options)
+    }
+
+    fn new(reader: Reader<R>, options: &SerdeOptions) -> Result<Self> {
         options.check()?;
         Ok(Deserializer {
             archive: Archive::new(reader, options),
@@ -146,9 +178,13 @@ impl<R: Read + Seek> Deserializer<R> {
 
 impl<'b> Deserializer<Cursor<&'b [u8]>> {
     /// A deserializer of the archive in `bytes`.
-    pub fn from_npz_slice(bytes: &'b [u8], options: &SerdeOptions) -> Result<Self> {
-        let reader = NpzReader::new(Cursor::new(bytes))?.with_options(options.read_options());
-        Deserializer::new(reader, options)
+    pub fn from_slice(bytes: &'b [u8]) -> Result<Self> {
+        Self::from_slice_with(bytes, &SerdeOptions::default())
+    }
+
+    /// [`from_slice`](Self::from_slice) with options (limits, object members, separator).
+    pub fn from_slice_with(bytes: &'b [u8], options: &SerdeOptions) -> Result<Self> {
+        Self::from_reader_with(Cursor::new(bytes), options)
     }
 }
 

@@ -1,5 +1,5 @@
-//! Object members (`dtype=object`, read by the safe pickle reader when
-//! [`SerdeOptions::with_allow_pickle`](crate::SerdeOptions::with_allow_pickle) is set): the
+//! Object members (`dtype=object`, read by the safe pickle reader when the
+//! [`SerdeOptions`](crate::SerdeOptions)' read options allow pickles): the
 //! array's values as nested sequences by its shape, each value as what it is in Python
 //! (`str` → string, `int` → integer, `list` → sequence, `dict` → map, `None` → `None`, a
 //! NumPy array inside → an array read like any member). So `Vec<String>`,
@@ -11,8 +11,8 @@ use serde::de::{self, IntoDeserializer, Visitor};
 use serde::forward_to_deserialize_any;
 
 use super::member::{ArrayDe, Member};
-use crate::error::{Error, Result};
-use crate::pickle::{ObjectArray, Value};
+use crate::errors::{Error, Result};
+use crate::pickle::{ObjectArray, PickledArray, PickledData, Value};
 use crate::serde_format::NDARRAY_FIELDS;
 
 /// The part of an object array at `depth` starting at C-order element `start`.
@@ -179,18 +179,22 @@ impl<'de> IntoDeserializer<'de, Error> for ValueDe<'_> {
 
 /// Deserializes the NumPy array inside an object array (ragged data) like a member.
 fn with_array<T>(
-    array: &crate::NpyArray,
+    array: &PickledArray,
     by_value: bool,
     f: impl FnOnce(ArrayDe<'_>) -> Result<T>,
 ) -> Result<T> {
-    let bytes = array.data_bytes()?;
-    let mut header = array.header();
+    let PickledData::Bytes(bytes) = &array.data else {
+        return Err(Error::invalid_data(
+            "an object array nested in an object array is read as Python values, not as an \
+             array of one dtype",
+        ));
+    };
     // Values come out in the stored order the header says.
-    header.fortran_order = array.fortran_order();
+    let header = array.header.clone();
     let member = if by_value {
-        Member::whole(header, &bytes)
+        Member::whole(header, bytes)
     } else {
-        Member::new(header, &bytes)
+        Member::new(header, bytes)
     };
     f(ArrayDe {
         member: &member,

@@ -3,7 +3,7 @@
 //! entries with real sizes when they fit, zip64 end records only when needed) and decoded
 //! with every length and offset checked against the bytes present.
 
-use crate::error::{Error, Result};
+use crate::errors::{Error, Result};
 
 pub(crate) const LOCAL_SIG: u32 = 0x0403_4b50;
 pub(crate) const CENTRAL_SIG: u32 = 0x0201_4b50;
@@ -302,7 +302,7 @@ pub(crate) fn decode_name(raw: &[u8], flags: u16) -> Result<String> {
         return String::from_utf8(raw.to_vec()).map_err(|e| {
             Error::invalid_archive(format!(
                 "member name \"{}\" is flagged UTF-8 but is not (invalid byte at {})",
-                crate::error::escape_bytes(raw),
+                crate::errors::escape_bytes(raw),
                 e.utf8_error().valid_up_to()
             ))
         });

@@ -1,4 +1,4 @@
-//! [`NpzReader`]: lazy, defensive reading of `.npz` archives. Opening reads only the end
+//! [`Reader`]: lazy, defensive reading of `.npz` archives. Opening reads only the end
 //! records and the central directory; each member is read when asked for, through a reader
 //! that stops at the size the directory declares, checks the CRC at the end, and refuses a
 //! `.npy` header that declares more data than the member holds (bytes after the data are
@@ -6,19 +6,22 @@
 
 use std::collections::HashMap;
 use std::fs::File;
-use std::io::{self, BufReader, Read, Seek, SeekFrom};
+use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
+use super::directory::read_directory;
 use super::format::{
-    self, Bytes, Entry, CENTRAL_HEADER_LEN, CENTRAL_SIG, EOCD_LEN, EOCD_SIG, FLAG_ENCRYPTED,
-    LOCAL_HEADER_LEN, LOCAL_SIG, METHOD_DEFLATED, METHOD_STORED, ZIP64_EOCD_LEN, ZIP64_EOCD_SIG,
-    ZIP64_LOCATOR_LEN, ZIP64_LOCATOR_SIG,
+    self, Bytes, Entry, FLAG_ENCRYPTED, LOCAL_HEADER_LEN, LOCAL_SIG, METHOD_DEFLATED,
+    METHOD_STORED,
 };
-use super::parallel;
-use crate::element::DataReader;
-use crate::error::{Error, ErrorKind, Result};
-use crate::header::{self, HeaderInfo};
-use crate::read::{NpyRead, ReadOptions};
+use super::inflate::{ChunkIndex, ParallelInflater};
+use super::member::{decode_member, member_source, read_npy_header, MemberReader};
+use super::many;
+use crate::buffer::read_up_to;
+use crate::errors::{Error, ErrorKind, Result};
+use crate::header::HeaderInfo;
+use crate::options::ReadOptions;
+use crate::read::NpyRead;
 
 /// Deflate cannot expand data more than about 1032 to 1; a member claiming more is hostile
 /// or corrupt, and its claim must not size an allocation.
@@ -31,13 +34,14 @@ const MAX_DEFLATE_RATIO: u64 = 1032;
 /// ([`header`](Self::header)) or as raw bytes ([`read_raw`](Self::read_raw)).
 ///
 /// ```
-/// use npy_serde::npz::{NpzReader, NpzWriter};
+/// use npy_serde::npz::{Compression, Reader, Writer};
 /// use npy_serde::NpyArray;
 ///
-/// let mut writer = NpzWriter::new_compressed(std::io::Cursor::new(Vec::new()));
+/// let compressed = npy_serde::WriteOptions::default().with_compression(Compression::NUMPY_DEFLATE);
+/// let mut writer = Writer::with_options(std::io::Cursor::new(Vec::new()), &compressed);
 /// writer.add("x", &vec![1.0f64, 2.0, 3.0])?;
 /// writer.add("y", &ndarray::array![[1i32, 2], [3, 4]])?;
-/// let mut archive = NpzReader::new(writer.finish()?)?;
+/// let mut archive = Reader::new(writer.finish()?)?;
 ///
 /// assert_eq!(archive.names(), ["x", "y"]);
 /// assert!(archive.contains("y.npy") && archive.contains("y"));
@@ -46,10 +50,10 @@ const MAX_DEFLATE_RATIO: u64 = 1032;
 /// let y: NpyArray = archive.read("y")?;
 /// assert_eq!(y.dtype().to_string(), "'<i4'");
 /// let err = archive.read::<Vec<f64>>("z").unwrap_err();
-/// assert!(matches!(err.root(), npy_serde::ErrorKind::MissingMember { .. }));
+/// assert!(matches!(err.kind(), npy_serde::ErrorKind::MissingMember { .. }));
 /// # Ok::<(), npy_serde::Error>(())
 /// ```
-pub struct NpzReader<R: Read + Seek> {
+pub struct Reader<R: Read + Seek> {
     reader: R,
     entries: Vec<Entry>,
     /// Absolute position of the archive's offset 0 (non-zero when data precedes the zip).
@@ -62,48 +66,52 @@ pub struct NpzReader<R: Read + Seek> {
     path: Option<PathBuf>,
 }
 
-impl NpzReader<File> {
+impl Reader<File> {
     /// Opens the archive at `path`. Errors name the file.
     pub fn open<P: AsRef<Path>>(path: P) -> Result<Self> {
-        Self::open_with(path, ReadOptions::default())
+        Self::open_with(path, &ReadOptions::default())
     }
 
-    /// [`open`](Self::open) with read options (the header size cap applies to every
-    /// member).
-    pub fn open_with<P: AsRef<Path>>(path: P, options: ReadOptions) -> Result<Self> {
+    /// [`open`](Self::open) with read options (limits, object arrays), which apply to
+    /// every member.
+    pub fn open_with<P: AsRef<Path>>(path: P, options: &ReadOptions) -> Result<Self> {
         let path = path.as_ref();
         let file = File::open(path).map_err(|e| Error::from(e).in_file(path))?;
-        let mut reader = NpzReader::new(file).map_err(|e| e.in_file(path))?;
+        let mut reader = Reader::with_options(file, options).map_err(|e| e.in_file(path))?;
         reader.path = Some(path.to_path_buf());
-        reader.options = options;
         Ok(reader)
     }
 }
 
-impl<R: Read + Seek> NpzReader<R> {
+impl<R: Read + Seek> Reader<R> {
     /// Reads the directory of the archive in `reader`.
-    pub fn new(mut reader: R) -> Result<Self> {
+    pub fn new(reader: R) -> Result<Self> {
+        Self::with_options(reader, &ReadOptions::default())
+    }
+
+    /// [`new`](Self::new) with read options (limits, object arrays), which apply to every
+    /// member.
+    pub fn with_options(mut reader: R, options: &ReadOptions) -> Result<Self> {
         let directory = read_directory(&mut reader)?;
         let mut by_name = HashMap::with_capacity(directory.entries.len());
         for (index, entry) in directory.entries.iter().enumerate() {
             // As with Python's zipfile, the last of duplicate names wins.
             by_name.insert(entry.name.clone(), index);
         }
-        Ok(NpzReader {
+        Ok(Reader {
             reader,
             entries: directory.entries,
             base: directory.base,
             limits: directory.limits,
             by_name,
-            options: ReadOptions::default(),
+            options: options.clone(),
             path: None,
         })
     }
 
-    /// The same reader with `options` (the header size cap reaches every member).
-    pub fn with_options(mut self, options: ReadOptions) -> Self {
-        self.options = options;
-        self
+    /// The options in force.
+    pub fn options(&self) -> &ReadOptions {
+        &self.options
     }
 
     /// Member names in archive order, with one `.npy` suffix removed (NumPy's
@@ -142,7 +150,7 @@ impl<R: Read + Seek> NpzReader<R> {
     }
 
     /// Reads member `name` (with or without `.npy`) as `T`: `Vec<T>`, an ndarray array,
-    /// [`NpyArray`](crate::NpyArray), … as [`load`](crate::load) does for files.
+    /// [`NpyArray`](crate::NpyArray), … as [`npy::load`](crate::npy::load) does for files.
     pub fn read<T: NpyRead>(&mut self, name: &str) -> Result<T> {
         let index = self.lookup(name)?;
         let result = self.read_index(index);
@@ -158,13 +166,14 @@ impl<R: Read + Seek> NpzReader<R> {
     /// error, in the order of `names`, is returned.
     ///
     /// ```
-    /// use npy_serde::npz::{NpzReader, NpzWriter};
+    /// use npy_serde::npz::{Compression, Reader, Writer};
     ///
-    /// let mut writer = NpzWriter::new_compressed(std::io::Cursor::new(Vec::new()));
+    /// let compressed = npy_serde::WriteOptions::default().with_compression(Compression::NUMPY_DEFLATE);
+/// let mut writer = Writer::with_options(std::io::Cursor::new(Vec::new()), &compressed);
     /// for i in 0..10 {
     ///     writer.add(&format!("layer{i}"), &vec![i as f32; 100])?;
     /// }
-    /// let mut archive = NpzReader::new(writer.finish()?)?;
+    /// let mut archive = Reader::new(writer.finish()?)?;
     /// let names = archive.names();
     /// let names: Vec<&str> = names.iter().map(String::as_str).collect();
     /// let layers: Vec<Vec<f32>> = archive.read_many(&names)?;
@@ -176,7 +185,7 @@ impl<R: Read + Seek> NpzReader<R> {
             .iter()
             .map(|name| self.lookup(name))
             .collect::<Result<Vec<_>>>()?;
-        parallel::read_members(self, &indices)
+        many::read_members(self, &indices)
     }
 
     /// Reads the `.npy` header of member `name` without its data.
@@ -208,11 +217,12 @@ impl<R: Read + Seek> NpzReader<R> {
     ///
     /// ```
     /// use std::io::Read;
-    /// use npy_serde::npz::{NpzReader, NpzWriter};
+    /// use npy_serde::npz::{Compression, Reader, Writer};
     ///
-    /// let mut writer = NpzWriter::new_compressed(std::io::Cursor::new(Vec::new()));
+    /// let compressed = npy_serde::WriteOptions::default().with_compression(Compression::NUMPY_DEFLATE);
+/// let mut writer = Writer::with_options(std::io::Cursor::new(Vec::new()), &compressed);
     /// writer.add("zeros", &vec![0.0f64; 1000])?;
-    /// let mut archive = NpzReader::new(writer.finish()?)?;
+    /// let mut archive = Reader::new(writer.finish()?)?;
     ///
     /// let zeros = &archive.members()[0];
     /// assert_eq!((zeros.name.as_str(), zeros.method.as_str()), ("zeros", "deflate"));
@@ -330,7 +340,7 @@ impl<R: Read + Seek> NpzReader<R> {
         let header_pos = self.base.saturating_add(entry.local_offset);
         self.reader.seek(SeekFrom::Start(header_pos))?;
         let mut fixed = [0u8; LOCAL_HEADER_LEN as usize];
-        if header::read_up_to(&mut self.reader, &mut fixed)? < fixed.len() {
+        if read_up_to(&mut self.reader, &mut fixed)? < fixed.len() {
             return Err(Error::invalid_archive(format!(
                 "local header at byte {header_pos} is cut short (truncated archive?)"
             )));
@@ -345,14 +355,14 @@ impl<R: Read + Seek> NpzReader<R> {
         let name_len = u64::from(bytes.u16()?);
         let extra_len = u64::from(bytes.u16()?);
         let mut name = vec![0u8; name_len as usize];
-        if header::read_up_to(&mut self.reader, &mut name)? < name.len() {
+        if read_up_to(&mut self.reader, &mut name)? < name.len() {
             return Err(Error::invalid_archive("local header name is cut short"));
         }
         if name != entry.name_raw {
             return Err(Error::invalid_archive(format!(
                 // escape_bytes already escapes (quotes too): quoted, not Debug-formatted.
                 "the local header names \"{}\", the central directory {:?}",
-                crate::error::escape_bytes(&name),
+                crate::errors::escape_bytes(&name),
                 entry.name
             )));
         }
@@ -409,15 +419,15 @@ impl<R: Read + Seek> NpzReader<R> {
             }
         }
         // A member with a chunk index inflates on every core, checking its own CRC.
-        let threads = parallel::threads();
+        let threads = crate::threads::available();
         let chunk_index = (whole && method == METHOD_DEFLATED && threads > 1)
-            .then(|| parallel::ChunkIndex::find(&entry.other_extra, compressed, uncompressed))
+            .then(|| ChunkIndex::find(&entry.other_extra, compressed, uncompressed))
             .flatten();
         let data_start = self.data_start(index)?;
         self.reader.seek(SeekFrom::Start(data_start))?;
         let raw = (&mut self.reader).take(compressed);
         if let Some(chunk_index) = chunk_index {
-            let inflater = parallel::ParallelInflater::new(
+            let inflater = ParallelInflater::new(
                 raw,
                 chunk_index,
                 compressed,
@@ -451,7 +461,7 @@ impl<R: Read + Seek> NpzReader<R> {
             && entry.compressed_size <= max
             && entry.uncompressed_size
                 <= entry.compressed_size.saturating_mul(MAX_DEFLATE_RATIO) + 1024
-            && parallel::ChunkIndex::find(
+            && ChunkIndex::find(
                 &entry.other_extra,
                 entry.compressed_size,
                 entry.uncompressed_size,
@@ -466,7 +476,7 @@ impl<R: Read + Seek> NpzReader<R> {
         let mut bytes = vec![0u8; len as usize];
         // data_start checked that the bytes lie before the next member: a short read is
         // a truncated file, which the inflater reports as a short member.
-        let got = header::read_up_to(&mut self.reader, &mut bytes)?;
+        let got = read_up_to(&mut self.reader, &mut bytes)?;
         bytes.truncate(got);
         Ok(Some(bytes))
     }
@@ -519,12 +529,11 @@ impl<R: Read + Seek> NpzReader<R> {
         let entry = &self.entries[index];
         let limit = self.options.max_inflated_size;
         if entry.method != METHOD_STORED && entry.uncompressed_size > limit {
-            return Err(Error::invalid_archive(format!(
-                "the member inflates to {} bytes (from {} compressed), more than the limit \
-                 of {limit}; if the archive is trusted, raise the limit \
-                 (ReadOptions::max_inflated_size)",
-                entry.uncompressed_size, entry.compressed_size
-            )));
+            return Err(Error::from(ErrorKind::InflatedTooLarge {
+                declared: entry.uncompressed_size,
+                compressed: entry.compressed_size,
+                limit,
+            }));
         }
         Ok(())
     }
@@ -542,7 +551,7 @@ impl<R: Read + Seek> NpzReader<R> {
         if entry.method != METHOD_STORED {
             return Err(Error::invalid_archive(format!(
                 "the member is {}-compressed; only stored (uncompressed) members can be \
-                 mapped: write the archive with np.savez or NpzWriter::new",
+                 mapped: write the archive with np.savez or npz::savez",
                 format::method_name(entry.method)
             )));
         }
@@ -557,11 +566,11 @@ impl<R: Read + Seek> NpzReader<R> {
     }
 }
 
-/// One member as the central directory describes it ([`NpzReader::members`]).
+/// One member as the central directory describes it ([`Reader::members`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct MemberInfo {
-    /// The member name with one `.npy` removed (as [`NpzReader::names`]).
+    /// The member name with one `.npy` removed (as [`Reader::names`]).
     pub name: String,
     /// The compression method's name (`stored`, `deflate`, …).
     pub method: String,
@@ -577,80 +586,8 @@ pub struct MemberInfo {
     pub local_header_offset: u64,
 }
 
-/// The uncompressed bytes of `raw`, a member's data compressed with `method` (stored or
-/// deflate, checked by the caller).
-fn member_source<'a, R: Read + 'a>(method: u16, raw: R) -> Box<dyn Read + 'a> {
-    if method == METHOD_STORED {
-        Box::new(raw)
-    } else {
-        Box::new(flate2::bufread::DeflateDecoder::new(
-            BufReader::with_capacity(256 * 1024, raw),
-        ))
-    }
-}
-
-/// Reads a whole member as `T` from its uncompressed bytes.
-fn decode_member<T: NpyRead>(
-    mut member: MemberReader<'_>,
-    stored: bool,
-    options: &ReadOptions,
-) -> Result<T> {
-    // A stored member's bytes are in the file (the directory checks bound them by the
-    // next member), so its array can be allocated at once. A deflated member's declared
-    // size is bounded only by 1032 times its compressed size: its array must grow as
-    // bytes really arrive, or a small archive could ask for gigabytes.
-    let result = (|| {
-        let info = read_npy_header(&mut member, options.max_header_size)?;
-        if info.header.dtype == crate::DType::Object {
-            if !options.allow_pickle {
-                return Err(ErrorKind::ObjectArray.into());
-            }
-            // The pickle is what the member holds after the header (bounded by the
-            // member's declared size, which inflation checks).
-            let mut pickle = Vec::new();
-            member.read_to_end(&mut pickle)?;
-            let len = Some(pickle.len() as u64);
-            let objects = crate::pickle::read_objects(&mut &pickle[..], len, options)?;
-            return T::from_objects(objects);
-        }
-        if info.header.dtype.has_object() {
-            return Err(ErrorKind::ObjectArray.into());
-        }
-        let data_len = info.header.data_len()?;
-        let available = stored.then_some(data_len);
-        let mut data = DataReader::new(&mut member, info.data_offset, available);
-        let value = T::read_npy_data(&info.header, &mut data)?;
-        // Bytes after the data (np.load ignores them) are read through to check the CRC.
-        io::copy(&mut member, &mut io::sink())?;
-        Ok(value)
-    })();
-    member.result(result)
-}
-
-/// Reads a member's `.npy` header and checks that the member holds its data. Bytes after
-/// the data are allowed, as `np.load` allows them (NPY_FORMAT.md A.5); an object array's
-/// data is a pickle of any length, so its size is not checked (reading it is refused).
-fn read_npy_header(member: &mut MemberReader<'_>, max: usize) -> Result<HeaderInfo> {
-    let info = header::read_header(member, max)?;
-    if info.header.dtype.has_object() {
-        return Ok(info);
-    }
-    let data_len = info.header.data_len()?;
-    let needed = info.data_offset.checked_add(data_len);
-    if needed.is_none_or(|needed| needed > member.expected_len) {
-        return Err(Error::invalid_archive(format!(
-            "the .npy header declares {} bytes (header {} + data {data_len}), the archive \
-             member holds only {}",
-            needed.map_or("over 2^64".to_string(), |n| n.to_string()),
-            info.data_offset,
-            member.expected_len
-        )));
-    }
-    Ok(info)
-}
-
 /// "a, b, c" of up to 20 names, then how many more.
-fn available_list(names: &[String]) -> String {
+pub(super) fn available_list(names: &[String]) -> String {
     const SHOWN: usize = 20;
     if names.is_empty() {
         return "none".to_string();
@@ -667,392 +604,13 @@ fn available_list(names: &[String]) -> String {
     list
 }
 
-/// The uncompressed bytes of one member: never more than the directory declares, CRC
-/// checked once the end is reached.
-pub(crate) struct MemberReader<'a> {
-    inner: Box<dyn Read + 'a>,
-    expected_len: u64,
-    /// The CRC-32 to check, unless the inner reader checks it (parallel inflation).
-    expected_crc: Option<u32>,
-    read: u64,
-    crc: crc32fast::Hasher,
-    /// The typed error behind an `io::Error` this reader returned.
-    failure: Option<Error>,
-}
-
-impl<'a> MemberReader<'a> {
-    fn new(inner: Box<dyn Read + 'a>, expected_len: u64, expected_crc: Option<u32>) -> Self {
-        MemberReader {
-            inner,
-            expected_len,
-            expected_crc,
-            read: 0,
-            crc: crc32fast::Hasher::new(),
-            failure: None,
-        }
-    }
-
-    fn fail(&mut self, error: Error) -> io::Error {
-        let io_error = io::Error::new(io::ErrorKind::InvalidData, error.to_string());
-        self.failure = Some(error);
-        io_error
-    }
-
-    /// `result`, with an I/O error this reader raised replaced by its typed cause.
-    fn result<T>(mut self, result: Result<T>) -> Result<T> {
-        match (result, self.failure.take()) {
-            (Ok(value), _) => Ok(value),
-            (Err(_), Some(failure)) => Err(failure),
-            (Err(e), None) => match e.kind() {
-                ErrorKind::Io(io) if io.kind() == io::ErrorKind::InvalidInput => Err(
-                    Error::invalid_archive(format!("corrupt deflate data: {io}")),
-                ),
-                _ => Err(e),
-            },
-        }
-    }
-}
-
-impl Read for MemberReader<'_> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        if self.failure.is_some() {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidData,
-                "member unreadable",
-            ));
-        }
-        let left = self.expected_len - self.read;
-        // Ask for one byte more than declared at the end, to catch a stream that goes on.
-        let want = buf.len().min(
-            usize::try_from(left)
-                .unwrap_or(usize::MAX)
-                .saturating_add(1),
-        );
-        if want == 0 {
-            return Ok(0);
-        }
-        let got = match self.inner.read(&mut buf[..want]).map_err(Error::carried_by) {
-            Ok(got) => got,
-            Err(Ok(typed)) => return Err(self.fail(typed)),
-            Err(Err(e))
-                if e.kind() == io::ErrorKind::InvalidInput
-                    || e.kind() == io::ErrorKind::InvalidData =>
-            {
-                return Err(self.fail(Error::invalid_archive(format!("corrupt deflate data: {e}"))))
-            }
-            Err(Err(e)) => return Err(e),
-        };
-        if got as u64 > left {
-            return Err(self.fail(Error::invalid_archive(format!(
-                "the member inflates past its declared size of {} bytes (zip bomb or corrupt \
-                 archive); reading stopped there",
-                self.expected_len
-            ))));
-        }
-        if got == 0 {
-            if left > 0 {
-                return Err(self.fail(Error::invalid_archive(format!(
-                    "the member ends after {} of its {} declared bytes (truncated or corrupt \
-                     archive)",
-                    self.read, self.expected_len
-                ))));
-            }
-            return Ok(0);
-        }
-        self.read += got as u64;
-        if let Some(expected_crc) = self.expected_crc {
-            self.crc.update(&buf[..got]);
-            if self.read == self.expected_len {
-                let crc = self.crc.clone().finalize();
-                if crc != expected_crc {
-                    return Err(self.fail(Error::invalid_archive(format!(
-                        "CRC-32 mismatch: the data has {crc:#010x}, the archive says \
-                         {expected_crc:#010x} (corrupt archive)"
-                    ))));
-                }
-            }
-        }
-        Ok(got)
-    }
-}
-
-/// What the end records and central directory say.
-struct Directory {
-    entries: Vec<Entry>,
-    base: u64,
-    limits: Vec<u64>,
-}
-
-fn read_exact_at<R: Read + Seek>(
-    reader: &mut R,
-    pos: u64,
-    len: usize,
-    what: &str,
-) -> Result<Vec<u8>> {
-    reader.seek(SeekFrom::Start(pos))?;
-    // Grown as the bytes arrive, not allocated at `len`: the length comes from the archive
-    // (or, for a remote object, from the size a server claims).
-    let mut buf = Vec::with_capacity(len.min(1 << 20));
-    reader.take(len as u64).read_to_end(&mut buf)?;
-    if buf.len() < len {
-        return Err(Error::invalid_archive(format!(
-            "{what} is cut short (truncated archive?)"
-        )));
-    }
-    Ok(buf)
-}
-
-fn read_directory<R: Read + Seek>(reader: &mut R) -> Result<Directory> {
-    let file_len = reader.seek(SeekFrom::End(0))?;
-    let tail_len = file_len.min((EOCD_LEN + 0xFFFF) as u64) as usize;
-    let tail_start = file_len - tail_len as u64;
-    let tail = read_exact_at(reader, tail_start, tail_len, "archive end")?;
-    let eocd_in_tail = (0..=tail_len.saturating_sub(EOCD_LEN))
-        .rev()
-        .find(|&i| tail_len >= EOCD_LEN && tail[i..i + 4] == EOCD_SIG.to_le_bytes());
-    let Some(eocd_in_tail) = eocd_in_tail else {
-        let start = read_exact_at(
-            reader,
-            0,
-            header::MAGIC.len().min(file_len as usize),
-            "start",
-        )?;
-        return Err(Error::invalid_archive(
-            if start.starts_with(b"PK\x03\x04") {
-                "no end of central directory record: the archive is truncated".to_string()
-            } else if start[..] == header::MAGIC[..] {
-                // Someone handed a `.npy` where an archive goes: say what reads it.
-                "not a zip archive but a .npy file (one array): load it with npy_serde::load \
-             (typed, or as NpyArray) or load_any"
-                    .to_string()
-            } else {
-                format!(
-                "not a zip archive (no end of central directory record in its {file_len} bytes)"
-            )
-            },
-        ));
-    };
-    let eocd_pos = tail_start + eocd_in_tail as u64;
-    let mut eocd = Bytes::new(&tail[eocd_in_tail..eocd_in_tail + EOCD_LEN], "end record");
-    eocd.u32()?;
-    let disk = eocd.u16()?;
-    let cd_disk = eocd.u16()?;
-    eocd.u16()?;
-    let mut count = u64::from(eocd.u16()?);
-    let mut cd_size = u64::from(eocd.u32()?);
-    let mut cd_offset = u64::from(eocd.u32()?);
-    if disk != 0 || cd_disk != 0 {
-        return Err(Error::invalid_archive(
-            "multi-disk archives are not supported",
-        ));
-    }
-    let mut cd_end = eocd_pos;
-    let locator_pos = eocd_pos.checked_sub(ZIP64_LOCATOR_LEN as u64);
-    if let Some(locator_pos) = locator_pos {
-        let locator = read_exact_at(reader, locator_pos, ZIP64_LOCATOR_LEN, "zip64 locator")?;
-        if locator[..4] == ZIP64_LOCATOR_SIG.to_le_bytes() {
-            let mut fields = Bytes::new(&locator[4..], "zip64 locator");
-            fields.u32()?; // The disk holding the record.
-            let declared_pos = fields.u64()?;
-            let record_pos = zip64_record_pos(reader, declared_pos, locator_pos)?;
-            let record = read_exact_at(reader, record_pos, ZIP64_EOCD_LEN, "zip64 end record")?;
-            let mut record = Bytes::new(&record, "zip64 end record");
-            record.u32()?; // The signature, checked by zip64_record_pos.
-                           // Record size, versions, disk numbers, entries on this disk; any extensible
-                           // data after the fixed fields is not needed.
-            record.take(20)?;
-            record.u64()?;
-            count = record.u64()?;
-            cd_size = record.u64()?;
-            cd_offset = record.u64()?;
-            cd_end = record_pos;
-        }
-    }
-    let cd_start = cd_end.checked_sub(cd_size).ok_or_else(|| {
-        Error::invalid_archive(format!(
-            "central directory of {cd_size} bytes does not fit before its end record at byte \
-             {cd_end} (truncated or corrupt archive)"
-        ))
-    })?;
-    let base = cd_start.checked_sub(cd_offset).ok_or_else(|| {
-        Error::invalid_archive(format!(
-            "central directory declared at byte {cd_offset}, found ending at {cd_end} \
-             (truncated or corrupt archive)"
-        ))
-    })?;
-    if count > cd_size / CENTRAL_HEADER_LEN as u64 {
-        return Err(Error::invalid_archive(format!(
-            "{count} members declared, but the central directory has only {cd_size} bytes"
-        )));
-    }
-    let cd = read_exact_at(reader, cd_start, cd_size as usize, "central directory")?;
-    let mut bytes = Bytes::new(&cd, "central directory");
-    let mut entries = Vec::with_capacity(count as usize);
-    for index in 0..count {
-        let entry = parse_central_entry(&mut bytes).map_err(|e| {
-            Error::invalid_archive(format!(
-                "corrupt central directory at entry {index} (byte {}): {}",
-                cd_start + bytes.pos() as u64,
-                e.root()
-            ))
-        })?;
-        entries.push(entry);
-    }
-    if bytes.remaining() != 0 {
-        return Err(Error::invalid_archive(format!(
-            "central directory has {} bytes after its {count} declared entries",
-            bytes.remaining()
-        )));
-    }
-    let limits = member_limits(&entries, base, cd_start)?;
-    Ok(Directory {
-        entries,
-        base,
-        limits,
-    })
-}
-
-/// Where the zip64 end record starts: at the offset the zip64 locator gives (the record
-/// may carry extensible data, so it need not end right before the locator), or, when data
-/// was prepended to the archive (its offsets then count from the archive's own start, as
-/// Python's `zipfile` allows), right before the locator, where writers put a record without
-/// extensible data.
-fn zip64_record_pos<R: Read + Seek>(
-    reader: &mut R,
-    declared_pos: u64,
-    locator_pos: u64,
-) -> Result<u64> {
-    let fits = declared_pos
-        .checked_add(ZIP64_EOCD_LEN as u64)
-        .is_some_and(|end| end <= locator_pos);
-    if !fits {
-        return Err(Error::invalid_archive(format!(
-            "the zip64 locator puts the zip64 end record at byte {declared_pos}, where its \
-             {ZIP64_EOCD_LEN} bytes do not fit before the locator at byte {locator_pos} \
-             (corrupt archive)"
-        )));
-    }
-    let right_before = locator_pos - ZIP64_EOCD_LEN as u64;
-    for pos in [declared_pos, right_before] {
-        let signature = read_exact_at(reader, pos, 4, "zip64 end record")?;
-        if signature == ZIP64_EOCD_SIG.to_le_bytes() {
-            return Ok(pos);
-        }
-    }
-    Err(Error::invalid_archive(format!(
-        "zip64 locator present but no zip64 end record at byte {declared_pos} or right \
-         before the locator (corrupt archive)"
-    )))
-}
-
-fn parse_central_entry(bytes: &mut Bytes<'_>) -> Result<Entry> {
-    if bytes.u32()? != CENTRAL_SIG {
-        return Err(Error::invalid_archive("no central directory signature"));
-    }
-    let made_by = bytes.u16()?;
-    let version_needed = bytes.u16()?;
-    let flags = bytes.u16()?;
-    let method = bytes.u16()?;
-    let time = bytes.u16()?;
-    let date = bytes.u16()?;
-    let crc = bytes.u32()?;
-    let mut compressed_size = u64::from(bytes.u32()?);
-    let mut uncompressed_size = u64::from(bytes.u32()?);
-    let name_len = bytes.u16()? as usize;
-    let extra_len = bytes.u16()? as usize;
-    let comment_len = bytes.u16()? as usize;
-    bytes.u16()?;
-    let internal_attr = bytes.u16()?;
-    let external_attr = bytes.u32()?;
-    let mut local_offset = u64::from(bytes.u32()?);
-    let name_raw = bytes.take(name_len)?.to_vec();
-    let extra = bytes.take(extra_len)?;
-    let comment = bytes.take(comment_len)?.to_vec();
-    let mut other_extra = Vec::new();
-    let mut fields = Bytes::new(extra, "extra field");
-    while fields.remaining() >= 4 {
-        let id = fields.u16()?;
-        let len = fields.u16()? as usize;
-        let data = fields.take(len)?;
-        if id == 1 {
-            let mut zip64 = Bytes::new(data, "zip64 extra field");
-            if uncompressed_size == u64::from(u32::MAX) {
-                uncompressed_size = zip64.u64()?;
-            }
-            if compressed_size == u64::from(u32::MAX) {
-                compressed_size = zip64.u64()?;
-            }
-            if local_offset == u64::from(u32::MAX) {
-                local_offset = zip64.u64()?;
-            }
-        } else {
-            other_extra.extend_from_slice(&extra[fields.pos() - len - 4..fields.pos()]);
-        }
-    }
-    let name = format::decode_name(&name_raw, flags)?;
-    Ok(Entry {
-        name_raw,
-        name,
-        made_by,
-        version_needed,
-        flags,
-        method,
-        time,
-        date,
-        crc,
-        compressed_size,
-        uncompressed_size,
-        internal_attr,
-        external_attr,
-        local_offset,
-        other_extra,
-        comment,
-    })
-}
-
-/// Where each member must end (the next local header or the central directory), after
-/// checking from the directory alone that no two members overlap.
-fn member_limits(entries: &[Entry], base: u64, cd_start: u64) -> Result<Vec<u64>> {
-    let mut order: Vec<usize> = (0..entries.len()).collect();
-    order.sort_by_key(|&i| entries[i].local_offset);
-    let mut limits = vec![cd_start; entries.len()];
-    for (position, &index) in order.iter().enumerate() {
-        let entry = &entries[index];
-        let start = base.checked_add(entry.local_offset);
-        let min_end = start
-            .and_then(|s| s.checked_add(LOCAL_HEADER_LEN + entry.name_raw.len() as u64))
-            .and_then(|s| s.checked_add(entry.compressed_size));
-        let limit = match order.get(position + 1) {
-            Some(&next) => base.saturating_add(entries[next].local_offset),
-            None => cd_start,
-        };
-        let name = super::strip_npy(&entry.name);
-        match min_end {
-            Some(end) if end <= limit => limits[index] = limit,
-            _ if limit == cd_start => {
-                return Err(Error::invalid_archive(format!(
-                    "{} bytes of data declared at byte {} run past the central directory at \
-                     byte {cd_start} (truncated or corrupt archive)",
-                    entry.compressed_size, entry.local_offset
-                ))
-                .in_member(name))
-            }
-            _ => {
-                let other = super::strip_npy(&entries[order[position + 1]].name);
-                return Err(Error::invalid_archive(format!(
-                    "it overlaps member {other:?} (both claim the bytes at {limit}): a \
-                     malformed or hostile archive"
-                ))
-                .in_member(name));
-            }
-        }
-    }
-    Ok(limits)
-}
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::npz::format::{
+        EOCD_LEN, EOCD_SIG, ZIP64_EOCD_SIG, ZIP64_LOCATOR_LEN, ZIP64_LOCATOR_SIG,
+    };
 
     #[test]
     fn huge_zip64_values_are_errors_not_overflows() {
@@ -1063,7 +621,7 @@ mod tests {
             let mut bytes = entry.central_record();
             let cd_size = bytes.len() as u64;
             bytes.extend_from_slice(&format::end_records(1, 0, cd_size));
-            let err = NpzReader::new(std::io::Cursor::new(bytes)).unwrap_err();
+            let err = Reader::new(std::io::Cursor::new(bytes)).unwrap_err();
             assert!(err.to_string().contains("member \"x\""), "{err}");
         }
     }
@@ -1072,7 +630,7 @@ mod tests {
     /// whose locator gives `locator_offset` (default: the record's real offset).
     fn zip64_archive(extensible: &[u8], locator_offset: Option<u64>) -> Vec<u8> {
         use format::{put_u16, put_u32, put_u64};
-        let npy = crate::to_bytes(&vec![3i32, 4]).unwrap();
+        let npy = crate::write::to_vec(&vec![3i32, 4]).unwrap();
         let mut entry = Entry::new_numpy("x.npy", METHOD_STORED, 0);
         entry.crc = crc32fast::hash(&npy);
         entry.compressed_size = npy.len() as u64;
@@ -1108,7 +666,7 @@ mod tests {
     #[test]
     fn zip64_end_record_is_read_where_the_locator_says() {
         let read_x = |bytes: Vec<u8>| -> Result<Vec<i32>> {
-            NpzReader::new(std::io::Cursor::new(bytes))?.read("x")
+            Reader::new(std::io::Cursor::new(bytes))?.read("x")
         };
         // Extensible data: the record does not end right before the locator.
         assert_eq!(read_x(zip64_archive(&[0xAB; 16], None)).unwrap(), [3, 4]);
@@ -1141,33 +699,35 @@ mod tests {
 
     #[test]
     fn inflated_size_limit_is_an_option() {
-        let mut writer = crate::npz::NpzWriter::new_compressed(std::io::Cursor::new(Vec::new()));
+        let mut writer = crate::npz::Writer::with_options(
+            std::io::Cursor::new(Vec::new()),
+            &crate::options::WriteOptions::default()
+                .with_compression(crate::options::Compression::NUMPY_DEFLATE),
+        );
         writer.add("zeros", &vec![0u8; 300_000]).unwrap();
         writer.add("small", &vec![1u8; 10]).unwrap();
         let bytes = writer.finish().unwrap().into_inner();
         assert!(bytes.len() < 10_000);
         let tight = ReadOptions::default().with_max_inflated_size(100_000);
-        let mut archive = NpzReader::new(std::io::Cursor::new(&bytes))
-            .unwrap()
-            .with_options(tight);
+        let mut archive = Reader::with_options(std::io::Cursor::new(&bytes), &tight).unwrap();
         let err = archive.read::<Vec<u8>>("zeros").unwrap_err().to_string();
         assert!(err.contains("max_inflated_size"), "{err}");
         assert!(archive.read_raw("zeros").is_err());
         assert_eq!(archive.header("zeros").unwrap().header.shape, [300_000]);
         assert_eq!(archive.read::<Vec<u8>>("small").unwrap(), [1; 10]);
-        let mut archive = NpzReader::new(std::io::Cursor::new(&bytes)).unwrap();
+        let mut archive = Reader::new(std::io::Cursor::new(&bytes)).unwrap();
         assert_eq!(archive.read::<Vec<u8>>("zeros").unwrap().len(), 300_000);
     }
 
     #[test]
     fn local_header_name_is_shown_escaped_once() {
-        let mut writer = crate::npz::NpzWriter::new(std::io::Cursor::new(Vec::new()));
+        let mut writer = crate::npz::Writer::new(std::io::Cursor::new(Vec::new()));
         writer.add("x", &vec![1u8]).unwrap();
         let mut bytes = writer.finish().unwrap().into_inner();
         let local_name = LOCAL_HEADER_LEN as usize..LOCAL_HEADER_LEN as usize + 5;
         assert_eq!(&bytes[local_name.clone()], b"x.npy");
         bytes[local_name].copy_from_slice(b"PK\x03\x04\"");
-        let mut archive = NpzReader::new(std::io::Cursor::new(bytes)).unwrap();
+        let mut archive = Reader::new(std::io::Cursor::new(bytes)).unwrap();
         let err = archive.read::<Vec<u8>>("x").unwrap_err().to_string();
         assert!(
             err.contains(r#"the local header names "PK\x03\x04\"", the central directory "x.npy""#),

@@ -1,4 +1,4 @@
-//! [`NpzUpdate`]: add, replace and remove members of an existing archive. Unchanged members
+//! [`Update`]: add, replace and remove members of an existing archive. Unchanged members
 //! are copied as raw bytes (never decompressed or recompressed), new ones are encoded when
 //! added into a temporary spool, and the result replaces the old file atomically.
 
@@ -7,10 +7,12 @@ use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use super::format::{self, Entry, DESCRIPTOR_SIG, FLAG_DESCRIPTOR, METHOD_STORED};
-use super::{member_name, strip_npy, Compression, NpzOptions, NpzReader, NpzWriter};
-use crate::error::{Error, ErrorKind, Result};
-use crate::write::temp_file_beside;
-use crate::write::NpyWrite;
+use super::reader::{available_list, Reader};
+use super::writer::Writer;
+use super::{member_name, strip_npy};
+use crate::errors::{Error, ErrorKind, Result};
+use crate::options::{Compression, WriteOptions};
+use crate::write::{temp_file_beside, NpyWrite};
 
 /// Changes to an existing `.npz`, applied by [`commit`](Self::commit).
 ///
@@ -20,29 +22,29 @@ use crate::write::NpyWrite;
 /// file in the same directory, synced, renamed). Until then the old file is untouched.
 ///
 /// New members are stored when every existing member is stored (an `np.savez` archive),
-/// deflated at level 6 otherwise; [`with_compression`](Self::with_compression) chooses.
+/// deflated at level 6 otherwise; [`open_with`](Self::open_with) chooses.
 ///
 /// ```
-/// use npy_serde::npz::{savez, NpzReader, NpzUpdate};
+/// use npy_serde::npz::{savez, Reader, Update};
 /// # let dir = tempfile::tempdir()?;
 /// # let path = dir.path().join("state.npz");
 /// savez(&path, &[("x", &vec![1.0f64]), ("y", &vec![2u8])])?;
 ///
-/// let mut update = NpzUpdate::open(&path)?;
+/// let mut update = Update::open(&path)?;
 /// update.remove("x")?.add("z", &vec![3i32, 4])?.replace("y", &vec![5u8, 6])?;
 /// update.commit()?;
 ///
-/// let mut archive = NpzReader::open(&path)?;
+/// let mut archive = Reader::open(&path)?;
 /// assert_eq!(archive.names(), ["y", "z"]);
 /// assert_eq!(archive.read::<Vec<u8>>("y")?, [5, 6]);
 /// # Ok::<(), npy_serde::Error>(())
 /// ```
-pub struct NpzUpdate {
+pub struct Update {
     path: PathBuf,
-    source: NpzReader<File>,
+    source: Reader<File>,
     plan: Vec<Planned>,
-    compression: Compression,
-    spool: Option<NpzWriter<File>>,
+    options: WriteOptions,
+    spool: Option<Writer<File>>,
     spooled: usize,
 }
 
@@ -62,12 +64,32 @@ impl Planned {
     }
 }
 
-impl NpzUpdate {
-    /// Opens the archive at `path` for changes.
+impl Update {
+    /// Opens the archive at `path` for changes; new members are compressed as the existing
+    /// ones are (stored when all are stored, deflated at level 6 otherwise).
     pub fn open<P: AsRef<Path>>(path: P) -> Result<Self> {
         let path = path.as_ref();
-        let source = NpzReader::open(path)?;
+        let source = Reader::open(path)?;
         let all_stored = source.entries().iter().all(|e| e.method == METHOD_STORED);
+        let compression = if all_stored {
+            Compression::Stored
+        } else {
+            Compression::NUMPY_DEFLATE
+        };
+        let options = WriteOptions::default().with_compression(compression);
+        Ok(Self::plan(path, source, options))
+    }
+
+    /// [`open`](Self::open), writing new members with `options` (compression, byte order,
+    /// format version).
+    pub fn open_with<P: AsRef<Path>>(path: P, options: &WriteOptions) -> Result<Self> {
+        let path = path.as_ref();
+        let source = Reader::open(path)?;
+        Ok(Self::plan(path, source, options.clone()))
+    }
+
+    /// An update of `source` that keeps every member until told otherwise.
+    fn plan(path: &Path, source: Reader<File>, options: WriteOptions) -> Update {
         let plan = source
             .entries()
             .iter()
@@ -77,29 +99,14 @@ impl NpzUpdate {
                 member: entry.name.clone(),
             })
             .collect();
-        Ok(NpzUpdate {
+        Update {
             path: path.to_path_buf(),
             source,
             plan,
-            compression: if all_stored {
-                Compression::Stored
-            } else {
-                Compression::NUMPY_DEFLATE
-            },
+            options,
             spool: None,
             spooled: 0,
-        })
-    }
-
-    /// Sets the compression of the members added from now on.
-    pub fn with_compression(mut self, compression: Compression) -> Result<Self> {
-        if self.spool.is_some() {
-            return Err(Error::unwritable(
-                "the compression of new members must be chosen before the first is added",
-            ));
         }
-        self.compression = compression;
-        Ok(self)
     }
 
     /// The member names the archive will have (without `.npy`), in order.
@@ -118,15 +125,9 @@ impl NpzUpdate {
     }
 
     fn missing(&self, name: &str) -> Error {
-        let names = self.names();
-        let shown: Vec<String> = names.iter().take(20).map(|n| format!("{n:?}")).collect();
-        let mut available = shown.join(", ");
-        if names.len() > 20 {
-            available.push_str(&format!(" and {} more", names.len() - 20));
-        }
         Error::from(ErrorKind::MissingMember {
             name: name.to_string(),
-            available,
+            available: available_list(&self.names()),
         })
         .in_file(&self.path)
     }
@@ -135,8 +136,7 @@ impl NpzUpdate {
     fn spool_member<A: NpyWrite + ?Sized>(&mut self, member: String, array: &A) -> Result<Planned> {
         if self.spool.is_none() {
             let file = tempfile::tempfile().map_err(|e| Error::from(e).in_file(&self.path))?;
-            let options = NpzOptions::default().with_compression(self.compression);
-            self.spool = Some(NpzWriter::with_options(file, options));
+            self.spool = Some(Writer::with_options(file, &self.options));
         }
         let spool = self.spool.as_mut().expect("created above");
         spool.forget_name(&member);
@@ -263,7 +263,7 @@ fn copy_exact<R: Read, W: Write>(from: &mut R, to: &mut W, len: u64) -> Result<(
 /// Copies source member `index` raw (local header, data, data descriptor if any); returns
 /// the bytes copied.
 fn copy_source_member<W: Write>(
-    source: &mut NpzReader<File>,
+    source: &mut Reader<File>,
     index: usize,
     out: &mut W,
 ) -> Result<u64> {
@@ -288,7 +288,7 @@ fn copy_source_member<W: Write>(
 fn descriptor_len(reader: &mut File, data_end: u64, entry: &Entry) -> Result<u64> {
     reader.seek(SeekFrom::Start(data_end))?;
     let mut bytes = [0u8; 24];
-    let got = crate::header::read_up_to(reader, &mut bytes)?;
+    let got = crate::buffer::read_up_to(reader, &mut bytes)?;
     let bytes = &bytes[..got];
     let signed = bytes.len() >= 4 && bytes[..4] == DESCRIPTOR_SIG.to_le_bytes();
     let body = if signed { &bytes[4..] } else { bytes };
@@ -322,6 +322,7 @@ fn descriptor_len(reader: &mut File, data_end: u64, entry: &Entry) -> Result<u64
     ))
 }
 
+
 #[cfg(test)]
 mod tests {
     use std::io::Write;
@@ -336,7 +337,7 @@ mod tests {
         zip.start_file("data.bin", stored).unwrap();
         zip.write_all(b"\x00\x01raw").unwrap();
         zip.start_file("x.npy", stored).unwrap();
-        zip.write_all(&crate::to_bytes(&vec![1i16, 2]).unwrap())
+        zip.write_all(&crate::write::to_vec(&vec![1i16, 2]).unwrap())
             .unwrap();
         zip.start_file("y", stored).unwrap();
         zip.write_all(b"not an array").unwrap();
@@ -349,7 +350,7 @@ mod tests {
         let path = dir.path().join("mixed.npz");
         mixed_archive(&path);
 
-        let mut update = NpzUpdate::open(&path).unwrap();
+        let mut update = Update::open(&path).unwrap();
         update.replace("data.bin", &vec![1u8, 2, 3]).unwrap();
         update.replace("x", &vec![7i16]).unwrap();
         // "y.npy" is a new name beside the raw "y"; "x" would write "x.npy" again.
@@ -361,7 +362,7 @@ mod tests {
         assert!(err.contains("already exists"), "{err}");
         update.commit().unwrap();
 
-        let mut archive = NpzReader::open(&path).unwrap();
+        let mut archive = Reader::open(&path).unwrap();
         assert_eq!(archive.member_names(), ["data.bin", "x.npy", "y", "y.npy"]);
         assert_eq!(archive.read::<Vec<u8>>("data.bin").unwrap(), [1, 2, 3]);
         assert_eq!(archive.read::<Vec<i16>>("x").unwrap(), [7]);

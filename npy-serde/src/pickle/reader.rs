@@ -17,11 +17,11 @@ use num_bigint::BigInt;
 use num_complex::Complex;
 use num_traits::ToPrimitive;
 
-use super::value::{ObjectArray, Value};
-use super::PickleEncoding;
-use crate::array::NpyArray;
+use super::value::{ObjectArray, PickleEncoding, PickledArray, Unpickled, Value};
+use crate::buffer::read_up_to;
 use crate::dtype::{DType, Endian};
-use crate::error::{Error, ErrorKind, Result};
+use crate::errors::{Error, ErrorKind, Result};
+use crate::header::{self, Header};
 
 /// Deepest nesting of lists, tuples, dicts and arrays in the values built. Deeper data
 /// (or an object that contains itself) is refused rather than risking the stack.
@@ -146,13 +146,13 @@ enum Node {
     /// `dtype('f8', False, True)`, waiting for its `BUILD`.
     DTypeStub(String),
     DType(DType),
-    Array(NpyArray),
+    Array(PickledArray),
     ObjectArray {
         shape: Vec<usize>,
         fortran_order: bool,
         items: Vec<Id>,
     },
-    Scalar(NpyArray),
+    Scalar(PickledArray),
 }
 
 impl Node {
@@ -182,14 +182,6 @@ impl Node {
     }
 }
 
-/// The result of a pickle: what its `STOP` left on the stack.
-pub(crate) enum Unpickled {
-    /// An object array.
-    Objects(ObjectArray),
-    /// Any other value.
-    Other(Value),
-}
-
 /// Reads one pickle from `reader` up to its `STOP` opcode. `remaining`, when known, is the
 /// number of bytes present; lengths beyond it are refused before anything is allocated.
 pub(crate) fn unpickle<R: Read>(
@@ -216,7 +208,7 @@ pub(crate) fn unpickle<R: Read>(
     match &machine.nodes[root] {
         Node::ObjectArray { .. } => match machine.value(root, 0, &mut budget)? {
             Value::Array(array) => Ok(Unpickled::Objects(
-                (*array).into_objects().expect("an object array"),
+                array.into_objects().expect("an object array"),
             )),
             _ => unreachable!("object array nodes become object arrays"),
         },
@@ -263,6 +255,15 @@ struct Machine<R> {
 impl<R: Read> Machine<R> {
     fn error(&self, message: impl Into<String>) -> Error {
         Error::from(ErrorKind::Pickle {
+            offset: self.op_offset,
+            message: message.into(),
+        })
+    }
+
+    /// The error for something the safe reader refuses to run (as opposed to bytes that
+    /// are malformed).
+    fn refuse(&self, message: impl Into<String>) -> Error {
+        Error::from(ErrorKind::PickleRefused {
             offset: self.op_offset,
             message: message.into(),
         })
@@ -661,13 +662,13 @@ impl<R: Read> Machine<R> {
                     let module = self.line("INST")?;
                     let name = self.line("INST")?;
                     self.allowed_global(&module, &name)?;
-                    return Err(self.error(format!(
+                    return Err(self.refuse(format!(
                         "INST (creating a class instance) is not supported, even of \
                          {module}.{name}"
                     )));
                 }
                 b'o' => {
-                    return Err(self.error(
+                    return Err(self.refuse(
                         "OBJ (creating a class instance) is not supported by the safe reader",
                     ))
                 }
@@ -694,27 +695,27 @@ impl<R: Read> Machine<R> {
                             self.push_result(node)?;
                         }
                         _ => {
-                            return Err(self.error(
+                            return Err(self.refuse(
                                 "NEWOBJ is supported only for immutable builtins (complex, \
                                  int, float, str, bytes, tuple, frozenset)",
                             ))
                         }
                     }
                 }
-                0x92 => return Err(self.error("NEWOBJ_EX is not supported by the safe reader")),
+                0x92 => return Err(self.refuse("NEWOBJ_EX is not supported by the safe reader")),
                 b'b' => {
                     let state = self.pop()?;
                     let target = self.top()?;
                     self.build(target, state)?;
                 }
                 b'P' | b'Q' => {
-                    return Err(self.error(
+                    return Err(self.refuse(
                         "persistent IDs (PERSID, BINPERSID) are not supported: they refer to \
                          objects outside the pickle",
                     ))
                 }
                 0x82..=0x84 => {
-                    return Err(self.error(
+                    return Err(self.refuse(
                         "extension codes (EXT1, EXT2, EXT4) are not supported: they name \
                          globals through copyreg's registry",
                     ))
@@ -765,7 +766,7 @@ impl<R: Read> Machine<R> {
 
     fn allowed_global(&self, module: &str, name: &str) -> Result<Global> {
         lookup_global(module, name).ok_or_else(|| {
-            self.error(format!(
+            self.refuse(format!(
                 "global {module}.{name} is not on the safe reader's allow-list (NumPy's array \
                  reconstruction, numpy.dtype, NumPy scalars and builtin containers and \
                  numbers): refused, nothing was imported or run"
@@ -897,7 +898,7 @@ impl<R: Read> Machine<R> {
                     [data] => self.bytes_of(*data).ok_or_else(|| bad(self))?.to_vec(),
                     _ => return Err(bad(self)),
                 };
-                let scalar = NpyArray::from_raw(dtype, Vec::new(), false, data)
+                let scalar = PickledArray::from_bytes(Header::new(dtype, Vec::new()), data)
                     .map_err(|e| self.error(format!("numpy scalar: {e}")))?;
                 Node::Scalar(scalar)
             }
@@ -1016,7 +1017,12 @@ impl<R: Read> Machine<R> {
         fortran_order: bool,
         data: Vec<u8>,
     ) -> Result<Node> {
-        NpyArray::from_raw(dtype, shape, fortran_order, data)
+        let header = Header {
+            dtype,
+            shape,
+            fortran_order,
+        };
+        PickledArray::from_bytes(header, data)
             .map(Node::Array)
             .map_err(|e| self.error(format!("array data: {e}")))
     }
@@ -1045,7 +1051,7 @@ impl<R: Read> Machine<R> {
                     let Node::List(items) = &self.nodes[data] else {
                         return Err(self.error("object ndarray state: data is not a list"));
                     };
-                    let count = crate::header::element_count(&shape)
+                    let count = header::element_count(&shape)
                         .map_err(|e| self.error(format!("ndarray state: {e}")))?;
                     if count != items.len() {
                         return Err(self.error(format!(
@@ -1062,20 +1068,19 @@ impl<R: Read> Machine<R> {
                 } else if dtype.has_object() {
                     return Err(self.error("record dtypes with object fields are not supported"));
                 } else {
-                    let data = self
+                    let mut data = self
                         .bytes_of(data)
                         .ok_or_else(|| self.error("ndarray state: data is not bytes"))?
                         .to_vec();
                     // NumPy's __setstate__ swaps data of the other byte order to native
                     // order (only _frombuffer, protocol 5, keeps it).
-                    let swap = matches!(dtype.endian(), Endian::Little | Endian::Big)
-                        && dtype.endian() != Endian::NATIVE;
-                    match self.array(dtype, shape, fortran_order, data)? {
-                        Node::Array(array) if swap => {
-                            Node::Array(array.with_endian(Endian::NATIVE))
-                        }
-                        other => other,
-                    }
+                    let dtype = if dtype.is_native_endian() {
+                        dtype
+                    } else {
+                        dtype.reorder_bytes(Endian::NATIVE, &mut data);
+                        dtype.with_endian(Endian::NATIVE)
+                    };
+                    self.array(dtype, shape, fortran_order, data)?
                 }
             }
             Node::DTypeStub(name) => Node::DType(self.dtype(name, state)?),
@@ -1185,9 +1190,7 @@ impl<R: Read> Machine<R> {
             }
             Node::Dict(pairs) => pairs.len() * 2 * size_of::<Value>(),
             Node::ObjectArray { items, .. } => items.len() * size_of::<Value>(),
-            Node::Array(array) | Node::Scalar(array) => {
-                array.len().saturating_mul(array.dtype().itemsize())
-            }
+            Node::Array(array) | Node::Scalar(array) => array.data_size(),
             _ => 0,
         };
         if !budget.charge(payload) {
@@ -1231,7 +1234,7 @@ impl<R: Read> Machine<R> {
                 shape,
                 fortran_order,
                 items: ids,
-            } => Value::Array(Box::new(NpyArray::from_objects(ObjectArray {
+            } => Value::Array(Box::new(PickledArray::from_objects(ObjectArray {
                 shape: shape.clone(),
                 fortran_order: *fortran_order,
                 values: items(ids, budget)?,
@@ -1285,9 +1288,7 @@ fn node_cost(node: &Node) -> usize {
         }
         Node::ObjectArray { items, .. } => items.len() * size_of::<Id>(),
         Node::Dict(pairs) => pairs.len() * 2 * size_of::<Id>(),
-        Node::Array(array) | Node::Scalar(array) => {
-            array.len().saturating_mul(array.dtype().itemsize())
-        }
+        Node::Array(array) | Node::Scalar(array) => array.data_size(),
         _ => 0,
     }
 }
@@ -1313,18 +1314,4 @@ fn bytes_node(global: Global, bytes: Vec<u8>) -> Node {
         Global::ByteArray => Node::ByteArray(bytes),
         _ => Node::Bytes(bytes),
     }
-}
-
-/// Reads until `buf` is full or the input ends; returns how many bytes were read.
-fn read_up_to<R: Read>(reader: &mut R, buf: &mut [u8]) -> Result<usize> {
-    let mut filled = 0;
-    while filled < buf.len() {
-        match reader.read(&mut buf[filled..]) {
-            Ok(0) => break,
-            Ok(n) => filled += n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e.into()),
-        }
-    }
-    Ok(filled)
 }

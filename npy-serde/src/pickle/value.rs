@@ -1,17 +1,21 @@
 //! [`Value`]: one Python object of an object array, as the safe reader builds it (like
-//! `serde_json::Value` for JSON), and [`ObjectArray`]: an object array's shape and values.
+//! `serde_json::Value` for JSON), [`ObjectArray`]: an object array's shape and values, and
+//! [`PickledArray`]: a NumPy array inside a pickle, as its header and bytes.
 
 use num_bigint::BigInt;
 use num_complex::Complex;
 
-use crate::array::NpyArray;
+use crate::dtype::DType;
+use crate::errors::{ErrorKind, Result};
+use crate::header::{self, Header};
 
 /// A Python object from an object array, limited to the types the safe reader builds.
 ///
 /// Python's `None`, `bool`, `int`, `float`, `complex`, `str`, `bytes`, `bytearray`,
 /// `list`, `tuple`, `dict`, `set` and `frozenset` map to one variant each; NumPy arrays
-/// nested in the object array (ragged data) and NumPy scalars (`np.float64(1.5)`) become
-/// the crate's own [`NpyArray`].
+/// nested in the object array (ragged data) and NumPy scalars (`np.float64(1.5)`) are
+/// [`PickledArray`]s: their header and data as the pickle holds them, which
+/// [`NpyArray::try_from`](crate::NpyArray) turns into typed values.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
     /// `None`
@@ -44,9 +48,9 @@ pub enum Value {
     FrozenSet(Vec<Value>),
     /// A NumPy array inside the object array (`np.array([1.5, 2.5])`), any dtype the crate
     /// reads, object arrays included. (Boxed, so that every value stays 32 bytes.)
-    Array(Box<NpyArray>),
+    Array(Box<PickledArray>),
     /// A NumPy scalar (`np.float64(1.5)`, `np.str_("a")`), as a 0-d array of its dtype.
-    Scalar(Box<NpyArray>),
+    Scalar(Box<PickledArray>),
 }
 
 impl Value {
@@ -71,14 +75,11 @@ impl Value {
         }
     }
 
-    /// The text of a `str` (or a NumPy `str_` scalar).
+    /// The text of a `str` (a NumPy `str_` scalar is a [`Value::Scalar`]: the conversions
+    /// of [`ObjectArray`] read both).
     pub fn as_str(&self) -> Option<&str> {
         match self {
             Value::Str(text) => Some(text),
-            Value::Scalar(scalar) => match scalar.data() {
-                crate::ArrayData::Unicode(texts) => texts.first().map(String::as_str),
-                _ => None,
-            },
             _ => None,
         }
     }
@@ -113,10 +114,10 @@ impl ObjectArray {
     }
 
     /// An object array of `values` (C order) with `shape`; the element count must match.
-    pub fn with_shape(values: Vec<Value>, shape: Vec<usize>) -> crate::Result<ObjectArray> {
-        let count = crate::header::element_count(&shape)?;
+    pub fn with_shape(values: Vec<Value>, shape: Vec<usize>) -> Result<ObjectArray> {
+        let count = header::element_count(&shape)?;
         if count != values.len() {
-            return Err(crate::ErrorKind::ShapeMismatch {
+            return Err(ErrorKind::ShapeMismatch {
                 expected: format!("{} elements, as many as values given", values.len()),
                 found: shape,
             }
@@ -137,6 +138,103 @@ impl ObjectArray {
     /// True when the array has no elements.
     pub fn is_empty(&self) -> bool {
         self.values.is_empty()
+    }
+}
+
+/// How Python 2 `str` objects in a pickle are read: NumPy's `encoding` argument of
+/// `np.load` (only pickles written by Python 2 have them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum PickleEncoding {
+    /// As text, which must be ASCII (NumPy's default, `encoding='ASCII'`).
+    #[default]
+    Ascii,
+    /// As text, each byte one character (`encoding='latin1'`): what NumPy recommends for
+    /// Python 2 files holding numeric arrays, and right for Latin-1 text.
+    Latin1,
+    /// As [`Value::Bytes`] (`encoding='bytes'`).
+    Bytes,
+}
+
+/// What a pickle holds: an object array (what follows an object array's `.npy` header), or
+/// any other value (a bare pickle of a NumPy array, a list, a dict).
+pub(crate) enum Unpickled {
+    /// An object array.
+    Objects(ObjectArray),
+    /// Any other value.
+    Other(Value),
+}
+
+/// A NumPy array inside a pickle: its header and its data as the pickle holds them, raw
+/// bytes (in the header's byte order and element order) or, for an object array, values.
+/// [`NpyArray::try_from`](crate::NpyArray) decodes it; the conversions of
+/// [`ObjectArray`] (`to_arrays`, `to_ragged`) do so for you.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PickledArray {
+    /// Dtype, shape and order.
+    pub header: Header,
+    /// The elements.
+    pub data: PickledData,
+}
+
+/// The elements of a [`PickledArray`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum PickledData {
+    /// The data bytes of a typed array: exactly `header.data_len()` of them.
+    Bytes(Vec<u8>),
+    /// The values of an object array, in C order.
+    Objects(Vec<Value>),
+}
+
+impl PickledArray {
+    /// A typed array from its header and data bytes; their length must be what the header
+    /// declares.
+    pub fn from_bytes(header: Header, bytes: Vec<u8>) -> Result<PickledArray> {
+        let expected = header.data_len()?;
+        if header.dtype.has_object() || expected != bytes.len() as u64 {
+            return Err(crate::errors::Error::invalid_data(format!(
+                "{} data bytes given for {} of shape {}, which needs {expected}",
+                bytes.len(),
+                header.dtype,
+                crate::text::shape_repr(&header.shape)
+            )));
+        }
+        Ok(PickledArray {
+            header,
+            data: PickledData::Bytes(bytes),
+        })
+    }
+
+    /// An object array (dtype `|O`).
+    pub fn from_objects(objects: ObjectArray) -> PickledArray {
+        PickledArray {
+            header: Header {
+                dtype: DType::Object,
+                shape: objects.shape,
+                fortran_order: objects.fortran_order,
+            },
+            data: PickledData::Objects(objects.values),
+        }
+    }
+
+    /// The object array it is, when it is one.
+    pub fn into_objects(self) -> Option<ObjectArray> {
+        match self.data {
+            PickledData::Objects(values) => Some(ObjectArray {
+                shape: self.header.shape,
+                fortran_order: self.header.fortran_order,
+                values,
+            }),
+            PickledData::Bytes(_) => None,
+        }
+    }
+
+    /// Bytes of data it holds (8 per value of an object array), for the reader's budget.
+    pub(crate) fn data_size(&self) -> usize {
+        match &self.data {
+            PickledData::Bytes(bytes) => bytes.len(),
+            PickledData::Objects(values) => values.len() * size_of::<Value>(),
+        }
     }
 }
 

@@ -3,10 +3,9 @@
 //! the name both NumPy 1.x and 2.x resolve, no memo and no framing. Nested NumPy arrays
 //! and scalars use the same state tuples NumPy's own `__reduce__` produces.
 
-use super::value::{ObjectArray, Value};
-use crate::array::{ArrayData, NpyArray};
+use super::value::{ObjectArray, PickledArray, PickledData, Value};
 use crate::dtype::{DType, Endian};
-use crate::error::{Error, Result};
+use crate::errors::{Error, Result};
 
 const MARK: u8 = b'(';
 
@@ -168,34 +167,41 @@ fn list(values: &[Value], out: &mut Vec<u8>) -> Result<()> {
     Ok(())
 }
 
-fn npy_array(array: &NpyArray, out: &mut Vec<u8>) -> Result<()> {
-    if let ArrayData::Object(objects) = array.data() {
-        let objects = ObjectArray {
-            shape: array.shape().to_vec(),
-            fortran_order: array.fortran_order(),
-            values: objects.clone(),
-        };
-        return object_array(&objects, out);
-    }
+fn pickled_array(array: &PickledArray, out: &mut Vec<u8>) -> Result<()> {
+    let header = &array.header;
+    let data = match &array.data {
+        PickledData::Objects(values) => {
+            let objects = ObjectArray {
+                shape: header.shape.clone(),
+                fortran_order: header.fortran_order,
+                values: values.clone(),
+            };
+            return object_array(&objects, out);
+        }
+        PickledData::Bytes(data) => data,
+    };
     // NumPy's `_reconstruct` swaps data of the other byte order to native order when it
     // loads it, so such arrays are written native: what NumPy (and this reader) get back.
-    let endian = array.dtype().endian();
-    let native;
-    let array = if matches!(endian, Endian::Little | Endian::Big) && endian != Endian::NATIVE {
-        native = array.clone().with_endian(Endian::NATIVE);
-        &native
-    } else {
-        array
-    };
+    let (array_dtype, swapped) = native_order(&header.dtype, data);
     array_start(out);
     out.push(MARK);
     int(1, out);
-    tuple_of_ints(array.shape(), out);
-    dtype(array.dtype(), out)?;
-    out.push(if array.fortran_order() { 0x88 } else { 0x89 });
-    bytes(&array.data_bytes()?, out)?;
+    tuple_of_ints(&header.shape, out);
+    dtype(&array_dtype, out)?;
+    out.push(if header.fortran_order { 0x88 } else { 0x89 });
+    bytes(swapped.as_deref().unwrap_or(data), out)?;
     out.extend_from_slice(b"tb");
     Ok(())
+}
+
+/// `dtype` in native byte order, with `data` swapped to it when it was not (`None`: as is).
+fn native_order(dtype: &DType, data: &[u8]) -> (DType, Option<Vec<u8>>) {
+    if dtype.is_native_endian() {
+        return (dtype.clone(), None);
+    }
+    let mut swapped = data.to_vec();
+    dtype.reorder_bytes(Endian::NATIVE, &mut swapped);
+    (dtype.with_endian(Endian::NATIVE), Some(swapped))
 }
 
 fn value(item: &Value, out: &mut Vec<u8>) -> Result<()> {
@@ -257,16 +263,18 @@ fn value(item: &Value, out: &mut Vec<u8>) -> Result<()> {
             list(values, out)?;
             out.extend_from_slice(&[0x85, b'R']);
         }
-        Value::Array(array) => npy_array(array, out)?,
+        Value::Array(array) => pickled_array(array, out)?,
         Value::Scalar(array) => {
-            if matches!(array.data(), ArrayData::Object(_)) || !array.shape().is_empty() {
-                return Err(Error::unwritable(
-                    "a NumPy scalar must be a 0-d, non-object array",
-                ));
+            let PickledData::Bytes(data) = &array.data else {
+                return Err(Error::unwritable("a NumPy scalar cannot be an object array"));
+            };
+            if !array.header.shape.is_empty() {
+                return Err(Error::unwritable("a NumPy scalar must be a 0-d array"));
             }
+            let (scalar_dtype, swapped) = native_order(&array.header.dtype, data);
             global("numpy.core.multiarray", "scalar", out);
-            dtype(array.dtype(), out)?;
-            bytes(&array.data_bytes()?, out)?;
+            dtype(&scalar_dtype, out)?;
+            bytes(swapped.as_deref().unwrap_or(data), out)?;
             out.extend_from_slice(&[0x86, b'R']);
         }
     }

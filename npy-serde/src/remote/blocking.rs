@@ -24,7 +24,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use super::{RemoteOptions, RequestStats};
-use crate::error::{Error, ErrorKind, Result};
+use crate::errors::{Error, ErrorKind, Result};
 use crate::header::HeaderInfo;
 use crate::npz::MemberInfo;
 use crate::read::NpyRead;
@@ -50,24 +50,29 @@ impl RemoteNpz {
     /// Opens the archive at `url` (`s3://`, `gs://`, `az://`, `https://`, `file://`):
     /// one request for its directory, two when the directory does not fit in the last 64 KiB.
     pub fn open_url(url: &str) -> Result<RemoteNpz> {
-        Self::open_url_with(url, RemoteOptions::default())
+        Self::open_url_with(url, &RemoteOptions::default())
     }
 
     /// [`open_url`](Self::open_url) with options.
-    pub fn open_url_with(url: &str, options: RemoteOptions) -> Result<RemoteNpz> {
+    pub fn open_url_with(url: &str, options: &RemoteOptions) -> Result<RemoteNpz> {
         let runtime = runtime()?;
-        let inner = runtime.block_on(super::RemoteNpz::open_url(url, options))?;
+        let inner = runtime.block_on(super::RemoteNpz::open_url_with(url, options))?;
         Ok(RemoteNpz { inner, runtime })
     }
 
     /// Opens the archive `path` in `store`.
-    pub fn open(
+    pub fn open(store: Arc<dyn ObjectStore>, path: Path) -> Result<RemoteNpz> {
+        Self::open_with(store, path, &RemoteOptions::default())
+    }
+
+    /// [`open`](Self::open) with options.
+    pub fn open_with(
         store: Arc<dyn ObjectStore>,
         path: Path,
-        options: RemoteOptions,
+        options: &RemoteOptions,
     ) -> Result<RemoteNpz> {
         let runtime = runtime()?;
-        let inner = runtime.block_on(super::RemoteNpz::open(store, path, options))?;
+        let inner = runtime.block_on(super::RemoteNpz::open_with(store, path, options))?;
         Ok(RemoteNpz { inner, runtime })
     }
 
@@ -120,24 +125,29 @@ pub struct RemoteNpy {
 impl RemoteNpy {
     /// Opens the file at `url` and reads its header (one request).
     pub fn open_url(url: &str) -> Result<RemoteNpy> {
-        Self::open_url_with(url, RemoteOptions::default())
+        Self::open_url_with(url, &RemoteOptions::default())
     }
 
     /// [`open_url`](Self::open_url) with options.
-    pub fn open_url_with(url: &str, options: RemoteOptions) -> Result<RemoteNpy> {
+    pub fn open_url_with(url: &str, options: &RemoteOptions) -> Result<RemoteNpy> {
         let runtime = runtime()?;
-        let inner = runtime.block_on(super::RemoteNpy::open_url(url, options))?;
+        let inner = runtime.block_on(super::RemoteNpy::open_url_with(url, options))?;
         Ok(RemoteNpy { inner, runtime })
     }
 
     /// Opens the file `path` in `store` and reads its header.
-    pub fn open(
+    pub fn open(store: Arc<dyn ObjectStore>, path: Path) -> Result<RemoteNpy> {
+        Self::open_with(store, path, &RemoteOptions::default())
+    }
+
+    /// [`open`](Self::open) with options.
+    pub fn open_with(
         store: Arc<dyn ObjectStore>,
         path: Path,
-        options: RemoteOptions,
+        options: &RemoteOptions,
     ) -> Result<RemoteNpy> {
         let runtime = runtime()?;
-        let inner = runtime.block_on(super::RemoteNpy::open(store, path, options))?;
+        let inner = runtime.block_on(super::RemoteNpy::open_with(store, path, options))?;
         Ok(RemoteNpy { inner, runtime })
     }
 
@@ -175,32 +185,31 @@ impl RemoteNpy {
 /// # Ok::<(), npy_serde::Error>(())
 /// ```
 pub fn from_url<T: DeserializeOwned>(url: &str) -> Result<T> {
-    from_url_with(url, RemoteOptions::default())
+    from_url_with(url, &RemoteOptions::default())
 }
 
 /// [`from_url`] with options.
-pub fn from_url_with<T: DeserializeOwned>(url: &str, options: RemoteOptions) -> Result<T> {
+pub fn from_url_with<T: DeserializeOwned>(url: &str, options: &RemoteOptions) -> Result<T> {
     let runtime = runtime()?;
-    let serde_options = options.serde.clone();
-    let archive = runtime.block_on(super::RemoteNpz::open_url(url, options))?;
-    super::deserialize_lazily(&archive, runtime.handle().clone(), &serde_options)
+    let archive = runtime.block_on(super::RemoteNpz::open_url_with(url, options))?;
+    super::deserialize_lazily(&archive, runtime.handle().clone(), &options.serde)
 }
 
 /// Writes `value` with the serde format as an `.npz` archive at `url`; the object
 /// appears only when the upload is complete.
 pub fn to_url<T: Serialize + ?Sized>(value: &T, url: &str) -> Result<()> {
-    to_url_with(value, url, RemoteOptions::default())
+    to_url_with(value, url, &RemoteOptions::default())
 }
 
 /// [`to_url`] with options.
 pub fn to_url_with<T: Serialize + ?Sized>(
     value: &T,
     url: &str,
-    options: RemoteOptions,
+    options: &RemoteOptions,
 ) -> Result<()> {
     let runtime = runtime()?;
-    let (store, path) = super::store_for_url(url, &options)?;
+    let (store, path) = super::store_for_url(url, options)?;
     let location = super::store::display_url(url);
-    let bytes = crate::ser::to_npz_vec_with(value, &options.serde)?;
-    runtime.block_on(super::upload_at(&store, &path, &location, bytes, &options))
+    let bytes = crate::ser::to_vec_with(value, &options.serde)?;
+    runtime.block_on(super::upload_at(&store, &path, &location, bytes, options))
 }

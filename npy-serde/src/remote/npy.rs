@@ -10,8 +10,8 @@ use object_store::ObjectStore;
 use super::npz::lock;
 use super::object::{retry_on_miss, Fetched, OnMiss, RemoteObject, RequestStats, View};
 use super::RemoteOptions;
-use crate::element::DataReader;
-use crate::error::Result;
+use crate::elements::DataReader;
+use crate::errors::Result;
 use crate::header::{self, HeaderInfo};
 use crate::read::NpyRead;
 
@@ -24,9 +24,9 @@ const HEAD_LEN: u64 = 4 * 1024;
 ///
 /// ```no_run
 /// # async fn demo() -> npy_serde::Result<()> {
-/// use npy_serde::remote::{RemoteNpy, RemoteOptions};
+/// use npy_serde::remote::RemoteNpy;
 ///
-/// let mut file = RemoteNpy::open_url("gs://bucket/embeddings.npy", RemoteOptions::default()).await?;
+/// let mut file = RemoteNpy::open_url("gs://bucket/embeddings.npy").await?;
 /// println!("{:?}", file.header().header.shape);
 /// let rows: ndarray::Array2<f32> = file.read_rows(1_000..2_000).await?;
 /// # Ok(()) }
@@ -37,21 +37,31 @@ pub struct RemoteNpy {
 }
 
 impl RemoteNpy {
-    /// Opens the `.npy` file at `url` (see [`store_for_url`](super::store_for_url)) and
-    /// reads its header.
-    pub async fn open_url(url: &str, options: RemoteOptions) -> Result<RemoteNpy> {
-        let (store, path) = super::store_for_url(url, &options)?;
-        Self::open_at(store, path, super::store::display_url(url), options).await
+    /// Opens the `.npy` file at `url` (see [`store_for_url`](super::store_for_url)) and reads its header.
+    pub async fn open_url(url: &str) -> Result<RemoteNpy> {
+        Self::open_url_with(url, &RemoteOptions::default()).await
     }
 
-    /// Opens the `.npy` file `path` in `store` and reads its header.
-    pub async fn open(
+    /// [`open_url`](Self::open_url) with options.
+    pub async fn open_url_with(url: &str, options: &RemoteOptions) -> Result<RemoteNpy> {
+        let (store, path) = super::store_for_url(url, options)?;
+        Self::open_at(store, path, super::store::display_url(url), options.clone()).await
+    }
+
+    /// Opens the `.npy` file `path` in `store` (any object_store store, configured as you need
+    /// it) and reads its header.
+    pub async fn open(store: Arc<dyn ObjectStore>, path: Path) -> Result<RemoteNpy> {
+        Self::open_with(store, path, &RemoteOptions::default()).await
+    }
+
+    /// [`open`](Self::open) with options.
+    pub async fn open_with(
         store: Arc<dyn ObjectStore>,
         path: Path,
-        options: RemoteOptions,
+        options: &RemoteOptions,
     ) -> Result<RemoteNpy> {
         let location = format!("{store}/{path}");
-        Self::open_at(store, path, location, options).await
+        Self::open_at(store, path, location, options.clone()).await
     }
 
     async fn open_at(
@@ -60,7 +70,7 @@ impl RemoteNpy {
         location: String,
         options: RemoteOptions,
     ) -> Result<RemoteNpy> {
-        let max_header = options.read.max_header_size;
+        let max_header = options.serde.read.max_header_size;
         let (object, start, bytes) =
             RemoteObject::open(store, path, location, options, HEAD_LEN, false).await?;
         let object = Arc::new(object);

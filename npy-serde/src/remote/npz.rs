@@ -1,6 +1,6 @@
 //! An `.npz` archive in object storage, read lazily: the directory from the end of the
 //! object, each member from the exact bytes it spans, a stored member's rows from exactly
-//! those bytes. The parsing is [`NpzReader`]'s, over the fetched bytes.
+//! those bytes. The parsing is [`Reader`]'s, over the fetched bytes.
 
 use std::ops::Range;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -12,10 +12,10 @@ use super::object::{
     remote_error, retry_on_miss, Fetched, OnMiss, RemoteObject, RequestStats, View, STREAM_PIECE,
 };
 use super::RemoteOptions;
-use crate::element::DataReader;
-use crate::error::{Error, Result};
+use crate::elements::DataReader;
+use crate::errors::{Error, Result};
 use crate::header::HeaderInfo;
-use crate::npz::{MemberInfo, NpzReader};
+use crate::npz::{MemberInfo, Reader};
 use crate::read::NpyRead;
 
 /// The first request of an open: as much of the end as a zip reader searches for the end
@@ -37,9 +37,9 @@ const ROUNDS: usize = 8;
 ///
 /// ```no_run
 /// # async fn demo() -> npy_serde::Result<()> {
-/// use npy_serde::remote::{RemoteNpz, RemoteOptions};
+/// use npy_serde::remote::RemoteNpz;
 ///
-/// let mut archive = RemoteNpz::open_url("s3://bucket/checkpoint.npz", RemoteOptions::default()).await?;
+/// let mut archive = RemoteNpz::open_url("s3://bucket/checkpoint.npz").await?;
 /// for member in archive.members() {
 ///     println!("{} {} bytes", member.name, member.uncompressed_size);
 /// }
@@ -51,7 +51,7 @@ pub struct RemoteNpz {
     object: Arc<RemoteObject>,
     fetched: Arc<Mutex<Fetched>>,
     /// Shared with the blocking-pool thread that decodes a read.
-    reader: Arc<Mutex<NpzReader<View>>>,
+    reader: Arc<Mutex<Reader<View>>>,
     members: Vec<MemberInfo>,
     spans: Arc<Vec<Range<u64>>>,
     /// The bytes the directory was parsed from (end record, central directory), kept for
@@ -61,20 +61,30 @@ pub struct RemoteNpz {
 
 impl RemoteNpz {
     /// Opens the archive at `url` (see [`store_for_url`](super::store_for_url)).
-    pub async fn open_url(url: &str, options: RemoteOptions) -> Result<RemoteNpz> {
-        let (store, path) = super::store_for_url(url, &options)?;
-        Self::open_at(store, path, super::store::display_url(url), options).await
+    pub async fn open_url(url: &str) -> Result<RemoteNpz> {
+        Self::open_url_with(url, &RemoteOptions::default()).await
     }
 
-    /// Opens the archive `path` in `store` (any object_store store, configured as you
-    /// need it).
-    pub async fn open(
+    /// [`open_url`](Self::open_url) with options.
+    pub async fn open_url_with(url: &str, options: &RemoteOptions) -> Result<RemoteNpz> {
+        let (store, path) = super::store_for_url(url, options)?;
+        Self::open_at(store, path, super::store::display_url(url), options.clone()).await
+    }
+
+    /// Opens the archive `path` in `store` (any object_store store, configured as you need
+    /// it).
+    pub async fn open(store: Arc<dyn ObjectStore>, path: Path) -> Result<RemoteNpz> {
+        Self::open_with(store, path, &RemoteOptions::default()).await
+    }
+
+    /// [`open`](Self::open) with options.
+    pub async fn open_with(
         store: Arc<dyn ObjectStore>,
         path: Path,
-        options: RemoteOptions,
+        options: &RemoteOptions,
     ) -> Result<RemoteNpz> {
         let location = format!("{store}/{path}");
-        Self::open_at(store, path, location, options).await
+        Self::open_at(store, path, location, options.clone()).await
     }
 
     pub(crate) async fn open_at(
@@ -83,7 +93,7 @@ impl RemoteNpz {
         location: String,
         options: RemoteOptions,
     ) -> Result<RemoteNpz> {
-        let read_options = options.read.clone();
+        let read_options = options.serde.read.clone();
         let (object, tail_start, tail) =
             RemoteObject::open(store, path, location, options, TAIL_LEN, true).await?;
         let object = Arc::new(object);
@@ -100,7 +110,7 @@ impl RemoteNpz {
             },
             || {
                 let view = View::new(object.clone(), fetched.clone(), OnMiss::Record);
-                NpzReader::new(view).map(|r| r.with_options(read_options.clone()))
+                Reader::with_options(view, &read_options)
             },
         )
         .await
@@ -169,7 +179,7 @@ impl RemoteNpz {
         self.done(result)
     }
 
-    fn reader(&self) -> std::sync::MutexGuard<'_, NpzReader<View>> {
+    fn reader(&self) -> std::sync::MutexGuard<'_, Reader<View>> {
         self.reader.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
@@ -177,7 +187,7 @@ impl RemoteNpz {
     /// take CPU time that the caller's runtime should not lose.
     async fn off_runtime<T: Send + 'static>(
         &self,
-        parse: impl FnOnce(&mut NpzReader<View>) -> Result<T> + Send + 'static,
+        parse: impl FnOnce(&mut Reader<View>) -> Result<T> + Send + 'static,
     ) -> Result<T> {
         let reader = self.reader.clone();
         let task = tokio::task::spawn_blocking(move || {
@@ -230,7 +240,7 @@ impl RemoteNpz {
         let bytes = self.object.fetch(head.clone()).await?;
         lock(&self.fetched).insert(head.start, bytes);
         let stored = !self.members[index].compressed;
-        let max_header = self.reader().read_options().max_header_size as u64;
+        let max_header = self.reader().options().max_header_size as u64;
         let reader = &self.reader;
         retry_on_miss(
             &self.object,
@@ -363,11 +373,11 @@ impl RemoteNpz {
         )
     }
 
-    /// An [`NpzReader`] over [`lazy_view`](Self::lazy_view).
-    fn lazy_reader(&self, runtime: tokio::runtime::Handle, piece: u64) -> Result<NpzReader<View>> {
+    /// An [`Reader`] over [`lazy_view`](Self::lazy_view).
+    fn lazy_reader(&self, runtime: tokio::runtime::Handle, piece: u64) -> Result<Reader<View>> {
         let view = self.lazy_view(runtime, piece);
-        let options = self.reader().read_options().clone();
-        Ok(NpzReader::new(view)?.with_options(options))
+        let options = self.reader().options().clone();
+        Reader::with_options(view, &options)
     }
 
     /// The archive's URL (or store and path), for messages.

@@ -21,7 +21,7 @@ use object_store::path::Path;
 use object_store::{GetOptions, GetRange, GetResult, ObjectStore};
 
 use super::RemoteOptions;
-use crate::error::{Error, ErrorKind, Result};
+use crate::errors::{Error, ErrorKind, Result};
 
 /// Requests and bytes one remote reader has asked for (its own range requests; retries
 /// inside object_store are not counted).
@@ -72,7 +72,8 @@ pub(crate) fn store_error(location: &str, what: &str, error: object_store::Error
         source = cause.source();
     }
     message.push_str(hint);
-    remote_error(location, message)
+    // The message says it all for people; the store's error stays the source, for code.
+    remote_error(location, message).with_source(error)
 }
 
 pub(crate) fn remote_error(location: &str, message: impl Into<String>) -> Error {

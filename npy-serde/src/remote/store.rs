@@ -16,7 +16,7 @@ use url::Url;
 
 use super::object::remote_error;
 use super::RemoteOptions;
-use crate::error::Result;
+use crate::errors::Result;
 
 /// `url` without its query string and fragment, for messages.
 pub(crate) fn display_url(url: &str) -> String {

@@ -6,7 +6,7 @@ use serde::ser::{self, Serialize};
 
 use super::capture::{Capture, Captured};
 use super::Impossible;
-use crate::error::{Error, Result};
+use crate::errors::{Error, Result};
 use crate::header::Header;
 use crate::serde_format::{shape_text, RawMember, WriteMembers};
 

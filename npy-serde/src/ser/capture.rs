@@ -4,8 +4,8 @@
 use serde::ser::{self, Serialize};
 
 use super::element::{hint_of, ComplexParts, Hint, LeafKind};
-use crate::convert::Value;
-use crate::error::{Error, Result};
+use crate::convert::Number;
+use crate::errors::{Error, Result};
 
 /// A scalar's kind and native bytes.
 #[derive(Clone, Copy)]
@@ -64,11 +64,11 @@ impl Captured {
             };
         };
         // The scalar's bytes are its dtype's, in native order: the conversion model decodes.
-        match Value::decode(&s.kind.dtype()?, s.bytes())? {
-            Value::Bool(v) => Some(v.to_string()),
-            Value::Int(v) => Some(v.to_string()),
-            Value::UInt(v) => Some(v.to_string()),
-            Value::Float(_) | Value::Complex(_) => None,
+        match Number::decode(&s.kind.dtype()?, s.bytes())? {
+            Number::Bool(v) => Some(v.to_string()),
+            Number::Int(v) => Some(v.to_string()),
+            Number::UInt(v) => Some(v.to_string()),
+            Number::Float(_) | Number::Complex(_) => None,
         }
     }
 

@@ -9,8 +9,8 @@ use super::capture::{Capture, Captured, Scalar};
 use super::Impossible;
 use crate::convert::Target;
 use crate::dtype::{DType, Endian, Record};
-use crate::element::{FixedElement, NpyElement};
-use crate::error::{Error, Result};
+use crate::elements::{FixedElement, NpyElement};
+use crate::errors::{Error, Result};
 use crate::header::Header;
 use crate::serde_format::{escape_key, join_path, shape_text, RawMember, WriteMembers, BULK_ARRAY};
 use crate::write::Shaped;
@@ -210,7 +210,7 @@ impl ArrayBuilder {
         match kind.dtype() {
             Some(dtype) if self.bytes.capacity() < len * dtype.itemsize() => {
                 let needed = len.saturating_mul(dtype.itemsize());
-                self.bytes = crate::element::vec_for_write(needed);
+                self.bytes = crate::buffer::vec_for_write(needed);
             }
             None if kind == LeafKind::Str => self.strings.reserve(len),
             _ => {}

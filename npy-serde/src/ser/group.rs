@@ -10,28 +10,28 @@ use super::bulk::BulkSerializer;
 use super::capture::Capture;
 use super::element::{hint_of, no_hint, ComplexParts, ElementSeq, ElementSerializer, HintFn};
 use super::{Impossible, Root};
-use crate::error::{Error, ErrorKind, Result};
+use crate::errors::{Error, ErrorKind, Result};
 use crate::header::Header;
 use crate::serde_format::{
     escape_key, in_member, join_path, RawMember, WriteMembers, BULK_ARRAY, NDARRAY_STRUCT,
 };
 
 /// A struct or map whose fields become members under `prefix`.
-pub struct Group<'r, 'a, S> {
-    root: &'r mut Root<'a, S>,
+pub struct Group<'r, S> {
+    root: &'r mut Root<S>,
     prefix: String,
     key: Option<String>,
     /// Members written before the group started: none more at its end means it was empty.
     written_before: usize,
 }
 
-impl<'r, 'a, S: WriteMembers> Group<'r, 'a, S> {
+impl<'r, S: WriteMembers> Group<'r, S> {
     /// The archive's top level.
-    pub(super) fn top(root: &'r mut Root<'a, S>) -> Self {
+    pub(super) fn top(root: &'r mut Root<S>) -> Self {
         Group::new(root, String::new())
     }
 
-    fn new(root: &'r mut Root<'a, S>, prefix: String) -> Self {
+    fn new(root: &'r mut Root<S>, prefix: String) -> Self {
         let written_before = root.written;
         Group {
             root,
@@ -71,14 +71,14 @@ impl<'r, 'a, S: WriteMembers> Group<'r, 'a, S> {
 }
 
 /// The member of an empty group: shape `(0,)` float64, what `np.array([])` gives.
-fn write_empty_member<S: WriteMembers>(root: &mut Root<'_, S>, path: &str) -> Result<()> {
-    let header = Header::new(<f64 as crate::element::FixedElement>::dtype(), vec![0]);
+fn write_empty_member<S: WriteMembers>(root: &mut Root<S>, path: &str) -> Result<()> {
+    let header = Header::new(<f64 as crate::elements::FixedElement>::dtype(), vec![0]);
     let (mut sink, _) = root.parts();
     sink.add_member(path, &RawMember { header, bytes: &[] })
         .map_err(|e| in_member(e, path))
 }
 
-impl<S: WriteMembers> ser::SerializeStruct for Group<'_, '_, S> {
+impl<S: WriteMembers> ser::SerializeStruct for Group<'_, S> {
     type Ok = ();
     type Error = Error;
 
@@ -95,7 +95,7 @@ impl<S: WriteMembers> ser::SerializeStruct for Group<'_, '_, S> {
     }
 }
 
-impl<S: WriteMembers> ser::SerializeMap for Group<'_, '_, S> {
+impl<S: WriteMembers> ser::SerializeMap for Group<'_, S> {
     type Ok = ();
     type Error = Error;
 
@@ -140,8 +140,8 @@ impl<S: WriteMembers> ser::SerializeMap for Group<'_, '_, S> {
 // A value at a path: one member, a group, or nothing (None)
 // ---------------------------------------------------------------------------------------
 
-pub struct FieldSerializer<'r, 'a, S> {
-    root: &'r mut Root<'a, S>,
+pub struct FieldSerializer<'r, S> {
+    root: &'r mut Root<S>,
     path: String,
     hint: HintFn,
     none: NoneIs,
@@ -156,7 +156,7 @@ enum NoneIs {
     Refused,
 }
 
-impl<'r, 'a, S: WriteMembers> FieldSerializer<'r, 'a, S> {
+impl<'r, S: WriteMembers> FieldSerializer<'r, S> {
     fn reject(self, what: &str) -> Error {
         Error::unwritable(format!("{what} has no array form")).in_member(self.path)
     }
@@ -171,7 +171,7 @@ impl<'r, 'a, S: WriteMembers> FieldSerializer<'r, 'a, S> {
             .map_err(|e| in_member(e, &self.path))
     }
 
-    fn seq(self) -> Result<FieldSeq<'r, 'a, S>> {
+    fn seq(self) -> Result<FieldSeq<'r, S>> {
         self.root.builder.reset();
         Ok(FieldSeq {
             root: self.root,
@@ -192,15 +192,15 @@ macro_rules! build_leaf {
     )*};
 }
 
-impl<'r, 'a, S: WriteMembers> ser::Serializer for FieldSerializer<'r, 'a, S> {
+impl<'r, S: WriteMembers> ser::Serializer for FieldSerializer<'r, S> {
     type Ok = ();
     type Error = Error;
-    type SerializeSeq = FieldSeq<'r, 'a, S>;
-    type SerializeTuple = FieldSeq<'r, 'a, S>;
-    type SerializeTupleStruct = FieldSeq<'r, 'a, S>;
+    type SerializeSeq = FieldSeq<'r, S>;
+    type SerializeTuple = FieldSeq<'r, S>;
+    type SerializeTupleStruct = FieldSeq<'r, S>;
     type SerializeTupleVariant = Impossible;
-    type SerializeMap = Group<'r, 'a, S>;
-    type SerializeStruct = FieldStruct<'r, 'a, S>;
+    type SerializeMap = Group<'r, S>;
+    type SerializeStruct = FieldStruct<'r, S>;
     type SerializeStructVariant = Impossible;
 
     reject!(serialize_unit serialize_unit_struct serialize_newtype_variant serialize_tuple_variant
@@ -268,13 +268,13 @@ impl<'r, 'a, S: WriteMembers> ser::Serializer for FieldSerializer<'r, 'a, S> {
         }
     }
 
-    fn serialize_seq(self, len: Option<usize>) -> Result<FieldSeq<'r, 'a, S>> {
+    fn serialize_seq(self, len: Option<usize>) -> Result<FieldSeq<'r, S>> {
         let seq = self.seq()?;
         seq.root.builder.set_len_hint(len);
         Ok(seq)
     }
 
-    fn serialize_tuple(self, _: usize) -> Result<FieldSeq<'r, 'a, S>> {
+    fn serialize_tuple(self, _: usize) -> Result<FieldSeq<'r, S>> {
         let hint = (self.hint)();
         let mut seq = self.seq()?;
         if let Some(parts) = ComplexParts::for_hint(hint) {
@@ -284,15 +284,15 @@ impl<'r, 'a, S: WriteMembers> ser::Serializer for FieldSerializer<'r, 'a, S> {
         Ok(seq)
     }
 
-    fn serialize_tuple_struct(self, _: &'static str, _: usize) -> Result<FieldSeq<'r, 'a, S>> {
+    fn serialize_tuple_struct(self, _: &'static str, _: usize) -> Result<FieldSeq<'r, S>> {
         self.seq()
     }
 
-    fn serialize_map(self, _: Option<usize>) -> Result<Group<'r, 'a, S>> {
+    fn serialize_map(self, _: Option<usize>) -> Result<Group<'r, S>> {
         Ok(Group::new(self.root, self.path))
     }
 
-    fn serialize_struct(self, name: &'static str, len: usize) -> Result<FieldStruct<'r, 'a, S>> {
+    fn serialize_struct(self, name: &'static str, len: usize) -> Result<FieldStruct<'r, S>> {
         if name == NDARRAY_STRUCT && len == 3 {
             // ndarray's form, if the first field is its version `v` (else a user struct
             // that happens to be called `Array`).
@@ -317,8 +317,8 @@ impl<'r, 'a, S: WriteMembers> ser::Serializer for FieldSerializer<'r, 'a, S> {
 /// sequences) until one cannot be an array element (a struct holding arrays, a map, an
 /// ndarray array, a record unlike the first); then the records built so far and every
 /// element after are written as indexed groups `path/0`, `path/1`, ….
-pub struct FieldSeq<'r, 'a, S> {
-    root: &'r mut Root<'a, S>,
+pub struct FieldSeq<'r, S> {
+    root: &'r mut Root<S>,
     path: String,
     /// Elements taken so far.
     count: usize,
@@ -327,7 +327,7 @@ pub struct FieldSeq<'r, 'a, S> {
     complex: Option<ComplexParts>,
 }
 
-impl<S: WriteMembers> FieldSeq<'_, '_, S> {
+impl<S: WriteMembers> FieldSeq<'_, S> {
     fn element<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<()> {
         if let Some(parts) = &mut self.complex {
             return parts.add(value).map_err(|e| in_member(e, &self.path));
@@ -396,7 +396,7 @@ impl<S: WriteMembers> FieldSeq<'_, '_, S> {
     }
 }
 
-sequence_impls!([S: WriteMembers] FieldSeq<'_, '_, S> => (): SerializeSeq::serialize_element,
+sequence_impls!([S: WriteMembers] FieldSeq<'_, S> => (): SerializeSeq::serialize_element,
     SerializeTuple::serialize_element, SerializeTupleStruct::serialize_field);
 
 // ---------------------------------------------------------------------------------------
@@ -404,19 +404,19 @@ sequence_impls!([S: WriteMembers] FieldSeq<'_, '_, S> => (): SerializeSeq::seria
 // ---------------------------------------------------------------------------------------
 
 /// A struct at a path: a nested group, or an ndarray array (fields `v`, `dim`, `data`).
-pub struct FieldStruct<'r, 'a, S> {
-    state: StructState<'r, 'a, S>,
+pub struct FieldStruct<'r, S> {
+    state: StructState<'r, S>,
 }
 
-enum StructState<'r, 'a, S> {
+enum StructState<'r, S> {
     /// A struct called `Array` with three fields: ndarray's form if its first field is `v`.
     MaybeNdarray {
-        root: &'r mut Root<'a, S>,
+        root: &'r mut Root<S>,
         path: String,
     },
-    Group(Group<'r, 'a, S>),
+    Group(Group<'r, S>),
     Ndarray {
-        root: &'r mut Root<'a, S>,
+        root: &'r mut Root<S>,
         path: String,
         dim: Option<Vec<usize>>,
         written: bool,
@@ -425,7 +425,7 @@ enum StructState<'r, 'a, S> {
     Deciding,
 }
 
-impl<S: WriteMembers> FieldStruct<'_, '_, S> {
+impl<S: WriteMembers> FieldStruct<'_, S> {
     /// Decides what a struct called `Array` is from its first field's name.
     fn decide(&mut self, first_key: &str) {
         if let StructState::MaybeNdarray { .. } = self.state {
@@ -448,7 +448,7 @@ impl<S: WriteMembers> FieldStruct<'_, '_, S> {
     }
 }
 
-impl<S: WriteMembers> ser::SerializeStruct for FieldStruct<'_, '_, S> {
+impl<S: WriteMembers> ser::SerializeStruct for FieldStruct<'_, S> {
     type Ok = ();
     type Error = Error;
 

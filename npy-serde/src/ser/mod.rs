@@ -70,9 +70,9 @@ use std::path::Path;
 
 use serde::ser::{self, Serialize};
 
-use crate::error::{Error, ErrorKind, Result};
-use crate::npz::NpzWriter;
-use crate::serde_format::{in_file, SerdeOptions, WriteMembers};
+use crate::errors::{Error, Result};
+use crate::npz::Writer;
+use crate::serde_format::{SerdeOptions, WriteMembers};
 use crate::write::NpyWrite;
 
 /// Implements the named `Serializer` methods as errors from `self.reject(what)`.
@@ -304,8 +304,8 @@ macro_rules! top_level_impls {
 }
 
 /// The group a top-level struct or map writes into.
-trait IntoGroup<'r, 'a, S> {
-    fn into_group(self) -> Group<'r, 'a, S>;
+trait IntoGroup<'r, S> {
+    fn into_group(self) -> Group<'r, S>;
 }
 
 mod bulk;
@@ -340,7 +340,7 @@ use group::Group;
 /// };
 /// npy_serde::to_path(&path, &model)?;
 /// // NumPy sees members "encoder/weight", "encoder/bias" and "step".
-/// let archive = npy_serde::NpzReader::open(&path)?;
+/// let archive = npy_serde::npz::Reader::open(&path)?;
 /// assert_eq!(archive.names(), ["encoder/weight", "encoder/bias", "step"]);
 /// let back: Model = npy_serde::from_path(&path)?;
 /// assert_eq!(back, model);
@@ -350,127 +350,138 @@ pub fn to_path<P: AsRef<Path>, T: Serialize + ?Sized>(path: P, value: &T) -> Res
     to_path_with(path, value, &SerdeOptions::default())
 }
 
-/// [`to_path`] with options (compression, path separator).
+/// [`to_path`] with options (compression, byte order, path separator).
 pub fn to_path_with<P: AsRef<Path>, T: Serialize + ?Sized>(
     path: P,
     value: &T,
     options: &SerdeOptions,
 ) -> Result<()> {
     let path = path.as_ref();
-    let result = NpzWriter::create_with(path, options.npz_options()).and_then(|mut writer| {
+    let result = Writer::create_with(path, &options.write).and_then(|mut writer| {
         serialize_members(&mut writer, value, options)?;
         writer.finish().map(drop)
     });
-    result.map_err(|e| in_file(e, path))
+    result.map_err(|e| e.in_file(path))
 }
 
 /// Writes `value` as an `.npz` archive to `writer`, which needs only [`Write`]: stdout, a
 /// socket or a pipe work. The archive is assembled in memory first (a zip member's header
 /// holds its size and CRC, which are known only once the member is written) and then
-/// written in one piece; to stream a large archive to a file, use [`to_path`] or an
-/// [`NpzWriter`] over a file with [`Serializer`].
+/// written in one piece; to stream a large archive to a file, use [`to_path`] or a
+/// [`Serializer`] over a file.
 ///
 /// ```
 /// let mut state = std::collections::BTreeMap::new();
 /// state.insert("bias", vec![0.5f32, 0.25]);
 /// let mut out: Vec<u8> = Vec::new();
-/// npy_serde::to_npz_writer(&mut out, &state)?;
-/// let back: std::collections::BTreeMap<String, Vec<f32>> = npy_serde::from_npz_slice(&out)?;
+/// npy_serde::to_writer(&mut out, &state)?;
+/// let back: std::collections::BTreeMap<String, Vec<f32>> = npy_serde::from_slice(&out)?;
 /// assert_eq!(back["bias"], [0.5, 0.25]);
 /// # Ok::<(), npy_serde::Error>(())
 /// ```
-pub fn to_npz_writer<W: Write, T: Serialize + ?Sized>(writer: W, value: &T) -> Result<()> {
-    to_npz_writer_with(writer, value, &SerdeOptions::default())
+pub fn to_writer<W: Write, T: Serialize + ?Sized>(writer: W, value: &T) -> Result<()> {
+    to_writer_with(writer, value, &SerdeOptions::default())
 }
 
-/// [`to_npz_writer`] with options (compression, path separator).
-pub fn to_npz_writer_with<W: Write, T: Serialize + ?Sized>(
+/// [`to_writer`] with options (compression, byte order, path separator).
+pub fn to_writer_with<W: Write, T: Serialize + ?Sized>(
     mut writer: W,
     value: &T,
     options: &SerdeOptions,
 ) -> Result<()> {
-    let bytes = to_npz_vec_with(value, options)?;
+    let bytes = to_vec_with(value, options)?;
     writer.write_all(&bytes)?;
     writer.flush()?;
     Ok(())
 }
 
 /// The bytes of the `.npz` archive of `value` (the in-memory counterpart of
-/// [`to_path`]; not to be confused with [`to_bytes`](crate::to_bytes), which makes one
-/// `.npy` array).
+/// [`to_path`]).
 ///
 /// ```
 /// use std::collections::BTreeMap;
 ///
 /// let mut state: BTreeMap<String, Vec<f32>> = BTreeMap::new();
 /// state.insert("bias".into(), vec![0.1, 0.2]);
-/// let bytes = npy_serde::to_npz_vec(&state)?;
-/// let back: BTreeMap<String, Vec<f32>> = npy_serde::from_npz_slice(&bytes)?;
+/// let bytes = npy_serde::to_vec(&state)?;
+/// let back: BTreeMap<String, Vec<f32>> = npy_serde::from_slice(&bytes)?;
 /// assert_eq!(back, state);
 /// # Ok::<(), npy_serde::Error>(())
 /// ```
-pub fn to_npz_vec<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>> {
-    to_npz_vec_with(value, &SerdeOptions::default())
+pub fn to_vec<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>> {
+    to_vec_with(value, &SerdeOptions::default())
 }
 
-/// [`to_npz_vec`] with options (compression, path separator).
-pub fn to_npz_vec_with<T: Serialize + ?Sized>(
-    value: &T,
-    options: &SerdeOptions,
-) -> Result<Vec<u8>> {
-    let mut writer = NpzWriter::with_options(Cursor::new(Vec::new()), options.npz_options());
+/// [`to_vec`] with options (compression, byte order, path separator).
+pub fn to_vec_with<T: Serialize + ?Sized>(value: &T, options: &SerdeOptions) -> Result<Vec<u8>> {
+    let mut writer = Writer::with_options(Cursor::new(Vec::new()), &options.write);
     serialize_members(&mut writer, value, options)?;
     Ok(writer.finish()?.into_inner())
 }
 
-/// The serde `Serializer` of the npz format, writing members into an [`NpzWriter`]: for
-/// callers that drive serde themselves (`serde_path_to_error`, several values in one
-/// archive, a writer with its own options). `&mut Serializer` is the serde serializer.
+/// The serde `Serializer` of the npz format, for callers that drive serde themselves
+/// (`serde_path_to_error`, several values in one archive): `&mut Serializer` is the serde
+/// serializer, each value serialized adds its members, and [`finish`](Self::finish)
+/// writes the archive's directory.
 ///
 /// ```
 /// use serde::Serialize;
 ///
 /// #[derive(Serialize)]
 /// struct Step { loss: f32 }
+/// #[derive(Serialize)]
+/// struct Epoch { epoch: u32 }
 ///
-/// let mut writer = npy_serde::NpzWriter::new(std::io::Cursor::new(Vec::new()));
-/// let options = npy_serde::SerdeOptions::default();
-/// let mut serializer = npy_serde::Serializer::new(&mut writer, &options)?;
+/// let mut serializer = npy_serde::Serializer::new(std::io::Cursor::new(Vec::new()));
 /// Step { loss: 0.5 }.serialize(&mut serializer)?;
-/// let bytes = writer.finish()?.into_inner();
-/// assert_eq!(npy_serde::NpzReader::new(std::io::Cursor::new(bytes))?.names(), ["loss"]);
+/// Epoch { epoch: 3 }.serialize(&mut serializer)?;
+/// let bytes = serializer.finish()?.into_inner();
+/// let names = npy_serde::npz::Reader::new(std::io::Cursor::new(bytes))?.names();
+/// assert_eq!(names, ["loss", "epoch"]);
 /// # Ok::<(), npy_serde::Error>(())
 /// ```
-pub struct Serializer<'w, W: Write + Seek> {
-    root: Root<'w, NpzWriter<W>>,
+pub struct Serializer<W: Write + Seek> {
+    root: Root<Writer<W>>,
 }
 
-impl<'w, W: Write + Seek> Serializer<'w, W> {
-    /// A serializer adding members to `writer`, with `options`' path separator (the
-    /// writer's own options decide compression).
-    pub fn new(writer: &'w mut NpzWriter<W>, options: &SerdeOptions) -> Result<Self> {
+impl<W: Write + Seek> Serializer<W> {
+    /// A serializer writing an archive into `writer` (stored members, `/` separator).
+    pub fn new(writer: W) -> Self {
+        Serializer {
+            root: Root::new(Writer::new(writer), "/"),
+        }
+    }
+
+    /// A serializer writing an archive into `writer` with `options` (compression, byte
+    /// order, path separator).
+    pub fn with_options(writer: W, options: &SerdeOptions) -> Result<Self> {
         options.check()?;
         Ok(Serializer {
-            root: Root::new(writer, options),
+            root: Root::new(Writer::with_options(writer, &options.write), &options.separator),
         })
+    }
+
+    /// Writes the archive's central directory and returns the writer.
+    pub fn finish(self) -> Result<W> {
+        self.root.sink.finish()
     }
 }
 
-impl<'s, 'w, W: Write + Seek> IntoGroup<'s, 'w, NpzWriter<W>> for &'s mut Serializer<'w, W> {
-    fn into_group(self) -> Group<'s, 'w, NpzWriter<W>> {
+impl<'s, W: Write + Seek> IntoGroup<'s, Writer<W>> for &'s mut Serializer<W> {
+    fn into_group(self) -> Group<'s, Writer<W>> {
         Group::top(&mut self.root)
     }
 }
 
-impl<'s, 'w, W: Write + Seek> ser::Serializer for &'s mut Serializer<'w, W> {
+impl<'s, W: Write + Seek> ser::Serializer for &'s mut Serializer<W> {
     type Ok = ();
     type Error = Error;
     type SerializeSeq = Impossible;
     type SerializeTuple = Impossible;
     type SerializeTupleStruct = Impossible;
     type SerializeTupleVariant = Impossible;
-    type SerializeMap = Group<'s, 'w, NpzWriter<W>>;
-    type SerializeStruct = Group<'s, 'w, NpzWriter<W>>;
+    type SerializeMap = Group<'s, Writer<W>>;
+    type SerializeStruct = Group<'s, Writer<W>>;
     type SerializeStructVariant = Impossible;
 
     top_level_impls!();
@@ -483,24 +494,24 @@ where
     T: Serialize + ?Sized,
 {
     options.check()?;
-    let mut root = Root::new(sink, options);
+    let mut root = Root::new(sink, &options.separator);
     value.serialize(TopLevel { root: &mut root })
 }
 
 /// State shared by the whole serialization: where members go, how paths are joined, the
 /// member buffer, and how many members were written (to tell an empty group).
-pub(crate) struct Root<'a, S> {
-    sink: &'a mut S,
+pub(crate) struct Root<S> {
+    sink: S,
     separator: String,
     builder: ArrayBuilder,
     written: usize,
 }
 
-impl<'a, S: WriteMembers> Root<'a, S> {
-    fn new(sink: &'a mut S, options: &SerdeOptions) -> Self {
+impl<S: WriteMembers> Root<S> {
+    fn new(sink: S, separator: &str) -> Self {
         Root {
             sink,
-            separator: options.separator.clone(),
+            separator: separator.to_string(),
             builder: ArrayBuilder::default(),
             written: 0,
         }
@@ -521,12 +532,12 @@ impl<S: WriteMembers> WriteMembers for Counted<'_, S> {
     }
 }
 
-impl<'a, S: WriteMembers> Root<'a, S> {
+impl<S: WriteMembers> Root<S> {
     /// The sink and the member buffer, borrowed apart.
     fn parts(&mut self) -> (Counted<'_, S>, &mut ArrayBuilder) {
         (
             Counted {
-                sink: &mut *self.sink,
+                sink: &mut self.sink,
                 written: &mut self.written,
             },
             &mut self.builder,
@@ -535,31 +546,31 @@ impl<'a, S: WriteMembers> Root<'a, S> {
 }
 
 /// The top level: a struct or a map.
-struct TopLevel<'r, 'a, S> {
-    root: &'r mut Root<'a, S>,
+struct TopLevel<'r, S> {
+    root: &'r mut Root<S>,
 }
 
 fn top_level_error(what: &str) -> Error {
-    Error::from(ErrorKind::Custom(format!(
+    Error::custom(format!(
         "the top-level value must be a struct or a map (its fields become members), found {what}"
-    )))
+    ))
 }
 
-impl<'r, 'a, S: WriteMembers> IntoGroup<'r, 'a, S> for TopLevel<'r, 'a, S> {
-    fn into_group(self) -> Group<'r, 'a, S> {
+impl<'r, S: WriteMembers> IntoGroup<'r, S> for TopLevel<'r, S> {
+    fn into_group(self) -> Group<'r, S> {
         Group::top(self.root)
     }
 }
 
-impl<'r, 'a, S: WriteMembers> ser::Serializer for TopLevel<'r, 'a, S> {
+impl<'r, S: WriteMembers> ser::Serializer for TopLevel<'r, S> {
     type Ok = ();
     type Error = Error;
     type SerializeSeq = Impossible;
     type SerializeTuple = Impossible;
     type SerializeTupleStruct = Impossible;
     type SerializeTupleVariant = Impossible;
-    type SerializeMap = Group<'r, 'a, S>;
-    type SerializeStruct = Group<'r, 'a, S>;
+    type SerializeMap = Group<'r, S>;
+    type SerializeStruct = Group<'r, S>;
     type SerializeStructVariant = Impossible;
 
     top_level_impls!();

@@ -7,11 +7,11 @@ use ndarray::{array, Array2, ArrayD};
 use serde::Serialize;
 
 use super::*;
-use crate::element::FixedElement;
+use crate::elements::FixedElement;
 use crate::serde_format::shape_text;
 use crate::serde_format::test_values::{points, Mode, Point};
 use crate::serde_format::MemoryArchive;
-use crate::NpyArray;
+use crate::array::NpyArray;
 use num_complex::Complex;
 
 fn members<T: Serialize>(value: &T) -> Result<Vec<(String, NpyArray)>> {
@@ -20,7 +20,7 @@ fn members<T: Serialize>(value: &T) -> Result<Vec<(String, NpyArray)>> {
     Ok(archive
         .members
         .iter()
-        .map(|(name, bytes)| (name.clone(), crate::from_bytes(bytes).unwrap()))
+        .map(|(name, bytes)| (name.clone(), crate::read::from_slice(bytes).unwrap()))
         .collect())
 }
 
@@ -105,7 +105,7 @@ fn every_kind_of_field_becomes_the_member_numpy_would_make() {
     let weight = &members[11].1;
     assert_eq!(
         weight.data(),
-        &crate::ArrayData::F32(vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0])
+        &crate::array::ArrayData::F32(vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0])
     );
 }
 
@@ -185,12 +185,12 @@ fn round_trip<T>(value: &T) -> T
 where
     T: Serialize + serde::de::DeserializeOwned,
 {
-    let bytes = crate::to_npz_vec(value).unwrap();
-    crate::from_npz_slice(&bytes).unwrap()
+    let bytes = crate::ser::to_vec(value).unwrap();
+    crate::de::from_slice(&bytes).unwrap()
 }
 
 fn names_of(bytes: &[u8]) -> Vec<String> {
-    crate::NpzReader::new(std::io::Cursor::new(bytes))
+    crate::npz::Reader::new(std::io::Cursor::new(bytes))
         .unwrap()
         .names()
 }
@@ -222,7 +222,7 @@ fn checkpoint_shapes_round_trip() {
         by_step: HashMap::new(),
         epoch: 1,
     };
-    let bytes = crate::to_npz_vec(&model).unwrap();
+    let bytes = crate::ser::to_vec(&model).unwrap();
     let names = names_of(&bytes);
     assert!(names.contains(&"layers/0/weight".to_string()), "{names:?}");
     assert!(names.contains(&"layers/1/bias".to_string()), "{names:?}");
@@ -237,8 +237,8 @@ fn checkpoint_shapes_round_trip() {
     model.by_step.insert(7, 0.25);
     assert_eq!(round_trip(&model), model);
     let dotted = SerdeOptions::default().with_separator(".");
-    let bytes = crate::to_npz_vec_with(&model, &dotted).unwrap();
-    let back: Model = crate::from_npz_slice_with(&bytes, &dotted).unwrap();
+    let bytes = crate::ser::to_vec_with(&model, &dotted).unwrap();
+    let back: Model = crate::de::from_slice_with(&bytes, &dotted).unwrap();
     assert_eq!(back, model);
 }
 
@@ -284,11 +284,11 @@ fn options_records_and_empty_things_round_trip() {
         zs: vec![Complex::new(1.0, 2.0)],
         h: f16::from_f32(0.5),
     };
-    let bytes = crate::to_npz_vec(&value).unwrap();
+    let bytes = crate::ser::to_vec(&value).unwrap();
     let names = names_of(&bytes);
     assert!(names.contains(&"rows".to_string()), "{names:?}");
     assert!(names.contains(&"uneven/1/note".to_string()), "{names:?}");
-    let rows: NpyArray = crate::NpzReader::new(std::io::Cursor::new(&bytes[..]))
+    let rows: NpyArray = crate::npz::Reader::new(std::io::Cursor::new(&bytes[..]))
         .unwrap()
         .read("rows")
         .unwrap();
@@ -318,15 +318,15 @@ fn conversions_follow_the_one_table() {
     struct Wide {
         z: Vec<Complex<f64>>,
     }
-    let bytes = crate::to_npz_vec(&Wide {
+    let bytes = crate::ser::to_vec(&Wide {
         z: vec![Complex::new(1e300, 0.0)],
     })
     .unwrap();
-    let err = crate::from_npz_slice::<Narrow>(&bytes)
+    let err = crate::de::from_slice::<Narrow>(&bytes)
         .unwrap_err()
         .to_string();
     assert!(err.contains("float64") && err.contains("\"z\""), "{err}");
-    assert!(crate::from_npz_slice::<Pairs>(&bytes).is_err());
+    assert!(crate::de::from_slice::<Pairs>(&bytes).is_err());
 
     // 0-d members convert by value, as Python writes scalars (int64, float64).
     #[derive(Serialize)]
@@ -339,12 +339,12 @@ fn conversions_follow_the_one_table() {
         epoch: u32,
         lr: f32,
     }
-    let bytes = crate::to_npz_vec(&FromPython {
+    let bytes = crate::ser::to_vec(&FromPython {
         epoch: 4,
         lr: 0.001,
     })
     .unwrap();
-    let state: State = crate::from_npz_slice(&bytes).unwrap();
+    let state: State = crate::de::from_slice(&bytes).unwrap();
     assert_eq!(
         state,
         State {
@@ -352,12 +352,12 @@ fn conversions_follow_the_one_table() {
             lr: 0.001
         }
     );
-    let bytes = crate::to_npz_vec(&FromPython {
+    let bytes = crate::ser::to_vec(&FromPython {
         epoch: 1 << 40,
         lr: 0.0,
     })
     .unwrap();
-    let err = crate::from_npz_slice::<State>(&bytes)
+    let err = crate::de::from_slice::<State>(&bytes)
         .unwrap_err()
         .to_string();
     assert!(
@@ -396,8 +396,8 @@ fn struct_attributes_work() {
         #[allow(dead_code)]
         c: String,
     }
-    let bytes = crate::to_npz_vec(&value).unwrap();
-    let err = crate::from_npz_slice::<Strict>(&bytes)
+    let bytes = crate::ser::to_vec(&value).unwrap();
+    let err = crate::de::from_slice::<Strict>(&bytes)
         .unwrap_err()
         .to_string();
     assert!(err.contains("unknown field"), "{err}");
@@ -417,17 +417,17 @@ fn empty_rows_are_bounded_by_the_bytes_present() {
         x: ndarray::Array2<f32>,
     }
     for shape in [vec![1 << 40, 0], vec![1_000_000_000_000_000, 0]] {
-        let header = crate::Header::new(f32::dtype(), shape.clone());
-        let mut writer = crate::NpzWriter::new(std::io::Cursor::new(Vec::new()));
+        let header = crate::header::Header::new(f32::dtype(), shape.clone());
+        let mut writer = crate::npz::Writer::new(std::io::Cursor::new(Vec::new()));
         writer
             .add("x", &crate::serde_format::RawMember { header, bytes: &[] })
             .unwrap();
         let bytes = writer.finish().unwrap().into_inner();
-        let err = crate::from_npz_slice::<Rows>(&bytes)
+        let err = crate::de::from_slice::<Rows>(&bytes)
             .unwrap_err()
             .to_string();
         assert!(err.contains("empty rows"), "{err}");
-        let grid: Grid = crate::from_npz_slice(&bytes).unwrap();
+        let grid: Grid = crate::de::from_slice(&bytes).unwrap();
         assert_eq!(grid.x.shape(), shape);
     }
 }

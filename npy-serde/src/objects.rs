@@ -1,23 +1,21 @@
-//! Conversions between [`ObjectArray`] and Rust types: strings, optional strings, ragged
-//! rows, typed arrays; and the [`NpyRead`] / [`NpyWrite`] implementations that make
-//! `load_with::<Vec<Option<String>>>`, `Vec<Vec<f64>>`, `Vec<ArrayD<T>>` and
-//! `save(&ObjectArray)` work.
-
-use std::io::{Read, Write};
+//! Object arrays as typed Rust values: the conversions of an [`ObjectArray`] (what the
+//! safe pickle reader builds) into strings, optional strings, typed arrays and ragged rows,
+//! and of typed rows back into object arrays. Python values convert by the same rules as
+//! elsewhere: strings through the element types' own encoders, NumPy scalars through the
+//! conversion model's decoder ([`Number`]), nested arrays through [`element_layout`] and
+//! [`NpyElement::decode`]. The typed readers (`NpyRead` impls) and `NpyArray` call these.
 
 use half::f16;
-use ndarray::{Array2, ArrayD};
+use ndarray::{ArrayD, IxDyn, ShapeBuilder};
 use num_complex::Complex;
 use num_traits::ToPrimitive;
 
-use super::value::{ObjectArray, Value};
-use crate::array::{ArrayData, NpyArray};
+use crate::convert::Number;
 use crate::dtype::{DType, Endian};
-use crate::element::{DataReader, NpyElement};
-use crate::error::{Error, ErrorKind, Result};
-use crate::header::Header;
-use crate::read::NpyRead;
-use crate::write::{NpyWrite, WriteOptions};
+use crate::elements::{element_layout, NpyElement};
+use crate::errors::{Error, ErrorKind, Result};
+use crate::header::{self, Header};
+use crate::pickle::{ObjectArray, PickledArray, PickledData, Value};
 
 /// The error for element `index` that is not what the target type needs.
 fn wrong(index: usize, value: &Value, expected: &str) -> Error {
@@ -29,42 +27,68 @@ fn wrong(index: usize, value: &Value, expected: &str) -> Error {
 
 /// A number from a Python or NumPy scalar.
 #[derive(Clone, Copy)]
-enum Number {
+enum PyNumber {
     Bool(bool),
     Int(i128),
     Float(f64),
     Complex(Complex<f64>),
 }
 
-fn number(value: &Value) -> Option<Number> {
+fn number(value: &Value) -> Option<PyNumber> {
     Some(match value {
-        Value::Bool(v) => Number::Bool(*v),
-        Value::Int(v) => Number::Int((*v).into()),
-        Value::BigInt(v) => Number::Int(v.to_i128()?),
-        Value::Float(v) => Number::Float(*v),
-        Value::Complex(v) => Number::Complex(*v),
-        Value::Scalar(scalar) => match scalar.data() {
-            ArrayData::Bool(v) => Number::Bool(*v.first()?),
-            ArrayData::I8(v) => Number::Int((*v.first()?).into()),
-            ArrayData::I16(v) => Number::Int((*v.first()?).into()),
-            ArrayData::I32(v) => Number::Int((*v.first()?).into()),
-            ArrayData::I64(v) => Number::Int((*v.first()?).into()),
-            ArrayData::U8(v) => Number::Int((*v.first()?).into()),
-            ArrayData::U16(v) => Number::Int((*v.first()?).into()),
-            ArrayData::U32(v) => Number::Int((*v.first()?).into()),
-            ArrayData::U64(v) => Number::Int((*v.first()?).into()),
-            ArrayData::F16(v) => Number::Float(v.first()?.to_f64()),
-            ArrayData::F32(v) => Number::Float((*v.first()?).into()),
-            ArrayData::F64(v) => Number::Float(*v.first()?),
-            ArrayData::Complex64(v) => {
-                let c = v.first()?;
-                Number::Complex(Complex::new(c.re.into(), c.im.into()))
-            }
-            ArrayData::Complex128(v) => Number::Complex(*v.first()?),
-            _ => return None,
+        Value::Bool(v) => PyNumber::Bool(*v),
+        Value::Int(v) => PyNumber::Int((*v).into()),
+        Value::BigInt(v) => PyNumber::Int(v.to_i128()?),
+        Value::Float(v) => PyNumber::Float(*v),
+        Value::Complex(v) => PyNumber::Complex(*v),
+        Value::Scalar(scalar) => match Number::decode(&scalar.header.dtype, scalar_bytes(scalar)?)? {
+            Number::Bool(v) => PyNumber::Bool(v),
+            Number::Int(v) => PyNumber::Int(v.into()),
+            Number::UInt(v) => PyNumber::Int(v.into()),
+            Number::Float(v) => PyNumber::Float(v),
+            Number::Complex(v) => PyNumber::Complex(v),
         },
         _ => return None,
     })
+}
+
+/// The data bytes of a NumPy scalar (none for an object scalar).
+fn scalar_bytes(scalar: &PickledArray) -> Option<&[u8]> {
+    match &scalar.data {
+        PickledData::Bytes(bytes) => Some(bytes),
+        PickledData::Objects(_) => None,
+    }
+}
+
+/// The one element of a NumPy `str_` or `bytes_` scalar, decoded as `T`.
+fn scalar_as<T: NpyElement>(scalar: &PickledArray) -> Option<T> {
+    let dtype = &scalar.header.dtype;
+    T::check_readable(dtype).ok()?;
+    T::decode(dtype, scalar_bytes(scalar)?, dtype.itemsize(), 1)
+        .ok()?
+        .pop()
+}
+
+/// The text of a `str` or of a NumPy `str_` scalar.
+fn text(value: &Value) -> Option<String> {
+    match value {
+        Value::Str(text) => Some(text.clone()),
+        Value::Scalar(scalar) if matches!(scalar.header.dtype, DType::Unicode { .. }) => {
+            scalar_as::<String>(scalar)
+        }
+        _ => None,
+    }
+}
+
+/// The bytes of a `bytes`, a `bytearray` or a NumPy `bytes_` scalar.
+fn byte_string(value: &Value) -> Option<Vec<u8>> {
+    match value {
+        Value::Bytes(bytes) | Value::ByteArray(bytes) => Some(bytes.clone()),
+        Value::Scalar(scalar) if matches!(scalar.header.dtype, DType::Bytes { .. }) => {
+            scalar_as::<Vec<u8>>(scalar)
+        }
+        _ => None,
+    }
 }
 
 /// Encodes `values` as the plain dtype `target` (little-endian), checking that each fits:
@@ -82,19 +106,19 @@ fn encode_numbers(values: &[&Value], target: &DType) -> Result<Vec<u8>> {
             ))
         };
         let integer = || match n {
-            Number::Bool(v) => Ok(i128::from(v)),
-            Number::Int(v) => Ok(v),
+            PyNumber::Bool(v) => Ok(i128::from(v)),
+            PyNumber::Int(v) => Ok(v),
             _ => Err(wrong(index, value, "an integer")),
         };
         let real = || match n {
-            Number::Bool(v) => Ok(f64::from(u8::from(v))),
-            Number::Int(v) => Ok(v as f64),
-            Number::Float(v) => Ok(v),
-            Number::Complex(_) => Err(wrong(index, value, "a real number")),
+            PyNumber::Bool(v) => Ok(f64::from(u8::from(v))),
+            PyNumber::Int(v) => Ok(v as f64),
+            PyNumber::Float(v) => Ok(v),
+            PyNumber::Complex(_) => Err(wrong(index, value, "a real number")),
         };
         match *target {
             DType::Bool => match n {
-                Number::Bool(v) => out.push(v.into()),
+                PyNumber::Bool(v) => out.push(v.into()),
                 _ => return Err(wrong(index, value, "a bool")),
             },
             DType::Int { size, .. } => {
@@ -119,7 +143,7 @@ fn encode_numbers(values: &[&Value], target: &DType) -> Result<Vec<u8>> {
             DType::Float { size: 8, .. } => out.extend_from_slice(&real()?.to_le_bytes()),
             DType::Complex { size, .. } if size == 8 || size == 16 => {
                 let c = match n {
-                    Number::Complex(c) => c,
+                    PyNumber::Complex(c) => c,
                     _ => Complex::new(real()?, 0.0),
                 };
                 if size == 8 {
@@ -141,51 +165,71 @@ fn encode_numbers(values: &[&Value], target: &DType) -> Result<Vec<u8>> {
     Ok(out)
 }
 
+
+/// Data of `header` in `bytes` (its stored order and byte order) as an `ArrayD<T>`, by the
+/// conversion table's rules.
+fn decode_array<T: NpyElement>(header: &Header, bytes: &[u8]) -> Result<ArrayD<T>> {
+    let (dtype, shape) = element_layout::<T>(header)?;
+    let count = header::element_count(&shape)?;
+    let values = T::decode(&dtype, bytes, dtype.itemsize(), count)?;
+    ArrayD::from_shape_vec(IxDyn(&shape).set_f(header.fortran_order), values)
+        .map_err(|e| Error::invalid_data(e.to_string()))
+}
+
+/// `values` of element type `E`, encoded in the dtype `E` writes for them.
+fn encode_elements<E: NpyElement>(values: &[E], shape: &[usize]) -> Result<(Header, Vec<u8>)> {
+    let dtype = E::write_dtype(values);
+    let itemsize = dtype.itemsize();
+    let mut bytes = vec![0u8; values.len() * itemsize];
+    E::encode(values.iter(), &dtype, &mut bytes, itemsize)?;
+    Ok((Header::new(dtype, shape.to_vec()), bytes))
+}
+
 /// `values` (C order, `shape`) as a typed array of `T`: strings for `U` types, bytes for
 /// `S` types, numbers for numeric ones.
 fn values_to_array<T: NpyElement>(values: &[&Value], shape: &[usize]) -> Result<ArrayD<T>> {
     let target = T::write_dtype(&[]).with_endian(Endian::Little);
-    let array = match target {
+    let (header, bytes) = match target {
         DType::Unicode { .. } => {
             let strings = values
                 .iter()
                 .enumerate()
-                .map(|(i, v)| {
-                    v.as_str()
-                        .map(str::to_string)
-                        .ok_or_else(|| wrong(i, v, "a str"))
-                })
+                .map(|(i, v)| text(v).ok_or_else(|| wrong(i, v, "a str")))
                 .collect::<Result<Vec<String>>>()?;
-            NpyArray::from_values(strings, shape.to_vec())?
+            encode_elements(&strings, shape)?
         }
         DType::Bytes { .. } => {
             let bytes = values
                 .iter()
                 .enumerate()
-                .map(|(i, v)| match v {
-                    Value::Bytes(b) | Value::ByteArray(b) => Ok(b.clone()),
-                    Value::Scalar(s) => match s.data() {
-                        ArrayData::Bytes(b) if b.len() == 1 => Ok(b[0].clone()),
-                        _ => Err(wrong(i, v, "bytes")),
-                    },
-                    _ => Err(wrong(i, v, "bytes")),
-                })
+                .map(|(i, v)| byte_string(v).ok_or_else(|| wrong(i, v, "bytes")))
                 .collect::<Result<Vec<Vec<u8>>>>()?;
-            NpyArray::from_values(bytes, shape.to_vec())?
+            encode_elements(&bytes, shape)?
         }
         _ => {
             let bytes = encode_numbers(values, &target)?;
-            NpyArray::from_raw(target, shape.to_vec(), false, bytes)?
+            (Header::new(target, shape.to_vec()), bytes)
         }
     };
-    array.to_array()
+    decode_array(&header, &bytes)
+}
+
+/// A NumPy array inside an object array as an `ArrayD<T>`.
+fn pickled_to_array<T: NpyElement>(array: &PickledArray) -> Result<ArrayD<T>> {
+    match &array.data {
+        PickledData::Bytes(bytes) => decode_array(&array.header, bytes),
+        PickledData::Objects(values) => {
+            let refs: Vec<&Value> = values.iter().collect();
+            values_to_array(&refs, &array.header.shape)
+        }
+    }
 }
 
 /// One element of a ragged object array as an array of `T`: a nested NumPy array (any
 /// shape, converted with the usual rules) or a list or tuple of scalars (1-d).
 fn element_to_array<T: NpyElement>(index: usize, value: &Value) -> Result<ArrayD<T>> {
     match value {
-        Value::Array(array) => array.to_array(),
+        Value::Array(array) => pickled_to_array(array),
         Value::List(items) | Value::Tuple(items) => {
             let refs: Vec<&Value> = items.iter().collect();
             values_to_array(&refs, &[items.len()])
@@ -198,6 +242,14 @@ fn element_to_array<T: NpyElement>(index: usize, value: &Value) -> Result<ArrayD
     })
 }
 
+/// `values` with `shape` as a NumPy array value of an object array.
+fn array_value<T: NpyElement>(values: &[T], shape: &[usize]) -> Result<Value> {
+    let (header, bytes) = encode_elements(values, shape)?;
+    Ok(Value::Array(Box::new(PickledArray::from_bytes(
+        header, bytes,
+    )?)))
+}
+
 impl ObjectArray {
     /// Every element as a `String`: each must be a `str` (or a NumPy `str_`).
     pub fn to_strings(&self) -> Result<Vec<String>> {
@@ -205,9 +257,7 @@ impl ObjectArray {
             .iter()
             .enumerate()
             .map(|(i, v)| {
-                v.as_str()
-                    .map(str::to_string)
-                    .ok_or_else(|| wrong(i, v, "a str"))
+                text(v).ok_or_else(|| wrong(i, v, "a str"))
             })
             .collect()
     }
@@ -221,10 +271,7 @@ impl ObjectArray {
             .map(|(i, v)| match v {
                 Value::None => Ok(None),
                 Value::Float(f) if f.is_nan() => Ok(None),
-                _ => v
-                    .as_str()
-                    .map(|s| Some(s.to_string()))
-                    .ok_or_else(|| wrong(i, v, "a str or None")),
+                _ => text(v).map(Some).ok_or_else(|| wrong(i, v, "a str or None")),
             })
             .collect()
     }
@@ -288,19 +335,16 @@ impl ObjectArray {
     /// use npy_serde::ReadOptions;
     ///
     /// let rows = vec![vec![1.0f32, 2.0], vec![3.0]];
-    /// let bytes = npy_serde::to_bytes(&ObjectArray::from_ragged(&rows)?)?;
+    /// let bytes = npy_serde::npy::to_vec(&ObjectArray::from_ragged(&rows)?)?;
     /// let options = ReadOptions::default().with_allow_pickle(true);
-    /// let back: Vec<Vec<f32>> = npy_serde::read_npy_with(&mut &bytes[..], &options)?;
+    /// let back: Vec<Vec<f32>> = npy_serde::npy::from_slice_with(&bytes, &options)?;
     /// assert_eq!(back, rows);
     /// # Ok::<(), npy_serde::Error>(())
     /// ```
-    pub fn from_ragged<T: NpyElement + Clone>(rows: &[Vec<T>]) -> Result<ObjectArray> {
+    pub fn from_ragged<T: NpyElement>(rows: &[Vec<T>]) -> Result<ObjectArray> {
         let values = rows
             .iter()
-            .map(|row| {
-                NpyArray::from_values(row.clone(), vec![row.len()])
-                    .map(|a| Value::Array(Box::new(a)))
-            })
+            .map(|row| array_value(row, &[row.len()]))
             .collect::<Result<_>>()?;
         Ok(ObjectArray::from_values(values))
     }
@@ -311,126 +355,9 @@ impl ObjectArray {
             .iter()
             .map(|array| {
                 let values: Vec<T> = array.iter().cloned().collect();
-                NpyArray::from_values(values, array.shape().to_vec())
-                    .map(|a| Value::Array(Box::new(a)))
+                array_value(&values, array.shape())
             })
             .collect::<Result<_>>()?;
         Ok(ObjectArray::from_values(values))
-    }
-}
-
-/// The error for reading a non-object file into a type that holds only object arrays.
-fn not_objects(header: &Header, target: &str) -> Error {
-    Error::from(ErrorKind::DtypeMismatch {
-        expected: format!("'|O' (an object array, for {target})"),
-        found: header.dtype.to_string(),
-        field: None,
-    })
-}
-
-/// The object array itself (any dtype other than `|O` is an error).
-impl NpyRead for ObjectArray {
-    fn read_npy_data<R: Read>(header: &Header, _: &mut DataReader<'_, R>) -> Result<Self> {
-        Err(not_objects(header, "ObjectArray"))
-    }
-
-    fn from_objects(objects: ObjectArray) -> Result<Self> {
-        Ok(objects)
-    }
-}
-
-/// Object arrays of `str` and `None`; `U` arrays load as all `Some`.
-impl NpyRead for Vec<Option<String>> {
-    fn read_npy_data<R: Read>(header: &Header, data: &mut DataReader<'_, R>) -> Result<Self> {
-        let strings = Vec::<String>::read_npy_data(header, data)?;
-        Ok(strings.into_iter().map(Some).collect())
-    }
-
-    fn from_objects(objects: ObjectArray) -> Result<Self> {
-        objects.to_optional_strings()
-    }
-}
-
-/// Ragged arrays: object arrays of arrays (or lists) of `T`; a 2-d array of `T` loads as
-/// its rows.
-macro_rules! ragged {
-    ($($t:ty),*) => {$(
-        impl NpyRead for Vec<Vec<$t>> {
-            fn read_npy_data<R: Read>(header: &Header, data: &mut DataReader<'_, R>) -> Result<Self> {
-                let matrix = Array2::<$t>::read_npy_data(header, data)?;
-                Ok(matrix.rows().into_iter().map(|row| row.to_vec()).collect())
-            }
-
-            fn from_objects(objects: ObjectArray) -> Result<Self> {
-                objects.to_ragged()
-            }
-        }
-    )*};
-}
-
-// Not u8: Vec<u8> is itself an element type (`S` strings), so Vec<Vec<u8>> reads `S`
-// arrays; ragged bytes arrays load through ObjectArray::to_ragged::<u8>().
-ragged!(
-    bool,
-    i8,
-    i16,
-    i32,
-    i64,
-    u16,
-    u32,
-    u64,
-    f16,
-    f32,
-    f64,
-    Complex<f32>,
-    Complex<f64>,
-    String
-);
-
-/// Object arrays of arrays (or lists) of `T`, each with its own shape.
-impl<T: NpyElement> NpyRead for Vec<ArrayD<T>> {
-    fn read_npy_data<R: Read>(header: &Header, _: &mut DataReader<'_, R>) -> Result<Self> {
-        Err(not_objects(header, "Vec<ArrayD<T>>"))
-    }
-
-    fn from_objects(objects: ObjectArray) -> Result<Self> {
-        objects.to_arrays()
-    }
-}
-
-/// Saved as an object array (`|O`, a pickle NumPy loads with `allow_pickle=True`).
-impl NpyWrite for ObjectArray {
-    fn header(&self, _: &WriteOptions) -> Result<Header> {
-        Ok(Header {
-            dtype: DType::Object,
-            shape: self.shape.clone(),
-            fortran_order: self.fortran_order,
-        })
-    }
-
-    fn write_data<W: Write>(&self, _: &Header, writer: &mut W) -> Result<()> {
-        writer.write_all(&super::write_object_array(self)?)?;
-        Ok(())
-    }
-}
-
-impl NpyArray {
-    /// An object array (`|O`) as an [`NpyArray`] whose data is [`ArrayData::Object`].
-    pub fn from_objects(objects: ObjectArray) -> NpyArray {
-        NpyArray::object_parts(objects.shape, objects.fortran_order, objects.values)
-    }
-
-    /// The object array, if this array holds one.
-    pub fn into_objects(self) -> Option<ObjectArray> {
-        let fortran_order = self.fortran_order();
-        let shape = self.shape().to_vec();
-        match self.into_data() {
-            ArrayData::Object(values) => Some(ObjectArray {
-                shape,
-                fortran_order,
-                values,
-            }),
-            _ => None,
-        }
     }
 }

@@ -13,13 +13,12 @@ use bytemuck::Pod;
 use half::f16;
 use num_complex::Complex;
 
+use crate::buffer::{extend_zeroed, read_up_to, zeroed_for_read, CHUNK_BYTES};
 use crate::convert::{self, FromValue, Target};
 use crate::dtype::{DType, Endian};
-use crate::error::{Error, ErrorKind, Result};
-use crate::header::{read_up_to, truncated};
+use crate::errors::{Error, ErrorKind, Result};
+use crate::header::{truncated, Header};
 
-/// Bytes read or converted at a time when data is not moved in one piece.
-pub(crate) const CHUNK_BYTES: usize = 1 << 20;
 
 /// A Rust type that can be the element of a NumPy array.
 ///
@@ -167,95 +166,54 @@ impl<'a, R: Read> DataReader<'a, R> {
     }
 }
 
-/// Appends `extra` zeroed values to `values`. A large extension is zeroed by every core
-/// at once: the time goes to faulting in fresh pages, which a lone thread does one after
-/// another while the threads that will fill them (a parallel inflater) wait.
-fn extend_zeroed<T: Pod>(values: &mut Vec<T>, extra: usize) {
-    const PARALLEL_FROM: usize = 4 << 20;
-    let threads = crate::npz::parallel::threads();
-    if extra * size_of::<T>() < PARALLEL_FROM || threads < 2 {
-        values.resize(values.len() + extra, T::zeroed());
-        return;
+/// How a file's elements map to `T`: the dtype `T` reads and the shape of `T` items.
+///
+/// A subarray type (`[f32; 3]`) takes the file's trailing dimensions as part of each item.
+pub(crate) fn element_layout<T: NpyElement>(header: &Header) -> Result<(DType, Vec<usize>)> {
+    if header.dtype.has_object() {
+        return Err(Error::from(ErrorKind::ObjectArray));
     }
-    values.reserve_exact(extra);
-    let len = values.len();
-    let spare_bytes = extra * size_of::<T>();
-    // SAFETY: `reserve_exact` made room for `extra` more values after `len`, so these
-    // `spare_bytes` bytes lie inside the vector's allocation, and nothing else refers to
-    // them while the slice lives (it is dropped at the end of the scope below).
-    let spare: &mut [std::mem::MaybeUninit<u8>] =
-        unsafe { std::slice::from_raw_parts_mut(values.as_mut_ptr().add(len).cast(), spare_bytes) };
-    std::thread::scope(|scope| {
-        for part in spare.chunks_mut(spare_bytes.div_ceil(threads)) {
-            scope.spawn(move || part.fill(std::mem::MaybeUninit::new(0)));
+    let mut dtype = header.dtype.clone();
+    let mut shape = header.shape.clone();
+    if let DType::SubArray { shape: inner, .. } = T::write_dtype(&[]) {
+        let split = shape.len().checked_sub(inner.len());
+        let fits = split.is_some_and(|split| shape[split..] == inner[..]);
+        if !fits || (header.fortran_order && shape.len() > 1) {
+            return Err(Error::from(ErrorKind::ShapeMismatch {
+                expected: format!(
+                    "a C-order array whose last dimensions are {inner:?} (the subarray of {})",
+                    std::any::type_name::<T>()
+                ),
+                found: shape,
+            }));
         }
-    });
-    // SAFETY: the `extra` values after `len` are initialized: all their bytes were set to
-    // zero by threads the scope joined before this line, and all-zero bytes are a valid `T`
-    // (`T: Pod`).
-    unsafe { values.set_len(len + extra) };
+        shape.truncate(split.expect("checked"));
+        dtype = DType::SubArray {
+            base: Box::new(dtype),
+            shape: inner,
+        };
+    }
+    T::check_readable(&dtype)?;
+    Ok((dtype, shape))
 }
 
 /// Most items of a zero-byte dtype that are decoded: a 128-byte header may declare 10^12
 /// of them, and each one decoded (an empty `String`) takes memory the file does not bound.
-pub const MAX_ZERO_WIDTH_ITEMS: usize = 1 << 16;
+pub(crate) const MAX_ZERO_WIDTH_ITEMS: usize = 1 << 16;
 
 /// Refuses to decode more than [`MAX_ZERO_WIDTH_ITEMS`] items of zero bytes.
 pub(crate) fn check_zero_width_count(count: usize, itemsize: usize) -> Result<()> {
     if itemsize == 0 && count > MAX_ZERO_WIDTH_ITEMS {
-        return Err(Error::invalid_data(format!(
-            "{count} items of a zero-byte dtype: more than the {MAX_ZERO_WIDTH_ITEMS} read as \
-             Rust values, since the file's size does not bound them (NpyArray loads any count)"
-        )));
+        return Err(Error::from(ErrorKind::TooManyItems {
+            count,
+            limit: MAX_ZERO_WIDTH_ITEMS,
+        }));
     }
     Ok(())
 }
 
-/// A zeroed vector of `count` values that one read is about to fill. On Linux a large one
-/// asks for transparent huge pages first, as NumPy does for its arrays: filling 256 MiB of
-/// fresh 4 KiB pages costs 65536 page faults, several times the copy itself.
-fn zeroed_for_read<T: Pod>(count: usize) -> Vec<T> {
-    let mut values: Vec<T> = bytemuck::zeroed_vec(count);
-    advise_huge_pages(&mut values[..]);
-    values
-}
-
-/// An empty byte vector with room for `capacity` bytes that writes are about to fill, with
-/// huge pages asked for as in [`zeroed_for_read`].
-pub(crate) fn vec_for_write(capacity: usize) -> Vec<u8> {
-    let mut bytes = Vec::with_capacity(capacity);
-    advise_huge_pages(bytes.spare_capacity_mut());
-    bytes
-}
-
-/// Advises the kernel to back the whole 2 MiB pages inside `memory` with huge pages. Only a
-/// hint: without transparent huge pages, off Linux or below 4 MiB nothing changes.
-pub(crate) fn advise_huge_pages<T>(memory: &mut [T]) {
-    #[cfg(target_os = "linux")]
-    {
-        const HUGE_PAGE: usize = 2 << 20;
-        let len = std::mem::size_of_val(memory);
-        if len < 2 * HUGE_PAGE {
-            return;
-        }
-        let start = memory.as_mut_ptr() as usize;
-        let first = start.next_multiple_of(HUGE_PAGE);
-        let end = (start + len) / HUGE_PAGE * HUGE_PAGE;
-        if end > first {
-            // SAFETY: the range lies inside `memory`, which this function borrows mutably;
-            // MADV_HUGEPAGE changes how its pages are backed, never their contents, and a
-            // failure (an old kernel) only means the hint is ignored.
-            unsafe {
-                libc::madvise(first as *mut libc::c_void, end - first, libc::MADV_HUGEPAGE);
-            }
-        }
-    }
-    #[cfg(not(target_os = "linux"))]
-    let _ = memory;
-}
-
 /// The default [`NpyElement::write_values`]: encode a chunk, write it, repeat.
-pub fn write_encoded<T: NpyElement, W: Write>(
+pub(crate) fn write_encoded<T: NpyElement, W: Write>(
     values: &[T],
     dtype: &DType,
     writer: &mut W,
@@ -278,8 +236,7 @@ pub fn write_encoded<T: NpyElement, W: Write>(
 fn mismatch<T: NpyElement>(found: &DType, accepted: &str) -> Error {
     Error::from(ErrorKind::DtypeMismatch {
         expected: format!("{} ({accepted})", T::write_dtype(&[])),
-        found: format!("{found}{}", convert::read_hint(found)),
-        field: None,
+        found: convert::describe_dtype(found),
     })
 }
 
@@ -705,8 +662,7 @@ impl<T: FixedElement, const N: usize> NpyElement for [T; N] {
             }
             other => Err(Error::from(ErrorKind::DtypeMismatch {
                 expected: Self::write_dtype(&[]).to_string(),
-                found: other.to_string(),
-                field: None,
+                found: convert::describe_dtype(other),
             })),
         }
     }
@@ -797,13 +753,7 @@ mod tests {
     }
 
     #[test]
-    fn large_read_buffers_are_zeroed_and_sized() {
-        // 8 MiB and an odd size: the huge-page hint covers only whole 2 MiB pages inside.
-        for count in [1 << 20, (1 << 20) + 3, 7] {
-            let values: Vec<f64> = zeroed_for_read(count);
-            assert_eq!(values.len(), count);
-            assert!(values.iter().all(|&x| x == 0.0));
-        }
+    fn large_reads_come_back_whole() {
         let bytes: Vec<u8> = (0..(5 << 20) + 1).map(|i| i as u8).collect();
         let mut reader = &bytes[..];
         let mut data = DataReader::new(&mut reader, 0, Some(bytes.len() as u64));

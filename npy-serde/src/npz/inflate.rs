@@ -1,5 +1,6 @@
-//! Inflating on every core: the chunk index this crate writes into compressed members, the
-//! parallel inflater that uses it, and the reading of several members at once.
+//! Inflating one member on every core: the chunk index this crate writes into compressed
+//! members, and the parallel inflater that uses it. (Reading several members at once is
+//! `many.rs`.)
 //!
 //! **Why segments without a dictionary.** A deflate chunk primed with its predecessor's last
 //! 32 KiB can only be inflated once that predecessor's output exists, so priming every chunk
@@ -28,23 +29,17 @@
 //! that fails a check hands over to a serial inflater that resumes at that segment's start
 //! with the output's last 32 KiB as dictionary (what a serial reader holds at that point),
 //! so a wrong index costs speed, never a different result.
-//!
-//! **Several members.** [`read_members_parallel`] reads the compressed bytes of deflated
-//! members in order on the calling thread and inflates and decodes them on worker threads,
-//! a bounded number in flight, for archives with or without an index.
 
-use std::io::{self, Read, Seek};
+use std::io::{self, Read};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{mpsc, Arc, Mutex, PoisonError};
+use std::sync::{Mutex, PoisonError};
 
 use flate2::{Decompress, FlushDecompress, Status};
 
 use super::deflate::CHUNK_LEN;
-use super::format::Entry;
 use super::format::{put_u16, put_u32, put_u64, Bytes};
-use super::reader::NpzReader;
-use crate::error::{Error, Result};
-use crate::read::NpyRead;
+use crate::buffer::read_up_to;
+use crate::errors::Error;
 
 /// The zip extra field ID of the chunk index: the bytes `np` (private, unregistered).
 pub(crate) const INDEX_ID: u16 = u16::from_le_bytes(*b"np");
@@ -56,7 +51,7 @@ pub(crate) const SEGMENT_LEN: usize = SEGMENT_CHUNKS * CHUNK_LEN;
 const MAX_SEGMENT_LEN: u64 = 64 << 20;
 /// The largest index data written (a central extra field holds at most 65535 bytes,
 /// shared with the zip64 extra).
-const MAX_INDEX_DATA: usize = 60_000;
+pub(super) const MAX_INDEX_DATA: usize = 60_000;
 /// A final empty fixed-Huffman block: inflating it right after a segment ends the stream
 /// without output exactly when the segment ended between blocks on a byte boundary.
 const END_PROBE: [u8; 2] = [0x03, 0x00];
@@ -129,7 +124,7 @@ impl ChunkIndex {
         }
         let offsets = (0..count)
             .map(|_| bytes.u64())
-            .collect::<Result<Vec<u64>>>()
+            .collect::<crate::errors::Result<Vec<u64>>>()
             .ok()?;
         let mut previous = 0;
         for &offset in offsets.iter().chain([compressed].iter()) {
@@ -152,31 +147,9 @@ impl ChunkIndex {
     }
 }
 
-/// Threads to inflate on (1: no point in the parallel path). Asked of the system once:
-/// on Linux the answer reads cgroup files, which per member would dominate listing a
-/// 100,000-member archive.
-pub(crate) fn threads() -> usize {
-    static THREADS: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
-    *THREADS.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
-}
-
 /// An I/O error carrying a typed archive error (so the member reader reports it as is).
 fn archive_error(message: String) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidData, Error::invalid_archive(message))
-}
-
-/// Reads until `buf` is full or the source ends; returns how much was read.
-fn read_full<R: Read>(source: &mut R, buf: &mut [u8]) -> io::Result<usize> {
-    let mut filled = 0;
-    while filled < buf.len() {
-        match source.read(&mut buf[filled..]) {
-            Ok(0) => break,
-            Ok(n) => filled += n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(filled)
 }
 
 /// What one segment's inflation gave.
@@ -296,7 +269,7 @@ fn inflate_segments(
 }
 
 /// Serial inflation from some point of a stream on, primed with the output before it.
-struct SerialTail<R> {
+pub(super) struct SerialTail<R> {
     source: R,
     inflater: Decompress,
     input: Vec<u8>,
@@ -342,7 +315,7 @@ impl<R: Read> SerialTail<R> {
     }
 }
 
-enum Mode<R> {
+pub(super) enum Mode<R> {
     Parallel(R),
     Serial(SerialTail<R>),
     Done,
@@ -354,7 +327,7 @@ enum Mode<R> {
 /// A read into a buffer that holds whole segments inflates them straight into it (no copy);
 /// smaller reads are served from a window of segments inflated into `output`.
 pub(crate) struct ParallelInflater<R> {
-    mode: Mode<R>,
+    pub(super) mode: Mode<R>,
     index: ChunkIndex,
     compressed_len: u64,
     uncompressed_len: u64,
@@ -454,7 +427,7 @@ impl<R: Read> ParallelInflater<R> {
             return Ok(0);
         };
         let mut compressed = vec![0u8; (end - start) as usize];
-        let got = read_full(source, &mut compressed)?;
+        let got = read_up_to(source, &mut compressed)?;
         compressed.truncate(got);
         self.consumed += got as u64;
         let out_lens: Vec<usize> = (first..last).map(|s| self.segment_out_len(s)).collect();
@@ -583,346 +556,3 @@ impl<R: Read> Read for ParallelInflater<R> {
     }
 }
 
-/// Deflated members up to this compressed size are inflated on worker threads by
-/// [`read_members`]; larger ones are read in place (bounding what is held in memory).
-const MAX_WORKER_MEMBER: u64 = 16 << 20;
-
-/// Reads members `indices` of `reader` as `T`: deflated members of up to
-/// [`MAX_WORKER_MEMBER`] compressed bytes without a chunk index are read here in order and
-/// inflated and decoded on one worker thread per core (handed over when one is free);
-/// the others are read here, as `NpzReader::read` does.
-pub(crate) fn read_members<R, T>(reader: &mut NpzReader<R>, indices: &[usize]) -> Result<Vec<T>>
-where
-    R: Read + Seek,
-    T: NpyRead + Send,
-{
-    let threads = threads();
-    if threads < 2 || indices.len() < 2 {
-        return indices
-            .iter()
-            .map(|&index| {
-                let value = reader.read_at(index);
-                reader.in_context(value, index)
-            })
-            .collect();
-    }
-    let options = reader.read_options().clone();
-    let options = &options;
-    let mut results: Vec<Option<Result<T>>> = (0..indices.len()).map(|_| None).collect();
-    std::thread::scope(|scope| {
-        // A rendezvous: compressed bytes are read only when a worker is free to take them,
-        // so at most one member per worker plus the one being handed over is held.
-        let (jobs, job_queue) = mpsc::sync_channel::<(usize, Entry, Vec<u8>)>(0);
-        let job_queue = Arc::new(Mutex::new(job_queue));
-        let (done, finished) = mpsc::channel::<(usize, Result<T>)>();
-        for _ in 0..threads {
-            let job_queue = Arc::clone(&job_queue);
-            let done = done.clone();
-            scope.spawn(move || loop {
-                let job = match job_queue.lock() {
-                    Ok(queue) => queue.recv(),
-                    Err(_) => return,
-                };
-                let Ok((position, entry, compressed)) = job else {
-                    return;
-                };
-                let value = NpzReader::<R>::decode_compressed(&entry, &compressed, options);
-                if done.send((position, value)).is_err() {
-                    return;
-                }
-            });
-        }
-        drop(done);
-        for (position, &index) in indices.iter().enumerate() {
-            match reader.compressed_bytes(index, MAX_WORKER_MEMBER) {
-                Ok(Some(compressed)) => {
-                    let entry = reader.entries()[index].clone();
-                    if let Err(mpsc::SendError((_, entry, compressed))) =
-                        jobs.send((position, entry, compressed))
-                    {
-                        // No worker left (cannot happen short of a panic): decode here.
-                        let value = NpzReader::<R>::decode_compressed(&entry, &compressed, options);
-                        results[position] = Some(value);
-                    }
-                }
-                Ok(None) => results[position] = Some(reader.read_at(index)),
-                Err(e) => results[position] = Some(Err(e)),
-            }
-        }
-        drop(jobs);
-        for (position, value) in finished {
-            results[position] = Some(value);
-        }
-    });
-    results
-        .into_iter()
-        .zip(indices)
-        .map(|(value, &index)| {
-            let value =
-                value.unwrap_or_else(|| Err(io::Error::other("a decoding thread stopped").into()));
-            reader.in_context(value, index)
-        })
-        .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::npz::{NpzOptions, NpzWriter};
-    use std::io::Cursor;
-
-    /// Values that compress to about a third: the archive keeps several segments.
-    fn values(len: usize, seed: u64) -> Vec<u32> {
-        (0..len as u64)
-            .map(|i| ((i * 2_654_435_761 + seed) >> 7) as u32 & 0x3FFF)
-            .collect()
-    }
-
-    /// An archive with a large indexed member between two small ones.
-    fn indexed_archive() -> (Vec<u8>, Vec<u32>) {
-        let big = values(5 * SEGMENT_LEN / 4 / 2 + 123, 1); // 2.5 segments
-        let mut writer = NpzWriter::new_compressed(Cursor::new(Vec::new()));
-        writer.add("small", &vec![1u8, 2, 3]).unwrap();
-        writer.add("big", &big).unwrap();
-        writer.add("after", &vec![0.5f64; 10]).unwrap();
-        (writer.finish().unwrap().into_inner(), big)
-    }
-
-    /// Where the chunk index's data starts in `archive` (after its ID and length).
-    fn index_position(archive: &[u8]) -> usize {
-        let id = INDEX_ID.to_le_bytes();
-        let at = archive
-            .windows(5)
-            .rposition(|w| w[..2] == id && w[4] == 1)
-            .expect("an index");
-        at + 4
-    }
-
-    /// The archive with its index renamed to an unknown ID: read serially.
-    fn without_index(archive: &[u8]) -> Vec<u8> {
-        let mut plain = archive.to_vec();
-        let at = index_position(archive) - 4;
-        plain[at..at + 2].copy_from_slice(&0xFFFFu16.to_le_bytes());
-        plain
-    }
-
-    fn read_big(archive: &[u8]) -> std::result::Result<Vec<u32>, String> {
-        let mut reader = NpzReader::new(Cursor::new(archive)).map_err(|e| e.to_string())?;
-        reader.read::<Vec<u32>>("big").map_err(|e| e.to_string())
-    }
-
-    #[test]
-    fn writer_indexes_large_compressed_members_only() {
-        let (archive, big) = indexed_archive();
-        let reader = NpzReader::new(Cursor::new(&archive[..])).unwrap();
-        let entries = reader.entries();
-        assert!(entries[0].other_extra.is_empty() && entries[2].other_extra.is_empty());
-        let index = ChunkIndex::find(
-            &entries[1].other_extra,
-            entries[1].compressed_size,
-            entries[1].uncompressed_size,
-        )
-        .expect("a usable index");
-        assert_eq!(index.offsets.len(), 2);
-        assert_eq!(read_big(&archive).unwrap(), big);
-        // Independent segments cost little: within 0.5% of a single stream.
-        let single =
-            super::super::deflate::compress_chunk(6, &[], &crate::to_bytes(&big).unwrap(), true)
-                .unwrap();
-        let overhead = entries[1].compressed_size as f64 / single.deflated.len() as f64 - 1.0;
-        assert!(overhead < 0.005, "{overhead}");
-        // Stored archives carry no index.
-        let mut writer = NpzWriter::with_options(Cursor::new(Vec::new()), NpzOptions::default());
-        writer.add("big", &big).unwrap();
-        let stored = writer.finish().unwrap().into_inner();
-        assert!(
-            !stored.windows(2).any(|w| w == INDEX_ID.to_le_bytes()) || {
-                let reader = NpzReader::new(Cursor::new(&stored[..])).unwrap();
-                reader.entries()[0].other_extra.is_empty()
-            }
-        );
-    }
-
-    #[test]
-    fn intact_members_inflate_in_parallel_without_hand_over() {
-        let (archive, big) = indexed_archive();
-        let reader = NpzReader::new(Cursor::new(&archive[..])).unwrap();
-        let entry = reader.entries()[1].clone();
-        let index = ChunkIndex::find(
-            &entry.other_extra,
-            entry.compressed_size,
-            entry.uncompressed_size,
-        )
-        .unwrap();
-        let start = entry.local_offset as usize + 30 + entry.name_raw.len() + 20;
-        let compressed = &archive[start..start + entry.compressed_size as usize];
-        let mut inflater = ParallelInflater::new(
-            compressed,
-            index,
-            entry.compressed_size,
-            entry.uncompressed_size,
-            entry.crc,
-            2,
-        );
-        let mut out = Vec::new();
-        inflater.read_to_end(&mut out).unwrap();
-        assert!(matches!(inflater.mode, Mode::Done), "handed over to serial");
-        assert_eq!(out.len() as u64, entry.uncompressed_size);
-        assert_eq!(
-            &out[out.len() - big.len() * 4..],
-            bytemuck::cast_slice::<u32, u8>(&big)
-        );
-    }
-
-    #[test]
-    fn parallel_equals_serial_on_good_and_hostile_indexes() {
-        let (archive, big) = indexed_archive();
-        let at = index_position(&archive);
-        let offsets_at = at + 9;
-        let offset = |archive: &[u8], i: usize| {
-            let b = &archive[offsets_at + 8 * i..offsets_at + 8 * i + 8];
-            u64::from_le_bytes(b.try_into().unwrap())
-        };
-        let mut cases: Vec<(&str, Vec<u8>)> = vec![("intact", archive.clone())];
-        // The count says one more offset than the field holds (a cut-short index).
-        let mut longer = archive.clone();
-        longer[at + 5] += 1;
-        cases.push(("count past the data", longer));
-        // An offset outside the member.
-        let mut outside = archive.clone();
-        outside[offsets_at + 8..offsets_at + 16].copy_from_slice(&u64::MAX.to_le_bytes());
-        cases.push(("offset outside the member", outside));
-        // Offsets inside the member but not at segment starts: the second segment fails
-        // its checks and serial inflation takes over there.
-        for shift in [1i64, -1, 7] {
-            let mut shifted = archive.clone();
-            let moved = (offset(&archive, 1) as i64 + shift) as u64;
-            shifted[offsets_at + 8..offsets_at + 16].copy_from_slice(&moved.to_le_bytes());
-            cases.push(("offset off a segment start", shifted));
-        }
-        // Offsets swapped: not increasing.
-        let mut swapped = archive.clone();
-        let (first, second) = (offset(&archive, 0), offset(&archive, 1));
-        swapped[offsets_at..offsets_at + 8].copy_from_slice(&second.to_le_bytes());
-        swapped[offsets_at + 8..offsets_at + 16].copy_from_slice(&first.to_le_bytes());
-        cases.push(("offsets swapped", swapped));
-        // The central directory's CRC of "big" is wrong.
-        let mut wrong_crc = archive.clone();
-        let reader = NpzReader::new(Cursor::new(&archive[..])).unwrap();
-        let crc = reader.entries()[1].crc.to_le_bytes();
-        let cd_crc = archive
-            .windows(4)
-            .rposition(|w| w == crc)
-            .expect("the CRC in the directory");
-        wrong_crc[cd_crc] ^= 1;
-        cases.push(("wrong CRC", wrong_crc));
-        // Corrupt deflate data in the third segment.
-        let data_start = reader.entries()[1].local_offset as usize + 30 + "big.npy".len() + 20;
-        let mut corrupt = archive.clone();
-        let in_third = data_start + offset(&archive, 1) as usize + 100;
-        corrupt[in_third] ^= 0x55;
-        cases.push(("corrupt third segment", corrupt));
-        // Truncated: the archive ends inside the member (no directory: both fail alike).
-        for (what, case) in &cases {
-            let parallel = read_big(case);
-            let serial = read_big(&without_index(case));
-            assert_eq!(parallel, serial, "{what}");
-            if *what == "intact" || what.starts_with("offset") || what.starts_with("count") {
-                assert_eq!(parallel.as_ref().unwrap(), &big, "{what}");
-            }
-        }
-        assert!(read_big(&cases[cases.len() - 2].1)
-            .unwrap_err()
-            .contains("CRC-32 mismatch"));
-    }
-
-    /// Member "big" of `archive` read whole, in reads of `sizes` bytes (cycled), so that
-    /// both the window and the in-place paths of the parallel inflater run.
-    fn read_big_in_pieces(archive: &[u8], sizes: &[usize]) -> std::result::Result<Vec<u8>, String> {
-        let mut reader = NpzReader::new(Cursor::new(archive)).map_err(|e| e.to_string())?;
-        let mut member = reader.open_member(1, true).map_err(|e| e.to_string())?;
-        let mut out = Vec::new();
-        for &size in sizes.iter().cycle() {
-            let mut buf = vec![0u8; size];
-            match member.read(&mut buf) {
-                Ok(0) => return Ok(out),
-                Ok(n) => out.extend_from_slice(&buf[..n]),
-                Err(e) => return Err(e.to_string()),
-            }
-        }
-        unreachable!("cycle never ends")
-    }
-
-    #[test]
-    fn reads_of_any_size_give_the_serial_result() {
-        let (archive, _) = indexed_archive();
-        let at = index_position(&archive) + 9;
-        let mut shifted = archive.clone();
-        let second = u64::from_le_bytes(archive[at + 8..at + 16].try_into().unwrap());
-        shifted[at + 8..at + 16].copy_from_slice(&(second + 1).to_le_bytes());
-        let serial = read_big_in_pieces(&without_index(&archive), &[1 << 20]).unwrap();
-        let pieces: [&[usize]; 4] = [
-            &[8192],
-            &[4 * SEGMENT_LEN],
-            &[100, 2 * SEGMENT_LEN + 5, SEGMENT_LEN - 1],
-            &[SEGMENT_LEN / 3, 3 * SEGMENT_LEN],
-        ];
-        for case in [&archive, &shifted] {
-            for sizes in pieces {
-                assert_eq!(
-                    read_big_in_pieces(case, sizes).unwrap(),
-                    serial,
-                    "{sizes:?}"
-                );
-            }
-        }
-    }
-
-    #[test]
-    fn read_many_equals_reading_one_by_one() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("many.npz");
-        let mut writer = NpzWriter::create_compressed(&path).unwrap();
-        let mut names = Vec::new();
-        for i in 0..12 {
-            let name = format!("m{i}");
-            writer.add(&name, &values(1000 * i + 1, i as u64)).unwrap();
-            names.push(name);
-        }
-        writer.finish().unwrap();
-        let names: Vec<&str> = names.iter().map(String::as_str).collect();
-        let mut reader = NpzReader::open(&path).unwrap();
-        let together: Vec<Vec<u32>> = reader.read_many(&names).unwrap();
-        for (i, name) in names.iter().enumerate() {
-            assert_eq!(together[i], reader.read::<Vec<u32>>(name).unwrap());
-        }
-        // Order as asked, repeats allowed; the first error (in that order) is returned.
-        let picked: Vec<Vec<u32>> = reader.read_many(&["m3", "m1", "m3"]).unwrap();
-        assert_eq!(picked[0], picked[2]);
-        assert_eq!(picked[1], values(1001, 1));
-        let err = reader.read_many::<Vec<u32>>(&["m1", "nope"]).unwrap_err();
-        assert!(err.to_string().contains("nope"), "{err}");
-        let err = reader.read_many::<Vec<u8>>(&["m2", "m5"]).unwrap_err();
-        assert!(err.to_string().contains("member \"m2\""), "{err}");
-    }
-
-    #[test]
-    fn index_round_trips_and_thins_out_when_too_long() {
-        let offsets: Vec<u64> = (1..10).map(|i| i * 1000).collect();
-        let extra = ChunkIndex::extra_field(SEGMENT_LEN as u64, offsets.clone());
-        let total = 10 * SEGMENT_LEN as u64 - 5;
-        let index = ChunkIndex::find(&extra, 10_000, total).unwrap();
-        assert_eq!(index.offsets, offsets);
-        // Wrong declared size: the index does not fit it and is ignored.
-        assert!(ChunkIndex::find(&extra, 10_000, total * 2).is_none());
-        assert!(ChunkIndex::find(&extra, 9_000, total).is_none());
-        assert!(ChunkIndex::find(&extra[..extra.len() - 1], 10_000, total).is_none());
-
-        let many: Vec<u64> = (1..20_000).map(|i| i * 100).collect();
-        let extra = ChunkIndex::extra_field(CHUNK_LEN as u64, many);
-        assert!(extra.len() <= MAX_INDEX_DATA + 4);
-        let index = ChunkIndex::find(&extra, 20_000 * 100, 20_000 * CHUNK_LEN as u64).unwrap();
-        assert_eq!(index.segment_len, 4 * CHUNK_LEN as u64);
-        assert_eq!(index.offsets[0], 400);
-    }
-}

@@ -12,7 +12,7 @@ use super::{
     decode_scalars, encode_scalars, mismatch, write_encoded, DataReader, FixedElement, NpyElement,
 };
 use crate::dtype::{DType, DateUnit, Endian, TimeUnit};
-use crate::error::{Error, Result};
+use crate::errors::{Error, Result};
 
 /// A string of at most `N` characters stored as NumPy stores `<U{N}`: `N` UTF-32 code
 /// units padded with NUL. A plain-bytes type, so records holding it can be read zero-copy.
@@ -385,7 +385,7 @@ time_type!(TimeDelta64, TimeDelta, "timedelta64");
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::element::NpyElement;
+    use crate::elements::NpyElement;
 
     #[test]
     fn datetimes_carry_their_unit() {

@@ -1,0 +1,126 @@
+//! Buffers and reads that know nothing of file formats: reading until a buffer is full,
+//! zeroed vectors that a read is about to fill (with huge pages for large ones, as NumPy
+//! asks for them), and growing a vector by zeroing its new pages on every core.
+
+use std::io::{self, Read};
+
+use bytemuck::Pod;
+
+/// Bytes read or converted at a time when data is not moved in one piece.
+pub(crate) const CHUNK_BYTES: usize = 1 << 20;
+
+/// Reads until `buf` is full or the input ends; returns the bytes read. (`read_exact`
+/// cannot say how much arrived before the end, which truncation errors report.)
+pub(crate) fn read_up_to<R: Read + ?Sized>(reader: &mut R, buf: &mut [u8]) -> io::Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match reader.read(&mut buf[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(filled)
+}
+
+/// Appends `extra` zeroed values to `values`. A large extension is zeroed by every core
+/// at once: the time goes to faulting in fresh pages, which a lone thread does one after
+/// another while the threads that will fill them (a parallel inflater) wait.
+pub(crate) fn extend_zeroed<T: Pod>(values: &mut Vec<T>, extra: usize) {
+    const PARALLEL_FROM: usize = 4 << 20;
+    let threads = crate::threads::available();
+    if extra * size_of::<T>() < PARALLEL_FROM || threads < 2 {
+        values.resize(values.len() + extra, T::zeroed());
+        return;
+    }
+    values.reserve_exact(extra);
+    let len = values.len();
+    let spare_bytes = extra * size_of::<T>();
+    // SAFETY: `reserve_exact` made room for `extra` more values after `len`, so these
+    // `spare_bytes` bytes lie inside the vector's allocation, and nothing else refers to
+    // them while the slice lives (it is dropped at the end of the scope below).
+    let spare: &mut [std::mem::MaybeUninit<u8>] =
+        unsafe { std::slice::from_raw_parts_mut(values.as_mut_ptr().add(len).cast(), spare_bytes) };
+    std::thread::scope(|scope| {
+        for part in spare.chunks_mut(spare_bytes.div_ceil(threads)) {
+            scope.spawn(move || part.fill(std::mem::MaybeUninit::new(0)));
+        }
+    });
+    // SAFETY: the `extra` values after `len` are initialized: all their bytes were set to
+    // zero by threads the scope joined before this line, and all-zero bytes are a valid `T`
+    // (`T: Pod`).
+    unsafe { values.set_len(len + extra) };
+}
+
+
+/// A zeroed vector of `count` values that one read is about to fill. On Linux a large one
+/// asks for transparent huge pages first, as NumPy does for its arrays: filling 256 MiB of
+/// fresh 4 KiB pages costs 65536 page faults, several times the copy itself.
+pub(crate) fn zeroed_for_read<T: Pod>(count: usize) -> Vec<T> {
+    let mut values: Vec<T> = bytemuck::zeroed_vec(count);
+    advise_huge_pages(&mut values[..]);
+    values
+}
+
+/// An empty byte vector with room for `capacity` bytes that writes are about to fill, with
+/// huge pages asked for as in [`zeroed_for_read`].
+pub(crate) fn vec_for_write(capacity: usize) -> Vec<u8> {
+    let mut bytes = Vec::with_capacity(capacity);
+    advise_huge_pages(bytes.spare_capacity_mut());
+    bytes
+}
+
+/// Advises the kernel to back the whole 2 MiB pages inside `memory` with huge pages. Only a
+/// hint: without transparent huge pages, off Linux or below 4 MiB nothing changes.
+pub(crate) fn advise_huge_pages<T>(memory: &mut [T]) {
+    #[cfg(target_os = "linux")]
+    {
+        const HUGE_PAGE: usize = 2 << 20;
+        let len = std::mem::size_of_val(memory);
+        if len < 2 * HUGE_PAGE {
+            return;
+        }
+        let start = memory.as_mut_ptr() as usize;
+        let first = start.next_multiple_of(HUGE_PAGE);
+        let end = (start + len) / HUGE_PAGE * HUGE_PAGE;
+        if end > first {
+            // SAFETY: the range lies inside `memory`, which this function borrows mutably;
+            // MADV_HUGEPAGE changes how its pages are backed, never their contents, and a
+            // failure (an old kernel) only means the hint is ignored.
+            unsafe {
+                libc::madvise(first as *mut libc::c_void, end - first, libc::MADV_HUGEPAGE);
+            }
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = memory;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn large_read_buffers_are_zeroed_and_sized() {
+        // 8 MiB and an odd size: the huge-page hint covers only whole 2 MiB pages inside.
+        for count in [1 << 20, (1 << 20) + 3, 7] {
+            let values: Vec<f64> = zeroed_for_read(count);
+            assert_eq!(values.len(), count);
+            assert!(values.iter().all(|&x| x == 0.0));
+        }
+        let mut grown = vec![1u32; 3];
+        extend_zeroed(&mut grown, 3 << 20);
+        assert_eq!(grown.len(), 3 + (3 << 20));
+        assert!(grown[3..].iter().all(|&x| x == 0) && grown[..3] == [1, 1, 1]);
+    }
+
+    #[test]
+    fn read_up_to_fills_across_short_reads_and_stops_at_the_end() {
+        let data = [1u8, 2, 3, 4, 5];
+        let mut reader = io::Read::chain(&data[..2], &data[2..]);
+        let mut buf = [0u8; 8];
+        assert_eq!(read_up_to(&mut reader, &mut buf).unwrap(), 5);
+        assert_eq!(buf[..5], data);
+    }
+}
