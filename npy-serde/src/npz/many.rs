@@ -11,6 +11,39 @@ use super::reader::Reader;
 use crate::errors::Result;
 use crate::read::NpyRead;
 
+impl<R: Read + Seek> Reader<R> {
+    /// Reads members `names` (each with or without `.npy`) as `T`, in the order given.
+    /// Deflated members of up to 16 MiB compressed are inflated and decoded on every core
+    /// at once (their compressed bytes are read in order here, each when a worker thread
+    /// is free to take it); larger ones, and
+    /// stored ones, are read one after the other as [`read`](Self::read) reads them (a
+    /// large member written by this crate is itself inflated on every core). The first
+    /// error, in the order of `names`, is returned.
+    ///
+    /// ```
+    /// use npy_serde::npz::{Compression, Reader, Writer};
+    ///
+    /// let compressed = npy_serde::WriteOptions::default().with_compression(Compression::NUMPY_DEFLATE);
+/// let mut writer = Writer::with_options(std::io::Cursor::new(Vec::new()), &compressed);
+    /// for i in 0..10 {
+    ///     writer.add(&format!("layer{i}"), &vec![i as f32; 100])?;
+    /// }
+    /// let mut archive = Reader::new(writer.finish()?)?;
+    /// let names = archive.names();
+    /// let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    /// let layers: Vec<Vec<f32>> = archive.read_many(&names)?;
+    /// assert_eq!(layers[7], vec![7.0; 100]);
+    /// # Ok::<(), npy_serde::Error>(())
+    /// ```
+    pub fn read_many<T: NpyRead + Send>(&mut self, names: &[&str]) -> Result<Vec<T>> {
+        let indices = names
+            .iter()
+            .map(|name| self.lookup(name))
+            .collect::<Result<Vec<_>>>()?;
+        read_members(self, &indices)
+    }
+}
+
 /// Deflated members up to this compressed size are inflated on worker threads by
 /// [`read_members`]; larger ones are read in place (bounding what is held in memory).
 const MAX_WORKER_MEMBER: u64 = 16 << 20;
@@ -19,7 +52,7 @@ const MAX_WORKER_MEMBER: u64 = 16 << 20;
 /// [`MAX_WORKER_MEMBER`] compressed bytes without a chunk index are read here in order and
 /// inflated and decoded on one worker thread per core (handed over when one is free);
 /// the others are read here, as `Reader::read` does.
-pub(crate) fn read_members<R, T>(reader: &mut Reader<R>, indices: &[usize]) -> Result<Vec<T>>
+fn read_members<R, T>(reader: &mut Reader<R>, indices: &[usize]) -> Result<Vec<T>>
 where
     R: Read + Seek,
     T: NpyRead + Send,

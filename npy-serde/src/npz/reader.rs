@@ -16,7 +16,6 @@ use super::format::{
 };
 use super::inflate::{ChunkIndex, ParallelInflater};
 use super::member::{decode_member, member_source, read_npy_header, MemberReader};
-use super::many;
 use crate::buffer::read_up_to;
 use crate::errors::{Error, ErrorKind, Result};
 use crate::header::HeaderInfo;
@@ -155,37 +154,6 @@ impl<R: Read + Seek> Reader<R> {
         let index = self.lookup(name)?;
         let result = self.read_index(index);
         self.wrap(result, index)
-    }
-
-    /// Reads members `names` (each with or without `.npy`) as `T`, in the order given.
-    /// Deflated members of up to 16 MiB compressed are inflated and decoded on every core
-    /// at once (their compressed bytes are read in order here, each when a worker thread
-    /// is free to take it); larger ones, and
-    /// stored ones, are read one after the other as [`read`](Self::read) reads them (a
-    /// large member written by this crate is itself inflated on every core). The first
-    /// error, in the order of `names`, is returned.
-    ///
-    /// ```
-    /// use npy_serde::npz::{Compression, Reader, Writer};
-    ///
-    /// let compressed = npy_serde::WriteOptions::default().with_compression(Compression::NUMPY_DEFLATE);
-/// let mut writer = Writer::with_options(std::io::Cursor::new(Vec::new()), &compressed);
-    /// for i in 0..10 {
-    ///     writer.add(&format!("layer{i}"), &vec![i as f32; 100])?;
-    /// }
-    /// let mut archive = Reader::new(writer.finish()?)?;
-    /// let names = archive.names();
-    /// let names: Vec<&str> = names.iter().map(String::as_str).collect();
-    /// let layers: Vec<Vec<f32>> = archive.read_many(&names)?;
-    /// assert_eq!(layers[7], vec![7.0; 100]);
-    /// # Ok::<(), npy_serde::Error>(())
-    /// ```
-    pub fn read_many<T: NpyRead + Send>(&mut self, names: &[&str]) -> Result<Vec<T>> {
-        let indices = names
-            .iter()
-            .map(|name| self.lookup(name))
-            .collect::<Result<Vec<_>>>()?;
-        many::read_members(self, &indices)
     }
 
     /// Reads the `.npy` header of member `name` without its data.
