@@ -156,7 +156,7 @@ impl fmt::Display for TimeUnit {
 /// in headers and a bare type string work); print its descr with `Display`.
 ///
 /// ```
-/// use npy_serde::{DType, Endian};
+/// use npy_serde::dtype::{DType, Endian};
 ///
 /// let dtype: DType = "<f8".parse()?;
 /// assert_eq!(dtype, DType::Float { size: 8, endian: Endian::Little });

@@ -353,7 +353,9 @@ pub mod error {
 /// `Complex<f64>`, `String` (`U`), `Vec<u8>` (`S`), the fixed-width [`FixedUnicode`] and
 /// [`FixedBytes`], the datetimes [`DateTime64`] and [`TimeDelta64`] (with a [`Unit`]
 /// from [`units`]), `[T; N]` (a subarray) and derived records. [`FixedElement`] marks
-/// those whose dtype does not depend on the values (record fields must be).
+/// those whose dtype does not depend on the values (record fields must be), and
+/// [`BulkElement`] those whose memory is their dtype's bytes (what [`Bulk`](crate::Bulk)
+/// writes in one piece).
 ///
 /// # Which Rust type reads which dtype
 ///
@@ -388,6 +390,7 @@ pub mod element {
     pub use crate::elements::{
         units, DateTime64, FixedBytes, FixedElement, FixedUnicode, TimeDelta64, Unit,
     };
+    pub use crate::serde_array::BulkElement;
 }
 
 /// The runtime of `#[derive(NpyElement)]` and other items generated code needs; not part

@@ -74,7 +74,7 @@ pub use mutable::MappedNpyMut;
 /// use npy_serde::mmap::{Access, MappedNpy};
 /// # let dir = tempfile::tempdir()?;
 /// # let path = dir.path().join("a.npy");
-/// npy_serde::save(&path, &vec![0.5f64; 10_000])?;
+/// npy_serde::npy::save(&path, &vec![0.5f64; 10_000])?;
 /// // A full scan: every page mapped at open, no page faults while summing.
 /// let map = unsafe { MappedNpy::open_for(&path, Access::Populate)? };
 /// assert_eq!(map.as_slice::<f64>()?.iter().sum::<f64>(), 5000.0);
@@ -147,7 +147,7 @@ fn advise_map(map: &Mmap, access: Access) {
 /// use npy_serde::mmap::MappedNpy;
 /// # let dir = tempfile::tempdir()?;
 /// # let path = dir.path().join("matrix.npy");
-/// # npy_serde::save(&path, &ndarray::Array2::<f32>::from_shape_fn((100, 8), |(i, j)| (i * 8 + j) as f32))?;
+/// # npy_serde::npy::save(&path, &ndarray::Array2::<f32>::from_shape_fn((100, 8), |(i, j)| (i * 8 + j) as f32))?;
 ///
 /// // SAFETY: nobody modifies or truncates matrix.npy while it is mapped.
 /// let map = unsafe { MappedNpy::open(&path)? };
@@ -234,10 +234,10 @@ impl MappedNpy {
     /// others.
     ///
     /// ```
-    /// use npy_serde::{mmap::MappedNpy, NpzWriter};
+    /// use npy_serde::{mmap::MappedNpy, npz};
     /// # let dir = tempfile::tempdir()?;
     /// # let path = dir.path().join("a.npz");
-    /// let mut writer = NpzWriter::new(std::fs::File::create(&path)?);
+    /// let mut writer = npz::Writer::new(std::fs::File::create(&path)?);
     /// writer.add("pixels", &ndarray::Array2::<u8>::from_elem((480, 640), 9))?;
     /// writer.add("weights", &vec![0.5f64; 100])?;
     /// writer.finish()?;
@@ -336,7 +336,7 @@ impl MappedNpy {
     /// ```
     /// # let dir = tempfile::tempdir()?;
     /// # let path = dir.path().join("v.npy");
-    /// npy_serde::save(&path, &vec![1u16, 2, 3])?;
+    /// npy_serde::npy::save(&path, &vec![1u16, 2, 3])?;
     /// let map = unsafe { npy_serde::mmap::MappedNpy::open(&path)? };
     /// assert_eq!(map.as_slice::<u16>()?, [1, 2, 3]);
     /// assert!(map.as_slice::<i16>().is_err());
@@ -370,8 +370,8 @@ impl MappedNpy {
     /// ```
     /// # let dir = tempfile::tempdir()?;
     /// # let path = dir.path().join("big.npy");
-    /// let options = npy_serde::WriteOptions::default().with_endian(npy_serde::Endian::Big);
-    /// npy_serde::save_with(&path, &vec![1.5f64, 2.5], &options)?;
+    /// let options = npy_serde::WriteOptions::default().with_endian(npy_serde::dtype::Endian::Big);
+    /// npy_serde::npy::save_with(&path, &vec![1.5f64, 2.5], &options)?;
     /// let map = unsafe { npy_serde::mmap::MappedNpy::open(&path)? };
     /// assert!(map.view::<f64, ndarray::Ix1>().is_err()); // '>f8' cannot be borrowed
     /// let values = map.view_or_copy::<f64, ndarray::Ix1>()?;

@@ -33,7 +33,8 @@
 //!
 //! ```
 //! # #[cfg(feature = "derive")] {
-//! use npy_serde::{FixedElement, NpyElement};
+//! use npy_serde::element::FixedElement;
+//! use npy_serde::NpyElement;
 //!
 //! #[derive(NpyElement, Debug, Clone, PartialEq)]
 //! struct Point {
@@ -48,20 +49,20 @@
 //!     "[('x', '<f8'), ('y', '<i4'), ('position', '<f4', (3,))]"
 //! );
 //! let points = vec![Point { x: 1.5, y: -2, pos: [0.0, 1.0, 2.0] }];
-//! let bytes = npy_serde::to_bytes(&points)?;
-//! assert_eq!(npy_serde::from_bytes::<Vec<Point>>(&bytes)?, points);
+//! let bytes = npy_serde::npy::to_vec(&points)?;
+//! assert_eq!(npy_serde::npy::from_slice::<Vec<Point>>(&bytes)?, points);
 //!
 //! // A file with the fields in another order, big-endian, plus a field Point lacks.
-//! let other: npy_serde::DType =
+//! let other: npy_serde::dtype::DType =
 //!     "[('position', '>f4', (3,)), ('id', '<u8'), ('y', '>i4'), ('x', '>f8')]".parse()?;
-//! let mut file = npy_serde::Header::new(other, vec![1]).to_bytes()?;
+//! let mut file = npy_serde::npy::Header::new(other, vec![1]).to_bytes()?;
 //! for v in [0.0f32, 1.0, 2.0] {
 //!     file.extend_from_slice(&v.to_be_bytes());
 //! }
 //! file.extend_from_slice(&7u64.to_le_bytes());
 //! file.extend_from_slice(&(-2i32).to_be_bytes());
 //! file.extend_from_slice(&1.5f64.to_be_bytes());
-//! assert_eq!(npy_serde::from_bytes::<Vec<Point>>(&file)?, points);
+//! assert_eq!(npy_serde::npy::from_slice::<Vec<Point>>(&file)?, points);
 //! # }
 //! # Ok::<(), npy_serde::Error>(())
 //! ```
@@ -82,8 +83,8 @@
 //! }
 //!
 //! let samples = vec![Sample { time: 1, value: 0.5, channel: 3 }; 1000];
-//! let bytes = npy_serde::to_bytes(&samples)?; // one bulk write
-//! let back: Vec<Sample> = npy_serde::from_bytes(&bytes)?; // one bulk copy
+//! let bytes = npy_serde::npy::to_vec(&samples)?; // one bulk write
+//! let back: Vec<Sample> = npy_serde::npy::from_slice(&bytes)?; // one bulk copy
 //! assert_eq!(back, samples);
 //! # }
 //! # Ok::<(), npy_serde::Error>(())
@@ -101,7 +102,8 @@ use crate::errors::{Error, ErrorKind, Result};
 /// The packed record dtype of `fields` (NumPy's default layout).
 ///
 /// ```
-/// use npy_serde::{record, FixedElement};
+/// use npy_serde::__private as record;
+/// use npy_serde::element::FixedElement;
 ///
 /// let dtype = record::packed_dtype(vec![("x", f64::dtype()), ("y", i32::dtype())]);
 /// assert_eq!(dtype.to_string(), "[('x', '<f8'), ('y', '<i4')]");
@@ -122,7 +124,8 @@ pub fn packed_dtype(fields: Vec<(&str, DType)>) -> DType {
 /// with `#[npy(align)]` too to lay it out as NumPy does.
 ///
 /// ```
-/// use npy_serde::{record, FixedElement};
+/// use npy_serde::__private as record;
+/// use npy_serde::element::FixedElement;
 ///
 /// let dtype = record::aligned_dtype(vec![("a", u8::dtype()), ("b", i32::dtype())]);
 /// assert_eq!(dtype.to_string(), "[('a', '|u1'), ('', '|V3'), ('b', '<i4')]");
@@ -140,7 +143,8 @@ pub fn aligned_dtype(fields: Vec<(&str, DType)>) -> DType {
 /// from `size_of`).
 ///
 /// ```
-/// use npy_serde::{record, FixedElement};
+/// use npy_serde::__private as record;
+/// use npy_serde::element::FixedElement;
 ///
 /// #[repr(C)]
 /// struct Sample { flag: u8, value: f64 }
@@ -167,8 +171,9 @@ pub fn dtype_at_offsets(fields: Vec<(&str, DType, usize)>, itemsize: usize) -> D
 /// from the file's dtype and the field names, then used for every column.
 ///
 /// ```
-/// use npy_serde::record::RecordPlan;
-/// use npy_serde::{DType, FixedElement};
+/// use npy_serde::__private::RecordPlan;
+/// use npy_serde::dtype::DType;
+/// use npy_serde::element::FixedElement;
 ///
 /// // The file has the fields in another order, plus one the struct does not want.
 /// let file: DType = "[('y', '>i4'), ('extra', '|u1'), ('x', '<f8')]".parse()?;
@@ -271,8 +276,9 @@ impl<'a> RecordPlan<'a> {
     /// or needs a conversion (then [`decode`](Self::decode) converts column by column).
     ///
     /// ```
-    /// use npy_serde::record::RecordPlan;
-    /// use npy_serde::{DType, NpyElement};
+    /// use npy_serde::__private::RecordPlan;
+    /// use npy_serde::dtype::DType;
+    /// use npy_serde::NpyElement;
     ///
     /// let file: DType = "[('y', '<i4'), ('extra', '|u1'), ('x', '<f8')]".parse()?;
     /// let plan = RecordPlan::new(&file, &["x", "y"], || DType::Bool)?;

@@ -1,41 +1,18 @@
-//! The bulk fast path of the serde format: [`Bulk<A>`](Bulk) around an ndarray array (in
-//! any position), or `#[serde(with = "npy_serde::serde_array")]` on an ndarray field,
-//! moves the array's bytes through serde in one piece instead of one serde call per
-//! element.
-//!
-//! Plain ndarray fields already work with no attribute (ndarray's own serde form is
-//! recognised), but that form hands over every element separately. With this adapter the
-//! serializer writes the member straight from the array's memory (no copy when the array is
-//! contiguous), and the deserializer reads the member straight into the array's own
-//! vector, as [`NpzReader::read`](crate::NpzReader::read) does.
+//! The bulk fast path of the serde format: [`Bulk<A>`](Bulk) around an ndarray array, in
+//! any position (a field, an `Option`, a `Vec` element, a map value), moves the array's
+//! bytes through serde in one piece: the serializer writes the member straight from the
+//! array's memory (no copy when the array is contiguous), and the deserializer reads the
+//! member straight into the array's own vector, as [`npz::Reader::read`](crate::npz::Reader::read)
+//! does.
 //!
 //! How: serde has no way to pass a typed array between a `Deserialize` impl and a
 //! deserializer, so `deserialize` leaves a typed read request in a thread-local slot, then
 //! asks for a newtype struct with a private name (as serde_json's `RawValue` does); the
 //! npz deserializer recognises the name, runs the request on the member's data and
 //! answers with a unit. Any other deserializer ignores the slot (it is cleared on return)
-//! and sees the portable form below.
-//!
-//! ```
-//! use ndarray::Array2;
-//! use serde::{Deserialize, Serialize};
-//!
-//! #[derive(Serialize, Deserialize, PartialEq, Debug)]
-//! struct Layer {
-//!     #[serde(with = "npy_serde::serde_array")]
-//!     weight: Array2<f32>,
-//!     bias: Vec<f32>,
-//! }
-//!
-//! let layer = Layer { weight: Array2::ones((3, 4)), bias: vec![0.5; 3] };
-//! let bytes = npy_serde::to_npz_vec(&layer)?;
-//! let back: Layer = npy_serde::from_npz_slice(&bytes)?;
-//! assert_eq!(back, layer);
-//! # Ok::<(), npy_serde::Error>(())
-//! ```
-//!
-//! With other serde formats the array serializes as a tuple `(descr, shape, fortran_order,
-//! data bytes)` and reads back the same way, so the struct stays usable with them.
+//! and sees the portable form: with other serde formats the array serializes as a tuple
+//! `(descr, shape, fortran_order, data bytes)` and reads back the same way, so the struct
+//! stays usable with them.
 //!
 //! Serializing needs element types whose memory is their dtype ([`BulkElement`]: `bool`,
 //! integers, floats, `f16`, complex); deserializing accepts any [`NpyElement`], with the
@@ -92,8 +69,7 @@ bulk!(
 );
 
 /// An ndarray array that the serde format moves in one piece (the bulk fast path), in
-/// any position: a field, an `Option`, a `Vec` element, a map value, where
-/// `#[serde(with = "npy_serde::serde_array")]` reaches only fields.
+/// any position: a field, an `Option`, a `Vec` element, a map value.
 ///
 /// ```
 /// use std::collections::BTreeMap;
@@ -113,10 +89,10 @@ bulk!(
 ///     moments: BTreeMap::from([("m".to_string(), Bulk(Array2::ones((2, 3))))]),
 ///     frozen: None,
 /// };
-/// let bytes = npy_serde::to_npz_vec(&model)?;
-/// let names = npy_serde::NpzReader::new(std::io::Cursor::new(&bytes))?.names();
+/// let bytes = npy_serde::to_vec(&model)?;
+/// let names = npy_serde::npz::Reader::new(std::io::Cursor::new(&bytes))?.names();
 /// assert_eq!(names, ["layers/0", "layers/1", "moments/m"]);
-/// let back: Model = npy_serde::from_npz_slice(&bytes)?;
+/// let back: Model = npy_serde::from_slice(&bytes)?;
 /// assert_eq!(back, model);
 /// assert_eq!(back.layers[0].shape(), [2, 3]); // Bulk derefs to the array
 /// # Ok::<(), npy_serde::Error>(())
@@ -172,7 +148,7 @@ where
 }
 
 /// Serializes an ndarray array as one member whose bytes are written straight from memory.
-pub fn serialize<S, A, D, T>(array: &ArrayBase<A, D>, serializer: S) -> Result<S::Ok, S::Error>
+pub(crate) fn serialize<S, A, D, T>(array: &ArrayBase<A, D>, serializer: S) -> Result<S::Ok, S::Error>
 where
     S: Serializer,
     A: Data<Elem = T>,
@@ -201,7 +177,7 @@ where
 }
 
 /// Deserializes an ndarray array from one member, read straight into the array's vector.
-pub fn deserialize<'de, De, T, D>(deserializer: De) -> Result<Array<T, D>, De::Error>
+pub(crate) fn deserialize<'de, De, T, D>(deserializer: De) -> Result<Array<T, D>, De::Error>
 where
     De: Deserializer<'de>,
     T: NpyElement + 'static,

@@ -105,7 +105,7 @@ pub fn from_reader_with<T: DeserializeOwned, R: Read + Seek>(
 ///
 /// ```
 /// let mut state = std::collections::BTreeMap::new();
-/// state.insert("lr", 0.001f32);
+/// state.insert("lr".to_string(), 0.001f32);
 /// let bytes = npy_serde::to_vec(&state)?;
 /// let back: std::collections::BTreeMap<String, f32> = npy_serde::from_slice(&bytes)?;
 /// assert_eq!(back, state);

@@ -18,7 +18,7 @@ use crate::errors::{Error, Result};
 /// units padded with NUL. A plain-bytes type, so records holding it can be read zero-copy.
 ///
 /// ```
-/// use npy_serde::FixedUnicode;
+/// use npy_serde::element::FixedUnicode;
 ///
 /// let name = FixedUnicode::<8>::new("proton")?;
 /// assert_eq!(name.to_string(), "proton");
@@ -75,7 +75,7 @@ impl<const N: usize> fmt::Debug for FixedUnicode<N> {
 /// At most `N` bytes stored as NumPy stores `|S{N}`: padded with NUL.
 ///
 /// ```
-/// use npy_serde::FixedBytes;
+/// use npy_serde::element::FixedBytes;
 ///
 /// let tag = FixedBytes::<4>::new(b"ab")?;
 /// assert_eq!(tag.as_bytes(), b"ab");

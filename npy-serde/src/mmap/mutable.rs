@@ -31,7 +31,7 @@ use crate::read::NpyRead;
 /// map.flush()?;
 /// drop(map);
 ///
-/// let back: ndarray::Array2<f32> = npy_serde::load(&path)?;
+/// let back: ndarray::Array2<f32> = npy_serde::npy::load(&path)?;
 /// assert_eq!(back[[999, 1]], 7.0);
 /// assert_eq!(back[[999, 2]], 0.0);
 /// # Ok::<(), Box<dyn std::error::Error>>(())

@@ -49,7 +49,7 @@ const MAX_DEFLATE_RATIO: u64 = 1032;
 /// let y: NpyArray = archive.read("y")?;
 /// assert_eq!(y.dtype().to_string(), "'<i4'");
 /// let err = archive.read::<Vec<f64>>("z").unwrap_err();
-/// assert!(matches!(err.kind(), npy_serde::ErrorKind::MissingMember { .. }));
+/// assert!(matches!(err.kind(), npy_serde::error::ErrorKind::MissingMember { .. }));
 /// # Ok::<(), npy_serde::Error>(())
 /// ```
 pub struct Reader<R: Read + Seek> {
