@@ -94,7 +94,7 @@ fn bench(c: &mut Criterion, path: &Path, indices: &[usize]) {
     });
     group.bench_function("sum_after_full_load", |b| {
         b.iter(|| {
-            let values: Vec<f64> = npy_serde::load(path).unwrap();
+            let values: Vec<f64> = npy_serde::npy::load(path).unwrap();
             black_box(sum(&values))
         })
     });
@@ -190,7 +190,7 @@ fn compare_with_numpy(path: &Path, indices: &[usize]) {
             "sum_after_full_load",
             5,
             Box::new(|| {
-                let values: Vec<f64> = npy_serde::load(path).unwrap();
+                let values: Vec<f64> = npy_serde::npy::load(path).unwrap();
                 black_box(sum(&values));
             }),
         ),

@@ -67,12 +67,12 @@ fn bench_file(c: &mut Criterion, array: &Array1<f64>, npy_bytes: &[u8], dir: &Pa
     });
     group.bench_function("raw_fsync", |b| b.iter(|| sync_write(&path, npy_bytes)));
     group.bench_function("npy_serde/save", |b| {
-        b.iter(|| npy_serde::save(&path, array).unwrap())
+        b.iter(|| npy_serde::npy::save(&path, array).unwrap())
     });
     group.bench_function("npy_serde/write_npy", |b| {
         b.iter(|| {
             let mut writer = BufWriter::new(File::create(&path).unwrap());
-            npy_serde::write_npy(&mut writer, array).unwrap();
+            npy_serde::npy::write(&mut writer, array).unwrap();
             writer.flush().unwrap();
         })
     });
@@ -91,13 +91,13 @@ fn bench_file(c: &mut Criterion, array: &Array1<f64>, npy_bytes: &[u8], dir: &Pa
         b.iter(|| black_box(std::fs::read(&path).unwrap()))
     });
     group.bench_function("npy_serde/Vec", |b| {
-        b.iter(|| black_box(npy_serde::load::<Vec<f64>, _>(&path).unwrap()))
+        b.iter(|| black_box(npy_serde::npy::load::<Vec<f64>, _>(&path).unwrap()))
     });
     group.bench_function("npy_serde/Array1", |b| {
-        b.iter(|| black_box(npy_serde::load::<Array1<f64>, _>(&path).unwrap()))
+        b.iter(|| black_box(npy_serde::npy::load::<Array1<f64>, _>(&path).unwrap()))
     });
     group.bench_function("npy_serde/NpyArray", |b| {
-        b.iter(|| black_box(npy_serde::load::<npy_serde::NpyArray, _>(&path).unwrap()))
+        b.iter(|| black_box(npy_serde::npy::load::<npy_serde::NpyArray, _>(&path).unwrap()))
     });
     group.bench_function("ndarray_npy", |b| {
         b.iter(|| black_box(ndarray_npy::read_npy::<_, Array1<f64>>(&path).unwrap()))
@@ -118,7 +118,7 @@ fn bench_memory(c: &mut Criterion, array: &Array1<f64>, npy_bytes: &[u8]) {
     configure(&mut group, npy_bytes.len());
     group.bench_function("raw", |b| b.iter(|| black_box(npy_bytes.to_vec())));
     group.bench_function("npy_serde", |b| {
-        b.iter(|| black_box(npy_serde::to_bytes(array).unwrap()))
+        b.iter(|| black_box(npy_serde::npy::to_vec(array).unwrap()))
     });
     group.bench_function("ndarray_npy", |b| {
         b.iter(|| {
@@ -140,7 +140,7 @@ fn bench_memory(c: &mut Criterion, array: &Array1<f64>, npy_bytes: &[u8]) {
     configure(&mut group, npy_bytes.len());
     group.bench_function("raw", |b| b.iter(|| black_box(npy_bytes.to_vec())));
     group.bench_function("npy_serde", |b| {
-        b.iter(|| black_box(npy_serde::from_bytes::<Vec<f64>>(npy_bytes).unwrap()))
+        b.iter(|| black_box(npy_serde::npy::from_slice::<Vec<f64>>(npy_bytes).unwrap()))
     });
     group.bench_function("ndarray_npy", |b| {
         b.iter(|| black_box(Array1::<f64>::read_npy(npy_bytes).unwrap()))
@@ -159,15 +159,15 @@ fn bench_memory(c: &mut Criterion, array: &Array1<f64>, npy_bytes: &[u8]) {
 }
 
 fn bench_big_endian(c: &mut Criterion, array: &Array1<f64>) {
-    let options = npy_serde::WriteOptions::default().with_endian(npy_serde::Endian::Big);
+    let options = npy_serde::WriteOptions::default().with_endian(npy_serde::dtype::Endian::Big);
     let mut big = Vec::new();
-    npy_serde::NpyWrite::write_npy(array, &mut big, &options).unwrap();
+    npy_serde::npy::NpyWrite::write_npy(array, &mut big, &options).unwrap();
 
     let mut group = c.benchmark_group("load_big_endian_mem");
     configure(&mut group, big.len());
     group.bench_function("raw", |b| b.iter(|| black_box(big.to_vec())));
     group.bench_function("npy_serde", |b| {
-        b.iter(|| black_box(npy_serde::from_bytes::<Vec<f64>>(&big).unwrap()))
+        b.iter(|| black_box(npy_serde::npy::from_slice::<Vec<f64>>(&big).unwrap()))
     });
     group.bench_function("ndarray_npy", |b| {
         b.iter(|| black_box(Array1::<f64>::read_npy(&big[..]).unwrap()))
@@ -196,7 +196,7 @@ fn bench_strided(c: &mut Criterion, array: Array1<f64>) {
         b.iter(|| black_box(view.iter().copied().collect::<Vec<f64>>()))
     });
     group.bench_function("npy_serde", |b| {
-        b.iter(|| black_box(npy_serde::to_bytes(&view).unwrap()))
+        b.iter(|| black_box(npy_serde::npy::to_vec(&view).unwrap()))
     });
     group.bench_function("ndarray_npy", |b| {
         b.iter(|| {
@@ -222,7 +222,7 @@ fn bench_strided(c: &mut Criterion, array: Array1<f64>) {
 
 fn benches(c: &mut Criterion) {
     let array = values();
-    let npy_bytes = npy_serde::to_bytes(&array).unwrap();
+    let npy_bytes = npy_serde::npy::to_vec(&array).unwrap();
     let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
     bench_file(c, &array, &npy_bytes, dir.path());
     bench_memory(c, &array, &npy_bytes);

@@ -9,7 +9,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use npy_serde::npz::{NpzReader, NpzWriter};
+use npy_serde::npz::{Reader as NpzReader, Writer as NpzWriter};
 
 fn env_usize(name: &str, default: usize) -> usize {
     std::env::var(name)
@@ -28,7 +28,12 @@ fn member_data(member: usize, len: usize) -> Vec<f64> {
 
 fn write(path: &Path, members: &[Vec<f64>], compressed: bool) {
     let mut writer = if compressed {
-        NpzWriter::create_compressed(path).unwrap()
+        NpzWriter::create_with(
+            path,
+            &npy_serde::WriteOptions::default()
+                .with_compression(npy_serde::npz::Compression::NUMPY_DEFLATE),
+        )
+        .unwrap()
     } else {
         NpzWriter::create(path).unwrap()
     };

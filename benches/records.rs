@@ -24,7 +24,8 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use criterion::{BenchmarkGroup, Criterion, Throughput};
-use npy_serde::{NpyElement, NpyWrite, WriteOptions};
+use npy_serde::npy::NpyWrite;
+use npy_serde::{NpyElement, WriteOptions};
 use npyz::WriterBuilder;
 
 const COUNT: usize = 10_000_000;
@@ -89,7 +90,7 @@ fn main() {
         .collect();
     write_file(&reordered_path, &reordered);
     drop(reordered);
-    let plain: Vec<Point> = npy_serde::load(&points_path).unwrap();
+    let plain: Vec<Point> = npy_serde::npy::load(&points_path).unwrap();
     let npyz_points: Vec<NpyzPoint> = pods
         .iter()
         .map(|p| NpyzPoint {
@@ -117,13 +118,13 @@ fn main() {
             b.iter(|| black_box(std::fs::read(&points_path).unwrap()))
         });
         group.bench_function("npy_serde_pod", |b| {
-            b.iter(|| black_box(npy_serde::load::<Vec<PodPoint>, _>(&points_path).unwrap()))
+            b.iter(|| black_box(npy_serde::npy::load::<Vec<PodPoint>, _>(&points_path).unwrap()))
         });
         group.bench_function("npy_serde_plan", |b| {
-            b.iter(|| black_box(npy_serde::load::<Vec<Point>, _>(&points_path).unwrap()))
+            b.iter(|| black_box(npy_serde::npy::load::<Vec<Point>, _>(&points_path).unwrap()))
         });
         group.bench_function("npy_serde_plan_reordered", |b| {
-            b.iter(|| black_box(npy_serde::load::<Vec<Point>, _>(&reordered_path).unwrap()))
+            b.iter(|| black_box(npy_serde::npy::load::<Vec<Point>, _>(&reordered_path).unwrap()))
         });
         group.bench_function("npyz", |b| {
             b.iter(|| {

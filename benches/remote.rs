@@ -66,18 +66,18 @@ fn main() {
         .with_store_config("aws_region", "us-east-1");
 
     let (list, listed) = timed(|| {
-        let archive = RemoteNpz::open_url_with("s3://bench/many.npz", options.clone()).unwrap();
+        let archive = RemoteNpz::open_url_with("s3://bench/many.npz", &options).unwrap();
         assert_eq!(archive.members().len(), 10_000);
         archive.stats()
     });
     let (member, member_stats) = timed(|| {
-        let mut archive = RemoteNpz::open_url_with("s3://bench/many.npz", options.clone()).unwrap();
+        let mut archive = RemoteNpz::open_url_with("s3://bench/many.npz", &options).unwrap();
         let value: Vec<i64> = archive.read("m9999").unwrap();
         assert_eq!(value[0], 9999);
         archive.stats()
     });
     let (rows, rows_stats) = timed(|| {
-        let mut file = RemoteNpy::open_url_with("s3://bench/big.npy", options.clone()).unwrap();
+        let mut file = RemoteNpy::open_url_with("s3://bench/big.npy", &options).unwrap();
         let rows: ndarray::Array2<f64> = file.read_rows(ROWS).unwrap();
         assert_eq!(rows[[0, 0]], (ROWS.start * 1024) as f64);
         file.stats()

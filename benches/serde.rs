@@ -22,7 +22,7 @@ use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use ndarray::Array2;
-use npy_serde::{NpzReader, NpzWriter};
+use npy_serde::npz::{Reader as NpzReader, Writer as NpzWriter};
 use serde::{Deserialize, Serialize};
 
 const SIDE: usize = 4096;
@@ -45,11 +45,9 @@ struct Bulk {
 
 /// Serializes `value` into an archive on `out` through the same writer `direct` uses.
 fn serde_write<W: Write + Seek, T: Serialize>(out: W, value: &T) {
-    let mut writer = NpzWriter::new(out);
-    let options = npy_serde::SerdeOptions::default();
-    let mut serializer = npy_serde::Serializer::new(&mut writer, &options).unwrap();
+    let mut serializer = npy_serde::Serializer::new(out);
     value.serialize(&mut serializer).unwrap();
-    writer.finish().unwrap();
+    serializer.finish().unwrap();
 }
 
 fn arrays() -> [Array2<f32>; 4] {
@@ -160,10 +158,10 @@ fn bench(c: &mut Criterion) {
         })
     });
     group.bench_function("serde_plain", |bench| {
-        bench.iter(|| black_box(npy_serde::from_npz_slice::<Plain>(&buffer).unwrap()))
+        bench.iter(|| black_box(npy_serde::from_slice::<Plain>(&buffer).unwrap()))
     });
     group.bench_function("serde_bulk", |bench| {
-        bench.iter(|| black_box(npy_serde::from_npz_slice::<Bulk>(&buffer).unwrap()))
+        bench.iter(|| black_box(npy_serde::from_slice::<Bulk>(&buffer).unwrap()))
     });
     group.finish();
 

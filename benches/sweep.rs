@@ -42,8 +42,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use ndarray::Array1;
-use npy_serde::npz::{NpzReader, NpzWriter};
-use npy_serde::{NpyElement, NpyWrite, WriteOptions};
+use npy_serde::npy::NpyWrite;
+use npy_serde::npz::{Reader as NpzReader, Writer as NpzWriter};
+use npy_serde::{NpyElement, WriteOptions};
 use npyz::WriterBuilder;
 
 /// Set for the smoke run of `cargo test --benches`: one sample of one run per case.
@@ -199,7 +200,7 @@ fn size_sweep(results: &mut Results, numpy: &mut Option<NumPy>, dir: &Path, max:
             results.add("size", case, library, bytes, "byte", seconds)
         };
 
-        let t = median_time(inner, reps, || npy_serde::save(&npy, &values).unwrap());
+        let t = median_time(inner, reps, || npy_serde::npy::save(&npy, &values).unwrap());
         record(results, "npy_save", "npy-serde", t);
         let other = dir.join("other.npy");
         let t = median_time(inner, reps, || {
@@ -214,7 +215,7 @@ fn size_sweep(results: &mut Results, numpy: &mut Option<NumPy>, dir: &Path, max:
         }
 
         let t = median_time(inner, reps, || {
-            black_box(npy_serde::load::<Vec<f64>, _>(&npy).unwrap());
+            black_box(npy_serde::npy::load::<Vec<f64>, _>(&npy).unwrap());
         });
         record(results, "npy_load", "npy-serde", t);
         let t = median_time(inner, reps, || {
@@ -236,7 +237,12 @@ fn size_sweep(results: &mut Results, numpy: &mut Option<NumPy>, dir: &Path, max:
             let ours = dir.join(format!("sweep_{kind}.npz"));
             let save = |path: &Path| {
                 let mut writer = if compressed {
-                    NpzWriter::create_compressed(path).unwrap()
+                    NpzWriter::create_with(
+                        path,
+                        &npy_serde::WriteOptions::default()
+                            .with_compression(npy_serde::npz::Compression::NUMPY_DEFLATE),
+                    )
+                    .unwrap()
                 } else {
                     NpzWriter::create(path).unwrap()
                 };
@@ -411,15 +417,15 @@ fn record_sweep(results: &mut Results, numpy: &mut Option<NumPy>, dir: &Path, ma
             results.add("records", case, library, count, "record", seconds)
         };
         let t = median_time(inner, reps, || {
-            black_box(npy_serde::load::<Vec<PodPoint>, _>(&path).unwrap());
+            black_box(npy_serde::npy::load::<Vec<PodPoint>, _>(&path).unwrap());
         });
         record(results, "records_load", "npy-serde pod", t);
         let t = median_time(inner, reps, || {
-            black_box(npy_serde::load::<Vec<Point>, _>(&path).unwrap());
+            black_box(npy_serde::npy::load::<Vec<Point>, _>(&path).unwrap());
         });
         record(results, "records_load", "npy-serde plan", t);
         let t = median_time(inner, reps, || {
-            black_box(npy_serde::load::<Vec<Point>, _>(&reordered_path).unwrap());
+            black_box(npy_serde::npy::load::<Vec<Point>, _>(&reordered_path).unwrap());
         });
         record(results, "records_load", "npy-serde plan reordered", t);
         let t = median_time(inner, reps, || {
@@ -433,7 +439,7 @@ fn record_sweep(results: &mut Results, numpy: &mut Option<NumPy>, dir: &Path, ma
             record(results, "records_load", "NumPy", t);
         }
         // Saving: the plain struct through the plan, and npyz.
-        let plain: Vec<Point> = npy_serde::load(&path).unwrap();
+        let plain: Vec<Point> = npy_serde::npy::load(&path).unwrap();
         let out = dir.join("records_out.npy");
         let t = median_time(inner, reps, || write_records(&out, &plain));
         record(results, "records_save", "npy-serde plan", t);
@@ -492,9 +498,9 @@ fn rss_child(spec: &str) {
     let bytes: u64 = parts.next().unwrap().parse().unwrap();
     let path = PathBuf::from(parts.next().unwrap());
     if what == "save" {
-        npy_serde::save(&path, &data(bytes)).unwrap();
+        npy_serde::npy::save(&path, &data(bytes)).unwrap();
     } else {
-        black_box(npy_serde::load::<Vec<f64>, _>(&path).unwrap());
+        black_box(npy_serde::npy::load::<Vec<f64>, _>(&path).unwrap());
     }
     let status = std::fs::read_to_string("/proc/self/status").unwrap();
     let peak = status

@@ -93,7 +93,7 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
         save_checkpoint(&dir, &state)?;
     }
     let latest = checkpoint_path(&dir, state.epoch);
-    let mut names = npy_serde::NpzReader::open(&latest)?.names();
+    let mut names = npy_serde::npz::Reader::open(&latest)?.names();
     names.sort();
     println!("{} holds {} arrays:", file_name(&latest), names.len());
     for line in names.chunks(3) {

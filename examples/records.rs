@@ -6,7 +6,8 @@
 //! Run with `cargo run --example records` (NumPy comes from `test_support`, which finds or
 //! installs it in `target/numpy-venv`).
 
-use npy_serde::{FixedUnicode, NpyElement};
+use npy_serde::element::FixedUnicode;
+use npy_serde::NpyElement;
 
 /// One particle: a NumPy record `[('id', '<u4'), ('kind', '<U8'), ('mass', '<f8'),
 /// ('pos', '<f4', (3,)), ('charge', '|i1'), ('alive', '|b1')]`.
@@ -50,7 +51,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let dir = test_support::temp_dir();
     print!("{}", test_support::run_python(MAKE_TABLE, dir.path()));
 
-    let particles: Vec<Particle> = npy_serde::load(dir.path().join("particles.npy"))?;
+    let particles: Vec<Particle> = npy_serde::npy::load(dir.path().join("particles.npy"))?;
     println!(
         "Rust read {} particles, e.g. {:?}",
         particles.len(),
@@ -62,7 +63,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .filter(|p| p.alive && p.mass > 100.0)
         .collect();
     println!("{} are alive and heavier than 100 MeV", heavy.len());
-    npy_serde::save(dir.path().join("heavy.npy"), &heavy)?;
+    npy_serde::npy::save(dir.path().join("heavy.npy"), &heavy)?;
 
     print!("{}", test_support::run_python(LOAD_RESULT, dir.path()));
     Ok(())

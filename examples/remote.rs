@@ -24,7 +24,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         None => {
             let dir = tempfile::tempdir()?;
             let path = dir.path().join("demo.npz");
-            let mut writer = npy_serde::NpzWriter::create(&path)?;
+            let mut writer = npy_serde::npz::Writer::create(&path)?;
             let embeddings =
                 ndarray::Array2::from_shape_fn((10_000, 64), |(r, c)| (r * 64 + c) as f32);
             writer.add("embeddings", &embeddings)?;

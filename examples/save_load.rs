@@ -10,13 +10,13 @@ fn main() -> Result<(), npy_serde::Error> {
 
     let dir = tempfile::tempdir()?;
     let path = dir.path().join("matrix.npy");
-    npy_serde::save(&path, &matrix)?;
+    npy_serde::npy::save(&path, &matrix)?;
 
-    let loaded: Array2<i64> = npy_serde::load(&path)?;
+    let loaded: Array2<i64> = npy_serde::npy::load(&path)?;
     assert_eq!(loaded, matrix);
     println!("saved and loaded {}:\n{loaded}", path.display());
 
-    let info = npy_serde::inspect(&path)?;
+    let info = npy_serde::npy::inspect(&path)?;
     println!(
         "dtype {}, shape {:?}, fortran_order {}",
         info.header.dtype, info.header.shape, info.header.fortran_order

@@ -5,7 +5,7 @@
 //! `d = np.load('dataset.npz'); d['features'].shape, d['labels'][:5], d['meta']`.
 
 use ndarray::Array2;
-use npy_serde::npz::{self, NpzReader};
+use npy_serde::npz;
 
 fn main() -> Result<(), npy_serde::Error> {
     let path = std::env::args().nth(1).unwrap_or_else(|| {
@@ -41,7 +41,7 @@ fn main() -> Result<(), npy_serde::Error> {
         ],
     )?;
 
-    let mut archive = NpzReader::open(&path)?;
+    let mut archive = npz::Reader::open(&path)?;
     println!("{path}:");
     for name in archive.names() {
         let info = archive.header(&name)?;

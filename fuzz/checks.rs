@@ -6,28 +6,30 @@ use std::collections::BTreeMap;
 use std::io::Cursor;
 use std::path::{Path, PathBuf};
 
-use npy_serde::chunked::{AppendOptions, NpyAppender, NpyRowReader};
-use npy_serde::header::{read_header, DEFAULT_MAX_HEADER_SIZE};
-use npy_serde::npz::{load_any, Loaded, NpzReader, NpzUpdate};
-use npy_serde::pickle::{read_object_array, read_value, write_object_array, ObjectArray};
-use npy_serde::{
-    from_bytes, read_npy, read_npy_with, to_bytes, DType, Header, MappedNpy, NpyArray, NpyElement,
-    PickleEncoding, ReadOptions,
+use npy_serde::dtype::DType;
+use npy_serde::element::{FixedBytes, FixedElement, FixedUnicode};
+use npy_serde::mmap::MappedNpy;
+use npy_serde::npy::{
+    from_slice, read, read_header, read_header_with, read_with, to_vec, AppendOptions, Appender,
+    Header, RowReader,
 };
-use npy_serde::{FixedBytes, FixedUnicode};
+use npy_serde::npz::{open_any, AnyFile, Reader as NpzReader, Update as NpzUpdate};
+use npy_serde::pickle::{ObjectArray, PickleEncoding};
+use npy_serde::{NpyArray, NpyElement, ReadOptions};
 use serde::Deserialize;
 
-/// `header::read_header` on arbitrary bytes; a header that reads and can be written
-/// reads back unchanged from what is written.
+/// `npy::read_header` on arbitrary bytes; a header that reads and can be written reads
+/// back unchanged from what is written.
 pub fn header(data: &[u8]) {
-    let Ok(info) = read_header(&mut &data[..], DEFAULT_MAX_HEADER_SIZE) else {
+    let Ok(info) = read_header(&mut &data[..]) else {
         return;
     };
     assert!(info.data_offset <= data.len() as u64);
     // Not every header that reads can be written (NumPy's writer is stricter), but one
     // that is written must read back unchanged.
     if let Ok(bytes) = info.header.to_bytes() {
-        let again = read_header(&mut &bytes[..], usize::MAX)
+        let unlimited = ReadOptions::default().with_max_header_size(usize::MAX);
+        let again = read_header_with(&mut &bytes[..], &unlimited)
             .unwrap_or_else(|e| panic!("written header does not read back: {e}"));
         assert_eq!(again.header, info.header);
         assert_eq!(again.data_offset, bytes.len() as u64);
@@ -39,18 +41,18 @@ pub fn header(data: &[u8]) {
 /// array.
 pub fn npy_array(data: &[u8]) {
     // Arrays are compared through their bytes: float data may hold NaNs.
-    let sliced = from_bytes::<NpyArray>(data);
-    let streamed = read_npy::<NpyArray, _>(&mut &data[..]);
-    let saved = |array: &NpyArray| to_bytes(array).ok();
+    let sliced = from_slice::<NpyArray>(data);
+    let streamed = read::<NpyArray, _>(&mut &data[..]);
+    let saved = |array: &NpyArray| to_vec(array).ok();
     match (&sliced, &streamed) {
         (Ok(a), Ok(b)) => assert_eq!(saved(a), saved(b)),
         (Err(_), Err(_)) => {}
-        _ => panic!("from_bytes and read_npy disagree: {sliced:?} vs {streamed:?}"),
+        _ => panic!("from_slice and read disagree: {sliced:?} vs {streamed:?}"),
     }
     let Ok(array) = sliced else { return };
     if let Some(bytes) = saved(&array) {
         let back: NpyArray =
-            from_bytes(&bytes).unwrap_or_else(|e| panic!("a saved array does not load back: {e}"));
+            from_slice(&bytes).unwrap_or_else(|e| panic!("a saved array does not load back: {e}"));
         assert_eq!(back.header(), array.header());
         assert_eq!(saved(&back).as_ref(), Some(&bytes));
     }
@@ -79,31 +81,29 @@ pub fn dtype(data: &[u8]) {
 /// Typed reads from arbitrary bytes: the bulk numeric path with its widenings, strings,
 /// subarray elements and fixed-rank ndarray targets.
 pub fn typed(data: &[u8]) {
-    let _ = from_bytes::<Vec<f64>>(data);
-    let _ = from_bytes::<Vec<String>>(data);
-    let _ = from_bytes::<Vec<Vec<u8>>>(data);
-    let _ = from_bytes::<Vec<bool>>(data);
-    let _ = from_bytes::<Vec<[i32; 3]>>(data);
-    let _ = from_bytes::<ndarray::Array2<i64>>(data);
-    let _ = from_bytes::<ndarray::ArrayD<half::f16>>(data);
+    let _ = from_slice::<Vec<f64>>(data);
+    let _ = from_slice::<Vec<String>>(data);
+    let _ = from_slice::<Vec<Vec<u8>>>(data);
+    let _ = from_slice::<Vec<bool>>(data);
+    let _ = from_slice::<Vec<[i32; 3]>>(data);
+    let _ = from_slice::<ndarray::Array2<i64>>(data);
+    let _ = from_slice::<ndarray::ArrayD<half::f16>>(data);
 }
 
-/// The safe pickle reader on arbitrary bytes (an object array's data part): never panics
-/// or runs away; the slice reader and the opcode-by-opcode stream reader agree; an object
-/// array that reads writes back to a pickle that reads to the same array; the typed
-/// conversions never panic.
+/// The safe pickle reader on arbitrary bytes (an object array's data part, after an
+/// object header): never panics or runs away; the slice reader (all bytes known) and the
+/// opcode-by-opcode stream reader agree; an object array that reads writes back to a
+/// pickle that reads to the same array; the typed conversions never panic.
 pub fn pickle(data: &[u8]) {
     let options = ReadOptions::default().with_allow_pickle(true);
-    let _ = read_value(
-        data,
-        &options.clone().with_pickle_encoding(PickleEncoding::Bytes),
-    );
-    let sliced = read_object_array(data, &options);
     let mut npy = Header::new(DType::Object, vec![0]).to_bytes().unwrap();
     npy.extend_from_slice(data);
-    let streamed = read_npy_with::<ObjectArray, _>(&mut &npy[..], &options);
-    // Compared through their pickles: floats may be NaN.
-    let pickled = |objects: &ObjectArray| write_object_array(objects).ok();
+    let bytes_encoding = options.clone().with_pickle_encoding(PickleEncoding::Bytes);
+    let _ = npy_serde::npy::from_slice_with::<ObjectArray>(&npy, &bytes_encoding);
+    let sliced = npy_serde::npy::from_slice_with::<ObjectArray>(&npy, &options);
+    let streamed = read_with::<ObjectArray, _>(&mut &npy[..], &options);
+    // Compared through their `.npy` bytes (header and pickle): floats may be NaN.
+    let pickled = |objects: &ObjectArray| to_vec(objects).ok();
     match (&sliced, &streamed) {
         (Ok(a), Ok(b)) => assert_eq!(pickled(a), pickled(b)),
         (Err(_), Err(_)) => {}
@@ -117,7 +117,7 @@ pub fn pickle(data: &[u8]) {
     let _ = objects.to_array::<u8>();
     let _ = objects.to_array::<String>();
     if let Some(bytes) = pickled(&objects) {
-        let back = read_object_array(&bytes, &options)
+        let back = npy_serde::npy::from_slice_with::<ObjectArray>(&bytes, &options)
             .unwrap_or_else(|e| panic!("a written pickle does not read back: {e}"));
         assert_eq!(pickled(&back).as_ref(), Some(&bytes));
     }
@@ -197,7 +197,7 @@ fn read_all_members<R: std::io::Read + std::io::Seek>(archive: &mut NpzReader<R>
         let array = archive.read::<NpyArray>(name);
         // A member whose raw bytes are a loadable `.npy` loads the same through the reader.
         if let (Ok(raw), Ok(array)) = (&raw, &array) {
-            let direct: NpyArray = from_bytes(raw).unwrap_or_else(|e| {
+            let direct: NpyArray = from_slice(raw).unwrap_or_else(|e| {
                 panic!("member {name} reads through the archive but not from its bytes: {e}")
             });
             assert_eq!(direct.header(), array.header());
@@ -207,7 +207,7 @@ fn read_all_members<R: std::io::Read + std::io::Seek>(archive: &mut NpzReader<R>
     }
 }
 
-/// The zip reader (`NpzReader`): directory, lookup by name, stored and deflated members.
+/// The zip reader (`npz::Reader`): directory, lookup by name, stored and deflated members.
 pub fn npz_reader(data: &[u8]) {
     with_and_without_crc_fix(data, npz_reader_once);
 }
@@ -227,20 +227,20 @@ fn npz_reader_once(data: &[u8]) {
     read_all_members(&mut archive);
 }
 
-/// `load_any` on a file of arbitrary bytes (`.npy`, `.npz` or neither).
+/// `npz::open_any` on a file of arbitrary bytes (`.npy`, `.npz` or neither).
 pub fn load_any_file(data: &[u8]) {
     with_and_without_crc_fix(data, load_any_once);
 }
 
 fn load_any_once(data: &[u8]) {
     let path = scratch_file("load_any", data);
-    match load_any(&path) {
-        Ok(Loaded::Array(array)) => {
-            let direct: NpyArray = from_bytes(data).expect("load_any loaded it");
+    match open_any(&path) {
+        Ok(AnyFile::Npy(array)) => {
+            let direct: NpyArray = from_slice(data).expect("open_any loaded it");
             assert_eq!(direct.header(), array.header());
         }
-        Ok(Loaded::Archive(mut archive)) => read_all_members(&mut archive),
-        Err(_) => {}
+        Ok(AnyFile::Npz(mut archive)) => read_all_members(&mut archive),
+        Ok(_) | Err(_) => {}
     }
 }
 
@@ -250,8 +250,7 @@ fn load_any_once(data: &[u8]) {
 pub struct Layer {
     pub weight: ndarray::Array2<f32>,
     pub bias: Vec<f32>,
-    #[serde(with = "npy_serde::serde_array")]
-    pub moments: ndarray::ArrayD<f64>,
+    pub moments: npy_serde::Bulk<ndarray::ArrayD<f64>>,
 }
 
 /// A representative training checkpoint: scalars, nested groups, ragged rows, strings,
@@ -284,9 +283,9 @@ pub struct Dataset {
 /// serde: `from_slice` (npz bytes to a value) into the checkpoint and dataset structs.
 pub fn serde(data: &[u8]) {
     with_and_without_crc_fix(data, |data| {
-        let _ = npy_serde::from_npz_slice::<Checkpoint>(data);
-        let _ = npy_serde::from_npz_slice::<Dataset>(data);
-        let _ = npy_serde::from_npz_slice::<BTreeMap<String, Vec<f64>>>(data);
+        let _ = npy_serde::from_slice::<Checkpoint>(data);
+        let _ = npy_serde::from_slice::<Dataset>(data);
+        let _ = npy_serde::from_slice::<BTreeMap<String, Vec<f64>>>(data);
     });
 }
 
@@ -322,18 +321,18 @@ pub struct PodPoint {
 
 /// Derived record types from arbitrary bytes; records that load save back and load again.
 pub fn record(data: &[u8]) {
-    if let Ok(particles) = from_bytes::<Vec<Particle>>(data) {
-        let bytes = to_bytes(&particles).expect("loaded records save");
-        let back: Vec<Particle> = from_bytes(&bytes).expect("saved records load");
+    if let Ok(particles) = from_slice::<Vec<Particle>>(data) {
+        let bytes = to_vec(&particles).expect("loaded records save");
+        let back: Vec<Particle> = from_slice(&bytes).expect("saved records load");
         assert_eq!(back.len(), particles.len());
     }
-    let _ = from_bytes::<Vec<Inner>>(data);
-    let _ = from_bytes::<ndarray::Array2<Particle>>(data);
-    let _ = from_bytes::<Vec<PodPoint>>(data);
-    let _ = from_bytes::<Vec<[PodPoint; 2]>>(data);
+    let _ = from_slice::<Vec<Inner>>(data);
+    let _ = from_slice::<ndarray::Array2<Particle>>(data);
+    let _ = from_slice::<Vec<PodPoint>>(data);
+    let _ = from_slice::<Vec<[PodPoint; 2]>>(data);
 }
 
-/// `NpzUpdate` on an arbitrary archive: add, replace and remove members, commit; a
+/// `npz::Update` on an arbitrary archive: add, replace and remove members, commit; a
 /// committed archive opens and holds what the plan said.
 pub fn npz_update(data: &[u8]) {
     with_and_without_crc_fix(data, npz_update_once);
@@ -375,7 +374,7 @@ pub fn mmap(data: &[u8]) {
     // SAFETY: the scratch file is private to this thread and unchanged while mapped.
     if let Ok(map) = unsafe { MappedNpy::open(&path) } {
         mapped_views(&map);
-        let copied: NpyArray = from_bytes(data).expect("a mapped file loads");
+        let copied: NpyArray = from_slice(data).expect("a mapped file loads");
         assert_eq!(copied.header(), *map.header());
     }
     let Ok(archive) = NpzReader::new(Cursor::new(data)) else {
@@ -400,10 +399,10 @@ fn mapped_views(map: &MappedNpy) {
     let _ = map.load_copy::<NpyArray>();
 }
 
-/// `NpyRowReader` on arbitrary bytes: row reads and chunks, bounded by the bytes present.
+/// `npy::RowReader` on arbitrary bytes: row reads and chunks, bounded by the bytes present.
 pub fn row_reader(data: &[u8]) {
     let path = scratch_file("rows.npy", data);
-    let Ok(mut reader) = NpyRowReader::open(&path) else {
+    let Ok(mut reader) = RowReader::open(&path) else {
         return;
     };
     let rows = reader.rows();
@@ -427,7 +426,7 @@ pub fn row_reader(data: &[u8]) {
     }
 }
 
-/// `NpyAppender` over an arbitrary file (header rewrite and trailing bytes allowed): one
+/// `npy::Appender` over an arbitrary file (header rewrite and trailing bytes allowed): one
 /// append, after which the file loads with one more slice.
 pub fn appender(data: &[u8]) {
     append_one::<f64>(data, 1.5);
@@ -437,13 +436,13 @@ pub fn appender(data: &[u8]) {
 
 fn append_one<T>(data: &[u8], value: T)
 where
-    T: npy_serde::FixedElement + Clone,
+    T: FixedElement + Clone,
 {
     let path = scratch_file("append.npy", data);
     let options = AppendOptions::default()
-        .rewrite_header_if_needed(true)
-        .discard_trailing_bytes(true);
-    let Ok(mut appender) = NpyAppender::<T>::open_with(&path, &options) else {
+        .with_rewrite_header_if_needed(true)
+        .with_discard_trailing_bytes(true);
+    let Ok(mut appender) = Appender::<T>::open_with(&path, &options) else {
         return;
     };
     let before = appender.len();
@@ -456,8 +455,8 @@ where
     }
     assert_eq!(appender.len(), before + 1);
     drop(appender);
-    let info = npy_serde::inspect(&path).expect("an appended file reads");
-    let loaded: NpyArray = npy_serde::load(&path).expect("an appended file loads");
+    let info = npy_serde::npy::inspect(&path).expect("an appended file reads");
+    let loaded: NpyArray = npy_serde::npy::load(&path).expect("an appended file loads");
     assert_eq!(loaded.header(), info.header);
 }
 

@@ -123,9 +123,11 @@ fn check_field_type(cx: &Ctxt, ty: &Type) {
                 return;
             };
             match last.ident.to_string().as_str() {
-                "String" | "str" => "`String` has no fixed width; use npy_serde::element::FixedUnicode<N> \
+                "String" | "str" => {
+                    "`String` has no fixed width; use npy_serde::element::FixedUnicode<N> \
                                      (NumPy '<UN')"
-                    .to_string(),
+                        .to_string()
+                }
                 "Vec" => "`Vec` has no fixed length; use an array [T; N] (a NumPy subarray), or \
                           npy_serde::element::FixedBytes<N> for bytes"
                     .to_string(),

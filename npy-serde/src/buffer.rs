@@ -53,7 +53,6 @@ pub(crate) fn extend_zeroed<T: Pod>(values: &mut Vec<T>, extra: usize) {
     unsafe { values.set_len(len + extra) };
 }
 
-
 /// A zeroed vector of `count` values that one read is about to fill. On Linux a large one
 /// asks for transparent huge pages first, as NumPy does for its arrays: filling 256 MiB of
 /// fresh 4 KiB pages costs 65536 page faults, several times the copy itself.

@@ -589,7 +589,10 @@ mod tests {
         assert!(!path.exists());
         assert!(save_chunks(&path, &[2, 2], [vec![1u8, 2, 3], vec![4, 5]]).is_err());
         save_chunks(&path, &[2, 2], [[1u8, 2, 3].as_slice(), &[4]]).unwrap();
-        assert_eq!(crate::read::load::<Vec<u8>, _>(&path).unwrap(), [1, 2, 3, 4]);
+        assert_eq!(
+            crate::read::load::<Vec<u8>, _>(&path).unwrap(),
+            [1, 2, 3, 4]
+        );
     }
 
     #[test]
@@ -664,7 +667,10 @@ mod tests {
         let options = AppendOptions::default().with_rewrite_header_if_needed(true);
         let mut appender = Appender::<i64>::open_with(&path, &options).unwrap();
         appender.append(&[3, 4]).unwrap();
-        assert_eq!(crate::read::load::<Vec<i64>, _>(&path).unwrap(), [0, 1, 2, 3, 4]);
+        assert_eq!(
+            crate::read::load::<Vec<i64>, _>(&path).unwrap(),
+            [0, 1, 2, 3, 4]
+        );
         assert_eq!(crate::read::inspect(&path).unwrap().data_offset, 192);
     }
 

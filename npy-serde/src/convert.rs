@@ -617,7 +617,10 @@ mod tests {
     #[test]
     fn zero_d_values_convert_by_value_and_name_the_value() {
         let four = 4i64.to_ne_bytes();
-        assert_eq!(by_value::<u32>(&Target::I64.dtype().unwrap(), &four).unwrap(), 4);
+        assert_eq!(
+            by_value::<u32>(&Target::I64.dtype().unwrap(), &four).unwrap(),
+            4
+        );
         let big = (1i64 << 40).to_ne_bytes();
         let err = by_value::<u32>(&Target::I64.dtype().unwrap(), &big).unwrap_err();
         assert!(err.to_string().contains("1099511627776"), "{err}");

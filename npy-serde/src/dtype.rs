@@ -561,9 +561,7 @@ impl DType {
                         DType::Complex { size, .. } => {
                             item.chunks_exact_mut(size / 2).for_each(<[u8]>::reverse)
                         }
-                        DType::Unicode { .. } => {
-                            item.chunks_exact_mut(4).for_each(<[u8]>::reverse)
-                        }
+                        DType::Unicode { .. } => item.chunks_exact_mut(4).for_each(<[u8]>::reverse),
                         _ => item.reverse(),
                     }
                 }

@@ -19,7 +19,6 @@ use crate::dtype::{DType, Endian};
 use crate::errors::{Error, ErrorKind, Result};
 use crate::header::{truncated, Header};
 
-
 /// A Rust type that can be the element of a NumPy array.
 ///
 /// Implemented for `bool`, `i8`–`i64`, `u8`–`u64`, `f32`, `f64`, [`half::f16`],

@@ -41,7 +41,8 @@ fn number(value: &Value) -> Option<PyNumber> {
         Value::BigInt(v) => PyNumber::Int(v.to_i128()?),
         Value::Float(v) => PyNumber::Float(*v),
         Value::Complex(v) => PyNumber::Complex(*v),
-        Value::Scalar(scalar) => match Number::decode(&scalar.header.dtype, scalar_bytes(scalar)?)? {
+        Value::Scalar(scalar) => match Number::decode(&scalar.header.dtype, scalar_bytes(scalar)?)?
+        {
             Number::Bool(v) => PyNumber::Bool(v),
             Number::Int(v) => PyNumber::Int(v.into()),
             Number::UInt(v) => PyNumber::Int(v.into()),
@@ -165,7 +166,6 @@ fn encode_numbers(values: &[&Value], target: &DType) -> Result<Vec<u8>> {
     Ok(out)
 }
 
-
 /// Data of `header` in `bytes` (its stored order and byte order) as an `ArrayD<T>`, by the
 /// conversion table's rules.
 fn decode_array<T: NpyElement>(header: &Header, bytes: &[u8]) -> Result<ArrayD<T>> {
@@ -256,9 +256,7 @@ impl ObjectArray {
         self.values
             .iter()
             .enumerate()
-            .map(|(i, v)| {
-                text(v).ok_or_else(|| wrong(i, v, "a str"))
-            })
+            .map(|(i, v)| text(v).ok_or_else(|| wrong(i, v, "a str")))
             .collect()
     }
 
@@ -271,7 +269,9 @@ impl ObjectArray {
             .map(|(i, v)| match v {
                 Value::None => Ok(None),
                 Value::Float(f) if f.is_nan() => Ok(None),
-                _ => text(v).map(Some).ok_or_else(|| wrong(i, v, "a str or None")),
+                _ => text(v)
+                    .map(Some)
+                    .ok_or_else(|| wrong(i, v, "a str or None")),
             })
             .collect()
     }

@@ -128,8 +128,8 @@ mod writer;
 use std::io::Read;
 
 pub use reader::MAX_DEPTH;
-pub use value::{ObjectArray, PickleEncoding, PickledArray, PickledData, Value};
 pub(crate) use value::Unpickled;
+pub use value::{ObjectArray, PickleEncoding, PickledArray, PickledData, Value};
 
 use crate::errors::{Error, ErrorKind, Result};
 
@@ -173,15 +173,19 @@ mod tests {
 
     fn read(pickle: &[u8], encoding: PickleEncoding) -> Result<Value> {
         match unpickle(pickle, Some(pickle.len() as u64), encoding)? {
-            Unpickled::Objects(objects) => Ok(Value::Array(Box::new(PickledArray::from_objects(
-                objects,
-            )))),
+            Unpickled::Objects(objects) => {
+                Ok(Value::Array(Box::new(PickledArray::from_objects(objects))))
+            }
             Unpickled::Other(value) => Ok(value),
         }
     }
 
     fn read_objects(pickle: &[u8]) -> Result<ObjectArray> {
-        expect_objects(unpickle(pickle, Some(pickle.len() as u64), PickleEncoding::Ascii)?)
+        expect_objects(unpickle(
+            pickle,
+            Some(pickle.len() as u64),
+            PickleEncoding::Ascii,
+        )?)
     }
 
     fn raw(descr: &str, shape: Vec<usize>, bytes: Vec<u8>) -> Box<PickledArray> {

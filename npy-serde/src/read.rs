@@ -333,7 +333,11 @@ pub(crate) fn read_objects<R: Read>(
         Some(len) => {
             let mut bytes = Vec::new();
             reader.take(len).read_to_end(&mut bytes)?;
-            pickle::unpickle(&bytes[..], Some(bytes.len() as u64), options.pickle_encoding)?
+            pickle::unpickle(
+                &bytes[..],
+                Some(bytes.len() as u64),
+                options.pickle_encoding,
+            )?
         }
         None => pickle::unpickle(reader, None, options.pickle_encoding)?,
     };
@@ -392,7 +396,10 @@ mod tests {
             "{err}"
         );
         let err = from_slice::<Vec<u8>>(&bytes).unwrap_err().to_string();
-        assert!(err.contains("'<i4' (int32)") && err.contains("uint8 (u8)"), "{err}");
+        assert!(
+            err.contains("'<i4' (int32)") && err.contains("uint8 (u8)"),
+            "{err}"
+        );
         let wide: ArrayD<i64> = from_slice(&bytes).unwrap();
         assert_eq!(wide.into_raw_vec_and_offset().0, [1, 2]);
     }
@@ -430,7 +437,13 @@ mod tests {
     fn an_archive_given_as_npy_says_what_reads_it() {
         let err = from_slice::<Vec<i32>>(b"PK\x03\x04 rest of a zip").unwrap_err();
         assert!(
-            matches!(err.kind(), ErrorKind::WrongFileKind { found: FileKind::Npz, .. }),
+            matches!(
+                err.kind(),
+                ErrorKind::WrongFileKind {
+                    found: FileKind::Npz,
+                    ..
+                }
+            ),
             "{err}"
         );
         assert!(err.to_string().contains("npz::Reader::open"), "{err}");

@@ -148,7 +148,10 @@ where
 }
 
 /// Serializes an ndarray array as one member whose bytes are written straight from memory.
-pub(crate) fn serialize<S, A, D, T>(array: &ArrayBase<A, D>, serializer: S) -> Result<S::Ok, S::Error>
+pub(crate) fn serialize<S, A, D, T>(
+    array: &ArrayBase<A, D>,
+    serializer: S,
+) -> Result<S::Ok, S::Error>
 where
     S: Serializer,
     A: Data<Elem = T>,

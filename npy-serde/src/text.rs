@@ -152,7 +152,10 @@ mod tests {
     #[test]
     fn reprs_follow_python() {
         assert_eq!(str_repr("a'b\"c"), "'a\\'b\"c'");
-        assert_eq!(str_repr("\u{7f}\u{a0}\u{e9}\u{2028}\u{1F600}"), "'\\x7f\\xa0é\\u2028😀'");
+        assert_eq!(
+            str_repr("\u{7f}\u{a0}\u{e9}\u{2028}\u{1F600}"),
+            "'\\x7f\\xa0é\\u2028😀'"
+        );
         assert_eq!(str_repr("\\"), "'\\\\'");
         assert_eq!(bytes_repr(b""), "b''");
         assert_eq!(bytes_repr(b"\x7f\x80\n"), "b'\\x7f\\x80\\n'");

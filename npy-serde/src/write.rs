@@ -646,10 +646,7 @@ mod tests {
         let bytes = to_vec(&column_pairs).unwrap();
         assert_eq!(bytes, to_vec(&column_pairs.to_owned()).unwrap());
         let empty = numbers.slice(s![..0;2, ..]);
-        assert_eq!(
-            to_vec(&empty).unwrap(),
-            to_vec(&empty.to_owned()).unwrap()
-        );
+        assert_eq!(to_vec(&empty).unwrap(), to_vec(&empty.to_owned()).unwrap());
     }
 
     #[test]

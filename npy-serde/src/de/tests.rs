@@ -105,7 +105,10 @@ fn every_kind_of_field_round_trips() {
     assert_eq!(back, value);
     let compressed = crate::ser::to_vec_with(
         &value,
-        &SerdeOptions::default().with_write(crate::options::WriteOptions::default().with_compression(crate::npz::Compression::Deflate { level: 1 })),
+        &SerdeOptions::default().with_write(
+            crate::options::WriteOptions::default()
+                .with_compression(crate::npz::Compression::Deflate { level: 1 }),
+        ),
     )
     .unwrap();
     assert_eq!(
@@ -187,7 +190,9 @@ fn mismatches_are_errors_naming_the_member_shape_and_dtype() {
         .unwrap_err()
         .to_string();
     assert!(
-        err.contains("expected 2-D float32 (f32), found shape (1, 1) '<f8' (float64), which loads as f64"),
+        err.contains(
+            "expected 2-D float32 (f32), found shape (1, 1) '<f8' (float64), which loads as f64"
+        ),
         "{err}"
     );
 
@@ -235,7 +240,8 @@ fn options_set_the_separator_and_the_header_limit() {
     let back: Everything = crate::de::from_slice_with(&bytes, &dotted).unwrap();
     assert_eq!(back, value);
 
-    let tiny = SerdeOptions::default().with_read(crate::options::ReadOptions::default().with_max_header_size(10));
+    let tiny = SerdeOptions::default()
+        .with_read(crate::options::ReadOptions::default().with_max_header_size(10));
     let err = crate::de::from_slice_with::<Everything>(&bytes, &tiny).unwrap_err();
     assert!(
         matches!(err.kind(), ErrorKind::HeaderTooLarge { .. }),
@@ -353,7 +359,8 @@ fn object_members_load_through_the_safe_pickle_reader() {
         .unwrap_err()
         .to_string();
     assert!(err.contains("allow_pickle"), "{err}");
-    let options = SerdeOptions::default().with_read(crate::options::ReadOptions::default().with_allow_pickle(true));
+    let options = SerdeOptions::default()
+        .with_read(crate::options::ReadOptions::default().with_allow_pickle(true));
     let table: Table = crate::de::from_slice_with(&bytes, &options).unwrap();
     assert_eq!(table.names, ["a", "héllo"]);
     assert_eq!(table.notes, [Some("x".to_string()), None]);

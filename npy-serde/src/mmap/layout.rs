@@ -125,7 +125,10 @@ impl Layout {
         bytemuck::try_cast_slice(data).map_err(|e| Error::invalid_data(e.to_string()))
     }
 
-    pub(super) fn slice_mut<'a, T: NpyElement + Pod>(&self, mapped: &'a mut [u8]) -> Result<&'a mut [T]> {
+    pub(super) fn slice_mut<'a, T: NpyElement + Pod>(
+        &self,
+        mapped: &'a mut [u8],
+    ) -> Result<&'a mut [T]> {
         let data = &mut mapped[self.data.clone()];
         self.borrowable_shape::<T>(data)?;
         bytemuck::try_cast_slice_mut(data).map_err(|e| Error::invalid_data(e.to_string()))
@@ -203,4 +206,3 @@ where
     view.slice_axis_inplace(Axis(0), Slice::from(rows));
     Ok(view)
 }
-

@@ -278,4 +278,3 @@ impl std::fmt::Debug for MappedNpyMut {
             .finish()
     }
 }
-

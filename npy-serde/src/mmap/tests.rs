@@ -4,7 +4,9 @@ use super::*;
 use crate::dtype::{DType, Endian};
 use crate::options::WriteOptions;
 use crate::write::{save, save_with};
-use ndarray::{array, s, Array2, Array3, ArrayView1, ArrayView2, Ix1, Ix2, Ix3, IxDyn, ShapeBuilder};
+use ndarray::{
+    array, s, Array2, Array3, ArrayView1, ArrayView2, Ix1, Ix2, Ix3, IxDyn, ShapeBuilder,
+};
 
 fn temp() -> tempfile::TempDir {
     tempfile::tempdir().unwrap()
@@ -140,7 +142,10 @@ fn read_write_copy_on_write_and_create() {
     created.flush().unwrap();
     drop(created);
     let expected = Array2::from_shape_fn((4, 5), |(i, j)| (i * 5 + j) as u16);
-    assert_eq!(crate::read::load::<Array2<u16>, _>(&path).unwrap(), expected);
+    assert_eq!(
+        crate::read::load::<Array2<u16>, _>(&path).unwrap(),
+        expected
+    );
     // The header is the one np.save writes.
     let bytes = std::fs::read(&path).unwrap();
     assert_eq!(bytes, crate::write::to_vec(&expected).unwrap());
@@ -152,7 +157,10 @@ fn read_write_copy_on_write_and_create() {
     assert!(cow.release().is_err());
     assert_eq!(cow.view::<u16, Ix2>().unwrap()[[3, 4]], 9);
     drop(cow);
-    assert_eq!(crate::read::load::<Array2<u16>, _>(&path).unwrap(), expected);
+    assert_eq!(
+        crate::read::load::<Array2<u16>, _>(&path).unwrap(),
+        expected
+    );
 
     let mut rw = unsafe { MappedNpyMut::open_rw(&path) }.unwrap();
     rw.rows_mut::<u16, Ix2>(1..2).unwrap().fill(1000);
@@ -239,11 +247,10 @@ fn stored_npz_members_map_and_compressed_ones_say_why_not() {
     );
 
     let compressed = dir.path().join("c.npz");
-    let mut writer =
-        crate::npz::Writer::with_options(
-            std::fs::File::create(&compressed).unwrap(),
-            &WriteOptions::default().with_compression(crate::npz::Compression::NUMPY_DEFLATE),
-        );
+    let mut writer = crate::npz::Writer::with_options(
+        std::fs::File::create(&compressed).unwrap(),
+        &WriteOptions::default().with_compression(crate::npz::Compression::NUMPY_DEFLATE),
+    );
     writer.add("x", &vec![1u8; 10]).unwrap();
     writer.finish().unwrap();
     let err = unsafe { MappedNpy::open_npz_member(&compressed, "x") }

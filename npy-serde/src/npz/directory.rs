@@ -47,12 +47,7 @@ pub(super) fn read_directory<R: Read + Seek>(reader: &mut R) -> Result<Directory
         .rev()
         .find(|&i| tail_len >= EOCD_LEN && tail[i..i + 4] == EOCD_SIG.to_le_bytes());
     let Some(eocd_in_tail) = eocd_in_tail else {
-        let start = read_exact_at(
-            reader,
-            0,
-            NPY_MAGIC.len().min(file_len as usize),
-            "start",
-        )?;
+        let start = read_exact_at(reader, 0, NPY_MAGIC.len().min(file_len as usize), "start")?;
         return Err(match FileKind::sniff(&start) {
             Some(FileKind::Npz) => Error::invalid_archive(
                 "no end of central directory record: the archive is truncated",
@@ -284,4 +279,3 @@ fn member_limits(entries: &[Entry], base: u64, cd_start: u64) -> Result<Vec<u64>
     }
     Ok(limits)
 }
-

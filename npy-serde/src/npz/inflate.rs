@@ -555,4 +555,3 @@ impl<R: Read> Read for ParallelInflater<R> {
         }
     }
 }
-

@@ -195,4 +195,3 @@ impl Read for MemberReader<'_> {
         Ok(got)
     }
 }
-

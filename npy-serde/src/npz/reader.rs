@@ -11,8 +11,7 @@ use std::path::{Path, PathBuf};
 
 use super::directory::read_directory;
 use super::format::{
-    self, Bytes, Entry, FLAG_ENCRYPTED, LOCAL_HEADER_LEN, LOCAL_SIG, METHOD_DEFLATED,
-    METHOD_STORED,
+    self, Bytes, Entry, FLAG_ENCRYPTED, LOCAL_HEADER_LEN, LOCAL_SIG, METHOD_DEFLATED, METHOD_STORED,
 };
 use super::inflate::{ChunkIndex, ParallelInflater};
 use super::member::{decode_member, member_source, read_npy_header, MemberReader};
@@ -188,7 +187,7 @@ impl<R: Read + Seek> Reader<R> {
     /// use npy_serde::npz::{Compression, Reader, Writer};
     ///
     /// let compressed = npy_serde::WriteOptions::default().with_compression(Compression::NUMPY_DEFLATE);
-/// let mut writer = Writer::with_options(std::io::Cursor::new(Vec::new()), &compressed);
+    /// let mut writer = Writer::with_options(std::io::Cursor::new(Vec::new()), &compressed);
     /// writer.add("zeros", &vec![0.0f64; 1000])?;
     /// let mut archive = Reader::new(writer.finish()?)?;
     ///
@@ -395,14 +394,8 @@ impl<R: Read + Seek> Reader<R> {
         self.reader.seek(SeekFrom::Start(data_start))?;
         let raw = (&mut self.reader).take(compressed);
         if let Some(chunk_index) = chunk_index {
-            let inflater = ParallelInflater::new(
-                raw,
-                chunk_index,
-                compressed,
-                uncompressed,
-                crc,
-                threads,
-            );
+            let inflater =
+                ParallelInflater::new(raw, chunk_index, compressed, uncompressed, crc, threads);
             return Ok(MemberReader::new(Box::new(inflater), uncompressed, None));
         }
         Ok(MemberReader::new(
@@ -571,7 +564,6 @@ pub(super) fn available_list(names: &[String]) -> String {
     }
     list
 }
-
 
 #[cfg(test)]
 mod tests {

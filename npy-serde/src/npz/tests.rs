@@ -2,7 +2,8 @@
 
 /// What `np.savez_compressed` asks for.
 fn compressed() -> crate::options::WriteOptions {
-    crate::options::WriteOptions::default().with_compression(crate::options::Compression::NUMPY_DEFLATE)
+    crate::options::WriteOptions::default()
+        .with_compression(crate::options::Compression::NUMPY_DEFLATE)
 }
 
 /// The archive functions: names, savez, reference bytes.
@@ -211,9 +212,13 @@ mod inflate {
         assert_eq!(index.offsets.len(), 2);
         assert_eq!(read_big(&archive).unwrap(), big);
         // Independent segments cost little: within 0.5% of a single stream.
-        let single =
-            super::super::deflate::compress_chunk(6, &[], &crate::write::to_vec(&big).unwrap(), true)
-                .unwrap();
+        let single = super::super::deflate::compress_chunk(
+            6,
+            &[],
+            &crate::write::to_vec(&big).unwrap(),
+            true,
+        )
+        .unwrap();
         let overhead = entries[1].compressed_size as f64 / single.deflated.len() as f64 - 1.0;
         assert!(overhead < 0.005, "{overhead}");
         // Stored archives carry no index.
@@ -418,11 +423,11 @@ mod writer {
     use std::io::{Cursor, Seek, SeekFrom, Write};
 
     use crate::errors::{Error, Result};
-    use crate::npz::{Compression, Writer};
-    use crate::write::NpyWrite;
     use crate::header::Version;
     use crate::npz::Reader;
+    use crate::npz::{Compression, Writer};
     use crate::options::WriteOptions;
+    use crate::write::NpyWrite;
 
     /// A cursor whose one write crossing byte `fail_at` writes part of its bytes, then
     /// fails; later writes succeed (a disk that was briefly full).

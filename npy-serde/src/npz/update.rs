@@ -322,7 +322,6 @@ fn descriptor_len(reader: &mut File, data_end: u64, entry: &Entry) -> Result<u64
     ))
 }
 
-
 #[cfg(test)]
 mod tests {
     use std::io::Write;

@@ -645,4 +645,3 @@ impl<T: FixedElement, W: Write + Seek> Stream<'_, T, W> {
         }
     }
 }
-

@@ -266,7 +266,9 @@ fn value(item: &Value, out: &mut Vec<u8>) -> Result<()> {
         Value::Array(array) => pickled_array(array, out)?,
         Value::Scalar(array) => {
             let PickledData::Bytes(data) = &array.data else {
-                return Err(Error::unwritable("a NumPy scalar cannot be an object array"));
+                return Err(Error::unwritable(
+                    "a NumPy scalar cannot be an object array",
+                ));
             };
             if !array.header.shape.is_empty() {
                 return Err(Error::unwritable("a NumPy scalar must be a 0-d array"));

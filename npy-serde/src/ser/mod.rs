@@ -457,7 +457,10 @@ impl<W: Write + Seek> Serializer<W> {
     pub fn with_options(writer: W, options: &SerdeOptions) -> Result<Self> {
         options.check()?;
         Ok(Serializer {
-            root: Root::new(Writer::with_options(writer, &options.write), &options.separator),
+            root: Root::new(
+                Writer::with_options(writer, &options.write),
+                &options.separator,
+            ),
         })
     }
 

@@ -7,11 +7,11 @@ use ndarray::{array, Array2, ArrayD};
 use serde::Serialize;
 
 use super::*;
+use crate::array::NpyArray;
 use crate::elements::FixedElement;
 use crate::serde_format::shape_text;
 use crate::serde_format::test_values::{points, Mode, Point};
 use crate::serde_format::MemoryArchive;
-use crate::array::NpyArray;
 use num_complex::Complex;
 
 fn members<T: Serialize>(value: &T) -> Result<Vec<(String, NpyArray)>> {
