@@ -121,6 +121,7 @@
 //! `numpy.core.multiarray._reconstruct`) loads in NumPy 1.x and 2.x with
 //! `allow_pickle=True`.
 
+mod globals;
 mod reader;
 mod value;
 mod writer;
