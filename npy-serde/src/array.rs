@@ -15,7 +15,7 @@ use crate::header::{self, Header};
 use crate::options::WriteOptions;
 use crate::pickle::{self, ObjectArray, PickledArray, PickledData, Value};
 use crate::read::NpyRead;
-use crate::write::NpyWrite;
+use crate::write::{raw_header, write_raw, NpyWrite};
 
 /// The values of an [`NpyArray`], in the order the array's `fortran_order` says, converted
 /// to native byte order.
@@ -342,11 +342,7 @@ impl TryFrom<PickledArray> for NpyArray {
 /// name a byte order ([`WriteOptions::with_endian`]): then in that one.
 impl NpyWrite for NpyArray {
     fn header(&self, options: &WriteOptions) -> Result<Header> {
-        let mut header = NpyArray::header(self);
-        if let Some(endian) = options.endian {
-            header.dtype = header.dtype.with_endian(endian);
-        }
-        Ok(header)
+        Ok(raw_header(&NpyArray::header(self), options))
     }
 
     fn write_data<W: Write>(&self, header: &Header, writer: &mut W) -> Result<()> {
@@ -375,16 +371,7 @@ impl NpyWrite for NpyArray {
             ArrayData::DateTime(v) | ArrayData::TimeDelta(v) => {
                 i64::write_values(v, &count_dtype, writer)
             }
-            ArrayData::Raw(bytes) if *dtype == self.dtype => Ok(writer.write_all(bytes)?),
-            ArrayData::Raw(bytes) => match dtype.parts_endian() {
-                // Asked for in another byte order (the header says which).
-                Some(endian) => {
-                    let mut reordered = bytes.clone();
-                    self.dtype.reorder_bytes(endian, &mut reordered);
-                    Ok(writer.write_all(&reordered)?)
-                }
-                None => Ok(writer.write_all(bytes)?),
-            },
+            ArrayData::Raw(bytes) => write_raw(&self.dtype, bytes, header, writer),
             ArrayData::Object(values) => {
                 let objects = ObjectArray {
                     shape: self.shape.clone(),

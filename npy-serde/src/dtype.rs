@@ -568,6 +568,5 @@ impl DType {
     }
 }
 
-
 #[cfg(test)]
 mod tests;

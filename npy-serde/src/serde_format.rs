@@ -14,7 +14,7 @@ use crate::npz::{Reader, Writer};
 use crate::options::{ReadOptions, WriteOptions};
 use crate::pickle::ObjectArray;
 use crate::read::NpyRead;
-use crate::write::NpyWrite;
+use crate::write::{raw_header, write_raw, NpyWrite};
 
 /// How the serde format writes and reads archives: the [`WriteOptions`] members are
 /// written with (compression, byte order, format version), the [`ReadOptions`] they are
@@ -247,13 +247,14 @@ pub(crate) struct RawMember<'a> {
     pub bytes: &'a [u8],
 }
 
+/// Written as held, or in the byte order the writer's options ask for.
 impl NpyWrite for RawMember<'_> {
-    fn header(&self, _: &WriteOptions) -> Result<Header> {
-        Ok(self.header.clone())
+    fn header(&self, options: &WriteOptions) -> Result<Header> {
+        Ok(raw_header(&self.header, options))
     }
 
-    fn write_data<W: Write>(&self, _: &Header, writer: &mut W) -> Result<()> {
-        Ok(writer.write_all(self.bytes)?)
+    fn write_data<W: Write>(&self, header: &Header, writer: &mut W) -> Result<()> {
+        write_raw(&self.header.dtype, self.bytes, header, writer)
     }
 }
 

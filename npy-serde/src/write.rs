@@ -251,6 +251,35 @@ impl NpyWrite for ObjectArray {
     }
 }
 
+/// `stored`, the header of raw data held as it was read, in the byte order `options` ask
+/// for (when they ask for one).
+pub(crate) fn raw_header(stored: &Header, options: &WriteOptions) -> Header {
+    let mut header = stored.clone();
+    if let Some(endian) = options.endian {
+        header.dtype = header.dtype.with_endian(endian);
+    }
+    header
+}
+
+/// Writes `bytes`, raw data of dtype `stored`, as the data of `header` (from
+/// [`raw_header`]): as they are when the byte orders agree, reordered part by part
+/// otherwise.
+pub(crate) fn write_raw<W: Write>(
+    stored: &DType,
+    bytes: &[u8],
+    header: &Header,
+    writer: &mut W,
+) -> Result<()> {
+    match header.dtype.parts_endian() {
+        Some(endian) if header.dtype != *stored => {
+            let mut reordered = bytes.to_vec();
+            stored.reorder_bytes(endian, &mut reordered);
+            Ok(writer.write_all(&reordered)?)
+        }
+        _ => Ok(writer.write_all(bytes)?),
+    }
+}
+
 /// Elements of a non-contiguous array copied out at a time, in C order: a strided view is
 /// written through one small reused buffer instead of a copy of the whole array.
 const STRIDED_CHUNK: usize = 1 << 14;
