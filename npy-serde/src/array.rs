@@ -180,9 +180,10 @@ impl NpyArray {
         self.len() == 0
     }
 
-    /// The header this array is saved with: its `fortran_order` is NumPy's rule
-    /// ([`header::numpy_fortran_order`]), so a 1-D array read from a file that says
-    /// `'fortran_order': True` saves as `np.save` would save it, with `False`.
+    /// The header this array is saved with: its `fortran_order` is NumPy's rule (`True`
+    /// only for data that is Fortran-contiguous and not also C-contiguous), so a 1-D array
+    /// read from a file that says `'fortran_order': True` saves as `np.save` would save it,
+    /// with `False`.
     pub fn header(&self) -> Header {
         Header {
             dtype: self.dtype.clone(),

@@ -40,7 +40,7 @@ fn open_checked(
 }
 
 /// Reads ranges of rows (first-axis slices) of a C-order `.npy` file, one seek and one
-/// bulk read per range, converting as [`load`](crate::load) does (either byte order,
+/// bulk read per range, converting as [`npy::load`](crate::npy::load) does (either byte order,
 /// lossless widening, strings).
 ///
 /// ```

@@ -28,7 +28,7 @@ use crate::header::{truncated, Header};
 ///
 /// Reading accepts the type's own dtype in either byte order and lossless widenings
 /// (`'<i4'` into `i64`, `'<f4'` into `f64`, `'<f2'` into `f32`, …), never narrowing: the
-/// one table in [`convert`] decides.
+/// one table decides ([which Rust type reads which dtype](crate::element#which-rust-type-reads-which-dtype)).
 pub trait NpyElement: Sized {
     /// The dtype written for `values` in native byte order. Fixed-width types ignore the
     /// values; strings use the width the longest one needs, as NumPy does.

@@ -340,53 +340,53 @@ pub use ndarray;
 /// `Complex<f32>` / `Complex<f64>`, for `complex64` / `complex128` data.
 pub use num_complex;
 
-/// What went wrong: the [`Category`](error::Category) of an [`Error`] and its exact
-/// [`ErrorKind`](error::ErrorKind).
 pub mod error {
+    //! What went wrong: the [`Category`] of an [`Error`](crate::Error) and its exact
+    //! [`ErrorKind`].
     pub use crate::errors::{Category, ErrorKind};
 }
 
-/// Rust types for NumPy element types, and which dtypes each reads.
-///
-/// [`NpyElement`](crate::NpyElement) (at the crate root, with its derive) is implemented
-/// for `bool`, `i8`–`i64`, `u8`–`u64`, `f16`, `f32`, `f64`, `Complex<f32>`,
-/// `Complex<f64>`, `String` (`U`), `Vec<u8>` (`S`), the fixed-width [`FixedUnicode`] and
-/// [`FixedBytes`], the datetimes [`DateTime64`] and [`TimeDelta64`] (with a [`Unit`]
-/// from [`units`]), `[T; N]` (a subarray) and derived records. [`FixedElement`] marks
-/// those whose dtype does not depend on the values (record fields must be), and
-/// [`BulkElement`] those whose memory is their dtype's bytes (what [`Bulk`](crate::Bulk)
-/// writes in one piece).
-///
-/// # Which Rust type reads which dtype
-///
-/// One table decides, for typed loads, [`NpyArray::to_array`](crate::NpyArray::to_array),
-/// derived records and the serde format alike. Any byte order reads. Arrays never narrow;
-/// 0-d values through serde convert by value.
-///
-/// | Rust element | reads these dtypes as arrays (exact, then widened) |
-/// |---|---|
-/// | `bool` | `bool` |
-/// | `i8` / `i16` / `i32` / `i64` | `int` of that size; narrower `int`; `uint` narrower than the target |
-/// | `u8` / `u16` / `u32` / `u64` | `uint` of that size; narrower `uint` |
-/// | `f16` | `float16`; `int8`, `uint8` |
-/// | `f32` | `float32`; `float16`, 8- and 16-bit integers |
-/// | `f64` | `float64`; `float32`, `float16`, integers of up to 32 bits |
-/// | `Complex<f32>` | `complex64` |
-/// | `Complex<f64>` | `complex128`; `complex64` |
-/// | `String` | `U` (UTF-32); `S` (must be UTF-8) |
-/// | `Vec<u8>` | `S` |
-///
-/// Through serde, `[f32; 2]` and `(f32, f32)` read a complex element as its two parts,
-/// with the parts' own rules (`complex128` parts are `float64`, so they do not narrow into
-/// `f32`). A 0-d member read into a number converts by value, as `serde_json` does for
-/// numbers: an `int64` holding 4 loads into `u32`, one holding 2⁴⁰ is an error naming the
-/// value; floats load into `f32` rounded to nearest; floats never load into integers and
-/// `bool` never into numbers. This is what an archive edited in NumPy needs: Python has no
-/// way to write a 0-d `uint32`, `np.savez(f, epoch=4)` writes `int64`.
-///
-/// A refusal's error names both dtypes and the Rust type that would load the file's dtype:
-/// `expected int32 (i32), found '<i8' (int64), which loads as i64`.
 pub mod element {
+    //! Rust types for NumPy element types, and which dtypes each reads.
+    //!
+    //! [`NpyElement`](crate::NpyElement) (at the crate root, with its derive) is implemented
+    //! for `bool`, `i8`–`i64`, `u8`–`u64`, `f16`, `f32`, `f64`, `Complex<f32>`,
+    //! `Complex<f64>`, `String` (`U`), `Vec<u8>` (`S`), the fixed-width [`FixedUnicode`] and
+    //! [`FixedBytes`], the datetimes [`DateTime64`] and [`TimeDelta64`] (with a [`Unit`]
+    //! from [`units`]), `[T; N]` (a subarray) and derived records. [`FixedElement`] marks
+    //! those whose dtype does not depend on the values (record fields must be), and
+    //! [`BulkElement`] those whose memory is their dtype's bytes (what [`Bulk`](crate::Bulk)
+    //! writes in one piece).
+    //!
+    //! # Which Rust type reads which dtype
+    //!
+    //! One table decides, for typed loads, [`NpyArray::to_array`](crate::NpyArray::to_array),
+    //! derived records and the serde format alike. Any byte order reads. Arrays never narrow;
+    //! 0-d values through serde convert by value.
+    //!
+    //! | Rust element | reads these dtypes as arrays (exact, then widened) |
+    //! |---|---|
+    //! | `bool` | `bool` |
+    //! | `i8` / `i16` / `i32` / `i64` | `int` of that size; narrower `int`; `uint` narrower than the target |
+    //! | `u8` / `u16` / `u32` / `u64` | `uint` of that size; narrower `uint` |
+    //! | `f16` | `float16`; `int8`, `uint8` |
+    //! | `f32` | `float32`; `float16`, 8- and 16-bit integers |
+    //! | `f64` | `float64`; `float32`, `float16`, integers of up to 32 bits |
+    //! | `Complex<f32>` | `complex64` |
+    //! | `Complex<f64>` | `complex128`; `complex64` |
+    //! | `String` | `U` (UTF-32); `S` (must be UTF-8) |
+    //! | `Vec<u8>` | `S` |
+    //!
+    //! Through serde, `[f32; 2]` and `(f32, f32)` read a complex element as its two parts,
+    //! with the parts' own rules (`complex128` parts are `float64`, so they do not narrow into
+    //! `f32`). A 0-d member read into a number converts by value, as `serde_json` does for
+    //! numbers: an `int64` holding 4 loads into `u32`, one holding 2⁴⁰ is an error naming the
+    //! value; floats load into `f32` rounded to nearest; floats never load into integers and
+    //! `bool` never into numbers. This is what an archive edited in NumPy needs: Python has no
+    //! way to write a 0-d `uint32`, `np.savez(f, epoch=4)` writes `int64`.
+    //!
+    //! A refusal's error names both dtypes and the Rust type that would load the file's dtype:
+    //! `expected int32 (i32), found '<i8' (int64), which loads as i64`.
     pub use crate::elements::{
         units, DateTime64, FixedBytes, FixedElement, FixedUnicode, TimeDelta64, Unit,
     };

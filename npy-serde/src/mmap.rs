@@ -395,7 +395,7 @@ impl MappedNpy {
     }
 
     /// Reads the array out of the mapping into any [`NpyRead`] type (a copy), with the
-    /// conversions [`load`](crate::load) makes: either byte order, widening, strings.
+    /// conversions [`npy::load`](crate::npy::load) makes: either byte order, widening, strings.
     pub fn load_copy<A: NpyRead>(&self) -> Result<A> {
         self.layout
             .load_copy(&self.map)

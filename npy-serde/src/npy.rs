@@ -2,7 +2,7 @@
 //!
 //! | to … | from a path | from a reader | from bytes |
 //! |---|---|---|---|
-//! | write an array | [`save`] | [`write`] | [`to_vec`] |
+//! | write an array | [`save`] | [`write`](fn@write) | [`to_vec`] |
 //! | read an array | [`load`] | [`read`] | [`from_slice`] |
 //! | read the header alone | [`inspect`] | [`read_header`] | [`read_header`] on `&mut &bytes[..]` |
 //! | read a range of rows | [`RowReader`] | | |

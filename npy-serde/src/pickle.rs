@@ -4,7 +4,7 @@
 //! exchange ([`Value`], [`ObjectArray`], [`PickledArray`]).
 //!
 //! This module is the codec alone: bytes to values and back, knowing only dtypes and
-//! headers. The readers of `.npy` and `.npz` data call it when [`ReadOptions`] allow it,
+//! headers. The readers of `.npy` and `.npz` data call it when [`ReadOptions`](crate::ReadOptions) allow it,
 //! and the conversions of [`ObjectArray`] to typed Rust values live with the typed
 //! readers.
 //!
@@ -16,7 +16,7 @@
 //! [`Value`]. Any other global is an [`ErrorKind::Pickle`] naming it
 //! (`global os.system is not on the safe reader's allow-list …`).
 //!
-//! Reading is off by default, as in NumPy: [`ReadOptions::with_allow_pickle`] turns it on
+//! Reading is off by default, as in NumPy: [`ReadOptions::with_allow_pickle`](crate::ReadOptions::with_allow_pickle) turns it on
 //! for [`npy::load_with`](crate::npy::load_with), [`npz::Reader::open_with`](crate::npz::Reader::open_with),
 //! [`npz::open_any_with`](crate::npz::open_any_with), [`npy::read_with`](crate::npy::read_with)
 //! and the serde format ([`SerdeOptions`](crate::SerdeOptions)).

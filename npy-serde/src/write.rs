@@ -356,7 +356,7 @@ pub fn write<W: Write, A: NpyWrite + ?Sized>(writer: &mut W, array: &A) -> Resul
     write_with(writer, array, &WriteOptions::default())
 }
 
-/// [`write`] with options (byte order, format version).
+/// [`write`](fn@write) with options (byte order, format version).
 pub fn write_with<W: Write, A: NpyWrite + ?Sized>(
     writer: &mut W,
     array: &A,

@@ -48,7 +48,7 @@ impl MappedNpyMut {
     /// # Safety
     ///
     /// The file must not be modified or truncated by anyone else while it is mapped (see
-    /// the [module documentation](self)).
+    /// the [module documentation](crate::mmap)).
     pub unsafe fn open_rw<P: AsRef<Path>>(path: P) -> Result<MappedNpyMut> {
         let path = path.as_ref();
         let result = OpenOptions::new()
@@ -183,7 +183,7 @@ impl MappedNpyMut {
     }
 
     /// The data as a flat slice of `T` in the file's memory order (see
-    /// [`MappedNpy::as_slice`]).
+    /// [`MappedNpy::as_slice`](super::MappedNpy::as_slice)).
     pub fn as_slice<T: NpyElement + Pod>(&self) -> Result<&[T]> {
         self.layout
             .slice(&self.map)
@@ -197,7 +197,7 @@ impl MappedNpyMut {
             .map_err(|e| self.layout.context(e))
     }
 
-    /// A borrowed view of the whole array (see [`MappedNpy::view`]).
+    /// A borrowed view of the whole array (see [`MappedNpy::view`](super::MappedNpy::view)).
     pub fn view<T: NpyElement + Pod, D: Dimension>(&self) -> Result<ArrayView<'_, T, D>> {
         self.layout
             .view(&self.map)
