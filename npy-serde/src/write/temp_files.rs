@@ -1,13 +1,13 @@
 //! The temporary files of atomic saves: each is created beside its target, named
-//! `.<target name>.XXXXXX.tmp`, and locked (`flock`, exclusive) for as long as the save
-//! has it open; and the ones that killed saves left behind are removed by the next save
-//! to the same target.
+//! `.<target name>.XXXXXX.tmp`, and locked (std's exclusive file lock) for as long as the
+//! save has it open; and the ones that killed saves left behind are removed by the next
+//! save to the same target.
 //!
 //! The lock is what tells a save in progress from a dead one: the kernel releases it when
 //! the process that holds it exits, however it exits. A temporary file of our naming that
 //! can be locked belongs to no live save and is removed; one that cannot is left alone.
-//! std's `File::try_lock` would do the same but needs Rust 1.89, above this crate's
-//! `rust-version`, hence `libc::flock`. Elsewhere than Unix nothing is locked or removed.
+//! Leftovers are looked for on Unix only (elsewhere a file cannot be removed while open,
+//! so the check and the removal could not be made safe the same way).
 
 use std::io;
 use std::path::Path;
@@ -96,25 +96,12 @@ pub(crate) fn remove_stale(dir: &Path, prefix: &str) {
 
 /// Takes the exclusive lock on `file` without waiting: `Ok(false)` when another open file
 /// holds it, an error when the file system has no locks.
-#[cfg(unix)]
 fn try_lock(file: &std::fs::File) -> io::Result<bool> {
-    use std::os::unix::io::AsRawFd;
-    // SAFETY: flock only reads the descriptor number, which `file` keeps open.
-    let result = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
-    if result == 0 {
-        return Ok(true);
+    match file.try_lock() {
+        Ok(()) => Ok(true),
+        Err(std::fs::TryLockError::WouldBlock) => Ok(false),
+        Err(std::fs::TryLockError::Error(error)) => Err(error),
     }
-    let error = io::Error::last_os_error();
-    if error.kind() == io::ErrorKind::WouldBlock {
-        Ok(false)
-    } else {
-        Err(error)
-    }
-}
-
-#[cfg(not(unix))]
-fn try_lock(_: &std::fs::File) -> io::Result<bool> {
-    Err(io::Error::from(io::ErrorKind::Unsupported))
 }
 
 /// True when `path` names the open `file` (same device and inode).
