@@ -14,9 +14,9 @@ use std::io::{Cursor, Read};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
-use npy_serde::header::{self, HeaderInfo};
-use npy_serde::npz::MemberInfo;
-use npy_serde::{Error as LibError, NpzReader};
+use npy_serde::npy::{self, HeaderInfo};
+use npy_serde::npz::{self, FileKind, MemberInfo};
+use npy_serde::Error as LibError;
 
 use crate::error::{CliError, Result};
 
@@ -107,20 +107,15 @@ pub enum Kind {
     Npz,
 }
 
-/// Tells `.npy` from `.npz` by magic, as `np.load` does; anything else is an error.
+/// Tells `.npy` from `.npz` by magic (the library's [`FileKind::sniff`], as `np.load`
+/// does); anything else is an error.
 pub fn sniff(path: &Path, first: &[u8]) -> Result<Kind> {
-    if first.starts_with(b"PK\x03\x04") || first.starts_with(b"PK\x05\x06") {
-        return Ok(Kind::Npz);
-    }
-    if first.starts_with(b"\x93NUMPY") {
-        return Ok(Kind::Npy);
-    }
-    let what = if first.is_empty() {
-        "the file is empty".to_string()
-    } else if first[0] == 0x80 {
-        "it is a Python pickle, which is never loaded (it can run code)".to_string()
-    } else {
-        "it starts with neither \\x93NUMPY (.npy) nor PK (.npz)".to_string()
+    let what = match FileKind::sniff(first) {
+        Some(FileKind::Npy) => return Ok(Kind::Npy),
+        Some(FileKind::Npz) => return Ok(Kind::Npz),
+        Some(FileKind::Pickle) => "it is a Python pickle, which is never loaded (it can run code)",
+        _ if first.is_empty() => "the file is empty",
+        _ => "it starts with neither \\x93NUMPY (.npy) nor PK (.npz)",
     };
     Err(CliError::new(format!(
         "{}: not a .npy or .npz file: {what}",
@@ -134,7 +129,7 @@ pub struct Opened {
     bytes: SharedBytes,
     pub kind: Kind,
     /// The archive's directory (`.npz` only).
-    archive: Option<NpzReader<Cursor<SharedBytes>>>,
+    archive: Option<npz::Reader<Cursor<SharedBytes>>>,
     /// The directory records, and their index by name (with `.npy` and without).
     member_list: Vec<MemberInfo>,
     /// Built on first use (`ls` never needs it).
@@ -153,18 +148,23 @@ pub struct ArrayAccess<'a> {
 /// An array's data bytes: in memory (mapped) or a stream (a deflated member).
 pub enum Data<'a> {
     Slice(&'a [u8]),
-    Stream(Box<dyn Read + 'a>),
+    /// The data of a deflated member, inflated as it is read: `len` bytes (the header's
+    /// data length; the library's member reader reports a member that ends before).
+    Stream {
+        reader: Box<dyn Read + 'a>,
+        len: u64,
+    },
 }
 
 impl<'a> Data<'a> {
-    /// All the data in memory: the mapped slice, or the stream read to its end (growing as
-    /// bytes arrive, never sized by the header alone).
+    /// The first `len` bytes of the data in memory: the mapped slice, or the stream read
+    /// that far (growing as bytes arrive, never sized by the header alone).
     pub fn into_bytes(self, len: u64, label: &str) -> Result<std::borrow::Cow<'a, [u8]>> {
         match self {
             Data::Slice(slice) => Ok(std::borrow::Cow::Borrowed(slice)),
-            Data::Stream(stream) => {
+            Data::Stream { reader, .. } => {
                 let mut bytes = Vec::new();
-                stream
+                reader
                     .take(len)
                     .read_to_end(&mut bytes)
                     .map_err(|e| CliError::new(format!("{label}: {e}")))?;
@@ -186,9 +186,9 @@ impl Opened {
         let first = &bytes.as_ref()[..bytes.as_ref().len().min(8)];
         let kind = sniff(path, first)?;
         let archive = match kind {
-            Kind::Npz => {
-                Some(NpzReader::new(Cursor::new(bytes.clone())).map_err(|e| lib(e.in_file(path)))?)
-            }
+            Kind::Npz => Some(
+                npz::Reader::new(Cursor::new(bytes.clone())).map_err(|e| lib_in(e, path, None))?,
+            ),
             Kind::Npy => None,
         };
         let member_list = archive.as_ref().map(|a| a.members()).unwrap_or_default();
@@ -223,11 +223,11 @@ impl Opened {
     }
 
     /// A second reader of the same archive, for another thread.
-    pub fn reader(&self) -> Result<Option<NpzReader<Cursor<SharedBytes>>>> {
+    pub fn reader(&self) -> Result<Option<npz::Reader<Cursor<SharedBytes>>>> {
         match self.kind {
-            Kind::Npz => NpzReader::new(Cursor::new(self.bytes.clone()))
+            Kind::Npz => npz::Reader::new(Cursor::new(self.bytes.clone()))
                 .map(Some)
-                .map_err(|e| lib(e.in_file(&self.path))),
+                .map_err(|e| lib_in(e, &self.path, None)),
             Kind::Npy => Ok(None),
         }
     }
@@ -244,14 +244,19 @@ impl Opened {
     pub fn header(&mut self, member: Option<&str>) -> Result<HeaderInfo> {
         match (self.kind, member) {
             (Kind::Npy, None) => {
-                npy_header(self.bytes.as_ref()).map_err(|e| lib(e.in_file(&self.path)))
+                npy::read_header(&mut self.bytes.as_ref()).map_err(|e| lib_in(e, &self.path, None))
             }
             (Kind::Npy, Some(m)) => Err(self.not_an_archive(m)),
             (Kind::Npz, None) => Err(CliError::new(format!(
                 "{}: an .npz archive: name a member as FILE:MEMBER",
                 self.path.display()
             ))),
-            (Kind::Npz, Some(m)) => self.archive.as_mut().expect("npz").header(m).map_err(lib),
+            (Kind::Npz, Some(m)) => self
+                .archive
+                .as_mut()
+                .expect("npz")
+                .header(m)
+                .map_err(|e| lib_in(e, &self.path, None)),
         }
     }
 
@@ -266,13 +271,13 @@ impl Opened {
     /// read through `reader` (from [`reader`](Self::reader): one per thread).
     pub fn array<'r>(
         &'r self,
-        reader: Option<&'r mut NpzReader<Cursor<SharedBytes>>>,
+        reader: Option<&'r mut npz::Reader<Cursor<SharedBytes>>>,
         member: Option<&str>,
     ) -> Result<ArrayAccess<'r>> {
         match (reader, member) {
             (None, None) if self.kind == Kind::Npy => {
-                let (info, data) =
-                    npy_parts(self.bytes.as_ref()).map_err(|e| lib(e.in_file(&self.path)))?;
+                let (info, data) = header_and_data(self.bytes.as_ref())
+                    .map_err(|e| lib_in(e, &self.path, None))?;
                 Ok(ArrayAccess {
                     name: self.npy_name(),
                     info,
@@ -310,40 +315,45 @@ impl Opened {
 
     fn member_array<'r>(
         &'r self,
-        reader: &'r mut NpzReader<Cursor<SharedBytes>>,
+        reader: &'r mut npz::Reader<Cursor<SharedBytes>>,
         member: &str,
     ) -> Result<ArrayAccess<'r>> {
         let path = &self.path;
         let Some(info) = self.member_info(member) else {
             // The library's error lists the members there are.
             return Err(match reader.header(member) {
-                Err(e) => lib(e),
+                Err(e) => lib_in(e, path, None),
                 Ok(_) => CliError::new(format!("{}: no member {member:?}", path.display())),
             });
         };
-        let name = info.name.clone();
-        let wrap = |e: LibError| lib(e.in_member(name.clone()).in_file(path));
+        let name = info.name.as_str();
+        let wrap = |e: LibError| lib_in(e, path, Some(name));
         if !info.compressed {
-            let range = reader.stored_member_range(member).map_err(lib)?;
+            let range = reader
+                .stored_member_range(member)
+                .map_err(|e| lib_in(e, path, None))?;
             let all = self.bytes.as_ref();
-            let npy = usize::try_from(range.start)
+            let npy_bytes = usize::try_from(range.start)
                 .ok()
                 .zip(usize::try_from(range.end).ok())
                 .and_then(|(s, e)| all.get(s..e))
                 .ok_or_else(|| {
-                    wrap(LibError::from(npy_serde::ErrorKind::Custom(
-                        "the member's bytes run past the end of the file".into(),
-                    )))
+                    CliError::new(format!(
+                        "{}: member {name:?}: the member's bytes run past the end of the file",
+                        path.display()
+                    ))
                 })?;
-            let (header, data) = npy_parts(npy).map_err(wrap)?;
+            let (header, data) = header_and_data(npy_bytes).map_err(wrap)?;
             return Ok(ArrayAccess {
                 name: info.name.clone(),
                 info: header,
                 data: Data::Slice(data),
             });
         }
-        let mut stream = reader.member_reader(member).map_err(lib)?;
-        let header = header::read_header(&mut stream, max_header_size()).map_err(wrap)?;
+        let mut stream = reader
+            .member_reader(member)
+            .map_err(|e| lib_in(e, path, None))?;
+        let header = npy::read_header(&mut stream).map_err(wrap)?;
         header
             .check_data_present(info.uncompressed_size)
             .map_err(wrap)?;
@@ -351,31 +361,39 @@ impl Opened {
         Ok(ArrayAccess {
             name: info.name.clone(),
             info: header,
-            data: Data::Stream(Box::new(stream.take(data_len))),
+            data: Data::Stream {
+                reader: Box::new(stream.take(data_len)),
+                len: data_len,
+            },
         })
     }
 }
 
-fn max_header_size() -> usize {
-    npy_serde::ReadOptions::default().max_header_size
-}
-
-/// The header of a whole `.npy` in memory.
-fn npy_header(bytes: &[u8]) -> npy_serde::Result<HeaderInfo> {
-    let mut cursor = bytes;
-    header::read_header(&mut cursor, max_header_size())
-}
-
-/// Header and data bytes of a whole `.npy` in memory, checked to be present.
-fn npy_parts(bytes: &[u8]) -> npy_serde::Result<(HeaderInfo, &[u8])> {
-    let info = npy_header(bytes)?;
+/// Header and data bytes of a whole `.npy` in memory: the library's header reader, and
+/// the data at its `data_offset`, checked to be all there.
+fn header_and_data(bytes: &[u8]) -> npy_serde::Result<(HeaderInfo, &[u8])> {
+    let info = npy::read_header(&mut &bytes[..])?;
     info.check_data_present(bytes.len() as u64)?;
     let start = info.data_offset as usize;
     let len = info.header.data_len()? as usize;
     Ok((info, &bytes[start..start + len]))
 }
 
-/// A library error as a CLI error (its text already names file and member).
+/// A library error as a CLI error (its text names the file and member it knows of).
 pub fn lib(e: LibError) -> CliError {
     CliError::new(e.to_string())
+}
+
+/// A library error as a CLI error naming `path`, and `member` when given, unless the
+/// error names them already: `FILE: member "M": …`, as the error's own text puts them.
+pub fn lib_in(e: LibError, path: &Path, member: Option<&str>) -> CliError {
+    if e.path().is_some() {
+        return lib(e);
+    }
+    match member {
+        Some(member) if e.member().is_none() => {
+            CliError::new(format!("{}: member {member:?}: {e}", path.display()))
+        }
+        _ => CliError::new(format!("{}: {e}", path.display())),
+    }
 }

@@ -1,8 +1,9 @@
 //! Numeric element types as `f64` for `stats`, `diff` and `hist`: which dtypes count as
 //! numeric, decoding raw bytes (either byte order, unaligned) into `f64` in bulk, and the
-//! readable names `ls` prints next to NumPy's type strings.
+//! readable names `ls` prints next to NumPy's type strings (the library's, with a note on
+//! byte order).
 
-use npy_serde::{DType, Endian};
+use npy_serde::dtype::{DType, Endian};
 
 /// A numeric element type and its byte order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -110,42 +111,21 @@ impl Numeric {
     }
 }
 
-/// A readable name for a dtype: NumPy's `dtype.name` for plain types (`float32`, `int64`,
-/// `datetime64[ns]`), `str[N]` / `bytes[N]` for text, `record[...]` for structured types,
-/// and the byte order when it is not this machine's.
+/// A readable name for a dtype: the library's [`DType::name`] (`float32`, `str[10]`,
+/// `record{x: float64, y: int32}`), with the byte order when it is not this machine's:
+/// `int32 (big-endian)`, and for a record with such fields `record{…} (big-endian fields)`.
 pub fn readable_name(dtype: &DType) -> String {
-    let base = match dtype {
-        DType::Bool => "bool".to_string(),
-        DType::Int { size, .. } => format!("int{}", size * 8),
-        DType::UInt { size, .. } => format!("uint{}", size * 8),
-        DType::Float { size, .. } if *size > 8 => format!("longdouble({size} bytes)"),
-        DType::Float { size, .. } => format!("float{}", size * 8),
-        DType::Complex { size, .. } if *size > 16 => format!("clongdouble({size} bytes)"),
-        DType::Complex { size, .. } => format!("complex{}", size * 8),
-        DType::Bytes { len } => format!("bytes[{len}]"),
-        DType::Unicode { chars, .. } => format!("str[{chars}]"),
-        DType::Void { size } => format!("void[{size}]"),
-        DType::DateTime { unit, .. } => format!("datetime64{unit}"),
-        DType::TimeDelta { unit, .. } => format!("timedelta64{unit}"),
-        DType::Object => "object (pickle)".to_string(),
-        DType::Record(record) => {
-            let fields: Vec<String> = record
-                .fields
-                .iter()
-                .map(|f| format!("{}: {}", f.name, readable_name(&f.dtype)))
-                .collect();
-            format!("record{{{}}}", fields.join(", "))
-        }
-        DType::SubArray { base, shape } => {
-            let dims: Vec<String> = shape.iter().map(|d| d.to_string()).collect();
-            format!("{}[{}]", readable_name(base), dims.join("x"))
-        }
-        _ => dtype.type_str(),
+    let name = dtype.name();
+    if dtype.is_native_endian() {
+        return name;
+    }
+    let order = match Endian::NATIVE {
+        Endian::Little => "big-endian",
+        _ => "little-endian",
     };
-    match dtype.endian() {
-        Endian::Big if Endian::NATIVE == Endian::Little => format!("{base} (big-endian)"),
-        Endian::Little if Endian::NATIVE == Endian::Big => format!("{base} (little-endian)"),
-        _ => base,
+    match dtype {
+        DType::Record(_) => format!("{name} ({order} fields)"),
+        _ => format!("{name} ({order})"),
     }
 }
 
@@ -155,18 +135,6 @@ pub fn numpy_text(dtype: &DType) -> String {
     match dtype {
         DType::Record(_) | DType::SubArray { .. } => dtype.to_string(),
         plain => plain.type_str(),
-    }
-}
-
-/// A shape as NumPy prints it: `(3,)`, `(2, 3)`, `()`.
-pub fn shape_text(shape: &[usize]) -> String {
-    match shape {
-        [] => "()".to_string(),
-        [n] => format!("({n},)"),
-        dims => {
-            let dims: Vec<String> = dims.iter().map(|d| d.to_string()).collect();
-            format!("({})", dims.join(", "))
-        }
     }
 }
 
@@ -201,11 +169,20 @@ mod tests {
     }
 
     #[test]
-    fn names_and_shapes() {
-        assert_eq!(readable_name(&"<f4".parse().unwrap()), "float32");
-        assert_eq!(readable_name(&"<M8[ns]".parse().unwrap()), "datetime64[ns]");
-        assert_eq!(shape_text(&[3]), "(3,)");
-        assert_eq!(shape_text(&[2, 3]), "(2, 3)");
+    fn names_and_sizes() {
+        let name = |descr: &str| readable_name(&descr.parse().unwrap());
+        assert_eq!(name("<M8[ns]"), "datetime64[ns]");
+        let (native, swapped, order) = if cfg!(target_endian = "little") {
+            ("<", ">", "big-endian")
+        } else {
+            (">", "<", "little-endian")
+        };
+        assert_eq!(name(&format!("{native}f4")), "float32");
+        assert_eq!(name(&format!("{swapped}f4")), format!("float32 ({order})"));
+        assert_eq!(
+            name(&format!("[('a', '{swapped}i4'), ('b', '|u1')]")),
+            format!("record{{a: int32, b: uint8}} ({order} fields)")
+        );
         assert_eq!(human_bytes(1536), "1.5 KiB");
     }
 }

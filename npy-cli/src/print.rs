@@ -2,13 +2,15 @@
 //! summarised with `...` beyond 1000 elements keeping 3 edge items per axis, 75-character
 //! lines, floats in NumPy's `maxprec` mode (shortest round-trip digits, at most 8 after the
 //! point, one layout for the whole array: positional or scientific by NumPy's rule), text
-//! quoted as Python `repr`, datetimes as ISO text. Records are a table, one column per field.
+//! quoted as Python `repr` (the library's `text::str_repr` / `bytes_repr`), datetimes as
+//! ISO text. Records are a table, one column per field.
 //!
 //! Written here because no crate reproduces NumPy's printing rules; the layout follows
 //! NumPy's documented behaviour (`_formatArray`, `FloatingFormat`) step for step so that the
 //! output is the same text.
 
-use npy_serde::{DType, DateUnit, Endian};
+use npy_serde::dtype::{DType, DateUnit, Endian, Field};
+use npy_serde::text::{bytes_repr, str_repr};
 use serde_json::Value;
 
 /// Arrays with more elements than this are summarised (`np.set_printoptions(threshold)`).
@@ -826,62 +828,6 @@ fn decode_unicode(elem: &[u8], big: bool) -> String {
     text
 }
 
-/// Python's `repr` of a `str`.
-pub fn str_repr(text: &str) -> String {
-    let quote = if text.contains('\'') && !text.contains('"') {
-        '"'
-    } else {
-        '\''
-    };
-    let mut out = String::with_capacity(text.len() + 2);
-    out.push(quote);
-    for c in text.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if c == quote => {
-                out.push('\\');
-                out.push(c);
-            }
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
-                out.push_str(&format!("\\x{:02x}", c as u32))
-            }
-            c => out.push(c),
-        }
-    }
-    out.push(quote);
-    out
-}
-
-/// Python's `repr` of `bytes`.
-pub fn bytes_repr(bytes: &[u8]) -> String {
-    let quote = if bytes.contains(&b'\'') && !bytes.contains(&b'"') {
-        b'"'
-    } else {
-        b'\''
-    };
-    let mut out = String::from("b");
-    out.push(quote as char);
-    for &b in bytes {
-        match b {
-            b'\\' => out.push_str("\\\\"),
-            b'\n' => out.push_str("\\n"),
-            b'\r' => out.push_str("\\r"),
-            b'\t' => out.push_str("\\t"),
-            b if b == quote => {
-                out.push('\\');
-                out.push(b as char);
-            }
-            0x20..=0x7e => out.push(b as char),
-            b => out.push_str(&format!("\\x{b:02x}")),
-        }
-    }
-    out.push(quote as char);
-    out
-}
-
 /// A datetime's ISO text or a timedelta's count; `None` for NaT.
 fn time_text(dtype: &DType, elem: &[u8]) -> Option<String> {
     let raw = i64_value(elem, dtype.endian() == Endian::Big);
@@ -992,7 +938,7 @@ fn unravel(mut flat: usize, shape: &[usize]) -> Vec<usize> {
 /// Records as a table: one row per record shown (the first and last 3 beyond 1000
 /// records), one column per field of `fields`, each column printed as NumPy prints that
 /// field's array.
-pub fn record_table(view: &Strided<'_>, fields: &[npy_serde::Field]) -> String {
+pub fn record_table(view: &Strided<'_>, fields: &[Field]) -> String {
     let size = view.size();
     let flat: Vec<Option<usize>> = if size > THRESHOLD {
         (0..EDGE_ITEMS)
@@ -1043,7 +989,7 @@ pub fn record_table(view: &Strided<'_>, fields: &[npy_serde::Field]) -> String {
 
 /// The values shown, as JSON: nested arrays, with the string `"..."` where an axis is
 /// summarised; records are objects.
-pub fn to_json(view: &Strided<'_>, fields: Option<&[npy_serde::Field]>) -> Value {
+pub fn to_json(view: &Strided<'_>, fields: Option<&[Field]>) -> Value {
     let summarise = view.size() > THRESHOLD;
     let mut index = Vec::new();
     json_recurse(view, fields, summarise, &mut index)
@@ -1051,7 +997,7 @@ pub fn to_json(view: &Strided<'_>, fields: Option<&[npy_serde::Field]>) -> Value
 
 fn json_recurse(
     view: &Strided<'_>,
-    fields: Option<&[npy_serde::Field]>,
+    fields: Option<&[Field]>,
     summarise: bool,
     index: &mut Vec<usize>,
 ) -> Value {
@@ -1179,11 +1125,5 @@ mod tests {
             "1970-01-01T00:00:01.500"
         );
         assert_eq!(iso_datetime(13, DateUnit::Months), "1971-02");
-    }
-
-    #[test]
-    fn reprs() {
-        assert_eq!(str_repr("it's"), "\"it's\"");
-        assert_eq!(bytes_repr(b"a\x00"), "b'a\\x00'");
     }
 }

@@ -6,12 +6,12 @@
 
 use std::path::Path;
 
-use npy_serde::npz::{Compression, NpzOptions};
-use npy_serde::{NpyArray, NpzReader, NpzWriter};
+use npy_serde::npz::{self, Compression};
+use npy_serde::{npy, NpyArray, WriteOptions};
 use serde_json::json;
 
 use crate::error::{CliError, Result};
-use crate::input::{lib, sniff, Kind, Spec};
+use crate::input::{lib, lib_in, sniff, Kind, Spec};
 use crate::Outcome;
 
 /// Convert between .npy and .npz, stored and deflated.
@@ -74,11 +74,11 @@ pub fn run(args: Args, json: bool) -> Result<Outcome> {
     let mut compression_text = None;
     match (kind, out_kind) {
         (Kind::Npy, Kind::Npy) => {
-            let array: NpyArray = npy_serde::load(&spec.path).map_err(lib)?;
-            npy_serde::save(output, &array).map_err(lib)?;
+            let array: NpyArray = npy::load(&spec.path).map_err(lib)?;
+            npy::save(output, &array).map_err(lib)?;
         }
         (Kind::Npz, Kind::Npy) => {
-            let mut archive = NpzReader::open(&spec.path).map_err(lib)?;
+            let mut archive = npz::Reader::open(&spec.path).map_err(lib)?;
             let name = match member {
                 Some(name) => name,
                 None if archive.len() == 1 => archive.names().remove(0),
@@ -92,7 +92,7 @@ pub fn run(args: Args, json: bool) -> Result<Outcome> {
                 }
             };
             let array: NpyArray = archive.read(&name).map_err(lib)?;
-            npy_serde::save(output, &array).map_err(lib)?;
+            npy::save(output, &array).map_err(lib)?;
             written.push(name);
         }
         (Kind::Npy, Kind::Npz) => {
@@ -104,18 +104,17 @@ pub fn run(args: Args, json: bool) -> Result<Outcome> {
             });
             let compression = choose(&args, false);
             compression_text = Some(describe(compression));
-            let array: NpyArray = npy_serde::load(&spec.path).map_err(lib)?;
-            let mut writer =
-                NpzWriter::create_with(output, NpzOptions::default().with_compression(compression))
-                    .map_err(lib)?;
+            let array: NpyArray = npy::load(&spec.path).map_err(lib)?;
+            let options = WriteOptions::default().with_compression(compression);
+            let mut writer = npz::Writer::create_with(output, &options).map_err(lib)?;
             writer
                 .add(&name, &array)
-                .map_err(|e| lib(e.in_member(name.clone()).in_file(output)))?;
+                .map_err(|e| lib_in(e, output, Some(name.as_str())))?;
             writer.finish().map_err(lib)?;
             written.push(name);
         }
         (Kind::Npz, Kind::Npz) => {
-            let mut archive = NpzReader::open(&spec.path).map_err(lib)?;
+            let mut archive = npz::Reader::open(&spec.path).map_err(lib)?;
             let any_compressed = archive.members().iter().any(|m| m.compressed);
             let compression = choose(&args, any_compressed);
             compression_text = Some(describe(compression));
@@ -123,14 +122,13 @@ pub fn run(args: Args, json: bool) -> Result<Outcome> {
                 Some(name) => vec![name],
                 None => archive.names(),
             };
-            let mut writer =
-                NpzWriter::create_with(output, NpzOptions::default().with_compression(compression))
-                    .map_err(lib)?;
+            let options = WriteOptions::default().with_compression(compression);
+            let mut writer = npz::Writer::create_with(output, &options).map_err(lib)?;
             for name in &names {
                 let array: NpyArray = archive.read(name).map_err(lib)?;
                 writer
                     .add(name, &array)
-                    .map_err(|e| lib(e.in_member(name.clone()).in_file(output)))?;
+                    .map_err(|e| lib_in(e, output, Some(name.as_str())))?;
             }
             writer.finish().map_err(lib)?;
             written = names;

@@ -9,12 +9,15 @@
 //! element by element as bytes and must have the same dtype. Data is streamed in chunks,
 //! so memory stays bounded whatever the member sizes.
 
+use std::io::Read;
+
+use npy_serde::text::shape_repr;
 use serde_json::{json, Value};
 
-use crate::cmd::stats::{human_number, read_full};
+use crate::cmd::stats::human_number;
 use crate::error::{CliError, Result};
-use crate::input::{ArrayAccess, Data, Kind, Opened, Spec};
-use crate::numeric::{shape_text, Numeric};
+use crate::input::{lib, ArrayAccess, Data, Kind, Opened, Spec};
+use crate::numeric::Numeric;
 use crate::print::Strided;
 use crate::{table, Outcome};
 
@@ -110,26 +113,26 @@ enum SourceData<'a> {
 }
 
 impl Source<'_> {
-    /// Up to `len` next bytes, copied into `buffer`.
+    /// Up to `len` next bytes (fewer only at the end), copied into `buffer`.
     fn next(&mut self, len: usize, buffer: &mut Vec<u8>) -> Result<usize> {
         buffer.resize(len, 0);
         let slice: &[u8] = match &mut self.data {
             SourceData::Owned(bytes) => bytes,
             SourceData::Borrowed(Data::Slice(slice)) => slice,
-            SourceData::Borrowed(Data::Stream(stream)) => {
-                return read_full(stream, buffer)
-                    .map_err(|e| CliError::new(format!("{}: {e}", self.label)))
+            SourceData::Borrowed(Data::Stream { reader, len: total }) => {
+                let got = total.saturating_sub(self.pos as u64).min(len as u64) as usize;
+                reader
+                    .read_exact(&mut buffer[..got])
+                    .map_err(|e| CliError::new(format!("{}: {e}", self.label)))?;
+                self.pos += got;
+                return Ok(got);
             }
         };
-        {
-            {
-                let end = (self.pos + len).min(slice.len());
-                let got = end - self.pos;
-                buffer[..got].copy_from_slice(&slice[self.pos..end]);
-                self.pos = end;
-                Ok(got)
-            }
-        }
+        let end = (self.pos + len).min(slice.len());
+        let got = end - self.pos;
+        buffer[..got].copy_from_slice(&slice[self.pos..end]);
+        self.pos = end;
+        Ok(got)
     }
 }
 
@@ -145,7 +148,7 @@ fn c_order<'a>(access: ArrayAccess<'a>, label: &str) -> Result<Source<'a>> {
             label: label.to_string(),
         });
     }
-    let data_len = header.data_len().map_err(crate::input::lib)?;
+    let data_len = header.data_len().map_err(lib)?;
     let bytes = access.data.into_bytes(data_len, label)?;
     let view = Strided::new(&bytes, header.dtype.clone(), header.shape.clone(), true);
     let mut out = Vec::with_capacity(bytes.len());
@@ -303,12 +306,12 @@ pub fn run(args: Args, json: bool) -> Result<Outcome> {
             )
         };
         let shape_shown = if header_a.shape == header_b.shape {
-            shape_text(&header_a.shape)
+            shape_repr(&header_a.shape)
         } else {
             format!(
                 "{} -> {}",
-                shape_text(&header_a.shape),
-                shape_text(&header_b.shape)
+                shape_repr(&header_a.shape),
+                shape_repr(&header_b.shape)
             )
         };
         let comparable = header_a.shape == header_b.shape

@@ -5,12 +5,13 @@
 //! `np.histogram`: equal widths, the last bin includes its right edge, values outside
 //! the range and NaN are left out (and counted).
 
+use std::io::Read;
 use std::path::Path;
 
 use plotters::prelude::*;
 use serde_json::json;
 
-use crate::cmd::stats::{self, human_number, read_full};
+use crate::cmd::stats::{self, human_number};
 use crate::error::{CliError, Result};
 use crate::input::{Data, Kind, Opened, Spec};
 use crate::numeric::Numeric;
@@ -40,8 +41,14 @@ pub struct Args {
     png: Option<String>,
 }
 
-/// Calls `f` with the array's values as `f64`, chunk by chunk.
-fn scan(opened: &Opened, member: Option<&str>, mut f: impl FnMut(&[f64])) -> Result<()> {
+/// Calls `f` with the array's values as `f64`, chunk by chunk (`label`: FILE or
+/// FILE:MEMBER, for messages).
+fn scan(
+    opened: &Opened,
+    member: Option<&str>,
+    label: &str,
+    mut f: impl FnMut(&[f64]),
+) -> Result<()> {
     let mut reader = opened.reader()?;
     let access = opened.array(reader.as_mut(), member)?;
     let numeric = Numeric::of(&access.info.header.dtype).ok_or_else(|| {
@@ -61,14 +68,15 @@ fn scan(opened: &Opened, member: Option<&str>, mut f: impl FnMut(&[f64])) -> Res
                 f(&values);
             }
         }
-        Data::Stream(mut stream) => {
+        Data::Stream { mut reader, len } => {
             let mut bytes = vec![0u8; step];
-            loop {
-                let got = read_full(&mut stream, &mut bytes)
-                    .map_err(|e| CliError::new(format!("{}: {e}", access.name)))?;
-                if got == 0 {
-                    break;
-                }
+            let mut left = len;
+            while left > 0 {
+                let got = left.min(step as u64) as usize;
+                reader
+                    .read_exact(&mut bytes[..got])
+                    .map_err(|e| CliError::new(format!("{label}: {e}")))?;
+                left -= got as u64;
                 values.clear();
                 numeric.decode_into(&bytes[..got], &mut values);
                 f(&values);
@@ -99,11 +107,12 @@ pub fn run(args: Args, json: bool) -> Result<Outcome> {
         )));
     }
     let member = spec.member.as_deref();
+    let label = spec.label();
     let (lo, hi) = match &args.range {
         Some(text) => parse_range(text)?,
         None => {
             let mut acc = stats::Acc::default();
-            scan(&opened, member, |values| acc.add_chunk(values))?;
+            scan(&opened, member, &label, |values| acc.add_chunk(values))?;
             if acc.finite == 0 {
                 (0.0, 1.0)
             } else if acc.min == acc.max {
@@ -118,7 +127,7 @@ pub fn run(args: Args, json: bool) -> Result<Outcome> {
     let mut counts = vec![0u64; bins];
     let mut left_out = 0u64;
     let scale = bins as f64 / (hi - lo);
-    scan(&opened, member, |values| {
+    scan(&opened, member, &label, |values| {
         for &x in values {
             if !(x >= lo && x <= hi) {
                 left_out += 1;
@@ -136,7 +145,7 @@ pub fn run(args: Args, json: bool) -> Result<Outcome> {
     }
     let text = if json {
         serde_json::to_string_pretty(&json!({
-            "name": spec.label(), "bins": bins, "range": [lo, hi], "edges": edges,
+            "name": label, "bins": bins, "range": [lo, hi], "edges": edges,
             "counts": counts, "left_out": left_out,
         }))
         .expect("JSON of plain values")

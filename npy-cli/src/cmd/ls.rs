@@ -5,11 +5,12 @@
 
 use std::path::Path;
 
+use npy_serde::text::shape_repr;
 use serde_json::{json, Value};
 
 use crate::error::{CliError, Result};
-use crate::input::{Kind, Opened};
-use crate::numeric::{human_bytes, numpy_text, readable_name, shape_text};
+use crate::input::{lib, lib_in, Kind, Opened};
+use crate::numeric::{human_bytes, numpy_text, readable_name};
 use crate::{table, Outcome};
 
 /// List arrays: dtype, shape and sizes (an .npz's members as a tree).
@@ -52,9 +53,9 @@ pub fn run(args: Args, json: bool) -> Result<Outcome> {
                         .map_err(|e| CliError::io(Path::new(file), e))?
                         .len();
                     info.check_data_present(len)
-                        .map_err(|e| crate::input::lib(e.in_file(file)))?;
+                        .map_err(|e| lib_in(e, Path::new(file), None))?;
                 }
-                let data_bytes = header.data_len().map_err(crate::input::lib)?;
+                let data_bytes = header.data_len().map_err(lib)?;
                 let (major, minor) = info.version.numbers();
                 let value = json!({
                     "file": file,
@@ -75,7 +76,7 @@ pub fn run(args: Args, json: bool) -> Result<Outcome> {
                     file.clone(),
                     numpy_text(&header.dtype),
                     readable_name(&header.dtype),
-                    shape_text(&header.shape),
+                    shape_repr(&header.shape),
                     if header.fortran_order { "F" } else { "C" }.to_string(),
                     format!("{major}.{minor}"),
                     human_bytes(info.data_offset),
@@ -211,7 +212,7 @@ fn list_archive(
             format!("{}{leaf}", "  ".repeat(tree.depth())),
             row.dtype.unwrap_or_else(|| "?".into()),
             row.kind.unwrap_or_else(|| "unreadable".into()),
-            row.shape.as_deref().map_or("?".into(), shape_text),
+            row.shape.as_deref().map_or("?".into(), shape_repr),
             row.method,
             human_bytes(row.size_on_disk),
             format!("{:.2}", row.ratio),

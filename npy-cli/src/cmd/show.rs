@@ -2,11 +2,11 @@
 //! read from a `.npy` or a stored member (they are mapped); a deflated member is inflated
 //! whole, since deflate cannot be entered in the middle.
 
-use npy_serde::DType;
+use npy_serde::dtype::{DType, Field};
 use serde_json::{json, Value};
 
 use crate::error::{CliError, Result};
-use crate::input::{ArrayAccess, Kind, Opened, Spec};
+use crate::input::{lib, ArrayAccess, Kind, Opened, Spec};
 use crate::numeric::numpy_text;
 use crate::print::{self, Strided};
 use crate::Outcome;
@@ -104,7 +104,7 @@ fn show_one(
     fields: &[String],
 ) -> Result<(String, Value)> {
     let header = access.info.header.clone();
-    let data_len = header.data_len().map_err(crate::input::lib)?;
+    let data_len = header.data_len().map_err(lib)?;
     // A deflated member is inflated only as far as the last row asked for (C order).
     let mut shape = header.shape.clone();
     let mut wanted = data_len;
@@ -134,7 +134,7 @@ fn show_one(
     }
     let record_fields = match &header.dtype {
         DType::Record(record) => {
-            let chosen: Vec<npy_serde::Field> = if fields.is_empty() {
+            let chosen: Vec<Field> = if fields.is_empty() {
                 record.fields.clone()
             } else {
                 fields

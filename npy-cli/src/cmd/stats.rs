@@ -14,10 +14,11 @@ use std::io::Read;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
+use npy_serde::dtype::DType;
 use serde_json::{json, Value};
 
 use crate::error::{CliError, Result};
-use crate::input::{Data, Kind, Opened, Spec};
+use crate::input::{lib, Data, Kind, Opened, Spec};
 use crate::numeric::Numeric;
 use crate::{table, Outcome};
 
@@ -199,7 +200,7 @@ struct Job {
     file: usize,
     member: Option<String>,
     label: String,
-    dtype: npy_serde::DType,
+    dtype: DType,
     count: u64,
     numeric: Option<Numeric>,
     /// Data bytes when the data is mapped (split into pieces), None when streamed.
@@ -233,8 +234,8 @@ fn plan(specs: &[String]) -> Result<(Vec<Opened>, Vec<Job>)> {
                 member: member.clone(),
             }
             .label();
-            let count = header.element_count().map_err(crate::input::lib)? as u64;
-            let data_len = header.data_len().map_err(crate::input::lib)?;
+            let count = header.element_count().map_err(lib)? as u64;
+            let data_len = header.data_len().map_err(lib)?;
             let mapped = match &member {
                 None => true,
                 Some(m) => opened.member_info(m).is_some_and(|i| !i.compressed),
@@ -327,6 +328,7 @@ fn compute(
                     let Job {
                         file,
                         member,
+                        label,
                         numeric,
                         ..
                     } = &jobs[piece.job];
@@ -350,16 +352,16 @@ fn compute(
                                 }
                             }
                             (Data::Slice(data), None) => acc.add_bytes(numeric, data, &mut buffer),
-                            (Data::Stream(mut stream), _) => {
+                            (Data::Stream { mut reader, len }, _) => {
                                 let step = CHUNK_ELEMS * numeric.size() * 2;
                                 let mut bytes = vec![0u8; step];
-                                loop {
-                                    let got = read_full(&mut stream, &mut bytes).map_err(|e| {
-                                        CliError::new(format!("{}: {e}", access.name))
-                                    })?;
-                                    if got == 0 {
-                                        break;
-                                    }
+                                let mut left = len;
+                                while left > 0 {
+                                    let got = left.min(step as u64) as usize;
+                                    reader
+                                        .read_exact(&mut bytes[..got])
+                                        .map_err(|e| CliError::new(format!("{label}: {e}")))?;
+                                    left -= got as u64;
                                     acc.add_bytes(numeric, &bytes[..got], &mut buffer);
                                     if let Some(bar) = &progress {
                                         bar.inc(got as u64);
@@ -393,20 +395,6 @@ fn compute(
         return Err(e);
     }
     Ok(results.into_inner().unwrap())
-}
-
-/// Fills `buffer` as far as the stream goes (a short read only at the end).
-pub fn read_full(stream: &mut dyn Read, buffer: &mut [u8]) -> std::io::Result<usize> {
-    let mut filled = 0;
-    while filled < buffer.len() {
-        match stream.read(&mut buffer[filled..]) {
-            Ok(0) => break,
-            Ok(n) => filled += n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(filled)
 }
 
 /// A number for people: integers as integers, others with 7 significant digits.

@@ -7,12 +7,11 @@ use std::fs::File;
 use std::io::{self, BufReader, Read};
 use std::path::Path;
 
-use npy_serde::header;
-use npy_serde::NpzReader;
+use npy_serde::{npy, npz};
 use serde_json::json;
 
 use crate::error::{CliError, Result};
-use crate::input::{lib, sniff, Kind};
+use crate::input::{lib, lib_in, sniff, Kind};
 use crate::Outcome;
 
 /// Check files completely: headers, sizes, CRCs (exit 2 if any is broken).
@@ -37,16 +36,15 @@ fn check(path: &Path) -> Result<(&'static str, usize, u64)> {
     File::open(path)
         .and_then(|f| f.take(8).read_to_end(&mut first))
         .map_err(|e| CliError::io(path, e))?;
-    let max = npy_serde::ReadOptions::default().max_header_size;
     match sniff(path, &first)? {
         Kind::Npy => {
             let file = File::open(path).map_err(|e| CliError::io(path, e))?;
             let total = file.metadata().map_err(|e| CliError::io(path, e))?.len();
             let mut reader = BufReader::with_capacity(1 << 20, file);
-            let info = header::read_header(&mut reader, max).map_err(|e| lib(e.in_file(path)))?;
+            let info = npy::read_header(&mut reader).map_err(|e| lib_in(e, path, None))?;
             info.check_data_present(total)
-                .map_err(|e| lib(e.in_file(path)))?;
-            let data_len = info.header.data_len().map_err(|e| lib(e.in_file(path)))?;
+                .map_err(|e| lib_in(e, path, None))?;
+            let data_len = info.header.data_len().map_err(|e| lib_in(e, path, None))?;
             let copied = io::copy(&mut reader.take(data_len), &mut io::sink())
                 .map_err(|e| CliError::io(path, e))?;
             if copied < data_len {
@@ -58,7 +56,7 @@ fn check(path: &Path) -> Result<(&'static str, usize, u64)> {
             Ok(("npy", 1, data_len))
         }
         Kind::Npz => {
-            let mut archive = NpzReader::open(path).map_err(lib)?;
+            let mut archive = npz::Reader::open(path).map_err(lib)?;
             let names = archive.names();
             let mut total = 0;
             for name in &names {
