@@ -319,7 +319,7 @@ fn write_options_reach_every_writer() {
         let reader = npz::Reader::new(Cursor::new(bytes)).unwrap();
         assert!(reader.members().iter().all(|m| m.compressed), "deflated");
     };
-    let mut writer = npz::Writer::with_options(Cursor::new(Vec::new()), &all);
+    let mut writer = npz::Writer::with_options(Cursor::new(Vec::new()), &all).unwrap();
     writer.add("x", &values).unwrap();
     archive_check(&writer.finish().unwrap().into_inner(), "x");
     let path = dir.path().join("a.npz");

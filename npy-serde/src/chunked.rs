@@ -206,7 +206,7 @@ where
     C: AsRef<[T]>,
 {
     let path = path.as_ref();
-    write_file_atomically(path, |file| {
+    write_file_atomically(path, true, |file| {
         let mut stream = StreamWriter::<T, _>::new(file, shape)?;
         for chunk in chunks {
             stream.write_chunk(chunk.as_ref())?;
@@ -523,7 +523,7 @@ fn rewrite_with_growth_padding(path: &Path, max_header_size: usize) -> Result<()
     let (mut file, info, _) = open_checked(path, &options, false)?;
     let data_len = info.header.data_len()?;
     let header_bytes = info.header.to_bytes()?;
-    write_file_atomically(path, |writer| {
+    write_file_atomically(path, true, |writer| {
         writer.write_all(&header_bytes)?;
         let copied = std::io::copy(&mut (&mut file).take(data_len), writer)?;
         if copied != data_len {

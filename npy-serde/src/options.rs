@@ -6,7 +6,10 @@
 
 use crate::dtype::Endian;
 use crate::errors::{Error, Result};
-use crate::header::{Version, DEFAULT_MAX_HEADER_SIZE};
+use crate::header::{Version, ARRAY_ALIGN, DEFAULT_MAX_HEADER_SIZE};
+
+/// The largest member alignment asked for (a page).
+const MAX_ALIGNMENT: usize = 4096;
 use crate::pickle::PickleEncoding;
 
 /// How files are read: the limits that guard against untrusted input (listed together in
@@ -112,7 +115,7 @@ impl Compression {
 /// let options = WriteOptions::default().with_compression(Compression::NUMPY_DEFLATE);
 /// assert_eq!(options.compression, Compression::Deflate { level: 6 });
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct WriteOptions {
     /// Byte order of the data. `None` (the default) writes typed arrays in the machine's
@@ -124,6 +127,35 @@ pub struct WriteOptions {
     /// How archive members are compressed ([`Compression::Stored`] by default). A `.npy`
     /// file cannot be compressed: asking for it there is an error.
     pub compression: Compression,
+    /// Where each stored archive member's array data starts in the file: at a multiple of
+    /// this many bytes (a power of two up to 4096), so that a map of the archive lends
+    /// typed views of it without a copy ([`mmap::MappedNpy::open_npz_member`]). The local
+    /// header of each member gets a padding extra field (as Android's `zipalign` pads
+    /// them), which NumPy and `zipfile` skip. `None` (the default) writes NumPy's exact
+    /// bytes. Deflated members cannot be mapped, so asking for both is an error; a `.npy`
+    /// file's data is already 64-byte aligned (any divisor of 64 is accepted there).
+    ///
+    /// [`mmap::MappedNpy::open_npz_member`]: crate::mmap::MappedNpy::open_npz_member
+    pub alignment: Option<usize>,
+    /// Whether a save to a path is flushed to disk before it returns (`fsync` of the file
+    /// and of its directory; default `true`). Either way the save is atomic for other
+    /// processes (a temporary file renamed over the target), and a process killed during
+    /// it leaves the old file. With `false`, as with `np.save`, a power loss or an
+    /// operating-system crash soon after may lose the save: the faster choice for files
+    /// that can be made again.
+    pub sync: bool,
+}
+
+impl Default for WriteOptions {
+    fn default() -> Self {
+        WriteOptions {
+            endian: None,
+            version: None,
+            compression: Compression::Stored,
+            alignment: None,
+            sync: true,
+        }
+    }
 }
 
 impl WriteOptions {
@@ -145,6 +177,20 @@ impl WriteOptions {
         self
     }
 
+    /// Options that start each stored member's array data at a multiple of `bytes` in the
+    /// file (see [`alignment`](Self::alignment)).
+    pub fn with_alignment(mut self, bytes: usize) -> Self {
+        self.alignment = Some(bytes);
+        self
+    }
+
+    /// Options that flush saves to disk before returning (`true`, the default) or leave it
+    /// to the operating system (`false`, as `np.save` does).
+    pub fn with_sync(mut self, sync: bool) -> Self {
+        self.sync = sync;
+        self
+    }
+
     /// The byte order typed arrays are written in.
     pub(crate) fn endian_or_native(&self) -> Endian {
         self.endian.unwrap_or(Endian::NATIVE)
@@ -155,6 +201,7 @@ impl WriteOptions {
     pub(crate) fn for_member(&self) -> WriteOptions {
         WriteOptions {
             compression: Compression::Stored,
+            alignment: None,
             ..self.clone()
         }
     }
@@ -166,6 +213,34 @@ impl WriteOptions {
                 "a .npy file cannot be compressed (compression is an .npz archive setting): \
                  write an archive with npz::savez_compressed or npz::Writer, or leave \
                  WriteOptions::compression at Stored",
+            ));
+        }
+        if let Some(alignment) = self.alignment {
+            if alignment == 0 || ARRAY_ALIGN % alignment != 0 {
+                return Err(Error::unwritable(format!(
+                    "a .npy file's data starts at a multiple of {ARRAY_ALIGN} bytes; an \
+                     alignment of {alignment} applies only to archive members"
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// Refuses settings an archive cannot honour together: alignment is for stored members
+    /// (the ones a map can lend), and must be a power of two up to 4096.
+    pub(crate) fn check_npz(&self) -> Result<()> {
+        let Some(alignment) = self.alignment else {
+            return Ok(());
+        };
+        if !alignment.is_power_of_two() || alignment > MAX_ALIGNMENT {
+            return Err(Error::unwritable(format!(
+                "member alignment {alignment} is not a power of two up to {MAX_ALIGNMENT}"
+            )));
+        }
+        if self.compression != Compression::Stored {
+            return Err(Error::unwritable(
+                "member alignment is for stored members (they can be mapped); deflated ones \
+                 cannot be mapped: choose one of alignment and compression",
             ));
         }
         Ok(())

@@ -422,7 +422,9 @@ pub fn save_with<P: AsRef<Path>, A: NpyWrite + ?Sized>(
     let path = with_default_extension(path.as_ref(), "npy");
     options
         .check_npy()
-        .and_then(|()| write_file_atomically(&path, |file| array.write_npy(file, options)))
+        .and_then(|()| {
+            write_file_atomically(&path, options.sync, |file| array.write_npy(file, options))
+        })
         .map_err(|e| e.in_file(&path))
 }
 
@@ -508,11 +510,11 @@ pub(crate) fn header_bytes(header: &Header, options: &WriteOptions) -> Result<Ve
     }
 }
 
-/// Writes a file through a temporary file in the same directory, flushed and synced, then
-/// renamed over `path` (over the file it links to, when it is a symbolic link) and the
-/// directory synced: readers see the old file or the new one, never a mix, and the new
-/// one keeps the old one's permissions.
-pub(crate) fn write_file_atomically<F>(path: &Path, write: F) -> Result<()>
+/// Writes a file through a temporary file in the same directory, flushed (and, with
+/// `sync`, synced to disk), then renamed over `path` (over the file it links to, when it is
+/// a symbolic link) and, with `sync`, the directory synced: readers see the old file or
+/// the new one, never a mix, and the new one keeps the old one's permissions.
+pub(crate) fn write_file_atomically<F>(path: &Path, sync: bool, write: F) -> Result<()>
 where
     F: FnOnce(&mut BufWriter<&File>) -> Result<()>,
 {
@@ -523,9 +525,13 @@ where
         write(&mut writer)?;
         writer.flush()?;
     }
-    temp.as_file().sync_all()?;
+    if sync {
+        temp.as_file().sync_all()?;
+    }
     temp.persist(&target).map_err(|e| ErrorKind::Io(e.error))?;
-    sync_parent_dir(&target)?;
+    if sync {
+        sync_parent_dir(&target)?;
+    }
     Ok(())
 }
 
@@ -684,7 +690,7 @@ mod tests {
         let path = dir.path().join("keep.npy");
         save(&path, &vec![1u8, 2, 3]).unwrap();
         let before = std::fs::read(&path).unwrap();
-        let err = write_file_atomically(&path, |w| {
+        let err = write_file_atomically(&path, true, |w| {
             w.write_all(b"partial")?;
             Err(Error::unwritable("simulated failure"))
         });

@@ -105,7 +105,7 @@ impl Layout {
             } else {
                 format!(
                     "the member's data starts at byte {} of the archive, which zip does not \
-                     align",
+                     align (archives written with WriteOptions::with_alignment(64) are)",
                     self.data.start
                 )
             };

@@ -215,6 +215,51 @@ fn create_with_fortran_header_and_subarray_elements() {
 }
 
 #[test]
+fn aligned_archives_lend_every_member_without_a_copy() {
+    use num_complex::Complex;
+    let dir = temp();
+    let path = dir.path().join("aligned.npz");
+    let options = WriteOptions::default().with_alignment(64);
+    let mut writer = crate::npz::Writer::create_with(&path, &options).unwrap();
+    // Names of every length shift each local header differently.
+    writer.add("a", &vec![1.5f64, 2.5]).unwrap();
+    writer.add("bb", &vec![-3i32, 4]).unwrap();
+    writer.add("ccc", &vec![7u16, 8]).unwrap();
+    writer
+        .add("dddd", &vec![Complex::new(1.0f32, -1.0)])
+        .unwrap();
+    writer
+        .add("eeeee", &vec![half::f16::from_f32(0.5)])
+        .unwrap();
+    writer.add("ffffff", &array![[1u64, 2], [3, 4]]).unwrap();
+    writer.finish().unwrap();
+    let file = std::fs::read(&path).unwrap();
+    macro_rules! borrowed {
+        ($name:literal, $t:ty, $expected:expr) => {{
+            let map = unsafe { MappedNpy::open_npz_member(&path, $name) }.unwrap();
+            let values = map.as_slice::<$t>().unwrap();
+            assert_eq!(values, $expected);
+            assert_eq!(values.as_ptr() as usize % 64, 0, "{} is aligned", $name);
+        }};
+    }
+    borrowed!("a", f64, [1.5, 2.5]);
+    borrowed!("bb", i32, [-3, 4]);
+    borrowed!("ccc", u16, [7, 8]);
+    borrowed!("dddd", Complex<f32>, [Complex::new(1.0, -1.0)]);
+    borrowed!("eeeee", half::f16, [half::f16::from_f32(0.5)]);
+    borrowed!("ffffff", u64, [1, 2, 3, 4]);
+    // The padding changes only the local headers: the members read as before.
+    let mut archive = crate::npz::Reader::new(std::io::Cursor::new(&file)).unwrap();
+    assert_eq!(archive.read::<Vec<i32>>("bb").unwrap(), [-3, 4]);
+    // Alignment and compression together are refused, not half-applied.
+    let both = options.with_compression(crate::npz::Compression::NUMPY_DEFLATE);
+    let err = crate::npz::Writer::create_with(dir.path().join("x.npz"), &both)
+        .err()
+        .unwrap();
+    assert!(err.to_string().contains("alignment"), "{err}");
+}
+
+#[test]
 fn stored_npz_members_map_and_compressed_ones_say_why_not() {
     let dir = temp();
     let path = dir.path().join("a.npz");
@@ -250,7 +295,8 @@ fn stored_npz_members_map_and_compressed_ones_say_why_not() {
     let mut writer = crate::npz::Writer::with_options(
         std::fs::File::create(&compressed).unwrap(),
         &WriteOptions::default().with_compression(crate::npz::Compression::NUMPY_DEFLATE),
-    );
+    )
+    .unwrap();
     writer.add("x", &vec![1u8; 10]).unwrap();
     writer.finish().unwrap();
     let err = unsafe { MappedNpy::open_npz_member(&compressed, "x") }

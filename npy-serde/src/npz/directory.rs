@@ -237,6 +237,8 @@ fn parse_central_entry(bytes: &mut Bytes<'_>) -> Result<Entry> {
         local_offset,
         other_extra,
         comment,
+        local_padding: 0,
+        local_alignment: 0,
     })
 }
 

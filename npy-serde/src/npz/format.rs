@@ -81,6 +81,29 @@ pub(crate) struct Entry {
     /// Extra fields other than zip64 (kept as they were).
     pub other_extra: Vec<u8>,
     pub comment: Vec<u8>,
+    /// Bytes of alignment padding in the local header only (see [`ALIGNMENT_ID`]); 0 for
+    /// NumPy's layout.
+    pub local_padding: u16,
+    /// The alignment that padding is for (written in it, as `zipalign` does).
+    pub local_alignment: u16,
+}
+
+/// The extra field ID of alignment padding in a local header: Android's `zipalign`
+/// (u16 alignment, then zeros). Zip readers skip it.
+pub(crate) const ALIGNMENT_ID: u16 = 0xD935;
+
+/// The smallest alignment padding field: its ID, length and the u16 alignment.
+const MIN_PADDING: usize = 6;
+
+/// Bytes of padding that make data which would start at `offset` start at a multiple of
+/// `alignment` (a power of two): 0 when it already does, else at least [`MIN_PADDING`].
+pub(crate) fn padding_for(offset: u64, alignment: usize) -> u16 {
+    let alignment = alignment as u64;
+    let mut padding = (alignment - offset % alignment) % alignment;
+    while padding != 0 && padding < MIN_PADDING as u64 {
+        padding += alignment;
+    }
+    padding as u16
 }
 
 impl Entry {
@@ -103,7 +126,17 @@ impl Entry {
             local_offset,
             other_extra: Vec::new(),
             comment: Vec::new(),
+            local_padding: 0,
+            local_alignment: 0,
         }
+    }
+
+    /// Bytes of the local header [`local_header`](Self::local_header) writes.
+    pub(crate) fn local_header_len(&self) -> u64 {
+        LOCAL_HEADER_LEN
+            + self.name_raw.len() as u64
+            + LOCAL_ZIP64_EXTRA_LEN
+            + u64::from(self.local_padding)
     }
 
     /// The local header Python writes with `force_zip64=True`: 0xFFFFFFFF sizes and a
@@ -120,12 +153,19 @@ impl Entry {
         put_u32(&mut out, u32::MAX);
         put_u32(&mut out, u32::MAX);
         put_u16(&mut out, self.name_raw.len() as u16);
-        put_u16(&mut out, LOCAL_ZIP64_EXTRA_LEN as u16);
+        put_u16(&mut out, LOCAL_ZIP64_EXTRA_LEN as u16 + self.local_padding);
         out.extend_from_slice(&self.name_raw);
         put_u16(&mut out, 1);
         put_u16(&mut out, 16);
         put_u64(&mut out, self.uncompressed_size);
         put_u64(&mut out, self.compressed_size);
+        if self.local_padding > 0 {
+            let data_len = self.local_padding - 4;
+            put_u16(&mut out, ALIGNMENT_ID);
+            put_u16(&mut out, data_len);
+            put_u16(&mut out, self.local_alignment);
+            out.resize(out.len() + usize::from(data_len) - 2, 0);
+        }
         out
     }
 

@@ -24,7 +24,7 @@ impl<R: Read + Seek> Reader<R> {
     /// use npy_serde::npz::{Compression, Reader, Writer};
     ///
     /// let compressed = npy_serde::WriteOptions::default().with_compression(Compression::NUMPY_DEFLATE);
-    /// let mut writer = Writer::with_options(std::io::Cursor::new(Vec::new()), &compressed);
+    /// let mut writer = Writer::with_options(std::io::Cursor::new(Vec::new()), &compressed)?;
     /// for i in 0..10 {
     ///     writer.add(&format!("layer{i}"), &vec![i as f32; 100])?;
     /// }

@@ -36,7 +36,7 @@ const MAX_DEFLATE_RATIO: u64 = 1032;
 /// use npy_serde::NpyArray;
 ///
 /// let compressed = npy_serde::WriteOptions::default().with_compression(Compression::NUMPY_DEFLATE);
-/// let mut writer = Writer::with_options(std::io::Cursor::new(Vec::new()), &compressed);
+/// let mut writer = Writer::with_options(std::io::Cursor::new(Vec::new()), &compressed)?;
 /// writer.add("x", &vec![1.0f64, 2.0, 3.0])?;
 /// writer.add("y", &ndarray::array![[1i32, 2], [3, 4]])?;
 /// let mut archive = Reader::new(writer.finish()?)?;
@@ -187,7 +187,7 @@ impl<R: Read + Seek> Reader<R> {
     /// use npy_serde::npz::{Compression, Reader, Writer};
     ///
     /// let compressed = npy_serde::WriteOptions::default().with_compression(Compression::NUMPY_DEFLATE);
-    /// let mut writer = Writer::with_options(std::io::Cursor::new(Vec::new()), &compressed);
+    /// let mut writer = Writer::with_options(std::io::Cursor::new(Vec::new()), &compressed)?;
     /// writer.add("zeros", &vec![0.0f64; 1000])?;
     /// let mut archive = Reader::new(writer.finish()?)?;
     ///
@@ -663,7 +663,8 @@ mod tests {
             std::io::Cursor::new(Vec::new()),
             &crate::options::WriteOptions::default()
                 .with_compression(crate::options::Compression::NUMPY_DEFLATE),
-        );
+        )
+        .unwrap();
         writer.add("zeros", &vec![0u8; 300_000]).unwrap();
         writer.add("small", &vec![1u8; 10]).unwrap();
         let bytes = writer.finish().unwrap().into_inner();

@@ -51,7 +51,7 @@ mod archive {
     #[test]
     fn compressed_round_trip_across_chunks_and_members() {
         let big: Vec<f64> = (0..600_000).map(|i| (i % 1000) as f64).collect();
-        let mut writer = Writer::with_options(Cursor::new(Vec::new()), &compressed());
+        let mut writer = Writer::with_options(Cursor::new(Vec::new()), &compressed()).unwrap();
         for i in 0..5 {
             writer.add(&format!("m{i}"), &big).unwrap();
             writer.add(&format!("s{i}"), &vec![i]).unwrap();
@@ -167,7 +167,7 @@ mod inflate {
     /// An archive with a large indexed member between two small ones.
     fn indexed_archive() -> (Vec<u8>, Vec<u32>) {
         let big = values(5 * SEGMENT_LEN / 4 / 2 + 123, 1); // 2.5 segments
-        let mut writer = Writer::with_options(Cursor::new(Vec::new()), &compressed());
+        let mut writer = Writer::with_options(Cursor::new(Vec::new()), &compressed()).unwrap();
         writer.add("small", &vec![1u8, 2, 3]).unwrap();
         writer.add("big", &big).unwrap();
         writer.add("after", &vec![0.5f64; 10]).unwrap();
@@ -222,7 +222,8 @@ mod inflate {
         let overhead = entries[1].compressed_size as f64 / single.deflated.len() as f64 - 1.0;
         assert!(overhead < 0.005, "{overhead}");
         // Stored archives carry no index.
-        let mut writer = Writer::with_options(Cursor::new(Vec::new()), &WriteOptions::default());
+        let mut writer =
+            Writer::with_options(Cursor::new(Vec::new()), &WriteOptions::default()).unwrap();
         writer.add("big", &big).unwrap();
         let stored = writer.finish().unwrap().into_inner();
         assert!(
@@ -487,7 +488,7 @@ mod writer {
             let values: Vec<f64> = (0..1u64 << 18)
                 .map(|i| f64::from_bits(i.wrapping_mul(0x9E37_79B9_7F4A_7C15)))
                 .collect();
-            let mut writer = Writer::with_options(FailOnce::new(1 << 20), &options);
+            let mut writer = Writer::with_options(FailOnce::new(1 << 20), &options).unwrap();
             writer.add("before", &vec![1u8, 2]).unwrap();
             let mut stream = writer.stream::<f64>("a", &[3 << 18]).unwrap();
             // The failure surfaces while chunks go out (stored: at once; deflated: when
@@ -568,7 +569,7 @@ mod writer {
     fn stream_errors_found_before_writing_leave_the_writer_usable() {
         let v1 = WriteOptions::default().with_version(Version::V1);
         for options in [v1.clone(), v1.with_compression(Compression::NUMPY_DEFLATE)] {
-            let mut writer = Writer::with_options(Cursor::new(Vec::new()), &options);
+            let mut writer = Writer::with_options(Cursor::new(Vec::new()), &options).unwrap();
             // 30000 axes of length 1: a header of 90 kB, more than version 1.0 can hold.
             let err = writer
                 .stream::<f32>("wide", &[1; 30000])

@@ -136,7 +136,7 @@ impl Update {
     fn spool_member<A: NpyWrite + ?Sized>(&mut self, member: String, array: &A) -> Result<Planned> {
         if self.spool.is_none() {
             let file = tempfile::tempfile().map_err(|e| Error::from(e).in_file(&self.path))?;
-            self.spool = Some(Writer::with_options(file, &self.options));
+            self.spool = Some(Writer::with_options(file, &self.options)?);
         }
         let spool = self.spool.as_mut().expect("created above");
         spool.forget_name(&member);

@@ -100,13 +100,15 @@ enum Pending {
 impl<W: Write + Seek> Writer<W> {
     /// A writer of stored (uncompressed) members, like `np.savez`.
     pub fn new(writer: W) -> Self {
-        Self::with_options(writer, &WriteOptions::default())
+        Self::with_options(writer, &WriteOptions::default()).expect("the default options are valid")
     }
 
     /// A writer with options: compression (`np.savez_compressed` is
-    /// [`Compression::NUMPY_DEFLATE`]), and the members' byte order and format version.
-    pub fn with_options(writer: W, options: &WriteOptions) -> Self {
-        Writer {
+    /// [`Compression::NUMPY_DEFLATE`]), member alignment, and the members' byte order and
+    /// format version. Options an archive cannot honour together are an error.
+    pub fn with_options(writer: W, options: &WriteOptions) -> Result<Self> {
+        options.check_npz()?;
+        Ok(Writer {
             out: BufWriter::with_capacity(1 << 20, writer),
             start: 0,
             pos: 0,
@@ -122,7 +124,7 @@ impl<W: Write + Seek> Writer<W> {
             failed: None,
             persist: None,
         }
-        .at_current_position()
+        .at_current_position())
     }
 
     /// Zip offsets count from where the writer stands now (as Python's `zipfile` does).
@@ -203,7 +205,7 @@ impl<W: Write + Seek> Writer<W> {
     /// use npy_serde::WriteOptions;
     ///
     /// let compressed = WriteOptions::default().with_compression(Compression::NUMPY_DEFLATE);
-    /// let mut writer = Writer::with_options(std::io::Cursor::new(Vec::new()), &compressed);
+    /// let mut writer = Writer::with_options(std::io::Cursor::new(Vec::new()), &compressed)?;
     /// let mut rows = writer.stream::<f64>("table", &[1000, 3])?;
     /// for i in 0..1000 {
     ///     rows.write_chunk(&[i as f64, 0.0, -1.0])?;
@@ -383,6 +385,13 @@ impl<W: Write + Seek> Writer<W> {
             Pending::LocalHeader(index) => {
                 let entry = &mut self.entries[index];
                 entry.local_offset = self.pos;
+                if let (Some(alignment), METHOD_STORED) = (self.options.alignment, entry.method) {
+                    // The member's data starts after its local header: pad the header so
+                    // that this lands on a multiple of the alignment in the file.
+                    let data_at = self.start + self.pos + entry.local_header_len();
+                    entry.local_padding = format::padding_for(data_at, alignment);
+                    entry.local_alignment = alignment as u16;
+                }
                 let header = entry.local_header();
                 self.out.write_all(&header)?;
                 self.pos += header.len() as u64;
@@ -445,17 +454,23 @@ impl Writer<File> {
     pub fn create_with<P: AsRef<Path>>(path: P, options: &WriteOptions) -> Result<Self> {
         let target = crate::write::with_default_extension(path.as_ref(), "npz");
         let target = crate::write::save_target(&target);
+        options.check_npz().map_err(|e| e.in_file(&target))?;
         let (file, temp) = crate::write::temp_file_beside(&target)
             .map_err(|e| Error::from(e).in_file(&target))?
             .into_parts();
-        let mut writer = Writer::with_options(file, options);
+        let mut writer = Writer::with_options(file, options)?;
         let destination = target.clone();
+        let sync = options.sync;
         writer.persist = Some(Persist {
             finish: Box::new(move |file: &File| {
-                file.sync_all()?;
+                if sync {
+                    file.sync_all()?;
+                }
                 temp.persist(&destination)
                     .map_err(|e| ErrorKind::Io(e.error))?;
-                crate::write::sync_parent_dir(&destination)?;
+                if sync {
+                    crate::write::sync_parent_dir(&destination)?;
+                }
                 Ok(())
             }),
             target,

@@ -414,7 +414,7 @@ pub fn to_vec<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>> {
 
 /// [`to_vec`] with options (compression, byte order, path separator).
 pub fn to_vec_with<T: Serialize + ?Sized>(value: &T, options: &SerdeOptions) -> Result<Vec<u8>> {
-    let mut writer = Writer::with_options(Cursor::new(Vec::new()), &options.write);
+    let mut writer = Writer::with_options(Cursor::new(Vec::new()), &options.write)?;
     serialize_members(&mut writer, value, options)?;
     Ok(writer.finish()?.into_inner())
 }
@@ -458,7 +458,7 @@ impl<W: Write + Seek> Serializer<W> {
         options.check()?;
         Ok(Serializer {
             root: Root::new(
-                Writer::with_options(writer, &options.write),
+                Writer::with_options(writer, &options.write)?,
                 &options.separator,
             ),
         })
