@@ -27,8 +27,7 @@ use proptest::prelude::*;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-mod serde_families;
-use serde_families::*;
+use super::serde_families::*;
 
 // ---------------------------------------------------------------------------------------
 // Helpers
@@ -339,22 +338,28 @@ fn complex128_arrays_never_narrow_into_f32_pairs() {
 /// space limited to 2 GiB and a 30 s time limit: an abort, a big allocation or a hang fails
 /// the calling test instead of taking down the whole test binary.
 fn run_bounded(test_name: &str) {
+    // The harness names a test by its module path within the test binary.
+    let (_binary, module) = module_path!().split_once("::").unwrap();
     let exe = std::env::current_exe().unwrap();
     let output = std::process::Command::new("sh")
         .arg("-c")
         .arg(format!(
-            "ulimit -v 2097152; exec timeout 30 '{}' --exact {test_name} --ignored --test-threads 1 --nocapture",
+            "ulimit -v 2097152; exec timeout 30 '{}' --exact {module}::{test_name} --ignored --test-threads 1 --nocapture",
             exe.display()
         ))
         .env("NPY_SERDE_BOUNDED_CHILD", "1")
         .output()
         .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(
         output.status.success(),
-        "{test_name} failed in a bounded child process ({}):\n{}{}",
+        "{test_name} failed in a bounded child process ({}):\n{stdout}{}",
         output.status,
-        String::from_utf8_lossy(&output.stdout),
         String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        stdout.contains("test result: ok. 1 passed"),
+        "{test_name} did not run in the child process:\n{stdout}"
     );
 }
 

@@ -4,7 +4,8 @@
 //! bytes, truncated files) gives errors, never panics.
 //!
 //! Case counts are kept small enough for CI (a few seconds each); raise them with
-//! `PROPTEST_CASES=10000 cargo test --release --test properties` for a deeper search.
+//! `PROPTEST_CASES=10000 cargo test --release --test npy properties::` for a deeper
+//! search.
 
 use half::f16;
 use ndarray::{ArrayD, IxDyn, ShapeBuilder};

@@ -203,8 +203,12 @@ fn crash_child() {
 
 /// Starts a child saving over `path` and waits until it has begun.
 fn spawn_child(case: Case, path: &Path) -> Child {
+    // The harness names a test by its module path within the test binary.
+    let (_binary, module) = module_path!().split_once("::").unwrap();
     let mut child = Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", "crash_child", "--nocapture", "--test-threads=1"])
+        .arg("--exact")
+        .arg(format!("{module}::crash_child"))
+        .args(["--nocapture", "--test-threads=1"])
         .env(CHILD_ENV, case.name())
         .env(PATH_ENV, path)
         .stdout(Stdio::piped())

@@ -508,7 +508,7 @@ open('e.txt', 'w').write('hello')
 
 /// Members over 4 GiB: zip64 sizes in the local extra and the central directory. Writes
 /// and reads ~4.3 GB on disk, so it only runs on request:
-/// `cargo test --release --test npz_interop -- --ignored`.
+/// `cargo test --release --test npz -- --ignored`.
 #[test]
 #[ignore = "writes a 4.3 GB file"]
 fn member_over_four_gib_loads_in_numpy() {

@@ -388,7 +388,7 @@ np.savez("wide.npz", **{"layer0/weight": np.zeros((2, 3), np.float64),
 // ---------------------------------------------------------------------------------------
 // The round-trip guarantee through NumPy (issue 9)
 
-mod serde_families;
+use super::serde_families;
 
 /// One generated value, saved here, re-saved by NumPy, and compared after loading back.
 trait NumpyCase {
