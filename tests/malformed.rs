@@ -8,11 +8,10 @@ use std::io::Read;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use ndarray::{array, Array2};
-use npy_serde::header::{read_header, Version};
-use npy_serde::{
-    from_bytes, load, read_npy, read_npy_with, to_bytes, write_npy, DType, Endian, Error,
-    ErrorKind, Header, NpyArray, ReadOptions, WriteOptions,
-};
+use npy_serde::dtype::{DType, Endian};
+use npy_serde::error::ErrorKind;
+use npy_serde::npy::{self, load, read_header, Header, Version};
+use npy_serde::{Error, NpyArray, ReadOptions, WriteOptions};
 
 /// Records the largest single allocation, to prove that no allocation follows a header's
 /// declared size.
@@ -73,25 +72,25 @@ fn v1(text: &str) -> Vec<u8> {
 
 /// A good file: a 2x3 `<i4` array.
 fn good() -> Vec<u8> {
-    to_bytes(&array![[1i32, 2, 3], [4, 5, 6]]).unwrap()
+    npy::to_vec(&array![[1i32, 2, 3], [4, 5, 6]]).unwrap()
 }
 
 /// Reads `bytes` in the three ways a file is read (slice, stream, path) and checks that
 /// each gives the same error, which `check` accepts; the path error names the file.
 fn expect_error(bytes: &[u8], check: impl Fn(&ErrorKind) -> bool) -> String {
-    let from_slice = from_bytes::<NpyArray>(bytes).unwrap_err();
-    assert!(check(from_slice.kind()), "from_bytes gave {from_slice:?}");
-    let from_stream = read_npy::<NpyArray, _>(&mut &bytes[..]).unwrap_err();
-    assert!(check(from_stream.kind()), "read_npy gave {from_stream:?}");
+    let from_slice = npy::from_slice::<NpyArray>(bytes).unwrap_err();
+    assert!(
+        check(from_slice.kind()),
+        "npy::from_slice gave {from_slice:?}"
+    );
+    let from_stream = npy::read::<NpyArray, _>(&mut &bytes[..]).unwrap_err();
+    assert!(check(from_stream.kind()), "npy::read gave {from_stream:?}");
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("bad.npy");
     std::fs::write(&path, bytes).unwrap();
     let from_file = load::<NpyArray, _>(&path).unwrap_err();
-    assert!(
-        matches!(from_file.kind(), ErrorKind::InFile { path: p, .. } if *p == path),
-        "{from_file:?}"
-    );
-    assert!(check(from_file.root()), "load gave {from_file:?}");
+    assert_eq!(from_file.path(), Some(path.as_path()), "{from_file:?}");
+    assert!(check(from_file.kind()), "load gave {from_file:?}");
     let message = from_file.to_string();
     assert!(
         message.starts_with(&path.display().to_string()),
@@ -114,7 +113,9 @@ fn bad_magic_strings() {
         let message = expect_error(&bytes, |e| matches!(e, ErrorKind::BadMagic { .. }));
         let shown = magic[..6].escape_ascii().to_string();
         assert!(
-            message.contains("magic") && message.contains(&shown),
+            message.contains(&format!(
+                "not a .npy or .npz file: it starts with \"{shown}\""
+            )),
             "{message}"
         );
         // Alone, too.
@@ -295,7 +296,7 @@ fn version_3_headers_must_be_utf8_and_have_no_long_suffix() {
     expect_error(&npy((3, 0), long, &[0; 4]), |e| {
         matches!(e, ErrorKind::InvalidHeader { .. })
     });
-    let ok: Vec<i32> = from_bytes(&npy((1, 0), long, &[7, 0, 0, 0])).unwrap();
+    let ok: Vec<i32> = npy::from_slice(&npy((1, 0), long, &[7, 0, 0, 0])).unwrap();
     assert_eq!(ok, [7]);
 }
 
@@ -319,7 +320,7 @@ fn header_length_beyond_the_file_and_truncated_headers() {
     assert!(message.contains("byte offset 10"), "{message}");
     // Cut at every length: inside the magic string, the header, then the data.
     for len in 1..good.len() {
-        let err = from_bytes::<NpyArray>(&good[..len]).unwrap_err();
+        let err = npy::from_slice::<NpyArray>(&good[..len]).unwrap_err();
         let expected = match len {
             1..6 => matches!(err.kind(), ErrorKind::BadMagic { .. }),
             6..128 => {
@@ -357,7 +358,7 @@ fn max_header_size_counts_characters_like_numpy() {
         bytes.extend([1, 0, 0, 0]);
         bytes
     };
-    let at_limit: NpyArray = from_bytes(&header_of(10_000, (2, 0), "a")).unwrap();
+    let at_limit: NpyArray = npy::from_slice(&header_of(10_000, (2, 0), "a")).unwrap();
     assert_eq!(at_limit.shape(), [1]);
     let message = expect_error(&header_of(10_001, (2, 0), "a"), |e| {
         matches!(
@@ -369,16 +370,16 @@ fn max_header_size_counts_characters_like_numpy() {
         )
     });
     assert!(
-        message.contains("ReadOptions::max_header_size"),
+        message.contains("ReadOptions::with_max_header_size"),
         "{message}"
     );
     let raised = ReadOptions::default().with_max_header_size(10_001);
-    let over: NpyArray = read_npy_with(&mut &header_of(10_001, (2, 0), "a")[..], &raised).unwrap();
+    let over: NpyArray = npy::read_with(&mut &header_of(10_001, (2, 0), "a")[..], &raised).unwrap();
     assert_eq!(over.shape(), [1]);
     // Version 3.0 counts characters, not bytes: 10000 characters of up to 4 bytes pass.
     let wide = header_of(10_000, (3, 0), "整形🎉");
     assert!(wide.len() > 10_000 + 16);
-    from_bytes::<NpyArray>(&wide).unwrap();
+    npy::from_slice::<NpyArray>(&wide).unwrap();
     expect_error(&header_of(10_001, (3, 0), "整形🎉"), |e| {
         matches!(e, ErrorKind::HeaderTooLarge { len: 10_001, .. })
     });
@@ -388,16 +389,15 @@ fn max_header_size_counts_characters_like_numpy() {
 fn truncated_data_one_byte_short() {
     for bytes in [
         good(),
-        to_bytes(&vec!["abc".to_string(), "de".to_string()]).unwrap(),
-        to_bytes(&array![[1.5f64, 2.5], [3.5, 4.5]].t()).unwrap(),
-        {
-            let mut bytes = Vec::new();
-            let big = WriteOptions::default().with_endian(Endian::Big);
-            npy_serde::NpyWrite::write_npy(&vec![1u16, 2, 3], &mut bytes, &big).unwrap();
-            bytes
-        },
+        npy::to_vec(&vec!["abc".to_string(), "de".to_string()]).unwrap(),
+        npy::to_vec(&array![[1.5f64, 2.5], [3.5, 4.5]].t()).unwrap(),
+        npy::to_vec_with(
+            &vec![1u16, 2, 3],
+            &WriteOptions::default().with_endian(Endian::Big),
+        )
+        .unwrap(),
     ] {
-        let data_offset = read_header(&mut &bytes[..], 10_000).unwrap().data_offset;
+        let data_offset = read_header(&mut &bytes[..]).unwrap().data_offset;
         let expected = bytes.len() as u64 - data_offset;
         let cut = &bytes[..bytes.len() - 1];
         let message = expect_error(cut, |e| {
@@ -411,7 +411,7 @@ fn truncated_data_one_byte_short() {
             "{message}"
         );
         // Typed reads give the same error.
-        let err = from_bytes::<Vec<f64>>(cut).unwrap_err();
+        let err = npy::from_slice::<Vec<f64>>(cut).unwrap_err();
         assert!(
             matches!(
                 err.kind(),
@@ -436,7 +436,7 @@ fn huge_declared_shape_over_a_small_file_allocates_nothing_big() {
     std::fs::write(&path, &bytes).unwrap();
     let is_truncated = |e: &Error| {
         matches!(
-            e.root(),
+            e.kind(),
             ErrorKind::Truncated {
                 what: "data",
                 offset: 128,
@@ -446,8 +446,12 @@ fn huge_declared_shape_over_a_small_file_allocates_nothing_big() {
         )
     };
     let before = LARGEST.load(Ordering::Relaxed);
-    assert!(is_truncated(&from_bytes::<Vec<f64>>(&bytes).unwrap_err()));
-    assert!(is_truncated(&from_bytes::<NpyArray>(&bytes).unwrap_err()));
+    assert!(is_truncated(
+        &npy::from_slice::<Vec<f64>>(&bytes).unwrap_err()
+    ));
+    assert!(is_truncated(
+        &npy::from_slice::<NpyArray>(&bytes).unwrap_err()
+    ));
     assert!(is_truncated(&load::<Vec<f64>, _>(&path).unwrap_err()));
     assert!(is_truncated(
         &load::<ndarray::ArrayD<f64>, _>(&path).unwrap_err()
@@ -455,10 +459,10 @@ fn huge_declared_shape_over_a_small_file_allocates_nothing_big() {
     assert!(is_truncated(&load::<NpyArray, _>(&path).unwrap_err()));
     // A stream of unknown length: read in bounded chunks until it runs out.
     assert!(is_truncated(
-        &read_npy::<Vec<f64>, _>(&mut &bytes[..]).unwrap_err()
+        &npy::read::<Vec<f64>, _>(&mut &bytes[..]).unwrap_err()
     ));
     assert!(is_truncated(
-        &read_npy::<NpyArray, _>(&mut std::fs::File::open(&path).unwrap()).unwrap_err()
+        &npy::read::<NpyArray, _>(&mut std::fs::File::open(&path).unwrap()).unwrap_err()
     ));
     // The same for strings, records and a huge itemsize (a shape the writer accepts: data
     // of more than 2^64 bytes cannot be written at all).
@@ -472,8 +476,8 @@ fn huge_declared_shape_over_a_small_file_allocates_nothing_big() {
         let mut bytes = header.to_bytes().unwrap();
         bytes.extend([0; 72]);
         for err in [
-            from_bytes::<NpyArray>(&bytes).unwrap_err(),
-            read_npy::<NpyArray, _>(&mut &bytes[..]).unwrap_err(),
+            npy::from_slice::<NpyArray>(&bytes).unwrap_err(),
+            npy::read::<NpyArray, _>(&mut &bytes[..]).unwrap_err(),
         ] {
             assert!(
                 matches!(
@@ -535,42 +539,39 @@ fn good_files_read_through_a_reader_that_returns_a_few_bytes_at_a_time() {
     )
     .unwrap();
     let mut stream = Vec::new();
-    write_npy(&mut stream, &matrix).unwrap();
-    write_npy(&mut stream, &matrix.t()).unwrap();
-    npy_serde::NpyWrite::write_npy(&vec![1i32, -2, 3], &mut stream, &big).unwrap();
-    write_npy(&mut stream, &vec!["héllo".to_string(), String::new()]).unwrap();
-    write_npy(&mut stream, &record).unwrap();
-    write_npy(&mut stream, &v3).unwrap();
+    npy::write(&mut stream, &matrix).unwrap();
+    npy::write(&mut stream, &matrix.t()).unwrap();
+    npy::write_with(&mut stream, &vec![1i32, -2, 3], &big).unwrap();
+    npy::write(&mut stream, &vec!["héllo".to_string(), String::new()]).unwrap();
+    npy::write(&mut stream, &record).unwrap();
+    npy::write(&mut stream, &v3).unwrap();
     for (seed, max) in [(1, 1), (2, 2), (3, 7), (4, 64), (5, 1000), (6, 100_000)] {
         let mut reader = Dribble {
             bytes: &stream,
             state: seed,
             max,
         };
-        let a: Array2<f64> = read_npy(&mut reader).unwrap();
+        let a: Array2<f64> = npy::read(&mut reader).unwrap();
         assert_eq!(a, matrix);
-        let b: Array2<f64> = read_npy(&mut reader).unwrap();
+        let b: Array2<f64> = npy::read(&mut reader).unwrap();
         assert_eq!(b, matrix.t());
-        let c: Vec<i64> = read_npy(&mut reader).unwrap();
+        let c: Vec<i64> = npy::read(&mut reader).unwrap();
         assert_eq!(c, [1, -2, 3]);
-        let d: Vec<String> = read_npy(&mut reader).unwrap();
+        let d: Vec<String> = npy::read(&mut reader).unwrap();
         assert_eq!(d, ["héllo", ""]);
-        let e: NpyArray = read_npy(&mut reader).unwrap();
+        let e: NpyArray = npy::read(&mut reader).unwrap();
         assert_eq!(e, record);
-        let f: NpyArray = read_npy(&mut reader).unwrap();
+        let f: NpyArray = npy::read(&mut reader).unwrap();
         assert_eq!(f, v3);
-        let end = read_npy::<NpyArray, _>(&mut reader).unwrap_err();
+        let end = npy::read::<NpyArray, _>(&mut reader).unwrap_err();
         assert!(matches!(end.kind(), ErrorKind::NoDataLeft), "{end}");
     }
     // Headers alone, too, in every version.
-    let header = read_header(
-        &mut Dribble {
-            bytes: &to_bytes(&v3).unwrap(),
-            state: 9,
-            max: 3,
-        },
-        10_000,
-    )
+    let header = read_header(&mut Dribble {
+        bytes: &npy::to_vec(&v3).unwrap(),
+        state: 9,
+        max: 3,
+    })
     .unwrap();
     assert_eq!(header.version, Version::V3);
     assert_eq!(header.header.dtype, *v3.dtype());

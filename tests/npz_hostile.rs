@@ -7,8 +7,11 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::io::{Cursor, Write};
 
-use npy_serde::npz::{NpzReader, NpzWriter};
-use npy_serde::{ErrorKind, NpyArray, ReadOptions};
+use npy_serde::dtype::DType;
+use npy_serde::error::ErrorKind;
+use npy_serde::npy::{self, Header, NpyWrite};
+use npy_serde::npz::{self, Compression, FileKind};
+use npy_serde::{NpyArray, ReadOptions, WriteOptions};
 use proptest::prelude::*;
 
 /// Records the largest single allocation of each thread, to prove that no allocation
@@ -128,12 +131,22 @@ fn build_zip(members: &[Member], central_offsets: Option<&[u32]>) -> Vec<u8> {
     out
 }
 
-fn npy_of<A: npy_serde::NpyWrite + ?Sized>(array: &A) -> Vec<u8> {
-    npy_serde::to_bytes(array).unwrap()
+fn npy_of<A: NpyWrite + ?Sized>(array: &A) -> Vec<u8> {
+    npy::to_vec(array).unwrap()
 }
 
-fn open(bytes: Vec<u8>) -> NpzReader<Cursor<Vec<u8>>> {
-    NpzReader::new(Cursor::new(bytes)).unwrap()
+fn open(bytes: Vec<u8>) -> npz::Reader<Cursor<Vec<u8>>> {
+    npz::Reader::new(Cursor::new(bytes)).unwrap()
+}
+
+fn open_with(bytes: Vec<u8>, options: &ReadOptions) -> npz::Reader<Cursor<Vec<u8>>> {
+    npz::Reader::with_options(Cursor::new(bytes), options).unwrap()
+}
+
+/// A writer of a deflated archive in memory (`np.savez_compressed`'s compression).
+fn compressed_writer() -> npz::Writer<Cursor<Vec<u8>>> {
+    let options = WriteOptions::default().with_compression(Compression::NUMPY_DEFLATE);
+    npz::Writer::with_options(Cursor::new(Vec::new()), &options)
 }
 
 /// A deflate stream of the `.npy` header of 64 float64 followed by `zeros_mib` MiB of
@@ -227,7 +240,7 @@ fn deflated_member_declaring_gigabytes_allocates_only_what_arrives() {
     // such a claim plausible (deflate expands at most about 1032 times).
     let header_len = 128u64;
     let count = (u64::from(u32::MAX) - header_len) / 8;
-    let header = npy_serde::Header {
+    let header = Header {
         dtype: "<f8".parse().unwrap(),
         shape: vec![count as usize],
         fortran_order: false,
@@ -255,7 +268,7 @@ fn deflated_member_declaring_gigabytes_allocates_only_what_arrives() {
     let err = open(bytes.clone()).read::<Vec<f64>>("huge").unwrap_err();
     assert!(err.to_string().contains("max_inflated_size"), "{err}");
     let trusted = ReadOptions::default().with_max_inflated_size(u64::MAX);
-    let mut archive = open(bytes).with_options(trusted);
+    let mut archive = open_with(bytes, &trusted);
     assert_eq!(
         archive.header("huge").unwrap().header.shape,
         [count as usize]
@@ -274,7 +287,7 @@ fn deflated_member_declaring_gigabytes_allocates_only_what_arrives() {
     );
     for err in errors {
         assert!(
-            matches!(err.root(), ErrorKind::InvalidArchive { .. }),
+            matches!(err.kind(), ErrorKind::InvalidArchive { .. }),
             "{err}"
         );
         let text = err.to_string();
@@ -314,9 +327,9 @@ fn bytes_after_the_data_are_ignored_but_crc_checked() {
 fn crc_mismatch_names_the_member() {
     for compressed in [false, true] {
         let mut writer = if compressed {
-            NpzWriter::new_compressed(Cursor::new(Vec::new()))
+            compressed_writer()
         } else {
-            NpzWriter::new(Cursor::new(Vec::new()))
+            npz::Writer::new(Cursor::new(Vec::new()))
         };
         writer.add("ok", &vec![5i32; 10]).unwrap();
         writer.add("bad", &vec![7i32; 1000]).unwrap();
@@ -350,7 +363,7 @@ fn crc_mismatch_names_the_member() {
             text.contains("CRC-32 mismatch") && text.contains("\"bad\""),
             "{text}"
         );
-        assert!(matches!(err.root(), ErrorKind::InvalidArchive { .. }));
+        assert!(matches!(err.kind(), ErrorKind::InvalidArchive { .. }));
         assert!(archive.read_raw("bad").is_err());
         // The header alone can still be inspected.
         assert_eq!(archive.header("bad").unwrap().header.shape, [1000]);
@@ -359,13 +372,13 @@ fn crc_mismatch_names_the_member() {
 
 #[test]
 fn truncated_archives_are_errors_at_every_length() {
-    let mut writer = NpzWriter::new_compressed(Cursor::new(Vec::new()));
+    let mut writer = compressed_writer();
     writer.add("a", &vec![1.5f64; 100]).unwrap();
     writer.add("b", &vec![2u8; 300]).unwrap();
     let bytes = writer.finish().unwrap().into_inner();
     for len in 0..bytes.len() {
         let cut = bytes[..len].to_vec();
-        match NpzReader::new(Cursor::new(cut)) {
+        match npz::Reader::new(Cursor::new(cut)) {
             Err(e) => {
                 let text = e.to_string();
                 assert!(
@@ -381,7 +394,7 @@ fn truncated_archives_are_errors_at_every_length() {
             }
         }
     }
-    let err = NpzReader::new(Cursor::new(bytes[..bytes.len() / 2].to_vec())).unwrap_err();
+    let err = npz::Reader::new(Cursor::new(bytes[..bytes.len() / 2].to_vec())).unwrap_err();
     assert!(err.to_string().contains("truncated"), "{err}");
 }
 
@@ -398,60 +411,91 @@ fn broken_npy_header_inside_a_good_archive() {
     assert_eq!(archive.names(), ["fine", "broken", "notes.txt"]);
     let err = archive.read::<NpyArray>("broken").unwrap_err();
     assert!(
-        matches!(err.root(), ErrorKind::InvalidHeader { .. }),
+        matches!(err.kind(), ErrorKind::InvalidHeader { .. }),
         "{err}"
     );
     assert!(err.to_string().contains("member \"broken\""), "{err}");
     assert!(archive.header("broken").is_err());
     let err = archive.read::<NpyArray>("notes.txt").unwrap_err();
-    assert!(matches!(err.root(), ErrorKind::BadMagic { .. }), "{err}");
+    assert!(matches!(err.kind(), ErrorKind::BadMagic { .. }), "{err}");
     assert_eq!(archive.read_raw("notes.txt").unwrap(), b"not an array");
     assert_eq!(archive.read::<Vec<u16>>("fine").unwrap(), [3]);
 }
 
 #[test]
-fn an_archive_read_as_npy_shows_its_magic_escaped_once() {
-    let mut writer = NpzWriter::new(Cursor::new(Vec::new()));
+fn an_archive_read_as_npy_says_what_reads_it_and_other_magic_is_escaped_once() {
+    let mut writer = npz::Writer::new(Cursor::new(Vec::new()));
     writer.add("a", &vec![1u8]).unwrap();
     let archive = writer.finish().unwrap().into_inner();
-    let err = npy_serde::from_bytes::<NpyArray>(&archive).unwrap_err();
+    let err = npy::from_slice::<NpyArray>(&archive).unwrap_err();
+    assert!(
+        matches!(
+            err.kind(),
+            ErrorKind::WrongFileKind {
+                expected: FileKind::Npy,
+                found: FileKind::Npz
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(
+        err.to_string(),
+        "this is a .npz archive, not a .npy file: read it with npz::Reader::open (members by \
+         name), npz::open_any, or from_path for a struct"
+    );
+    // A zip record that does not start an archive is shown as it is, escaped once.
+    let directory = archive.windows(4).position(|w| w == b"PK\x01\x02").unwrap();
+    let err = npy::from_slice::<NpyArray>(&archive[directory..]).unwrap_err();
     assert!(matches!(err.kind(), ErrorKind::BadMagic { .. }), "{err}");
     assert_eq!(
         err.to_string(),
-        r#"not a .npy file: the magic string is "PK\x03\x04-\x00", expected "\x93NUMPY"; this is a zip archive (.npz): read it with NpzReader, load_any or, for a struct, from_path"#
+        r#"not a .npy or .npz file: it starts with "PK\x01\x02-\x03" (a .npy starts with "\x93NUMPY", an .npz with "PK")"#
     );
 }
 
 #[test]
 fn header_size_cap_reaches_every_member() {
     let fields: Vec<String> = (0..800).map(|i| format!("('field{i}', '<i1')")).collect();
-    let dtype: npy_serde::DType = format!("[{}]", fields.join(", ")).parse().unwrap();
+    let dtype: DType = format!("[{}]", fields.join(", ")).parse().unwrap();
     let wide = NpyArray::from_raw(dtype, vec![1], false, vec![0; 800]).unwrap();
-    let mut writer = NpzWriter::new_compressed(Cursor::new(Vec::new()));
+    let mut writer = compressed_writer();
     writer.add("wide", &wide).unwrap();
     let bytes = writer.finish().unwrap().into_inner();
     let mut archive = open(bytes.clone());
     let err = archive.read::<NpyArray>("wide").unwrap_err();
     assert!(
-        matches!(err.root(), ErrorKind::HeaderTooLarge { .. }),
+        matches!(err.kind(), ErrorKind::HeaderTooLarge { .. }),
         "{err}"
     );
     assert!(archive.header("wide").is_err());
-    let mut trusted =
-        open(bytes).with_options(ReadOptions::default().with_max_header_size(100_000));
+    let mut trusted = open_with(bytes, &ReadOptions::default().with_max_header_size(100_000));
     assert_eq!(trusted.read::<NpyArray>("wide").unwrap(), wide);
 }
 
 #[test]
 fn not_a_zip_corrupt_directory_and_overlapping_members() {
-    for junk in [
-        &b""[..],
-        b"hello world",
-        &[0x93, b'N', b'U', b'M', b'P', b'Y', 1, 0],
-    ] {
-        let err = NpzReader::new(Cursor::new(junk.to_vec())).unwrap_err();
+    for junk in [&b""[..], b"hello world"] {
+        let err = npz::Reader::new(Cursor::new(junk.to_vec())).unwrap_err();
         assert!(err.to_string().contains("not a zip archive"), "{err}");
     }
+    // A .npy given as an archive: the error says what it is and what reads it.
+    let npy_file = [0x93, b'N', b'U', b'M', b'P', b'Y', 1, 0];
+    let err = npz::Reader::new(Cursor::new(npy_file.to_vec())).unwrap_err();
+    assert!(
+        matches!(
+            err.kind(),
+            ErrorKind::WrongFileKind {
+                expected: FileKind::Npz,
+                found: FileKind::Npy
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(
+        err.to_string()
+            .starts_with("this is a .npy file, not a .npz archive: read it with npy::load"),
+        "{err}"
+    );
     let good = build_zip(
         &[
             Member::stored("a.npy", &npy_of(&vec![1u8])),
@@ -466,7 +510,7 @@ fn not_a_zip_corrupt_directory_and_overlapping_members() {
         .rposition(|w| w == b"PK\x01\x02")
         .unwrap();
     corrupt[cd + 3] = 9;
-    let err = NpzReader::new(Cursor::new(corrupt))
+    let err = npz::Reader::new(Cursor::new(corrupt))
         .unwrap_err()
         .to_string();
     assert!(
@@ -480,7 +524,7 @@ fn not_a_zip_corrupt_directory_and_overlapping_members() {
         Member::stored("b.npy", &npy_of(&vec![2u8])),
     ];
     let overlapping = build_zip(&members, Some(&[0, 0]));
-    let err = NpzReader::new(Cursor::new(overlapping))
+    let err = npz::Reader::new(Cursor::new(overlapping))
         .unwrap_err()
         .to_string();
     assert!(err.contains("overlaps") && err.contains("member"), "{err}");
@@ -491,7 +535,9 @@ fn not_a_zip_corrupt_directory_and_overlapping_members() {
     let mut bytes = build_zip(&[big], None);
     let cd = bytes.windows(4).position(|w| w == b"PK\x01\x02").unwrap();
     bytes[cd + 20..cd + 24].copy_from_slice(&5000u32.to_le_bytes());
-    let err = NpzReader::new(Cursor::new(bytes)).unwrap_err().to_string();
+    let err = npz::Reader::new(Cursor::new(bytes))
+        .unwrap_err()
+        .to_string();
     assert!(
         err.contains("member \"a\"") && err.contains("run past"),
         "{err}"
@@ -513,11 +559,11 @@ fn unsupported_methods_and_encryption_are_named() {
 }
 
 fn sample_archive() -> Vec<u8> {
-    let mut writer = NpzWriter::new(Cursor::new(Vec::new()));
+    let mut writer = npz::Writer::new(Cursor::new(Vec::new()));
     writer.add("s", &vec![1.0f32, 2.0, 3.0]).unwrap();
     writer.add("t", &vec!["ab".to_string()]).unwrap();
     let mut bytes = writer.finish().unwrap().into_inner();
-    let mut compressed = NpzWriter::new_compressed(Cursor::new(Vec::new()));
+    let mut compressed = compressed_writer();
     compressed.add("c", &vec![7i64; 50]).unwrap();
     // Two archives back to back: the reader sees the second, with a prefix.
     bytes.extend_from_slice(&compressed.finish().unwrap().into_inner());
@@ -526,7 +572,7 @@ fn sample_archive() -> Vec<u8> {
 
 /// Reads everything it can; returns normally whatever the bytes are.
 fn read_everything(bytes: Vec<u8>) {
-    let Ok(mut archive) = NpzReader::new(Cursor::new(bytes)) else {
+    let Ok(mut archive) = npz::Reader::new(Cursor::new(bytes)) else {
         return;
     };
     for name in archive.names() {
@@ -637,7 +683,7 @@ fn zip_corpus_encrypted_and_other_methods_are_refused_by_name() {
                 .unwrap_err()
         });
         assert!(
-            matches!(err.root(), ErrorKind::InvalidArchive { .. }),
+            matches!(err.kind(), ErrorKind::InvalidArchive { .. }),
             "{err}"
         );
         assert!(err.to_string().contains(name), "{err}");
@@ -808,7 +854,7 @@ fn zip_corpus_100000_tiny_members() {
 #[test]
 fn zero_length_axes_and_too_many_dimensions_inside_archives() {
     // (10**15, 0) is a valid NumPy shape with no data: every reader gets it at no cost.
-    let empty_rows = npy_serde::Header::new("<f8".parse().unwrap(), vec![1_000_000_000_000_000, 0])
+    let empty_rows = Header::new("<f8".parse().unwrap(), vec![1_000_000_000_000_000, 0])
         .to_bytes()
         .unwrap();
     let mut dims = b"\x93NUMPY\x01\x00".to_vec();
@@ -835,7 +881,7 @@ fn zero_length_axes_and_too_many_dimensions_inside_archives() {
         }
         let err = archive.read::<NpyArray>("dims").unwrap_err();
         assert!(
-            matches!(err.root(), ErrorKind::InvalidHeader { .. }),
+            matches!(err.kind(), ErrorKind::InvalidHeader { .. }),
             "{err}"
         );
         assert!(err.to_string().contains("3000 dimensions"), "{err}");
@@ -854,7 +900,7 @@ fn inflated_size_cap_refuses_big_members_with_a_clear_error() {
     let bytes = build_zip(&[member], None);
     let capped = ReadOptions::default().with_max_inflated_size(1 << 20);
     let (err, largest) = largest_allocation(|| {
-        let mut archive = open(bytes.clone()).with_options(capped);
+        let mut archive = open_with(bytes.clone(), &capped);
         assert_eq!(archive.header("big").unwrap().header.shape, [8 << 20]);
         archive.read::<Vec<u8>>("big").unwrap_err()
     });

@@ -16,7 +16,8 @@ use std::time::Duration;
 use async_trait::async_trait;
 use futures::stream::BoxStream;
 use ndarray::{Array1, Array2};
-use npy_serde::npz::NpzWriter;
+use npy_serde::error::ErrorKind;
+use npy_serde::npz::{self, Compression};
 use npy_serde::remote::object_store::memory::InMemory;
 use npy_serde::remote::object_store::path::Path;
 use npy_serde::remote::object_store::{
@@ -24,11 +25,17 @@ use npy_serde::remote::object_store::{
     ObjectStore, PutMultipartOptions, PutOptions, PutPayload, PutResult,
 };
 use npy_serde::remote::{blocking, RemoteNpz, RemoteOptions, RetryConfig};
-use npy_serde::{ErrorKind, NpyArray};
+use npy_serde::{npy, NpyArray, WriteOptions};
 use serde::{Deserialize, Serialize};
 use test_support::{python_with_s3, run_python, temp_dir, PythonServer};
 
 const MIB: u64 = 1 << 20;
+
+/// A writer of a deflated archive in memory (`np.savez_compressed`'s compression).
+fn compressed_writer() -> npz::Writer<std::io::Cursor<Vec<u8>>> {
+    let options = WriteOptions::default().with_compression(Compression::NUMPY_DEFLATE);
+    npz::Writer::with_options(std::io::Cursor::new(Vec::new()), &options)
+}
 
 /// A store that counts the GET requests it serves and the bytes they return.
 #[derive(Debug)]
@@ -151,15 +158,14 @@ fn dyn_store(store: &Arc<Counting>) -> Arc<dyn ObjectStore> {
 #[test]
 fn listing_ten_thousand_members_costs_at_most_three_requests() {
     let store = Counting::new(Arc::new(InMemory::new()));
-    let mut writer = NpzWriter::new(std::io::Cursor::new(Vec::new()));
+    let mut writer = npz::Writer::new(std::io::Cursor::new(Vec::new()));
     for i in 0..10_000 {
         writer
             .add(&format!("layers/{i}/weight"), &vec![i as f32; 4])
             .unwrap();
     }
     let path = put(&store, "state.npz", writer.finish().unwrap().into_inner());
-    let mut archive =
-        blocking::RemoteNpz::open(dyn_store(&store), path, RemoteOptions::default()).unwrap();
+    let mut archive = blocking::RemoteNpz::open(dyn_store(&store), path).unwrap();
     let (requests, bytes) = store.take();
     assert_eq!(archive.members().len(), 10_000);
     assert!(requests <= 3, "{requests} requests to list");
@@ -180,7 +186,8 @@ fn listing_ten_thousand_members_costs_at_most_three_requests() {
     assert_eq!(store.take().0, 1, "neighbours coalesced");
     let spread = RemoteOptions::default().with_coalesce_gap(0);
     let mut archive =
-        blocking::RemoteNpz::open(dyn_store(&store), Path::from("state.npz"), spread).unwrap();
+        blocking::RemoteNpz::open_with(dyn_store(&store), Path::from("state.npz"), &spread)
+            .unwrap();
     store.take();
     let names: Vec<String> = (0..10)
         .map(|i| format!("layers/{}/weight", i * 1000))
@@ -197,7 +204,7 @@ fn a_row_range_of_a_one_gib_member_transfers_little_more_than_its_rows() {
     const COLS: usize = 1024; // 4 KiB rows: 1 GiB in all
     let store = Counting::new(Arc::new(InMemory::new()));
     let values = Array2::from_shape_fn((ROWS, COLS), |(r, c)| (r * 7 + c) as f32);
-    let mut writer = NpzWriter::new(std::io::Cursor::new(Vec::with_capacity(
+    let mut writer = npz::Writer::new(std::io::Cursor::new(Vec::with_capacity(
         ROWS * COLS * 4 + 4096,
     )));
     writer.add("small", &vec![1u8, 2, 3]).unwrap();
@@ -205,8 +212,7 @@ fn a_row_range_of_a_one_gib_member_transfers_little_more_than_its_rows() {
     drop(values);
     let path = put(&store, "big.npz", writer.finish().unwrap().into_inner());
 
-    let mut archive =
-        blocking::RemoteNpz::open(dyn_store(&store), path, RemoteOptions::default()).unwrap();
+    let mut archive = blocking::RemoteNpz::open(dyn_store(&store), path).unwrap();
     let rows: Array2<f32> = archive.read_rows("embeddings", 100_000..100_256).unwrap();
     let (requests, bytes) = store.take();
     assert_eq!(rows.dim(), (256, COLS));
@@ -231,7 +237,7 @@ fn a_row_range_of_a_one_gib_member_transfers_little_more_than_its_rows() {
 fn deflated_members_npy_files_and_the_async_api() {
     let store = Counting::new(Arc::new(InMemory::new()));
     let values: Array1<f64> = (0..200_000).map(|i| (i % 1000) as f64).collect();
-    let mut writer = NpzWriter::new_compressed(std::io::Cursor::new(Vec::new()));
+    let mut writer = compressed_writer();
     writer.add("values", &values).unwrap();
     writer
         .add(
@@ -244,17 +250,13 @@ fn deflated_members_npy_files_and_the_async_api() {
         "deflated.npz",
         writer.finish().unwrap().into_inner(),
     );
-    let npy_path = put(&store, "m.npy", npy_serde::to_bytes(&values).unwrap());
+    let npy_path = put(&store, "m.npy", npy::to_vec(&values).unwrap());
 
     let runtime = tokio::runtime::Runtime::new().unwrap();
     runtime.block_on(async {
-        let mut archive = RemoteNpz::open(
-            dyn_store(&store),
-            archive_path.clone(),
-            RemoteOptions::default(),
-        )
-        .await
-        .unwrap();
+        let mut archive = RemoteNpz::open(dyn_store(&store), archive_path.clone())
+            .await
+            .unwrap();
         let all: Vec<f64> = archive.read("values").await.unwrap();
         assert_eq!(all, values.to_vec());
         let rows: Array2<i32> = archive.read_rows("matrix", 10..12).await.unwrap();
@@ -265,13 +267,9 @@ fn deflated_members_npy_files_and_the_async_api() {
         assert_eq!(header.header.shape, vec![50, 4]);
 
         store.take();
-        let mut file = npy_serde::remote::RemoteNpy::open(
-            dyn_store(&store),
-            npy_path.clone(),
-            RemoteOptions::default(),
-        )
-        .await
-        .unwrap();
+        let mut file = npy_serde::remote::RemoteNpy::open(dyn_store(&store), npy_path.clone())
+            .await
+            .unwrap();
         let middle: Vec<f64> = file.read_rows(1000..1010).await.unwrap();
         assert_eq!(middle, values.as_slice().unwrap()[1000..1010].to_vec());
         assert_eq!(store.take(), (1 + 1, 4096 + 80));
@@ -342,23 +340,21 @@ print("ok")
     // 32 MB).
     for key in ["numpy/dataset.npz", "numpy/dataset_c.npz"] {
         let url = format!("s3://npy/{key}");
-        let remote: Dataset = blocking::from_url_with(&url, options.clone()).unwrap();
+        let remote: Dataset = blocking::from_url_with(&url, options).unwrap();
         assert_eq!(remote, local, "{key}");
     }
     let mut archive =
-        blocking::RemoteNpz::open_url_with("s3://npy/numpy/dataset.npz", options.clone()).unwrap();
+        blocking::RemoteNpz::open_url_with("s3://npy/numpy/dataset.npz", options).unwrap();
     let x: Array2<f64> = archive.read_rows("x", 10..20).unwrap();
     assert_eq!(x, local.x.slice(ndarray::s![10..20, ..]));
     assert!(archive.stats().bytes < MIB, "{:?}", archive.stats());
 
-    let mut npy =
-        blocking::RemoteNpy::open_url_with("s3://npy/numpy/x.npy", options.clone()).unwrap();
+    let mut npy = blocking::RemoteNpy::open_url_with("s3://npy/numpy/x.npy", options).unwrap();
     let rows: Array2<f64> = npy.read_rows(990..1000).unwrap();
     assert_eq!(rows, local.x.slice(ndarray::s![990.., ..]));
     assert_eq!(npy.stats().requests, 2);
 
-    let mut many =
-        blocking::RemoteNpz::open_url_with("s3://npy/numpy/many.npz", options.clone()).unwrap();
+    let mut many = blocking::RemoteNpz::open_url_with("s3://npy/numpy/many.npz", options).unwrap();
     let listed = many.stats();
     eprintln!("moto: list 10,000 members NumPy wrote: {listed:?}");
     assert!(listed.requests <= 3, "{listed:?}");
@@ -371,7 +367,7 @@ print("ok")
     let (store, path) =
         npy_serde::remote::store_for_url("s3://npy/numpy/dataset.npz", options).unwrap();
     let remote: Dataset = runtime
-        .block_on(npy_serde::remote::from_store(store, path, options.clone()))
+        .block_on(npy_serde::remote::from_store(store, path, options))
         .unwrap();
     assert_eq!(remote, local);
 }
@@ -401,7 +397,7 @@ fn archives_written_here_load_in_numpy_from_s3() {
             .collect(),
     };
     // Small: one PUT. Large (24 MiB, parts of 8 MiB): a multipart upload.
-    blocking::to_url_with(&checkpoint, "s3://npy/ours/checkpoint.npz", options.clone()).unwrap();
+    blocking::to_url_with(&checkpoint, "s3://npy/ours/checkpoint.npz", options).unwrap();
     let large: Array1<f64> = (0..3 * (1 << 20)).map(|i| i as f64).collect();
     #[derive(Serialize)]
     struct Large<'a> {
@@ -410,11 +406,11 @@ fn archives_written_here_load_in_numpy_from_s3() {
     blocking::to_url_with(
         &Large { values: &large },
         "s3://npy/ours/large.npz",
-        options.clone(),
+        options,
     )
     .unwrap();
     let back: Checkpoint =
-        blocking::from_url_with("s3://npy/ours/checkpoint.npz", options.clone()).unwrap();
+        blocking::from_url_with("s3://npy/ours/checkpoint.npz", options).unwrap();
     assert_eq!(back, checkpoint);
 
     let script = boto_prelude(server.port)
@@ -441,7 +437,7 @@ fn hostile(dir: &FsPath) -> PythonServer {
 fn hostile_responses_are_clear_errors() {
     let dir = temp_dir();
     let values: Vec<f64> = (0..100_000).map(f64::from).collect();
-    let mut writer = NpzWriter::new(std::fs::File::create(dir.path().join("a.npz")).unwrap());
+    let mut writer = npz::Writer::new(std::fs::File::create(dir.path().join("a.npz")).unwrap());
     writer.add("values", &values).unwrap();
     writer.finish().unwrap();
     let server = hostile(dir.path());
@@ -454,21 +450,21 @@ fn hostile_responses_are_clear_errors() {
         });
     let url = |mode: &str| format!("http://127.0.0.1:{}/{mode}/a.npz", server.port);
 
-    let mut honest = blocking::RemoteNpz::open_url_with(&url("ok"), options.clone()).unwrap();
+    let mut honest = blocking::RemoteNpz::open_url_with(&url("ok"), &options).unwrap();
     let read: Vec<f64> = honest.read("values").unwrap();
     assert_eq!(read, values);
     // Weak ETags (W/"…") cannot be sent as If-Match, which compares strongly: they are
     // compared after each response instead.
-    let mut weak = blocking::RemoteNpz::open_url_with(&url("weak"), options.clone()).unwrap();
+    let mut weak = blocking::RemoteNpz::open_url_with(&url("weak"), &options).unwrap();
     let read: Vec<f64> = weak.read("values").unwrap();
     assert_eq!(read, values);
 
     let expect = |mode: &str, wanted: &[&str]| {
-        let result = blocking::RemoteNpz::open_url_with(&url(mode), options.clone())
+        let result = blocking::RemoteNpz::open_url_with(&url(mode), &options)
             .and_then(|mut archive| archive.read::<Vec<f64>>("values"));
         let err = result.expect_err(mode);
         assert!(
-            matches!(err.root(), ErrorKind::Remote { .. }),
+            matches!(err.kind(), ErrorKind::Remote { .. }),
             "{mode}: {err:?}"
         );
         let text = err.to_string();
@@ -489,7 +485,7 @@ fn hostile_responses_are_clear_errors() {
     );
     let missing = blocking::RemoteNpz::open_url_with(
         &format!("http://127.0.0.1:{}/ok/none.npz", server.port),
-        options,
+        &options,
     );
     let text = missing.err().unwrap().to_string();
     assert!(text.contains("check the URL"), "{text}");
@@ -514,13 +510,13 @@ fn serde_reads_fetch_only_the_members_asked_for() {
         labels: (0..100).collect(),
         big_unused: vec![0.5; 1 << 20],
     };
-    let path = put(&store, "saved.npz", npy_serde::to_npz_vec(&saved).unwrap());
+    let path = put(&store, "saved.npz", npy_serde::to_vec(&saved).unwrap());
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let wanted: Wanted = runtime
         .block_on(npy_serde::remote::from_store(
             dyn_store(&store),
             path.clone(),
-            RemoteOptions::default(),
+            &RemoteOptions::default(),
         ))
         .unwrap();
     assert_eq!(wanted.x, saved.x);
@@ -540,14 +536,14 @@ fn serde_reads_fetch_only_the_members_asked_for() {
             &saved,
             dyn_store(&store),
             Path::from("again.npz"),
-            RemoteOptions::default(),
+            &RemoteOptions::default(),
         ))
         .unwrap();
     let again: Wanted = runtime
         .block_on(npy_serde::remote::from_store(
             dyn_store(&store),
             Path::from("again.npz"),
-            RemoteOptions::default(),
+            &RemoteOptions::default(),
         ))
         .unwrap();
     assert_eq!(again.labels, saved.labels);
@@ -562,14 +558,13 @@ fn first_rows_of_a_large_deflated_member_fetch_only_the_start() {
         f64::from_bits((i.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 12) | 0x3FF0_0000_0000_0000)
     });
     let store = Counting::new(Arc::new(InMemory::new()));
-    let mut writer = NpzWriter::new_compressed(std::io::Cursor::new(Vec::new()));
+    let mut writer = compressed_writer();
     writer.add("noisy", &noisy).unwrap();
     let archive = writer.finish().unwrap().into_inner();
     let compressed = archive.len() as u64;
     let path = put(&store, "noisy.npz", archive);
 
-    let mut remote =
-        blocking::RemoteNpz::open(dyn_store(&store), path, RemoteOptions::default()).unwrap();
+    let mut remote = blocking::RemoteNpz::open(dyn_store(&store), path).unwrap();
     let first: Array2<f64> = remote.read_rows("noisy", 0..16).unwrap();
     assert_eq!(first, noisy.slice(ndarray::s![..16, ..]));
     let (requests, bytes) = store.take();
@@ -590,7 +585,7 @@ fn first_rows_of_a_large_deflated_member_fetch_only_the_start() {
 fn edge_cases_suffixless_stores_empty_ranges_and_lying_headers() {
     // A store without suffix ranges (Azure): the size first, then the end.
     let store = Counting::like_azure(Arc::new(InMemory::new()));
-    let mut writer = NpzWriter::new(std::io::Cursor::new(Vec::new()));
+    let mut writer = npz::Writer::new(std::io::Cursor::new(Vec::new()));
     writer
         .add(
             "a",
@@ -602,8 +597,7 @@ fn edge_cases_suffixless_stores_empty_ranges_and_lying_headers() {
         .unwrap();
     let bytes = writer.finish().unwrap().into_inner();
     let path = put(&store, "a.npz", bytes.clone());
-    let mut archive =
-        blocking::RemoteNpz::open(dyn_store(&store), path, RemoteOptions::default()).unwrap();
+    let mut archive = blocking::RemoteNpz::open(dyn_store(&store), path).unwrap();
     let (requests, _) = store.take();
     assert_eq!(requests, 3, "refused suffix, size, end");
     // Empty row ranges and zero-byte rows: empty arrays, no request for data.
@@ -622,8 +616,7 @@ fn edge_cases_suffixless_stores_empty_ranges_and_lying_headers() {
     lying[at..at + 7].copy_from_slice(b"(20, 3)");
     let store = Counting::new(Arc::new(InMemory::new()));
     let path = put(&store, "lying.npz", lying);
-    let mut archive =
-        blocking::RemoteNpz::open(dyn_store(&store), path, RemoteOptions::default()).unwrap();
+    let mut archive = blocking::RemoteNpz::open(dyn_store(&store), path).unwrap();
     let err = archive
         .read_rows::<Array2<i16>>("a", 10..20)
         .unwrap_err()
@@ -638,7 +631,7 @@ fn edge_cases_suffixless_stores_empty_ranges_and_lying_headers() {
 /// own arithmetic around them: spans, misses, row ranges.)
 #[test]
 fn damaged_archives_are_errors_not_panics() {
-    let mut writer = NpzWriter::new(std::io::Cursor::new(Vec::new()));
+    let mut writer = npz::Writer::new(std::io::Cursor::new(Vec::new()));
     writer
         .add(
             "a",
@@ -647,7 +640,7 @@ fn damaged_archives_are_errors_not_panics() {
         .unwrap();
     writer.add("b", &(0..40i64).collect::<Vec<_>>()).unwrap();
     let stored = writer.finish().unwrap().into_inner();
-    let mut writer = NpzWriter::new_compressed(std::io::Cursor::new(Vec::new()));
+    let mut writer = compressed_writer();
     writer.add("c", &vec![1.5f64; 300]).unwrap();
     writer.add("d", &Array2::<u8>::zeros((5, 7))).unwrap();
     let deflated = writer.finish().unwrap().into_inner();
@@ -683,9 +676,7 @@ fn damaged_archives_are_errors_not_panics() {
                     .put_opts(&path, PutPayload::from(bytes), PutOptions::default())
                     .await
                     .unwrap();
-                let Ok(mut archive) =
-                    RemoteNpz::open(store.clone(), path.clone(), RemoteOptions::default()).await
-                else {
+                let Ok(mut archive) = RemoteNpz::open(store.clone(), path.clone()).await else {
                     return;
                 };
                 for name in archive.names() {
@@ -698,7 +689,7 @@ fn damaged_archives_are_errors_not_panics() {
                     npy_serde::remote::from_store::<std::collections::BTreeMap<String, Vec<f64>>>(
                         store.clone(),
                         path.clone(),
-                        RemoteOptions::default(),
+                        &RemoteOptions::default(),
                     )
                     .await;
             });

@@ -37,10 +37,10 @@ struct Rows {
 
 /// An archive with one stored member `rows`: `<f8` of `shape`, no data bytes.
 fn archive(shape: &[usize]) -> Vec<u8> {
-    let mut writer = npy_serde::NpzWriter::new(std::io::Cursor::new(Vec::new()));
-    let header = npy_serde::Header::new("<f8".parse().unwrap(), shape.to_vec());
+    let mut writer = npy_serde::npz::Writer::new(std::io::Cursor::new(Vec::new()));
+    let header = npy_serde::npy::Header::new("<f8".parse().unwrap(), shape.to_vec());
     let npy = header.to_bytes().unwrap();
-    let array: npy_serde::NpyArray = npy_serde::from_bytes(&npy).unwrap();
+    let array: npy_serde::NpyArray = npy_serde::npy::from_slice(&npy).unwrap();
     writer.add("rows", &array).unwrap();
     writer.finish().unwrap().into_inner()
 }
@@ -48,13 +48,13 @@ fn archive(shape: &[usize]) -> Vec<u8> {
 #[test]
 fn rows_of_zero_length_cost_nothing_however_many_the_shape_declares() {
     // A few empty rows are still rows.
-    let few: Rows = npy_serde::from_npz_slice(&archive(&[3, 0])).unwrap();
+    let few: Rows = npy_serde::from_slice(&archive(&[3, 0])).unwrap();
     assert_eq!(few.rows, vec![Vec::<f64>::new(); 3]);
 
     let bytes = archive(&[1_000_000_000_000_000, 0]);
     assert!(bytes.len() < 1024, "{} bytes", bytes.len());
     let before = ALLOCATED.load(Ordering::Relaxed);
-    let result = npy_serde::from_npz_slice::<Rows>(&bytes);
+    let result = npy_serde::from_slice::<Rows>(&bytes);
     let allocated = ALLOCATED.load(Ordering::Relaxed) - before;
     let err = result.expect_err("10^15 rows cannot be built");
     assert!(err.to_string().contains("rows"), "{err}");

@@ -1,5 +1,5 @@
 //! The serde format's round-trip guarantee (issue 9): for every value whose
-//! `to_npz_vec` succeeds, `from_npz_slice` returns an equal value.
+//! `to_vec` succeeds, `from_slice` returns an equal value.
 //!
 //! Property tests generate values of a family of types each (nested structs, `Vec`s of
 //! structs holding arrays, string- and integer-keyed maps with awkward keys, empty maps and
@@ -20,16 +20,14 @@ use std::io::{Cursor, Write};
 use half::f16;
 use ndarray::{Array0, Array1, Array2};
 use npy_serde::{
-    from_npz_slice, from_npz_slice_with, to_npz_vec, to_npz_vec_with, Bulk, NpyArray, NpzReader,
-    NpzWriter, SerdeOptions,
+    from_slice, from_slice_with, npy, npz, to_vec, to_vec_with, Bulk, NpyArray, SerdeOptions,
 };
 use num_complex::Complex;
 use proptest::prelude::*;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-mod serde_families;
-use serde_families::*;
+use super::serde_families::*;
 
 // ---------------------------------------------------------------------------------------
 // Helpers
@@ -52,9 +50,9 @@ fn round_trip<T>(value: &T, options: &SerdeOptions) -> Result<(), TestCaseError>
 where
     T: Serialize + DeserializeOwned + PartialEq + Debug,
 {
-    let bytes = to_npz_vec_with(value, options)
+    let bytes = to_vec_with(value, options)
         .map_err(|e| TestCaseError::fail(format!("save failed: {e}\nvalue: {value:?}")))?;
-    let back: T = from_npz_slice_with(&bytes, options).map_err(|e| {
+    let back: T = from_slice_with(&bytes, options).map_err(|e| {
         TestCaseError::fail(format!(
             "load failed: {e}\nvalue: {value:?}\nmembers: {:?}",
             member_names(&bytes)
@@ -70,10 +68,10 @@ fn round_trip_if_saved<T>(value: &T, options: &SerdeOptions) -> Result<bool, Tes
 where
     T: Serialize + DeserializeOwned + PartialEq + Debug,
 {
-    let Ok(bytes) = to_npz_vec_with(value, options) else {
+    let Ok(bytes) = to_vec_with(value, options) else {
         return Ok(false);
     };
-    let back: T = from_npz_slice_with(&bytes, options).map_err(|e| {
+    let back: T = from_slice_with(&bytes, options).map_err(|e| {
         TestCaseError::fail(format!(
             "saved, then load failed: {e}\nvalue: {value:?}\nmembers: {:?}",
             member_names(&bytes)
@@ -84,7 +82,7 @@ where
 }
 
 fn member_names(bytes: &[u8]) -> Vec<String> {
-    NpzReader::new(Cursor::new(bytes))
+    npz::Reader::new(Cursor::new(bytes))
         .map(|archive| archive.names())
         .unwrap_or_default()
 }
@@ -215,8 +213,8 @@ struct W<T> {
 }
 
 /// An npz with one member `x` holding `array`.
-fn archive_with<A: npy_serde::NpyWrite + ?Sized>(array: &A) -> Vec<u8> {
-    let mut writer = NpzWriter::new(Cursor::new(Vec::new()));
+fn archive_with<A: npy::NpyWrite + ?Sized>(array: &A) -> Vec<u8> {
+    let mut writer = npz::Writer::new(Cursor::new(Vec::new()));
     writer.add("x", array).unwrap();
     writer.finish().unwrap().into_inner()
 }
@@ -237,7 +235,7 @@ fn raw_npy(descr: &str, shape: &str, data: &[u8]) -> Vec<u8> {
 
 fn raw_archive(descr: &str, shape: &str, data: &[u8]) -> Vec<u8> {
     let npy = raw_npy(descr, shape, data);
-    let array: NpyArray = npy_serde::from_bytes(&npy).unwrap();
+    let array: NpyArray = npy::from_slice(&npy).unwrap();
     archive_with(&array)
 }
 
@@ -252,9 +250,9 @@ fn empty_optimizer_map_round_trips() {
         epoch: 0,
         optimizer: HashMap::new(),
     };
-    let bytes = to_npz_vec(&value).unwrap();
+    let bytes = to_vec(&value).unwrap();
     assert_eq!(member_names(&bytes), ["epoch", "optimizer"]);
-    let back: Checkpoint = from_npz_slice(&bytes).unwrap();
+    let back: Checkpoint = from_slice(&bytes).unwrap();
     assert_eq!(back, value);
 }
 
@@ -265,21 +263,21 @@ fn keys_holding_the_separator_are_escaped_reversibly() {
         ("fc1.weight".to_string(), vec![2.0]),
         ("100%".to_string(), vec![3.0]),
     ]);
-    let bytes = to_npz_vec(&value).unwrap();
+    let bytes = to_vec(&value).unwrap();
     let mut names = member_names(&bytes);
     names.sort();
     assert_eq!(names, ["100%25", "fc1%2Fweight", "fc1.weight"]);
     assert_eq!(
-        from_npz_slice::<BTreeMap<String, Vec<f32>>>(&bytes).unwrap(),
+        from_slice::<BTreeMap<String, Vec<f32>>>(&bytes).unwrap(),
         value
     );
 
     let dotted = options(".");
-    let bytes = to_npz_vec_with(&value, &dotted).unwrap();
+    let bytes = to_vec_with(&value, &dotted).unwrap();
     let mut names = member_names(&bytes);
     names.sort();
     assert_eq!(names, ["100%25", "fc1%2Eweight", "fc1/weight"]);
-    let back: BTreeMap<String, Vec<f32>> = from_npz_slice_with(&bytes, &dotted).unwrap();
+    let back: BTreeMap<String, Vec<f32>> = from_slice_with(&bytes, &dotted).unwrap();
     assert_eq!(back, value);
 }
 
@@ -307,20 +305,20 @@ fn flattened_structs_round_trip() {
         },
         weights: Bulk(Array2::from_shape_fn((2, 3), |(i, j)| (i * 3 + j) as f32)),
     };
-    let bytes = to_npz_vec(&value).unwrap();
+    let bytes = to_vec(&value).unwrap();
     let mut names = member_names(&bytes);
     names.sort();
     assert_eq!(names, ["betas", "epoch", "lr", "name", "weights"]);
-    assert_eq!(from_npz_slice::<Run>(&bytes).unwrap(), value);
+    assert_eq!(from_slice::<Run>(&bytes).unwrap(), value);
 }
 
 #[test]
 fn complex128_arrays_never_narrow_into_f32_pairs() {
     let bytes = archive_with(&vec![Complex::new(1e300f64, 0.0), Complex::new(1.0, 2.0)]);
     let errors = [
-        from_npz_slice::<W<Vec<Complex<f32>>>>(&bytes).map(|w| format!("{:?}", w.x)),
-        from_npz_slice::<W<Vec<[f32; 2]>>>(&bytes).map(|w| format!("{:?}", w.x)),
-        from_npz_slice::<W<Vec<(f32, f32)>>>(&bytes).map(|w| format!("{:?}", w.x)),
+        from_slice::<W<Vec<Complex<f32>>>>(&bytes).map(|w| format!("{:?}", w.x)),
+        from_slice::<W<Vec<[f32; 2]>>>(&bytes).map(|w| format!("{:?}", w.x)),
+        from_slice::<W<Vec<(f32, f32)>>>(&bytes).map(|w| format!("{:?}", w.x)),
     ];
     for (target, result) in ["Vec<Complex<f32>>", "Vec<[f32; 2]>", "Vec<(f32, f32)>"]
         .iter()
@@ -329,10 +327,10 @@ fn complex128_arrays_never_narrow_into_f32_pairs() {
         assert!(result.is_err(), "<c16 into {target} gave {result:?}");
     }
     // The typed reader agrees.
-    let npy = npy_serde::to_bytes(&vec![Complex::new(1e300f64, 0.0)]).unwrap();
-    assert!(npy_serde::from_bytes::<Vec<Complex<f32>>>(&npy).is_err());
+    let npy = npy::to_vec(&vec![Complex::new(1e300f64, 0.0)]).unwrap();
+    assert!(npy::from_slice::<Vec<Complex<f32>>>(&npy).is_err());
     // And the values it can hold load into Complex<f64>.
-    let wide: W<Vec<Complex<f64>>> = from_npz_slice(&bytes).unwrap();
+    let wide: W<Vec<Complex<f64>>> = from_slice(&bytes).unwrap();
     assert_eq!(wide.x[0].re, 1e300);
 }
 
@@ -340,29 +338,35 @@ fn complex128_arrays_never_narrow_into_f32_pairs() {
 /// space limited to 2 GiB and a 30 s time limit: an abort, a big allocation or a hang fails
 /// the calling test instead of taking down the whole test binary.
 fn run_bounded(test_name: &str) {
+    // The harness names a test by its module path within the test binary.
+    let (_binary, module) = module_path!().split_once("::").unwrap();
     let exe = std::env::current_exe().unwrap();
     let output = std::process::Command::new("sh")
         .arg("-c")
         .arg(format!(
-            "ulimit -v 2097152; exec timeout 30 '{}' --exact {test_name} --ignored --test-threads 1 --nocapture",
+            "ulimit -v 2097152; exec timeout 30 '{}' --exact {module}::{test_name} --ignored --test-threads 1 --nocapture",
             exe.display()
         ))
         .env("NPY_SERDE_BOUNDED_CHILD", "1")
         .output()
         .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(
         output.status.success(),
-        "{test_name} failed in a bounded child process ({}):\n{}{}",
+        "{test_name} failed in a bounded child process ({}):\n{stdout}{}",
         output.status,
-        String::from_utf8_lossy(&output.stdout),
         String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        stdout.contains("test result: ok. 1 passed"),
+        "{test_name} did not run in the child process:\n{stdout}"
     );
 }
 
 fn huge_zero_width_rows(rows: &str) {
     let bytes = raw_archive("'<f4'", &format!("({rows}, 0)"), &[]);
     assert!(bytes.len() < 400, "{} bytes", bytes.len());
-    match from_npz_slice::<W<Vec<Vec<f32>>>>(&bytes) {
+    match from_slice::<W<Vec<Vec<f32>>>>(&bytes) {
         Err(e) => assert!(e.to_string().contains("\"x\""), "{e}"),
         Ok(w) => panic!("{rows} empty rows loaded: {} rows", w.x.len()),
     }
@@ -399,7 +403,7 @@ fn vec_of_layers_is_written_as_indexed_groups() {
     let value = Model {
         layers: vec![layer(1), layer(2)],
     };
-    let bytes = to_npz_vec(&value).unwrap();
+    let bytes = to_vec(&value).unwrap();
     assert_eq!(
         member_names(&bytes),
         [
@@ -409,7 +413,7 @@ fn vec_of_layers_is_written_as_indexed_groups() {
             "layers/1/bias"
         ]
     );
-    assert_eq!(from_npz_slice::<Model>(&bytes).unwrap(), value);
+    assert_eq!(from_slice::<Model>(&bytes).unwrap(), value);
 }
 
 #[test]
@@ -417,21 +421,21 @@ fn integer_map_keys_are_decimal_text() {
     let value = W {
         x: HashMap::from([(0u32, vec![1.0f32]), (17, vec![2.0, 3.0])]),
     };
-    let bytes = to_npz_vec(&value).unwrap();
+    let bytes = to_vec(&value).unwrap();
     let mut names = member_names(&bytes);
     names.sort();
     assert_eq!(names, ["x/0", "x/17"]);
     assert_eq!(
-        from_npz_slice::<W<HashMap<u32, Vec<f32>>>>(&bytes).unwrap(),
+        from_slice::<W<HashMap<u32, Vec<f32>>>>(&bytes).unwrap(),
         value
     );
     let negative = W {
         x: BTreeMap::from([(-5i64, 1u8)]),
     };
-    let bytes = to_npz_vec(&negative).unwrap();
+    let bytes = to_vec(&negative).unwrap();
     assert_eq!(member_names(&bytes), ["x/-5"]);
     assert_eq!(
-        from_npz_slice::<W<BTreeMap<i64, u8>>>(&bytes).unwrap(),
+        from_slice::<W<BTreeMap<i64, u8>>>(&bytes).unwrap(),
         negative
     );
 }
@@ -440,29 +444,29 @@ fn integer_map_keys_are_decimal_text() {
 fn zero_d_members_convert_by_value() {
     // An int64 4, as `d["epoch"] = 4; np.savez(f, **d)` writes it.
     let four = archive_with(&Array0::from_elem((), 4i64));
-    assert_eq!(from_npz_slice::<W<u32>>(&four).unwrap().x, 4);
-    assert_eq!(from_npz_slice::<W<u8>>(&four).unwrap().x, 4);
-    assert_eq!(from_npz_slice::<W<i16>>(&four).unwrap().x, 4);
+    assert_eq!(from_slice::<W<u32>>(&four).unwrap().x, 4);
+    assert_eq!(from_slice::<W<u8>>(&four).unwrap().x, 4);
+    assert_eq!(from_slice::<W<i16>>(&four).unwrap().x, 4);
     let big = archive_with(&Array0::from_elem((), 1i64 << 40));
-    let err = from_npz_slice::<W<u32>>(&big).unwrap_err().to_string();
+    let err = from_slice::<W<u32>>(&big).unwrap_err().to_string();
     assert!(
         err.contains("1099511627776") && err.contains("\"x\""),
         "{err}"
     );
     let negative = archive_with(&Array0::from_elem((), -1i64));
-    let err = from_npz_slice::<W<u64>>(&negative).unwrap_err().to_string();
+    let err = from_slice::<W<u64>>(&negative).unwrap_err().to_string();
     assert!(err.contains("-1"), "{err}");
     // A float64 0.001, as `d["lr"] = 0.001` writes it, into f32: the nearest f32.
     let lr = archive_with(&Array0::from_elem((), 0.001f64));
-    assert_eq!(from_npz_slice::<W<f32>>(&lr).unwrap().x, 0.001f32);
+    assert_eq!(from_slice::<W<f32>>(&lr).unwrap().x, 0.001f32);
     // Floats into integers and bools into numbers are refused.
-    assert!(from_npz_slice::<W<u32>>(&lr).is_err());
+    assert!(from_slice::<W<u32>>(&lr).is_err());
     let flag = archive_with(&Array0::from_elem((), true));
-    assert!(from_npz_slice::<W<u8>>(&flag).is_err());
-    assert!(from_npz_slice::<W<bool>>(&four).is_err());
+    assert!(from_slice::<W<u8>>(&flag).is_err());
+    assert!(from_slice::<W<bool>>(&four).is_err());
     // A float64 too large for f32 must not become infinity.
     let huge = archive_with(&Array0::from_elem((), 1e300f64));
-    let result = from_npz_slice::<W<f32>>(&huge);
+    let result = from_slice::<W<f32>>(&huge);
     assert!(
         result.as_ref().map_or(true, |w| w.x.is_finite()),
         "1e300 into f32 gave {result:?}"
@@ -507,15 +511,15 @@ fn deny_unknown_fields_is_honoured() {
     struct StrictInner {
         b: f32,
     }
-    let bytes = to_npz_vec(&Written {
+    let bytes = to_vec(&Written {
         a: 1,
         inner: WrittenInner { b: 2.0, stray: 3 },
         extra: vec![4.0],
     })
     .unwrap();
-    let err = from_npz_slice::<Strict>(&bytes).unwrap_err().to_string();
+    let err = from_slice::<Strict>(&bytes).unwrap_err().to_string();
     assert!(err.contains("extra"), "{err}");
-    let err = from_npz_slice::<Lenient>(&bytes).unwrap_err().to_string();
+    let err = from_slice::<Lenient>(&bytes).unwrap_err().to_string();
     assert!(err.contains("stray"), "{err}");
 }
 
@@ -534,8 +538,8 @@ fn skip_serializing_if_inside_records() {
         x: vec![RecSkip { a: 1.0, b: None }, RecSkip { a: 3.0, b: Some(4) }],
     };
     for value in [all_some, all_none, mixed] {
-        let bytes = to_npz_vec(&value).unwrap();
-        let back: W<Vec<RecSkip>> = from_npz_slice(&bytes)
+        let bytes = to_vec(&value).unwrap();
+        let back: W<Vec<RecSkip>> = from_slice(&bytes)
             .unwrap_or_else(|e| panic!("{e}; members {:?}", member_names(&bytes)));
         assert_eq!(back, value);
     }
@@ -557,27 +561,27 @@ fn records_with_string_fields_write_the_longest_length() {
             },
         ],
     };
-    let bytes = to_npz_vec(&value).unwrap();
-    let mut archive = NpzReader::new(Cursor::new(&bytes[..])).unwrap();
+    let bytes = to_vec(&value).unwrap();
+    let mut archive = npz::Reader::new(Cursor::new(&bytes[..])).unwrap();
     let dtype = archive.header("x").unwrap().header.dtype.to_string();
     assert_eq!(dtype, "[('name', '<U7'), ('score', '<f8'), ('id', '<u4')]");
-    assert_eq!(from_npz_slice::<W<Vec<RecText>>>(&bytes).unwrap(), value);
+    assert_eq!(from_slice::<W<Vec<RecText>>>(&bytes).unwrap(), value);
 }
 
 #[test]
 fn byte_strings_load_into_strings() {
     let bytes = raw_archive("'|S3'", "(2,)", b"abcde\0");
-    let w: W<Vec<String>> = from_npz_slice(&bytes).unwrap();
+    let w: W<Vec<String>> = from_slice(&bytes).unwrap();
     assert_eq!(w.x, ["abc", "de"]);
 }
 
 #[test]
 fn int8_loads_into_f16() {
     let bytes = archive_with(&vec![-3i8, 0, 100]);
-    let w: W<Vec<f16>> = from_npz_slice(&bytes).unwrap();
+    let w: W<Vec<f16>> = from_slice(&bytes).unwrap();
     assert_eq!(w.x, [-3.0, 0.0, 100.0].map(f16::from_f32));
     let bytes = archive_with(&vec![255u8]);
-    let w: W<Vec<f16>> = from_npz_slice(&bytes).unwrap();
+    let w: W<Vec<f16>> = from_slice(&bytes).unwrap();
     assert_eq!(w.x, [f16::from_f32(255.0)]);
 }
 
@@ -596,7 +600,7 @@ fn record_subarray_fields_load_into_arrays() {
         }
     }
     let bytes = raw_archive("[('id', '<u4'), ('pos', '<f4', (3,))]", "(2,)", &data);
-    let w: W<Vec<Particle>> = from_npz_slice(&bytes).unwrap();
+    let w: W<Vec<Particle>> = from_slice(&bytes).unwrap();
     assert_eq!(
         w.x,
         [
@@ -629,8 +633,7 @@ fn serde_path_to_error_works_with_the_public_serializer_and_deserializer() {
             values: vec![Some(1.0), None],
         },
     };
-    let mut writer = NpzWriter::new(Cursor::new(Vec::new()));
-    let mut ser = npy_serde::Serializer::new(&mut writer, &SerdeOptions::default()).unwrap();
+    let mut ser = npy_serde::Serializer::new(Cursor::new(Vec::new()));
     let err = serde_path_to_error::serialize(&value, &mut ser).unwrap_err();
     assert!(
         err.path().to_string().starts_with("inner.values"),
@@ -658,11 +661,10 @@ fn serde_path_to_error_works_with_the_public_serializer_and_deserializer() {
         ],
         epoch: 2,
     };
-    let mut writer = NpzWriter::new(Cursor::new(Vec::new()));
-    let mut ser = npy_serde::Serializer::new(&mut writer, &SerdeOptions::default()).unwrap();
+    let mut ser = npy_serde::Serializer::new(Cursor::new(Vec::new()));
     serde_path_to_error::serialize(&good, &mut ser).unwrap();
-    let bytes = writer.finish().unwrap().into_inner();
-    let mut de = npy_serde::Deserializer::from_npz_slice(&bytes, &SerdeOptions::default()).unwrap();
+    let bytes = ser.finish().unwrap().into_inner();
+    let mut de = npy_serde::Deserializer::from_slice(&bytes).unwrap();
     let back: Good = serde_path_to_error::deserialize(&mut de).unwrap();
     assert_eq!(back, good);
 
@@ -678,7 +680,7 @@ fn serde_path_to_error_works_with_the_public_serializer_and_deserializer() {
         layers: Vec<WrongLayer>,
         epoch: u32,
     }
-    let mut de = npy_serde::Deserializer::from_npz_slice(&bytes, &SerdeOptions::default()).unwrap();
+    let mut de = npy_serde::Deserializer::from_slice(&bytes).unwrap();
     let err = serde_path_to_error::deserialize::<_, Wrong>(&mut de).unwrap_err();
     // (ndarray's own serde form may add the index of its data sequence after the field.)
     assert!(
@@ -690,7 +692,7 @@ fn serde_path_to_error_works_with_the_public_serializer_and_deserializer() {
 }
 
 #[test]
-fn to_npz_writer_needs_only_write() {
+fn to_writer_needs_only_write() {
     struct WriteOnly(Vec<u8>);
     impl Write for WriteOnly {
         fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
@@ -716,8 +718,8 @@ fn to_npz_writer_needs_only_write() {
         names: vec!["a".into(), "bc".into()],
     };
     let mut sink = WriteOnly(Vec::new());
-    npy_serde::to_npz_writer(&mut sink, &value).unwrap();
-    assert_eq!(from_npz_slice::<Value>(&sink.0).unwrap(), value);
+    npy_serde::to_writer(&mut sink, &value).unwrap();
+    assert_eq!(from_slice::<Value>(&sink.0).unwrap(), value);
     // The stream is an archive other zip readers accept.
     let mut zip = zip::ZipArchive::new(Cursor::new(&sink.0)).unwrap();
     assert_eq!(zip.len(), 4);
@@ -741,27 +743,25 @@ fn a_user_struct_named_array_is_a_plain_struct() {
             count: 2,
         },
     };
-    let bytes = to_npz_vec(&value).unwrap();
+    let bytes = to_vec(&value).unwrap();
     assert_eq!(member_names(&bytes), ["x/name", "x/values", "x/count"]);
-    assert_eq!(from_npz_slice::<W<user::Array>>(&bytes).unwrap(), value);
+    assert_eq!(from_slice::<W<user::Array>>(&bytes).unwrap(), value);
 }
 
 #[test]
 fn npy_and_npz_mix_ups_say_what_to_use() {
     let dir = tempfile::tempdir().unwrap();
     let npy = dir.path().join("weights.npy");
-    npy_serde::save(&npy, &vec![1.0f32, 2.0]).unwrap();
+    npy::save(&npy, &vec![1.0f32, 2.0]).unwrap();
     let err = npy_serde::from_path::<W<Vec<f32>>, _>(&npy)
         .unwrap_err()
         .to_string();
     assert!(err.contains("load"), "{err}");
     let npz = dir.path().join("state.npz");
     npy_serde::to_path(&npz, &W { x: vec![1.0f32] }).unwrap();
-    let err = npy_serde::load::<Vec<f32>, _>(&npz)
-        .unwrap_err()
-        .to_string();
+    let err = npy::load::<Vec<f32>, _>(&npz).unwrap_err().to_string();
     assert!(
-        err.contains("from_path") || err.contains("NpzReader"),
+        err.contains("from_path") || err.contains("npz::Reader"),
         "{err}"
     );
 }
@@ -794,15 +794,15 @@ fn strings_with_trailing_nul_are_refused_or_kept() {
             x: "\0".to_string(),
         },
     ] {
-        if let Ok(bytes) = to_npz_vec(&value) {
-            assert_eq!(from_npz_slice::<W<String>>(&bytes).unwrap(), value);
+        if let Ok(bytes) = to_vec(&value) {
+            assert_eq!(from_slice::<W<String>>(&bytes).unwrap(), value);
         }
     }
     let many = W {
         x: vec!["ok".to_string(), "b\0".to_string()],
     };
-    if let Ok(bytes) = to_npz_vec(&many) {
-        assert_eq!(from_npz_slice::<W<Vec<String>>>(&bytes).unwrap(), many);
+    if let Ok(bytes) = to_vec(&many) {
+        assert_eq!(from_slice::<W<Vec<String>>>(&bytes).unwrap(), many);
     }
 }
 
@@ -819,9 +819,9 @@ fn some_empty_map_and_none_are_told_apart() {
         b: None,
         c: Some(Nothing {}),
     };
-    let bytes = to_npz_vec(&value).unwrap();
+    let bytes = to_vec(&value).unwrap();
     assert_eq!(member_names(&bytes), ["a", "c"]);
-    assert_eq!(from_npz_slice::<S>(&bytes).unwrap(), value);
+    assert_eq!(from_slice::<S>(&bytes).unwrap(), value);
 }
 
 /// Plain ndarray fields inside a flattened struct cannot be told from nested lists (serde
@@ -851,8 +851,8 @@ fn plain_arrays_in_flattened_structs_fail_to_load_rather_than_load_wrong() {
                 lr: 0.5,
             },
         };
-        if let Ok(bytes) = to_npz_vec(&value) {
-            let back = from_npz_slice::<Outer>(&bytes);
+        if let Ok(bytes) = to_vec(&value) {
+            let back = from_slice::<Outer>(&bytes);
             assert!(
                 back.as_ref().map_or(true, |back| *back == value),
                 "shape {shape:?}: saved as {:?}, then loaded {back:?}",
@@ -876,7 +876,7 @@ fn a_failed_save_to_a_stream_writes_nothing() {
         second: vec![Some(1.0), None],
     };
     let mut sink = Vec::new();
-    let err = npy_serde::to_npz_writer(&mut sink, &value).unwrap_err();
+    let err = npy_serde::to_writer(&mut sink, &value).unwrap_err();
     assert!(err.to_string().contains("\"second\""), "{err}");
     assert!(sink.is_empty(), "{} bytes written", sink.len());
 }
@@ -886,17 +886,14 @@ fn bool_and_char_keys_round_trip_as_text() {
     let chars = W {
         x: BTreeMap::from([('a', 1u8), ('/', 2), ('é', 3), ('%', 4)]),
     };
-    let bytes = to_npz_vec(&chars).unwrap();
-    assert_eq!(
-        from_npz_slice::<W<BTreeMap<char, u8>>>(&bytes).unwrap(),
-        chars
-    );
+    let bytes = to_vec(&chars).unwrap();
+    assert_eq!(from_slice::<W<BTreeMap<char, u8>>>(&bytes).unwrap(), chars);
     let bools = W {
         x: BTreeMap::from([(false, vec![1.0f64]), (true, vec![])]),
     };
-    let bytes = to_npz_vec(&bools).unwrap();
+    let bytes = to_vec(&bools).unwrap();
     assert_eq!(
-        from_npz_slice::<W<BTreeMap<bool, Vec<f64>>>>(&bytes).unwrap(),
+        from_slice::<W<BTreeMap<bool, Vec<f64>>>>(&bytes).unwrap(),
         bools
     );
 }
@@ -911,22 +908,22 @@ fn bulk_reads_any_layout_and_follows_the_conversion_table() {
         data.extend_from_slice(&value.to_be_bytes());
     }
     let npy = raw_npy("'>f4'", "(2, 3)", &data).replace_fortran();
-    let expected: Array2<f32> = npy_serde::from_bytes(&npy).unwrap();
+    let expected: Array2<f32> = npy::from_slice(&npy).unwrap();
     assert_eq!(expected[[1, 2]], 5.0);
-    let bytes = archive_with(&npy_serde::from_bytes::<NpyArray>(&npy).unwrap());
-    let bulk: W<Bulk<Array2<f32>>> = from_npz_slice(&bytes).unwrap();
+    let bytes = archive_with(&npy::from_slice::<NpyArray>(&npy).unwrap());
+    let bulk: W<Bulk<Array2<f32>>> = from_slice(&bytes).unwrap();
     assert_eq!(bulk.x.0, expected);
-    let plain: W<Array2<f32>> = from_npz_slice(&bytes).unwrap();
+    let plain: W<Array2<f32>> = from_slice(&bytes).unwrap();
     assert_eq!(plain.x, expected);
-    let wide: W<Bulk<Array2<f64>>> = from_npz_slice(&bytes).unwrap();
+    let wide: W<Bulk<Array2<f64>>> = from_slice(&bytes).unwrap();
     assert_eq!(wide.x.0, expected.mapv(f64::from));
     // Narrowing is refused, as by the typed reader.
     let doubles = archive_with(&Array2::<f64>::zeros((2, 2)));
-    assert!(from_npz_slice::<W<Bulk<Array2<f32>>>>(&doubles).is_err());
+    assert!(from_slice::<W<Bulk<Array2<f32>>>>(&doubles).is_err());
     let ints = archive_with(&Array2::<i64>::zeros((2, 2)));
-    assert!(from_npz_slice::<W<Bulk<Array2<i32>>>>(&ints).is_err());
+    assert!(from_slice::<W<Bulk<Array2<i32>>>>(&ints).is_err());
     let small = archive_with(&Array2::<i16>::from_elem((2, 2), -7));
-    let widened: W<Bulk<Array2<i64>>> = from_npz_slice(&small).unwrap();
+    let widened: W<Bulk<Array2<i64>>> = from_slice(&small).unwrap();
     assert_eq!(widened.x.0, Array2::from_elem((2, 2), -7i64));
 }
 
@@ -960,8 +957,8 @@ fn vecs_of_empty_structs_are_refused_at_save_or_round_trip() {
             x: vec![Nothing {}, Nothing {}],
         },
     ] {
-        if let Ok(bytes) = to_npz_vec(&value) {
-            let back = from_npz_slice::<W<Vec<Nothing>>>(&bytes);
+        if let Ok(bytes) = to_vec(&value) {
+            let back = from_slice::<W<Vec<Nothing>>>(&bytes);
             assert!(
                 back.as_ref().is_ok_and(|back| *back == value),
                 "{value:?} saved as {:?}, then loaded {back:?}",
@@ -982,10 +979,10 @@ fn vecs_of_vecs_of_layers_are_nested_indexed_groups() {
     let value = W {
         x: vec![vec![layer(1)], vec![], vec![layer(2), layer(3)]],
     };
-    let bytes = to_npz_vec(&value).unwrap_or_else(|e| panic!("{e}"));
+    let bytes = to_vec(&value).unwrap_or_else(|e| panic!("{e}"));
     let names = member_names(&bytes);
     assert!(names.contains(&"x/2/1/weight".to_string()), "{names:?}");
-    assert_eq!(from_npz_slice::<W<Vec<Vec<Layer>>>>(&bytes).unwrap(), value);
+    assert_eq!(from_slice::<W<Vec<Vec<Layer>>>>(&bytes).unwrap(), value);
 }
 
 #[test]
@@ -999,7 +996,7 @@ fn errors_name_the_member_path() {
     struct WrittenLayer {
         weight: Array2<f64>,
     }
-    let bytes = to_npz_vec(&Written {
+    let bytes = to_vec(&Written {
         layers: vec![
             WrittenLayer {
                 weight: Array2::zeros((1, 1)),
@@ -1023,9 +1020,7 @@ fn errors_name_the_member_path() {
     struct ReadLayer {
         weight: Array2<f32>,
     }
-    let err = from_npz_slice::<ReadLayers>(&bytes)
-        .unwrap_err()
-        .to_string();
+    let err = from_slice::<ReadLayers>(&bytes).unwrap_err().to_string();
     assert!(err.contains("\"layers/0/weight\""), "{err}");
 
     // A key that is not an integer, read into an integer-keyed map.
@@ -1034,6 +1029,6 @@ fn errors_name_the_member_path() {
     struct ReadIds {
         by_id: BTreeMap<u32, f32>,
     }
-    let err = from_npz_slice::<ReadIds>(&bytes).unwrap_err().to_string();
+    let err = from_slice::<ReadIds>(&bytes).unwrap_err().to_string();
     assert!(err.contains("x/y") || err.contains("x%2Fy"), "{err}");
 }

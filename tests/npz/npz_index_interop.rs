@@ -1,7 +1,8 @@
 //! Archives carrying the chunk index (a private zip extra field in the central directory)
 //! read unchanged by Python's `zipfile` and by `np.load`: one Python process checks them.
 
-use npy_serde::npz::NpzWriter;
+use npy_serde::npz::{self, Compression};
+use npy_serde::{npy, WriteOptions};
 use test_support::{run_python, temp_dir};
 
 #[test]
@@ -12,9 +13,10 @@ fn zipfile_and_numpy_read_indexed_archives_unchanged() {
         .map(|i| ((i * 2_654_435_761) >> 7) as u32 & 0x3FFF)
         .collect();
     let small = vec![1.5f64, -2.0, 3.25];
-    npy_serde::save(dir.path().join("big.npy"), &big).unwrap();
-    npy_serde::save(dir.path().join("small.npy"), &small).unwrap();
-    let mut writer = NpzWriter::create_compressed(dir.path().join("indexed.npz")).unwrap();
+    npy::save(dir.path().join("big.npy"), &big).unwrap();
+    npy::save(dir.path().join("small.npy"), &small).unwrap();
+    let compressed = WriteOptions::default().with_compression(Compression::NUMPY_DEFLATE);
+    let mut writer = npz::Writer::create_with(dir.path().join("indexed.npz"), &compressed).unwrap();
     writer.add("small", &small).unwrap();
     writer.add("big", &big).unwrap();
     writer.add("after", &small).unwrap();

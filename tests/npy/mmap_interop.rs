@@ -5,9 +5,11 @@
 
 use bytemuck::{Pod, Zeroable};
 use ndarray::{Array2, ArrayView1, ArrayView2, ArrayView3, ArrayViewD, Ix1, Ix2, Ix3};
-use npy_serde::chunked::{save_chunks, NpyAppender, NpyRowReader};
+use npy_serde::dtype::{DType, Endian, Record};
+use npy_serde::error::ErrorKind;
 use npy_serde::mmap::{MappedNpy, MappedNpyMut};
-use npy_serde::{DType, Endian, ErrorKind, Header, NpyElement, Record};
+use npy_serde::npy::{self, save_chunks, AppendOptions, Appender, Header, RowReader};
+use npy_serde::NpyElement;
 use test_support::{run_python, temp_dir};
 
 /// A record type written by hand (what `#[derive(NpyElement)]` generates for a
@@ -55,7 +57,6 @@ impl NpyElement for Sample {
             Err(npy_serde::Error::from(ErrorKind::DtypeMismatch {
                 expected: Self::write_dtype(&[]).to_string(),
                 found: dtype.to_string(),
-                field: None,
             }))
         }
     }
@@ -359,8 +360,8 @@ fn numpy_file_grows_past_a_million_rows_by_appends() {
         dir.path(),
     );
     let path = dir.path().join("grow.npy");
-    let header_len = npy_serde::inspect(&path).unwrap().data_offset;
-    let mut appender = NpyAppender::<u16>::open(&path).unwrap();
+    let header_len = npy::inspect(&path).unwrap().data_offset;
+    let mut appender = Appender::<u16>::open(&path).unwrap();
     let mut stages = Vec::new();
     let mut batch = 0usize;
     let mut next_stage = 17;
@@ -385,7 +386,7 @@ fn numpy_file_grows_past_a_million_rows_by_appends() {
     // A crash after the data but before the header: the old header still holds.
     let crashed = dir.path().join("crashed.npy");
     std::fs::copy(dir.path().join("stage_0.npy"), &crashed).unwrap();
-    let old_len = npy_serde::inspect(&crashed).unwrap().header.shape[0];
+    let old_len = npy::inspect(&crashed).unwrap().header.shape[0];
     let mut file = std::fs::OpenOptions::new()
         .append(true)
         .open(&crashed)
@@ -418,12 +419,12 @@ print(len(stages), a.shape[0])
 
     // The grown file reads in row chunks, and the crashed copy keeps accepting appends
     // once its partial data is discarded.
-    let mut reader = NpyRowReader::open(&path).unwrap();
+    let mut reader = RowReader::open(&path).unwrap();
     let rows: Array2<u16> = reader.read_rows(999_990..1_000_000).unwrap();
     assert_eq!(rows[[9, 2]], ((999_999 * 3 + 2) % 65521) as u16);
-    assert!(NpyAppender::<u16>::open(&crashed).is_err());
-    let options = npy_serde::chunked::AppendOptions::default().discard_trailing_bytes(true);
-    let mut appender = NpyAppender::<u16>::open_with(&crashed, &options).unwrap();
+    assert!(Appender::<u16>::open(&crashed).is_err());
+    let options = AppendOptions::default().with_discard_trailing_bytes(true);
+    let mut appender = Appender::<u16>::open_with(&crashed, &options).unwrap();
     appender.append(&[1, 2, 3]).unwrap();
     assert_eq!(appender.len(), old_len + 1);
 }
@@ -452,15 +453,15 @@ np.save('fortran.npy', np.asfortranarray(np.ones((3, 3))))
 "#,
         dir.path(),
     );
-    let mut reader = NpyRowReader::open(dir.path().join("be_rows.npy")).unwrap();
+    let mut reader = RowReader::open(dir.path().join("be_rows.npy")).unwrap();
     let rows: ndarray::Array3<i64> = reader.read_rows(8..10).unwrap();
     assert_eq!(rows[[1, 1, 1]], 39);
-    let err = NpyRowReader::open(dir.path().join("fortran.npy"))
+    let err = RowReader::open(dir.path().join("fortran.npy"))
         .err()
         .unwrap()
         .to_string();
     assert!(err.contains("Fortran"), "{err}");
-    let sum: f64 = NpyRowReader::open(&path)
+    let sum: f64 = RowReader::open(&path)
         .unwrap()
         .chunks::<f64, Ix2>(3000)
         .map(|chunk| chunk.unwrap().sum())
@@ -527,7 +528,7 @@ np.save('other_order.npy', b[['id', 'mass', 'position']].astype([('id', '<u8'), 
     let map = unsafe { MappedNpy::open(dir.path().join("other_order.npy")) }.unwrap();
     let err = map.as_slice::<Particle>().unwrap_err();
     assert!(
-        matches!(err.root(), ErrorKind::DtypeMismatch { .. }),
+        matches!(err.kind(), ErrorKind::DtypeMismatch { .. }),
         "{err}"
     );
     let copied = map.view_or_copy::<Particle, Ix1>().unwrap();

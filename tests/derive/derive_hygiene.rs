@@ -55,16 +55,17 @@ fn derives_without_the_prelude() {
         r#type: [2.0, 3.0],
         ok: true,
     }];
-    let bytes = ::npy_serde::to_bytes(&points).unwrap();
-    let back: ::std::vec::Vec<Point<f64>> = ::npy_serde::from_bytes(&bytes).unwrap();
+    let bytes = ::npy_serde::npy::to_vec(&points).unwrap();
+    let back: ::std::vec::Vec<Point<f64>> = ::npy_serde::npy::from_slice(&bytes).unwrap();
     ::std::assert_eq!(back, points);
-    let text =
-        ::std::string::ToString::to_string(&<Point<f64> as ::npy_serde::FixedElement>::dtype());
+    let text = ::std::string::ToString::to_string(
+        &<Point<f64> as ::npy_serde::element::FixedElement>::dtype(),
+    );
     ::std::assert!(text.contains("('type', "), "{}", text);
     ::std::assert!(text.contains("('flag', '|b1')"), "{}", text);
 
     let packed = ::std::vec![Packed { a: 1.0, b: [2, 3] }];
     let back: ::std::vec::Vec<Packed> =
-        ::npy_serde::from_bytes(&::npy_serde::to_bytes(&packed).unwrap()).unwrap();
+        ::npy_serde::npy::from_slice(&::npy_serde::npy::to_vec(&packed).unwrap()).unwrap();
     ::std::assert_eq!(back, packed);
 }

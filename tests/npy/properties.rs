@@ -4,18 +4,18 @@
 //! bytes, truncated files) gives errors, never panics.
 //!
 //! Case counts are kept small enough for CI (a few seconds each); raise them with
-//! `PROPTEST_CASES=10000 cargo test --release --test properties` for a deeper search.
+//! `PROPTEST_CASES=10000 cargo test --release --test npy properties::` for a deeper
+//! search.
 
 use half::f16;
 use ndarray::{ArrayD, IxDyn, ShapeBuilder};
 use num_complex::Complex;
 use proptest::prelude::*;
 
-use npy_serde::header::{read_header, Header, DEFAULT_MAX_HEADER_SIZE};
-use npy_serde::{
-    from_bytes, read_npy, DType, Endian, Field, FixedElement, NpyArray, NpyWrite, Record,
-    WriteOptions,
-};
+use npy_serde::dtype::{DType, Endian, Field, Record};
+use npy_serde::element::FixedElement;
+use npy_serde::npy::{self, read_header, Header, HeaderInfo};
+use npy_serde::{NpyArray, ReadOptions, WriteOptions};
 
 fn config(cases: u32) -> ProptestConfig {
     ProptestConfig {
@@ -203,6 +203,20 @@ fn hand_written_header_text(
     )
 }
 
+/// The header of `bytes`, read without a limit on its size.
+fn read_header_unlimited(bytes: &[u8]) -> npy_serde::Result<HeaderInfo> {
+    let options = ReadOptions::default().with_max_header_size(usize::MAX);
+    npy::read_header_with(&mut &bytes[..], &options)
+}
+
+/// The `fortran_order` flag `np.save` writes for data of `shape` in column-major order when
+/// `column_major` is true: `True` only for data that is F-contiguous and not also
+/// C-contiguous (data with at most one dimension longer than 1, or no elements, is both).
+fn numpy_fortran_order(shape: &[usize], column_major: bool) -> bool {
+    let both_orders = shape.contains(&0) || shape.iter().filter(|&&dim| dim > 1).count() <= 1;
+    column_major && !both_orders
+}
+
 fn with_prefix(text: &[u8], major: u8) -> Vec<u8> {
     let mut bytes = b"\x93NUMPY".to_vec();
     bytes.extend_from_slice(&[major, 0]);
@@ -226,7 +240,7 @@ proptest! {
             return Ok(());
         };
         prop_assert_eq!(bytes.len() % 64, 0);
-        let info = read_header(&mut &bytes[..], usize::MAX)
+        let info = read_header_unlimited(&bytes)
             .map_err(|e| TestCaseError::fail(format!("{}: {e}", String::from_utf8_lossy(&bytes))))?;
         prop_assert_eq!(info.header, header);
         prop_assert_eq!(info.data_offset, bytes.len() as u64);
@@ -253,12 +267,12 @@ proptest! {
         };
         prop_assume!(major != 1 || raw.len() <= u16::MAX as usize);
         let mut bytes = with_prefix(&raw, major);
-        let info = read_header(&mut &bytes[..], usize::MAX)
+        let info = read_header_unlimited(&bytes)
             .map_err(|e| TestCaseError::fail(format!("{text}: {e}")))?;
         prop_assert_eq!(info.header, header);
         prop_assert_eq!(info.data_offset, bytes.len() as u64);
         bytes.push(b'x');
-        let info = read_header(&mut &bytes[..], usize::MAX).unwrap();
+        let info = read_header_unlimited(&bytes).unwrap();
         prop_assert_eq!(info.data_offset, bytes.len() as u64 - 1);
     }
 }
@@ -285,26 +299,23 @@ where
     let values: Vec<T> = values.into_iter().cycle().take(count).collect();
     prop_assume!(values.len() == count);
     let array = ArrayD::from_shape_vec(IxDyn(&shape).set_f(fortran), values).unwrap();
-    let mut bytes = Vec::new();
-    array
-        .write_npy(&mut bytes, &WriteOptions::default().with_endian(endian))
-        .unwrap();
+    let bytes = npy::to_vec_with(&array, &WriteOptions::default().with_endian(endian)).unwrap();
 
-    let info = read_header(&mut &bytes[..], DEFAULT_MAX_HEADER_SIZE).unwrap();
+    let info = read_header(&mut &bytes[..]).unwrap();
     let expect_fortran = shape.len() > 1 && !array.is_standard_layout();
     prop_assert_eq!(info.header.fortran_order, expect_fortran);
     prop_assert_eq!(info.header.dtype.clone(), T::dtype().with_endian(endian));
     prop_assert_eq!(&info.header.shape, &shape);
 
-    let back: ArrayD<T> = from_bytes(&bytes).unwrap();
+    let back: ArrayD<T> = npy::from_slice(&bytes).unwrap();
     prop_assert_eq!(&back, &array);
-    let streamed: ArrayD<T> = read_npy(&mut &bytes[..]).unwrap();
+    let streamed: ArrayD<T> = npy::read(&mut &bytes[..]).unwrap();
     prop_assert_eq!(&streamed, &array);
-    let flat: Vec<T> = from_bytes(&bytes).unwrap();
+    let flat: Vec<T> = npy::from_slice(&bytes).unwrap();
     prop_assert_eq!(flat, array.iter().cloned().collect::<Vec<_>>());
 
-    let dynamic: NpyArray = from_bytes(&bytes).unwrap();
-    prop_assert_eq!(npy_serde::to_bytes(&dynamic).unwrap(), bytes.clone());
+    let dynamic: NpyArray = npy::from_slice(&bytes).unwrap();
+    prop_assert_eq!(npy::to_vec(&dynamic).unwrap(), bytes.clone());
     prop_assert_eq!(dynamic.to_array::<T>().unwrap(), array.clone());
 
     // A strided view is written in C order and reads back equal.
@@ -316,8 +327,8 @@ where
                 ndarray::Slice::from(..)
             }
         });
-        let bytes = npy_serde::to_bytes(&view).unwrap();
-        let back: ArrayD<T> = from_bytes(&bytes).unwrap();
+        let bytes = npy::to_vec(&view).unwrap();
+        let back: ArrayD<T> = npy::from_slice(&bytes).unwrap();
         prop_assert_eq!(back, view.to_owned());
     }
     Ok(())
@@ -383,20 +394,19 @@ proptest! {
         strings in prop::collection::vec("[a-zé整\u{1F600} ]{0,8}", 0..20),
         endian in endian(),
     ) {
-        let mut bytes = Vec::new();
-        strings.write_npy(&mut bytes, &WriteOptions::default().with_endian(endian)).unwrap();
-        let back: Vec<String> = from_bytes(&bytes).unwrap();
+        let bytes = npy::to_vec_with(&strings, &WriteOptions::default().with_endian(endian)).unwrap();
+        let back: Vec<String> = npy::from_slice(&bytes).unwrap();
         prop_assert_eq!(&back, &strings);
         let chars = strings.iter().map(|s| s.chars().count()).max().unwrap_or(0);
-        let info = read_header(&mut &bytes[..], DEFAULT_MAX_HEADER_SIZE).unwrap();
+        let info = read_header(&mut &bytes[..]).unwrap();
         // NumPy gives empty and all-empty string arrays the width 1.
         prop_assert_eq!(info.header.dtype.itemsize(), 4 * chars.max(1));
-        let dynamic: NpyArray = from_bytes(&bytes).unwrap();
-        prop_assert_eq!(npy_serde::to_bytes(&dynamic).unwrap(), bytes);
+        let dynamic: NpyArray = npy::from_slice(&bytes).unwrap();
+        prop_assert_eq!(npy::to_vec(&dynamic).unwrap(), bytes);
 
         let raw: Vec<Vec<u8>> = strings.iter().map(|s| s.as_bytes().to_vec()).collect();
-        let bytes = npy_serde::to_bytes(&raw).unwrap();
-        prop_assert_eq!(from_bytes::<Vec<Vec<u8>>>(&bytes).unwrap(), raw);
+        let bytes = npy::to_vec(&raw).unwrap();
+        prop_assert_eq!(npy::from_slice::<Vec<Vec<u8>>>(&bytes).unwrap(), raw);
     }
 
     /// Any dtype (records included), any small shape, random data bytes: the dynamic
@@ -422,15 +432,15 @@ proptest! {
         }).collect();
         let mut bytes = header.to_bytes().unwrap();
         bytes.extend_from_slice(&data);
-        let array: NpyArray = from_bytes(&bytes).unwrap();
+        let array: NpyArray = npy::from_slice(&bytes).unwrap();
         let saved_header = Header {
-            fortran_order: npy_serde::header::numpy_fortran_order(&header.shape, fortran_order),
+            fortran_order: numpy_fortran_order(&header.shape, fortran_order),
             ..header.clone()
         };
         prop_assert_eq!(array.header(), saved_header.clone());
         let mut expected = saved_header.to_bytes().unwrap();
         expected.extend_from_slice(&data);
-        prop_assert_eq!(npy_serde::to_bytes(&array).unwrap(), expected);
+        prop_assert_eq!(npy::to_vec(&array).unwrap(), expected);
     }
 }
 
@@ -446,14 +456,10 @@ fn header_like_text() -> impl Strategy<Value = String> {
 fn valid_file() -> impl Strategy<Value = Vec<u8>> {
     prop_oneof![
         (prop::collection::vec(any::<f64>(), 0..10), endian()).prop_map(|(v, e)| {
-            let mut out = Vec::new();
-            v.write_npy(&mut out, &WriteOptions::default().with_endian(e))
-                .unwrap();
-            out
+            npy::to_vec_with(&v, &WriteOptions::default().with_endian(e)).unwrap()
         }),
-        prop::collection::vec("[a-z整]{0,4}", 0..6).prop_map(|v| npy_serde::to_bytes(&v).unwrap()),
-        prop::collection::vec(any::<[i16; 3]>(), 0..5)
-            .prop_map(|v| npy_serde::to_bytes(&v).unwrap()),
+        prop::collection::vec("[a-z整]{0,4}", 0..6).prop_map(|v| npy::to_vec(&v).unwrap()),
+        prop::collection::vec(any::<[i16; 3]>(), 0..5).prop_map(|v| npy::to_vec(&v).unwrap()),
         (any_dtype(), shape(), any::<bool>()).prop_filter_map(
             "data too large",
             |(dtype, shape, fortran_order)| {
@@ -490,16 +496,16 @@ proptest! {
         let mut bytes = with_prefix(text.as_bytes(), major.max(1));
         bytes[6] = major;
         bytes.extend_from_slice(&tail);
-        let _ = read_header(&mut &bytes[..], DEFAULT_MAX_HEADER_SIZE);
-        let _ = from_bytes::<NpyArray>(&bytes);
-        let _ = from_bytes::<Vec<f64>>(&bytes);
+        let _ = read_header(&mut &bytes[..]);
+        let _ = npy::from_slice::<NpyArray>(&bytes);
+        let _ = npy::from_slice::<Vec<f64>>(&bytes);
     }
 
     #[test]
     fn arbitrary_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..200)) {
-        let _ = read_header(&mut &bytes[..], DEFAULT_MAX_HEADER_SIZE);
-        let _ = from_bytes::<NpyArray>(&bytes);
-        let _ = from_bytes::<Vec<String>>(&bytes);
+        let _ = read_header(&mut &bytes[..]);
+        let _ = npy::from_slice::<NpyArray>(&bytes);
+        let _ = npy::from_slice::<Vec<String>>(&bytes);
     }
 }
 
@@ -508,13 +514,13 @@ proptest! {
 
     #[test]
     fn every_truncation_is_an_error(bytes in valid_file()) {
-        prop_assert!(from_bytes::<NpyArray>(&bytes).is_ok());
+        prop_assert!(npy::from_slice::<NpyArray>(&bytes).is_ok());
         for cut in 0..bytes.len() {
             let short = &bytes[..cut];
-            prop_assert!(from_bytes::<NpyArray>(short).is_err(), "cut at {}", cut);
-            prop_assert!(read_npy::<NpyArray, _>(&mut &short[..]).is_err(), "cut at {}", cut);
-            let _ = from_bytes::<Vec<f64>>(short);
-            let _ = from_bytes::<Vec<String>>(short);
+            prop_assert!(npy::from_slice::<NpyArray>(short).is_err(), "cut at {}", cut);
+            prop_assert!(npy::read::<NpyArray, _>(&mut &short[..]).is_err(), "cut at {}", cut);
+            let _ = npy::from_slice::<Vec<f64>>(short);
+            let _ = npy::from_slice::<Vec<String>>(short);
         }
     }
 }

@@ -13,8 +13,9 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use ndarray::Array2;
-use npy_serde::chunked::{AppendOptions, NpyAppender};
-use npy_serde::{npz, MappedNpy, NpzReader, NpzUpdate};
+use npy_serde::mmap::MappedNpy;
+use npy_serde::npy::{AppendOptions, Appender};
+use npy_serde::{npy, npz};
 use serde::{Deserialize, Serialize};
 
 /// Set (to a case name) in the child process.
@@ -91,7 +92,7 @@ impl Case {
                 ],
             )
             .unwrap(),
-            Case::Appender => npy_serde::save(path, &Array2::<f64>::zeros((0, 3))).unwrap(),
+            Case::Appender => npy::save(path, &Array2::<f64>::zeros((0, 3))).unwrap(),
             _ => self.save(path, 0),
         }
     }
@@ -100,7 +101,7 @@ impl Case {
     fn save(self, path: &Path, version: u64) {
         let values = vec![version as f64; LEN];
         match self {
-            Case::Save => npy_serde::save(path, &values).unwrap(),
+            Case::Save => npy::save(path, &values).unwrap(),
             Case::ToPath => {
                 let meta = BTreeMap::from([("v".to_string(), vec![version as i32; 100])]);
                 let snapshot = Snapshot {
@@ -115,14 +116,14 @@ impl Case {
                     .unwrap()
             }
             Case::NpzUpdate => {
-                let mut update = NpzUpdate::open(path).unwrap();
+                let mut update = npz::Update::open(path).unwrap();
                 update.put("values", &values).unwrap();
                 update.put("version", &vec![version]).unwrap();
                 update.commit().unwrap();
             }
             Case::Appender => {
-                let options = AppendOptions::default().discard_trailing_bytes(true);
-                let mut appender = NpyAppender::<f64>::open_with(path, &options).unwrap();
+                let options = AppendOptions::default().with_discard_trailing_bytes(true);
+                let mut appender = Appender::<f64>::open_with(path, &options).unwrap();
                 let first = appender.len();
                 let rows: Vec<f64> = (first..first + ROWS_PER_APPEND)
                     .flat_map(|row| [row as f64; 3])
@@ -144,7 +145,7 @@ impl Case {
         };
         match self {
             Case::Save => {
-                let values: Vec<f64> = npy_serde::load(path).unwrap();
+                let values: Vec<f64> = npy::load(path).unwrap();
                 let version = values[0] as u64;
                 all_equal(&values, version);
                 assert_eq!(
@@ -161,7 +162,7 @@ impl Case {
                 snapshot.version
             }
             Case::SavezCompressed | Case::NpzUpdate => {
-                let mut archive = NpzReader::open(path).unwrap();
+                let mut archive = npz::Reader::open(path).unwrap();
                 let version: Vec<u64> = archive.read("version").unwrap();
                 let values: Vec<f64> = archive.read("values").unwrap();
                 all_equal(&values, version[0]);
@@ -173,7 +174,7 @@ impl Case {
             Case::Appender => {
                 // Rows are whole appends; a killed append leaves at most bytes after the
                 // data, which readers ignore.
-                let rows: Array2<f64> = npy_serde::load(path).unwrap();
+                let rows: Array2<f64> = npy::load(path).unwrap();
                 assert_eq!(rows.nrows() % ROWS_PER_APPEND, 0);
                 for (i, row) in rows.rows().into_iter().enumerate() {
                     assert_eq!(row.to_vec(), [i as f64; 3]);
@@ -202,8 +203,12 @@ fn crash_child() {
 
 /// Starts a child saving over `path` and waits until it has begun.
 fn spawn_child(case: Case, path: &Path) -> Child {
+    // The harness names a test by its module path within the test binary.
+    let (_binary, module) = module_path!().split_once("::").unwrap();
     let mut child = Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", "crash_child", "--nocapture", "--test-threads=1"])
+        .arg("--exact")
+        .arg(format!("{module}::crash_child"))
+        .args(["--nocapture", "--test-threads=1"])
         .env(CHILD_ENV, case.name())
         .env(PATH_ENV, path)
         .stdout(Stdio::piped())

@@ -11,8 +11,11 @@
 use std::collections::BTreeMap;
 
 use ndarray::{Array2, ArrayD};
-use npy_serde::pickle::{ObjectArray, Value};
-use npy_serde::{ArrayData, ErrorKind, NpyArray, PickleEncoding, ReadOptions};
+use npy_serde::error::ErrorKind;
+use npy_serde::npy::{self, ArrayData};
+use npy_serde::npz::{self, AnyFile};
+use npy_serde::pickle::{ObjectArray, PickleEncoding, PickledArray, Value};
+use npy_serde::{NpyArray, ReadOptions};
 use test_support::{run_python, temp_dir};
 
 /// The Python side of the canonical text.
@@ -95,13 +98,21 @@ fn canon(value: &Value) -> String {
         ),
         Value::Set(items) => format!("S[{}]", sorted(items)),
         Value::FrozenSet(items) => format!("FS[{}]", sorted(items)),
-        Value::Array(array) => canon_array(array),
-        Value::Scalar(array) => format!(
-            "sc:{}:{}",
-            array.dtype().type_str(),
-            hex(&array.data_bytes().unwrap())
-        ),
+        Value::Array(array) => canon_array(&decoded(array)),
+        Value::Scalar(array) => {
+            let array = decoded(array);
+            format!(
+                "sc:{}:{}",
+                array.dtype().type_str(),
+                hex(&array.data_bytes().unwrap())
+            )
+        }
     }
+}
+
+/// A NumPy array or scalar inside an object array, decoded.
+fn decoded(array: &PickledArray) -> NpyArray {
+    NpyArray::try_from(array.clone()).unwrap()
 }
 
 fn canon_array(array: &NpyArray) -> String {
@@ -197,7 +208,7 @@ for name, a in cases.items():
         if let Some(member) = name.strip_prefix("npz:") {
             for archive in ["stored.npz", "deflated.npz"] {
                 let mut reader =
-                    npy_serde::NpzReader::open_with(dir.path().join(archive), allow()).unwrap();
+                    npz::Reader::open_with(dir.path().join(archive), &allow()).unwrap();
                 let objects: ObjectArray = reader
                     .read(member)
                     .unwrap_or_else(|e| panic!("{archive}/{member}: {e}"));
@@ -208,20 +219,19 @@ for name, a in cases.items():
         }
         let path = dir.path().join(name);
         let objects: ObjectArray =
-            npy_serde::load_with(&path, &allow()).unwrap_or_else(|e| panic!("{name}: {e}"));
+            npy::load_with(&path, &allow()).unwrap_or_else(|e| panic!("{name}: {e}"));
         assert_eq!(&canon_objects(&objects), want, "{name}");
         // The dynamic array holds the same values and saves back to a pickle that reads
         // back the same; except that, as in NumPy, `_reconstruct` turns arrays of the other
         // byte order (kept by protocol 5's `_frombuffer`) native.
-        let array: NpyArray = npy_serde::load_with(&path, &allow()).unwrap();
+        let array: NpyArray = npy::load_with(&path, &allow()).unwrap();
         assert_eq!(canon_array(&array), *want, "{name} as NpyArray");
         if name == "ragged_p5.npy" {
             checked += 1;
             continue;
         }
         let again: ObjectArray =
-            npy_serde::read_npy_with(&mut &npy_serde::to_bytes(&array).unwrap()[..], &allow())
-                .unwrap();
+            npy::read_with(&mut &npy::to_vec(&array).unwrap()[..], &allow()).unwrap();
         assert_eq!(&canon_objects(&again), want, "{name} saved back");
         checked += 1;
     }
@@ -278,7 +288,7 @@ for name, a in cases.items():
             _ => PickleEncoding::Bytes,
         };
         let options = allow().with_pickle_encoding(encoding);
-        let loaded = npy_serde::load_with::<ObjectArray, _>(dir.path().join(name), &options);
+        let loaded = npy::load_with::<ObjectArray, _>(dir.path().join(name), &options);
         match (want.as_str(), loaded) {
             ("ERR", Err(err)) => assert!(err.to_string().contains("Latin1"), "{err}"),
             // NumPy's ASCII choice fails on the raw bytes of numeric arrays too; the safe
@@ -313,65 +323,64 @@ with open('bare.pkl', 'wb') as f: pickle.dump(np.arange(4, dtype='<i2').reshape(
         dir.path(),
     );
     let path = |name: &str| dir.path().join(name);
-    let names: Vec<String> = npy_serde::load_with(path("names.npy"), &allow()).unwrap();
+    let names: Vec<String> = npy::load_with(path("names.npy"), &allow()).unwrap();
     assert_eq!(names, ["ada", "grâce", "np"]);
-    let holes: Vec<Option<String>> = npy_serde::load_with(path("holes.npy"), &allow()).unwrap();
+    let holes: Vec<Option<String>> = npy::load_with(path("holes.npy"), &allow()).unwrap();
     assert_eq!(holes, [Some("a".to_string()), None, None]);
-    let ragged: Vec<Vec<f64>> = npy_serde::load_with(path("ragged.npy"), &allow()).unwrap();
+    let ragged: Vec<Vec<f64>> = npy::load_with(path("ragged.npy"), &allow()).unwrap();
     assert_eq!(
         ragged,
         [vec![1.0, 2.0], vec![3.0], vec![4.0, 5.5], vec![6.0]]
     );
-    let ragged: Vec<Vec<i64>> = npy_serde::load_with(path("ragged_i.npy"), &allow()).unwrap();
+    let ragged: Vec<Vec<i64>> = npy::load_with(path("ragged_i.npy"), &allow()).unwrap();
     assert_eq!(ragged, [vec![0, 1, 2], vec![]]);
     // Narrowing is an error, as for plain arrays.
-    let err = npy_serde::load_with::<Vec<Vec<i8>>, _>(path("ragged_i.npy"), &allow()).unwrap_err();
+    let err = npy::load_with::<Vec<Vec<i8>>, _>(path("ragged_i.npy"), &allow()).unwrap_err();
     assert!(err.to_string().contains("element 0"), "{err}");
-    let ints: Array2<i32> = npy_serde::load_with(path("ints.npy"), &allow()).unwrap();
+    let ints: Array2<i32> = npy::load_with(path("ints.npy"), &allow()).unwrap();
     assert_eq!(ints, ndarray::array![[1, 2, 3], [4, 5, 6]]);
-    let letters: Array2<String> =
-        npy_serde::load_with(path("fortran_names.npy"), &allow()).unwrap();
+    let letters: Array2<String> = npy::load_with(path("fortran_names.npy"), &allow()).unwrap();
     assert_eq!(
         letters,
         ndarray::array![["a", "b", "c"], ["d", "e", "f"]].mapv(String::from)
     );
-    let letters: Vec<String> = npy_serde::load_with(path("fortran_names.npy"), &allow()).unwrap();
+    let letters: Vec<String> = npy::load_with(path("fortran_names.npy"), &allow()).unwrap();
     assert_eq!(letters, ["a", "b", "c", "d", "e", "f"]);
-    let flat: Vec<u8> = npy_serde::load_with(path("ints.npy"), &allow()).unwrap();
+    let flat: Vec<u8> = npy::load_with(path("ints.npy"), &allow()).unwrap();
     assert_eq!(flat, [1, 2, 3, 4, 5, 6]);
-    assert!(npy_serde::load_with::<Vec<ArrayD<f32>>, _>(path("grid.npy"), &allow()).is_err());
-    let grid: Vec<ArrayD<f64>> = npy_serde::load_with(path("grid.npy"), &allow()).unwrap();
+    assert!(npy::load_with::<Vec<ArrayD<f32>>, _>(path("grid.npy"), &allow()).is_err());
+    let grid: Vec<ArrayD<f64>> = npy::load_with(path("grid.npy"), &allow()).unwrap();
     assert_eq!(grid[0].shape(), [2, 2]);
     assert_eq!(grid[1].as_slice().unwrap(), [1.0, 1.0, 1.0]);
     // Wrong element types name the element and the type.
-    let err = npy_serde::load_with::<Vec<String>, _>(path("holes.npy"), &allow()).unwrap_err();
+    let err = npy::load_with::<Vec<String>, _>(path("holes.npy"), &allow()).unwrap_err();
     assert!(err.to_string().contains("element 1 is a NoneType"), "{err}");
     // A plain array does not load as a ragged or object type that cannot hold it…
     let plain = path("plain.npy");
-    npy_serde::save(&plain, &vec![1.0f64, 2.0]).unwrap();
-    assert!(npy_serde::load::<ObjectArray, _>(&plain).is_err());
+    npy::save(&plain, &vec![1.0f64, 2.0]).unwrap();
+    assert!(npy::load::<ObjectArray, _>(&plain).is_err());
     // …but strings and matrices load as optional strings and rows.
-    npy_serde::save(&plain, &ndarray::array![[1.0f64, 2.0], [3.0, 4.0]]).unwrap();
-    let rows: Vec<Vec<f64>> = npy_serde::load(&plain).unwrap();
+    npy::save(&plain, &ndarray::array![[1.0f64, 2.0], [3.0, 4.0]]).unwrap();
+    let rows: Vec<Vec<f64>> = npy::load(&plain).unwrap();
     assert_eq!(rows, [[1.0, 2.0], [3.0, 4.0]]);
-    // Archives and load_any take the same option.
-    let mut archive = npy_serde::NpzReader::open_with(path("mixed.npz"), allow()).unwrap();
+    // Archives and open_any take the same option.
+    let mut archive = npz::Reader::open_with(path("mixed.npz"), &allow()).unwrap();
     let names: Vec<String> = archive.read("names").unwrap();
     assert_eq!(names, ["x", "y"]);
-    match npy_serde::npz::load_any_with(path("names.npy"), allow()).unwrap() {
-        npy_serde::Loaded::Array(array) => assert_eq!(array.shape(), [3]),
-        npy_serde::Loaded::Archive(_) => panic!("an array"),
+    match npz::open_any_with(path("names.npy"), &allow()).unwrap() {
+        AnyFile::Npy(array) => assert_eq!(array.shape(), [3]),
+        other => panic!("an array, not {other:?}"),
     }
     // A bare pickle of an array (np.load's last resort), only with the option.
-    assert!(npy_serde::load_any(path("bare.pkl")).is_err());
-    match npy_serde::npz::load_any_with(path("bare.pkl"), allow()).unwrap() {
-        npy_serde::Loaded::Array(array) => {
+    assert!(npz::open_any(path("bare.pkl")).is_err());
+    match npz::open_any_with(path("bare.pkl"), &allow()).unwrap() {
+        AnyFile::Npy(array) => {
             assert_eq!(
                 array.to_array::<i16>().unwrap(),
                 ndarray::array![[0, 1], [2, 3]].into_dyn()
             )
         }
-        npy_serde::Loaded::Archive(_) => panic!("an array"),
+        other => panic!("an array, not {other:?}"),
     }
 }
 
@@ -382,14 +391,19 @@ fn object_arrays_are_refused_by_default_with_the_option_named() {
         "import numpy as np\nnp.save('o.npy', np.array(['a', None], dtype=object))\nnp.savez('o.npz', o=np.array([1, None], dtype=object))",
         dir.path(),
     );
-    let err = npy_serde::load::<Vec<String>, _>(dir.path().join("o.npy")).unwrap_err();
-    assert!(matches!(err.root(), ErrorKind::ObjectArray), "{err}");
+    let err = npy::load::<Vec<String>, _>(dir.path().join("o.npy")).unwrap_err();
+    assert!(matches!(err.kind(), ErrorKind::ObjectArray), "{err}");
     assert!(err.to_string().contains("with_allow_pickle(true)"), "{err}");
-    let err = npy_serde::load::<NpyArray, _>(dir.path().join("o.npy")).unwrap_err();
-    assert!(matches!(err.root(), ErrorKind::ObjectArray), "{err}");
-    let mut archive = npy_serde::NpzReader::open(dir.path().join("o.npz")).unwrap();
+    let err = npy::load::<NpyArray, _>(dir.path().join("o.npy")).unwrap_err();
+    assert!(matches!(err.kind(), ErrorKind::ObjectArray), "{err}");
+    let mut archive = npz::Reader::open(dir.path().join("o.npz")).unwrap();
     let err = archive.read::<NpyArray>("o").unwrap_err();
-    assert!(matches!(err.root(), ErrorKind::ObjectArray), "{err}");
+    assert!(matches!(err.kind(), ErrorKind::ObjectArray), "{err}");
+}
+
+/// A typed array as an object array holds it: its header and data bytes.
+fn pickled(array: NpyArray) -> PickledArray {
+    PickledArray::from_bytes(array.header(), array.data_bytes().unwrap()).unwrap()
 }
 
 /// Everything the writer writes, as NumPy loads it.
@@ -415,10 +429,10 @@ fn written_cases() -> Vec<(&'static str, ObjectArray)> {
         Value::Dict(vec![(Value::Str("k".into()), Value::Int(2))]),
         Value::Set(vec![Value::Int(1), Value::Int(2)]),
         Value::FrozenSet(vec![Value::Str("f".into())]),
-        Value::Array(Box::new(
+        Value::Array(Box::new(pickled(
             NpyArray::from_values(vec!["ab".to_string(), "c".into()], vec![2]).unwrap(),
-        )),
-        Value::Array(Box::new(
+        ))),
+        Value::Array(Box::new(pickled(
             NpyArray::from_raw(
                 "<M8[ms]".parse().unwrap(),
                 vec![1],
@@ -426,13 +440,13 @@ fn written_cases() -> Vec<(&'static str, ObjectArray)> {
                 7i64.to_le_bytes().to_vec(),
             )
             .unwrap(),
-        )),
-        Value::Scalar(Box::new(
+        ))),
+        Value::Scalar(Box::new(pickled(
             NpyArray::from_values(vec![2.5f64], vec![]).unwrap(),
-        )),
-        Value::Array(Box::new(NpyArray::from_objects(ObjectArray::from_strings(
-            ["in"],
-        )))),
+        ))),
+        Value::Array(Box::new(PickledArray::from_objects(
+            ObjectArray::from_strings(["in"]),
+        ))),
     ];
     let mut fortran = ObjectArray::with_shape(
         (0..6).map(|i| Value::Str(i.to_string())).collect(),
@@ -481,13 +495,13 @@ fn object_arrays_written_here_load_in_numpy_with_the_same_values() {
     let dir = temp_dir();
     let cases = written_cases();
     let mut archive =
-        npy_serde::NpzWriter::new(std::fs::File::create(dir.path().join("written.npz")).unwrap());
+        npz::Writer::new(std::fs::File::create(dir.path().join("written.npz")).unwrap());
     for (name, objects) in &cases {
-        npy_serde::save(dir.path().join(format!("{name}.npy")), objects).unwrap();
+        npy::save(dir.path().join(format!("{name}.npy")), objects).unwrap();
         archive.add(name, objects).unwrap();
         // And it reads back here.
         let back: ObjectArray =
-            npy_serde::load_with(dir.path().join(format!("{name}.npy")), &allow()).unwrap();
+            npy::load_with(dir.path().join(format!("{name}.npy")), &allow()).unwrap();
         assert_eq!(canon_objects(&back), canon_objects(objects), "{name}");
     }
     archive.finish().unwrap();
@@ -518,7 +532,7 @@ for path in sorted(os.listdir('.')):
 /// NPY_SERDE_PYTHON_126 names a python with numpy<2.
 #[test]
 fn written_pickles_name_the_reconstruct_both_numpy_versions_resolve() {
-    let bytes = npy_serde::to_bytes(&ObjectArray::from_strings(["a"])).unwrap();
+    let bytes = npy::to_vec(&ObjectArray::from_strings(["a"])).unwrap();
     let text = String::from_utf8_lossy(&bytes);
     assert!(text.contains("numpy.core.multiarray\n_reconstruct\n"));
     assert!(!text.contains("numpy._core"));
@@ -527,7 +541,7 @@ fn written_pickles_name_the_reconstruct_both_numpy_versions_resolve() {
     };
     let dir = temp_dir();
     for (name, objects) in written_cases() {
-        npy_serde::save(dir.path().join(format!("{name}.npy")), &objects).unwrap();
+        npy::save(dir.path().join(format!("{name}.npy")), &objects).unwrap();
     }
     let script = format!(
         "{CANON_PY}{}",
@@ -600,9 +614,9 @@ for name in sorted(os.listdir(data)):
         };
         let options = allow().with_pickle_encoding(encoding);
         let loaded = if member.is_empty() {
-            npy_serde::load_with::<ObjectArray, _>(path, &options)
+            npy::load_with::<ObjectArray, _>(path, &options)
         } else {
-            npy_serde::NpzReader::open_with(path, options)
+            npz::Reader::open_with(path, &options)
                 .and_then(|mut archive| archive.read::<ObjectArray>(member))
         };
         match (want.as_str(), loaded) {

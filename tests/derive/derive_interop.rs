@@ -12,11 +12,11 @@ use std::path::Path;
 use bytemuck::{Pod, Zeroable};
 use half::f16;
 use ndarray::Array2;
-use npy_serde::units::{Nanoseconds, Seconds};
-use npy_serde::{
-    load, save, save_with, DateTime64, Endian, FixedBytes, FixedUnicode, NpyElement, TimeDelta64,
-    WriteOptions,
-};
+use npy_serde::dtype::Endian;
+use npy_serde::element::units::{Nanoseconds, Seconds};
+use npy_serde::element::{DateTime64, FixedBytes, FixedUnicode, TimeDelta64};
+use npy_serde::npy::{load, save, save_with};
+use npy_serde::{NpyElement, WriteOptions};
 use num_complex::Complex;
 use test_support::{run_python, temp_dir};
 

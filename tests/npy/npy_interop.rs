@@ -15,11 +15,11 @@ use std::path::Path;
 
 use half::f16;
 use ndarray::{arr0, s, Array1, Array2, ArrayD, ArrayViewD, Ix2};
-use npy_serde::header::{read_header, Version};
-use npy_serde::{
-    load, load_with, read_npy, save, save_with, to_bytes, units, write_npy, DType, DateTime64,
-    Endian, ErrorKind, FixedElement, Header, NpyArray, ReadOptions, TimeDelta64, WriteOptions,
-};
+use npy_serde::dtype::{DType, Endian};
+use npy_serde::element::{units, DateTime64, FixedElement, TimeDelta64};
+use npy_serde::error::ErrorKind;
+use npy_serde::npy::{self, load, load_with, save, save_with, Header, Version};
+use npy_serde::{NpyArray, ReadOptions, WriteOptions};
 use num_complex::Complex;
 use test_support::{run_python, temp_dir};
 
@@ -207,13 +207,13 @@ fn numpy_to_rust_and_back<T: Gen>(dir: &Path) {
             } else {
                 let err = load::<Array2<T>, _>(&path).unwrap_err();
                 assert!(
-                    matches!(err.root(), ErrorKind::ShapeMismatch { .. }),
+                    matches!(err.kind(), ErrorKind::ShapeMismatch { .. }),
                     "{what}: {err}"
                 );
             }
             let dynamic: NpyArray = load(&path).unwrap();
             assert_eq!(
-                to_bytes(&dynamic).unwrap(),
+                npy::to_vec(&dynamic).unwrap(),
                 fs::read(&path).unwrap(),
                 "{what}: NpyArray saved back differs"
             );
@@ -335,7 +335,7 @@ np.save('s_blank.npy', np.array([b'']))
     ] {
         let dynamic: NpyArray = load(path(name)).unwrap();
         assert_eq!(
-            to_bytes(&dynamic).unwrap(),
+            npy::to_vec(&dynamic).unwrap(),
             fs::read(path(name)).unwrap(),
             "{name}"
         );
@@ -393,7 +393,7 @@ np.save('generic.npy', np.array(['NaT', 'NaT'], dtype='M8'))
         let err = load::<Vec<TimeDelta64<units::Milliseconds>>, _>(path(&format!("10ms_{e}.npy")))
             .unwrap_err();
         assert!(
-            matches!(err.root(), ErrorKind::DtypeMismatch { .. }),
+            matches!(err.kind(), ErrorKind::DtypeMismatch { .. }),
             "{err}"
         );
         assert!(err.to_string().contains("m8[10ms]"), "{err}");
@@ -406,17 +406,14 @@ np.save('generic.npy', np.array(['NaT', 'NaT'], dtype='M8'))
         let file = path(&format!("{name}.npy"));
         let dynamic: NpyArray = load(&file).unwrap();
         assert_eq!(
-            to_bytes(&dynamic).unwrap(),
+            npy::to_vec(&dynamic).unwrap(),
             fs::read(&file).unwrap(),
             "{name}"
         );
     }
     let ten_ms: NpyArray = load(path("10ms_le.npy")).unwrap();
     assert_eq!(ten_ms.dtype().to_string(), "'<m8[10ms]'");
-    assert_eq!(
-        ten_ms.data(),
-        &npy_serde::ArrayData::TimeDelta(counts.to_vec())
-    );
+    assert_eq!(ten_ms.data(), &npy::ArrayData::TimeDelta(counts.to_vec()));
 
     let big = WriteOptions::default().with_endian(Endian::Big);
     let ns: Vec<DateTime64<units::Nanoseconds>> =
@@ -496,9 +493,9 @@ for name, dt in dtypes.items():
         let dynamic: NpyArray = load(&path).unwrap_or_else(|e| panic!("{file}: {e}"));
         assert_eq!(dynamic.dtype().to_string(), descr, "{file}");
         assert_eq!(dynamic.fortran_order(), fortran == "True", "{file}");
-        assert_eq!(to_bytes(&dynamic).unwrap(), bytes, "{file} saved back");
+        assert_eq!(npy::to_vec(&dynamic).unwrap(), bytes, "{file} saved back");
         let dtype: DType = descr.parse().unwrap();
-        let data_offset = npy_serde::inspect(&path).unwrap().data_offset as usize;
+        let data_offset = npy::inspect(&path).unwrap().data_offset as usize;
         let rebuilt = NpyArray::from_raw(
             dtype,
             dynamic.shape().to_vec(),
@@ -531,19 +528,16 @@ fn object_arrays_are_refused_with_the_pickle_message() {
     );
     let path = dir.path().join("object.npy");
     let err = load::<NpyArray, _>(&path).unwrap_err();
-    assert!(matches!(err.root(), ErrorKind::ObjectArray), "{err}");
+    assert!(matches!(err.kind(), ErrorKind::ObjectArray), "{err}");
     let message = err.to_string();
     assert!(
         message.contains("pickle") && message.contains("object.npy"),
         "{message}"
     );
     let err = load::<Vec<i64>, _>(&path).unwrap_err();
-    assert!(matches!(err.root(), ErrorKind::ObjectArray), "{err}");
+    assert!(matches!(err.kind(), ErrorKind::ObjectArray), "{err}");
     // The header itself is readable: inspecting says what the file holds.
-    assert_eq!(
-        npy_serde::inspect(&path).unwrap().header.dtype,
-        DType::Object
-    );
+    assert_eq!(npy::inspect(&path).unwrap().header.dtype, DType::Object);
 }
 
 #[test]
@@ -610,8 +604,8 @@ assert np.array_equal(np.load('old_style.npy'), np.arange(6).reshape(3, 2))
         let dynamic: NpyArray = load_with(path(file), &options).unwrap();
         assert_eq!(&dynamic.dtype().to_string(), descr, "{file}");
         let bytes = fs::read(path(file)).unwrap();
-        assert_eq!(to_bytes(&dynamic).unwrap(), bytes, "{file} saved back");
-        let info = read_header(&mut &bytes[..], 200_000).unwrap();
+        assert_eq!(npy::to_vec(&dynamic).unwrap(), bytes, "{file} saved back");
+        let info = npy::read_header_with(&mut &bytes[..], &raised).unwrap();
         let expected_version = match file {
             "v2.npy" | "big_header.npy" => Version::V2,
             "v3_han.npy" | "v3_emoji.npy" => Version::V3,
@@ -632,7 +626,7 @@ assert np.array_equal(np.load('old_style.npy'), np.arange(6).reshape(3, 2))
 
     // max_header_size: refused under the default, read when raised.
     let err = load::<NpyArray, _>(path("big_header.npy")).unwrap_err();
-    match err.root() {
+    match err.kind() {
         ErrorKind::HeaderTooLarge { len, limit } => {
             assert_eq!(*limit, 10_000);
             assert!(*len > 10_000, "{len}");
@@ -649,20 +643,20 @@ assert np.array_equal(np.load('old_style.npy'), np.arange(6).reshape(3, 2))
 
     // Several arrays in one NumPy file, in order, then NoDataLeft.
     let mut stream = BufReader::new(File::open(path("stream.npy")).unwrap());
-    let first: Vec<i64> = read_npy(&mut stream).unwrap();
+    let first: Vec<i64> = npy::read(&mut stream).unwrap();
     assert_eq!(first, [0, 1, 2]);
-    let second: Vec<String> = read_npy(&mut stream).unwrap();
+    let second: Vec<String> = npy::read(&mut stream).unwrap();
     assert_eq!(second, ["x", "yz"]);
-    let third: Array2<f64> = read_npy(&mut stream).unwrap();
+    let third: Array2<f64> = npy::read(&mut stream).unwrap();
     assert_eq!(third, ndarray::array![[0.0, 3.0], [1.0, 4.0], [2.0, 5.0]]);
-    let end = read_npy::<NpyArray, _>(&mut stream).unwrap_err();
+    let end = npy::read::<NpyArray, _>(&mut stream).unwrap_err();
     assert!(matches!(end.kind(), ErrorKind::NoDataLeft), "{end}");
 
     // Rust writes several arrays into one stream for NumPy's repeated np.load.
     let mut out = Vec::new();
-    write_npy(&mut out, &vec![0i64, 1, 2]).unwrap();
-    write_npy(&mut out, &vec!["x".to_string(), "yz".to_string()]).unwrap();
-    write_npy(&mut out, &third).unwrap();
+    npy::write(&mut out, &vec![0i64, 1, 2]).unwrap();
+    npy::write(&mut out, &vec!["x".to_string(), "yz".to_string()]).unwrap();
+    npy::write(&mut out, &third).unwrap();
     assert_eq!(out, fs::read(path("stream.npy")).unwrap());
     fs::write(path("rs_stream.npy"), &out).unwrap();
 
@@ -685,7 +679,7 @@ assert np.array_equal(np.load('old_style.npy'), np.arange(6).reshape(3, 2))
             assert_eq!(numpy.len(), expected_len, "{file}");
             let Some(size) = 10usize.checked_pow(i) else {
                 // 10^20 does not fit a usize: NumPy's header is refused, not wrapped.
-                let err = read_header(&mut &numpy[..], 10_000).unwrap_err();
+                let err = npy::read_header(&mut &numpy[..]).unwrap_err();
                 assert!(
                     matches!(err.kind(), ErrorKind::InvalidHeader { .. }),
                     "{file}: {err}"
@@ -702,7 +696,7 @@ assert np.array_equal(np.load('old_style.npy'), np.arange(6).reshape(3, 2))
                 shape,
                 fortran_order: fortran,
             };
-            match read_header(&mut &numpy[..], 10_000) {
+            match npy::read_header(&mut &numpy[..]) {
                 Ok(info) => {
                     assert_eq!(info.header, header, "{file}");
                     assert_eq!(header.to_bytes().unwrap(), numpy, "{file}");
@@ -720,7 +714,7 @@ assert np.array_equal(np.load('old_style.npy'), np.arange(6).reshape(3, 2))
     // Old-style header: loads.
     let old: Array2<i64> = load(path("old_style.npy")).unwrap();
     assert_eq!(old, ndarray::array![[0, 1], [2, 3], [4, 5]]);
-    let info = npy_serde::inspect(path("old_style.npy")).unwrap();
+    let info = npy::inspect(path("old_style.npy")).unwrap();
     assert_eq!(info.data_offset % 16, 0);
     assert_ne!(info.data_offset % 64, 0);
 
@@ -767,11 +761,11 @@ for name in ["vector", "column", "matrix"]:
     );
     for name in ["vector", "column", "matrix"] {
         let array: NpyArray = load(dir.path().join(format!("{name}.npy"))).unwrap();
-        let ours = to_bytes(&array).unwrap();
+        let ours = npy::to_vec(&array).unwrap();
         let numpy = fs::read(dir.path().join(format!("{name}_numpy.npy"))).unwrap();
         assert_eq!(ours, numpy, "{name}: not byte-identical to np.save");
         // The same rule for ndarray saves: a Fortran-layout column is C order too.
         let typed: ArrayD<f64> = load(dir.path().join(format!("{name}.npy"))).unwrap();
-        assert_eq!(to_bytes(&typed).unwrap(), numpy, "{name} (ndarray)");
+        assert_eq!(npy::to_vec(&typed).unwrap(), numpy, "{name} (ndarray)");
     }
 }

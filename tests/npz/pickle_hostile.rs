@@ -7,8 +7,11 @@
 
 use std::path::Path;
 
-use npy_serde::pickle::{read_object_array, read_value, ObjectArray};
-use npy_serde::{DType, ErrorKind, Header, ReadOptions};
+use npy_serde::dtype::DType;
+use npy_serde::error::ErrorKind;
+use npy_serde::npy::{self, Header};
+use npy_serde::pickle::{ObjectArray, Value};
+use npy_serde::{npz, NpyArray, ReadOptions};
 use test_support::{run_python, temp_dir};
 
 fn allow() -> ReadOptions {
@@ -22,19 +25,41 @@ fn npy(pickle: &[u8]) -> Vec<u8> {
     bytes
 }
 
-/// Reads `pickle` every way the crate offers (slice, stream, file, archive) and returns
-/// the slice reader's error message; all must fail.
+/// The pickle after the header of `objects` saved as a `.npy`.
+fn pickle_of(objects: &ObjectArray) -> Vec<u8> {
+    let bytes = npy::to_vec(objects).unwrap();
+    let data_offset = npy::read_header(&mut &bytes[..]).unwrap().data_offset;
+    bytes[data_offset as usize..].to_vec()
+}
+
+/// The pickle of a one-element object array whose element is `item` (the opcodes of one
+/// value, without PROTO and STOP): the crate's own pickle of `[12345678]` with `item` in
+/// place of the integer's BININT (the crate writes no memo, so `item` may use one).
+fn object_array_holding(item: &[u8]) -> Vec<u8> {
+    let pickle = pickle_of(&ObjectArray::from_values(vec![Value::Int(12_345_678)]));
+    let binint = [b'J', 0x4e, 0x61, 0xbc, 0x00];
+    let at = pickle
+        .windows(binint.len())
+        .position(|w| w == binint)
+        .expect("the BININT of 12345678");
+    [&pickle[..at], item, &pickle[at + binint.len()..]].concat()
+}
+
+/// Reads `pickle` every way the crate offers (as the data of a `.npy` from a slice, a
+/// stream and a file, and as a bare pickle file) and returns the slice reader's error
+/// message; all must fail.
 fn refused(pickle: &[u8], dir: &Path) -> String {
-    let err = read_object_array(pickle, &allow()).expect_err("refused");
-    if !err.to_string().contains("not the object array") {
-        assert!(read_value(pickle, &allow()).is_err());
-    }
     let bytes = npy(pickle);
-    assert!(npy_serde::read_npy_with::<ObjectArray, _>(&mut &bytes[..], &allow()).is_err());
+    let err = npy::from_slice_with::<ObjectArray>(&bytes, &allow()).expect_err("refused");
+    assert!(npy::read_with::<ObjectArray, _>(&mut &bytes[..], &allow()).is_err());
     let path = dir.join("hostile.npy");
     std::fs::write(&path, &bytes).unwrap();
-    assert!(npy_serde::load_with::<npy_serde::NpyArray, _>(&path, &allow()).is_err());
-    assert!(npy_serde::load_with::<Vec<String>, _>(&path, &allow()).is_err());
+    assert!(npy::load_with::<NpyArray, _>(&path, &allow()).is_err());
+    assert!(npy::load_with::<Vec<String>, _>(&path, &allow()).is_err());
+    // np.load's last resort: a file holding only a pickle.
+    let bare = dir.join("hostile.pkl");
+    std::fs::write(&bare, pickle).unwrap();
+    assert!(npz::open_any_with(&bare, &allow()).is_err());
     err.to_string()
 }
 
@@ -174,10 +199,11 @@ fn memo_abuse_deep_nesting_and_exponential_sharing_are_bounded() {
     let message = refused(b"\x80\x02]q\x00h\x00a.", dir.path());
     assert!(message.contains("contains itself"), "{message}");
     // A memo entry refers to the object, as in Python: filled after it was stored.
-    let value = read_value(b"\x80\x02]q\x00K\x01ah\x00\x86.", &allow()).unwrap();
+    let shared = object_array_holding(b"]q\x00K\x01ah\x00\x86");
+    let objects: ObjectArray = npy::from_slice_with(&npy(&shared), &allow()).unwrap();
     assert_eq!(
-        format!("{value:?}"),
-        "Tuple([List([Int(1)]), List([Int(1)])])"
+        format!("{:?}", objects.values),
+        "[Tuple([List([Int(1)]), List([Int(1)])])]"
     );
     // 100 000 nested lists: refused by depth, with no recursion while reading.
     let mut deep = b"\x80\x02".to_vec();
@@ -200,7 +226,7 @@ fn memo_abuse_deep_nesting_and_exponential_sharing_are_bounded() {
         laughs.extend_from_slice(&[b'e', b'q', level + 1]);
     }
     laughs.push(b'.');
-    let message = read_object_array(&laughs, &allow())
+    let message = npy::from_slice_with::<ObjectArray>(&npy(&laughs), &allow())
         .unwrap_err()
         .to_string();
     assert!(message.contains("more memory than"), "{message}");
@@ -212,7 +238,7 @@ fn memo_abuse_deep_nesting_and_exponential_sharing_are_bounded() {
         copies.extend_from_slice(b"h\x01h\x00\x85R0");
     }
     copies.push(b'.');
-    let message = read_object_array(&copies, &allow())
+    let message = npy::from_slice_with::<ObjectArray>(&npy(&copies), &allow())
         .unwrap_err()
         .to_string();
     assert!(message.contains("copies more than"), "{message}");
@@ -271,22 +297,22 @@ fn huge_declared_lengths_and_truncated_streams_are_refused_without_allocating() 
     }
     // Every prefix of a real object array's pickle fails cleanly, sliced and streamed.
     let objects = ObjectArray::from_ragged(&[vec![1.5f64, 2.5], vec![3.5]]).unwrap();
-    let mut full = npy_serde::to_bytes(&ObjectArray::from_strings(["a", "héllo"])).unwrap();
-    full.extend_from_slice(&npy_serde::to_bytes(&objects).unwrap());
-    let pickle = npy_serde::pickle::write_object_array(&objects).unwrap();
+    let mut full = npy::to_vec(&ObjectArray::from_strings(["a", "héllo"])).unwrap();
+    full.extend_from_slice(&npy::to_vec(&objects).unwrap());
+    let pickle = pickle_of(&objects);
     for len in 0..pickle.len() {
-        let err = read_object_array(&pickle[..len], &allow()).unwrap_err();
+        let bytes = npy(&pickle[..len]);
+        let err = npy::from_slice_with::<ObjectArray>(&bytes, &allow()).unwrap_err();
         assert!(
             matches!(err.kind(), ErrorKind::Pickle { .. }),
             "{len}: {err}"
         );
-        let bytes = npy(&pickle[..len]);
-        assert!(npy_serde::read_npy_with::<ObjectArray, _>(&mut &bytes[..], &allow()).is_err());
+        assert!(npy::read_with::<ObjectArray, _>(&mut &bytes[..], &allow()).is_err());
     }
     // Streamed object arrays leave the reader after their STOP: the next array follows.
     let mut reader = &full[..];
-    let first: Vec<String> = npy_serde::read_npy_with(&mut reader, &allow()).unwrap();
-    let second: Vec<Vec<f64>> = npy_serde::read_npy_with(&mut reader, &allow()).unwrap();
+    let first: Vec<String> = npy::read_with(&mut reader, &allow()).unwrap();
+    let second: Vec<Vec<f64>> = npy::read_with(&mut reader, &allow()).unwrap();
     assert_eq!(first, ["a", "héllo"]);
     assert_eq!(second, [vec![1.5, 2.5], vec![3.5]]);
 }

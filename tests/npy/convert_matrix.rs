@@ -1,6 +1,6 @@
 //! One conversion model (issue 9): every dtype the crate reads × every Rust element type,
-//! through the typed reader (`from_bytes::<Vec<T>>` of a `.npy`) and the serde reader
-//! (`from_npz_slice::<W<T>>` of an npz whose member `x` is the same `.npy`). Both accept
+//! through the typed reader (`npy::from_slice::<Vec<T>>` of a `.npy`) and the serde reader
+//! (`from_slice::<W<T>>` of an npz whose member `x` is the same `.npy`). Both accept
 //! with equal values, or both refuse.
 //!
 //! 0-d members are the one place the serde reader differs on purpose: it converts them by
@@ -16,7 +16,7 @@ use std::fmt::Debug;
 use std::io::Cursor;
 
 use half::f16;
-use npy_serde::{from_npz_slice, NpyArray, NpyElement, NpzWriter};
+use npy_serde::{from_slice, npy, npz, NpyArray, NpyElement};
 use num_complex::Complex;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
@@ -220,8 +220,8 @@ fn raw_npy(descr: &str, shape: &str, data: &[u8]) -> Vec<u8> {
 
 /// An npz with one member `x` holding the `.npy` bytes as they are.
 fn npz_of(npy: &[u8]) -> Vec<u8> {
-    let array: NpyArray = npy_serde::from_bytes(npy).expect("the test's .npy parses");
-    let mut writer = NpzWriter::new(Cursor::new(Vec::new()));
+    let array: NpyArray = npy::from_slice(npy).expect("the test's .npy parses");
+    let mut writer = npz::Writer::new(Cursor::new(Vec::new()));
     writer.add("x", &array).unwrap();
     writer.finish().unwrap().into_inner()
 }
@@ -478,8 +478,8 @@ fn same<T: PartialEq>(a: &Result<T, npy_serde::Error>, b: &Result<T, npy_serde::
 fn array_cell<T: Target>(case: &DtypeCase, cells: &mut usize, disagreements: &mut Vec<String>) {
     let (values, _) = case.values();
     let npy = case.npy("(3,)", &values);
-    let typed = npy_serde::from_bytes::<Vec<T>>(&npy);
-    let serde = from_npz_slice::<W<Vec<T>>>(&npz_of(&npy)).map(|w| w.x);
+    let typed = npy::from_slice::<Vec<T>>(&npy);
+    let serde = from_slice::<W<Vec<T>>>(&npz_of(&npy)).map(|w| w.x);
     *cells += 1;
     if !same(&typed, &serde) {
         disagreements.push(format!(
@@ -501,7 +501,7 @@ fn zero_d_cell<T: Target>(
     disagreements: &mut Vec<String>,
 ) {
     let npy = case.npy("()", std::slice::from_ref(value));
-    let serde = from_npz_slice::<W<T>>(&npz_of(&npy)).map(|w| w.x);
+    let serde = from_slice::<W<T>>(&npz_of(&npy)).map(|w| w.x);
     *cells += 1;
     let (expected, agrees) = match T::by_value(&case.stored(value)) {
         Expect::Value(v) => (
@@ -510,7 +510,7 @@ fn zero_d_cell<T: Target>(
         ),
         Expect::Refused => ("refused (by value)".to_string(), serde.is_err()),
         Expect::Unspecified => {
-            let typed = npy_serde::from_bytes::<Vec<T>>(&npy);
+            let typed = npy::from_slice::<Vec<T>>(&npy);
             let typed_one = match typed {
                 Ok(mut v) if v.len() == 1 => Ok(v.remove(0)),
                 Ok(v) => panic!("a 0-d .npy read as {} values", v.len()),

@@ -567,8 +567,7 @@ pub struct Meta {
     pub name: String,
     pub deeper: Deeper,
     pub weights: Bulk<Array2<f32>>,
-    #[serde(with = "npy_serde::serde_array")]
-    pub grid: Array2<i32>,
+    pub grid: Bulk<Array2<i32>>,
 }
 
 #[derive(Serialize, Deserialize, PartialEq, Debug)]
@@ -608,7 +607,7 @@ pub fn flattened() -> impl Strategy<Value = Flattened> {
                     name,
                     deeper,
                     weights: Bulk(weights),
-                    grid: Array2::from_shape_fn(shape, |(i, j)| (i * 10 + j) as i32),
+                    grid: Bulk(Array2::from_shape_fn(shape, |(i, j)| (i * 10 + j) as i32)),
                 },
                 tail,
             },
@@ -693,7 +692,7 @@ pub struct Bulks {
     pub many: Vec<Bulk<Array2<f32>>>,
     pub by_name: BTreeMap<String, Bulk<Array2<f32>>>,
     pub by_id: HashMap<u32, Bulk<Array1<f64>>>,
-    #[serde(with = "npy_serde::serde_array")]
+    /// A plain ndarray field beside the `Bulk` ones: the same fast path.
     pub field: Array3<u8>,
 }
 

@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-#[path = "../fuzz/checks.rs"]
+#[path = "../../fuzz/checks.rs"]
 mod checks;
 
 /// Runs `check` on every file of `dir` (when it exists); returns how many it ran.

@@ -2,7 +2,9 @@
 //! each in its own native dtype) gives exactly what the column-by-column plan gives, for
 //! any field order, extra fields, padding and byte order (property test).
 
-use npy_serde::{DType, Header, NpyElement};
+use npy_serde::dtype::DType;
+use npy_serde::npy::{self, Header};
+use npy_serde::NpyElement;
 use proptest::prelude::*;
 
 /// Plain field types: read through the one-pass gather when the file allows it.
@@ -93,8 +95,8 @@ proptest! {
                 file.extend_from_slice(&field_bytes(n, *n == "y" && big_y, x, y, pos, flag));
             }
         }
-        let gathered: Vec<Gathered> = npy_serde::from_bytes(&file).unwrap();
-        let columns: Vec<Columns> = npy_serde::from_bytes(&file).unwrap();
+        let gathered: Vec<Gathered> = npy::from_slice(&file).unwrap();
+        let columns: Vec<Columns> = npy::from_slice(&file).unwrap();
         prop_assert_eq!(gathered.len(), records.len());
         for ((g, c), &(x, y, pos, flag)) in gathered.iter().zip(&columns).zip(&records) {
             // Bit equality (NaNs included).
@@ -116,11 +118,8 @@ fn truncated_data_is_an_error_on_both_paths() {
         .unwrap();
     let mut file = Header::new(dtype, vec![3]).to_bytes().unwrap();
     file.extend_from_slice(&[0u8; 25 * 3 - 1]);
-    assert!(npy_serde::from_bytes::<Vec<Gathered>>(&file).is_err());
-    assert!(npy_serde::from_bytes::<Vec<Columns>>(&file).is_err());
+    assert!(npy::from_slice::<Vec<Gathered>>(&file).is_err());
+    assert!(npy::from_slice::<Vec<Columns>>(&file).is_err());
     file.push(0);
-    assert_eq!(
-        npy_serde::from_bytes::<Vec<Gathered>>(&file).unwrap().len(),
-        3
-    );
+    assert_eq!(npy::from_slice::<Vec<Gathered>>(&file).unwrap().len(), 3);
 }

@@ -1,0 +1,8 @@
+//! The serde format: its round-trip guarantee (property tests over the value families of
+//! `serde_families`) and interop with real NumPy both ways. One test binary; each module is
+//! one former test file. (`tests/serde_zero_rows.rs` is its own binary: it installs a
+//! global allocator.)
+
+mod serde_families;
+mod serde_interop;
+mod serde_roundtrip;
