@@ -146,7 +146,7 @@ fn open_with(bytes: Vec<u8>, options: &ReadOptions) -> npz::Reader<Cursor<Vec<u8
 /// A writer of a deflated archive in memory (`np.savez_compressed`'s compression).
 fn compressed_writer() -> npz::Writer<Cursor<Vec<u8>>> {
     let options = WriteOptions::default().with_compression(Compression::NUMPY_DEFLATE);
-    npz::Writer::with_options(Cursor::new(Vec::new()), &options)
+    npz::Writer::with_options(Cursor::new(Vec::new()), &options).expect("deflate options are valid")
 }
 
 /// A deflate stream of the `.npy` header of 64 float64 followed by `zeros_mib` MiB of

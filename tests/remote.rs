@@ -35,6 +35,7 @@ const MIB: u64 = 1 << 20;
 fn compressed_writer() -> npz::Writer<std::io::Cursor<Vec<u8>>> {
     let options = WriteOptions::default().with_compression(Compression::NUMPY_DEFLATE);
     npz::Writer::with_options(std::io::Cursor::new(Vec::new()), &options)
+        .expect("deflate options are valid")
 }
 
 /// A store that counts the GET requests it serves and the bytes they return.

@@ -586,6 +586,7 @@ fn independent_zip_reader_accepts_our_archives() {
     for compressed in [false, true] {
         let mut writer = if compressed {
             npz::Writer::with_options(std::io::Cursor::new(Vec::new()), &compressed_options())
+                .unwrap()
         } else {
             npz::Writer::new(std::io::Cursor::new(Vec::new()))
         };
