@@ -363,7 +363,16 @@ pub fn read_records<T: NpyElement, R: Read>(
         RECORD_CHUNK_BYTES,
         data,
         |bytes, records, values| {
-            values.extend(T::decode(dtype, bytes, itemsize, records)?);
+            let decoded = T::decode(dtype, bytes, itemsize, records)?;
+            // Exactly `records` per chunk, so the result never outgrows what was reserved
+            // (`read_chunked` relies on it while its memory is being mapped).
+            if decoded.len() != records {
+                return Err(Error::invalid_data(format!(
+                    "{} records decoded from a chunk of {records}",
+                    decoded.len()
+                )));
+            }
+            values.extend(decoded);
             Ok(())
         },
     )
@@ -436,11 +445,12 @@ pub fn read_gathered<T, R: Read>(
 }
 
 /// Reads `count` records of `itemsize` (> 0) bytes about `chunk_bytes` at a time, handing
-/// each chunk's bytes and record count to `decode`, which appends its records to the
-/// result. When the file is known to hold all the records, they are reserved at once (with
-/// huge pages for a large result, as bulk reads do) rather than grown by doubling: the
+/// each chunk's bytes and record count to `decode`, which appends exactly that many records
+/// to the result. When the file is known to hold all the records, they are reserved at once
+/// (with huge pages for a large result, as bulk reads do) rather than grown by doubling: the
 /// records then take at most a small multiple of the bytes present, since every field has
-/// at least one byte.
+/// at least one byte. The reserved memory is then mapped by another thread while the
+/// records are read and built (see `buffer::FreshPages`).
 fn read_chunked<T, R: Read>(
     count: usize,
     itemsize: usize,
@@ -449,19 +459,29 @@ fn read_chunked<T, R: Read>(
     mut decode: impl FnMut(&[u8], usize, &mut Vec<T>) -> Result<()>,
 ) -> Result<Vec<T>> {
     let per_chunk = (chunk_bytes / itemsize).max(1);
+    // Declared before the scope below, so it outlives the thread that maps its memory.
     let mut values = Vec::new();
+    let mut fresh = None;
     let (_, _, available) = data.parts();
     if available.is_some_and(|bytes| (count as u64).saturating_mul(itemsize as u64) <= bytes) {
         values.reserve_exact(count);
         crate::buffer::advise_huge_pages(values.spare_capacity_mut());
+        fresh = crate::buffer::FreshPages::of(values.spare_capacity_mut());
     }
-    let mut left = count;
-    while left > 0 {
-        let records = left.min(per_chunk);
-        let bytes = data.read_bytes(records, itemsize)?;
-        decode(&bytes, records, &mut values)?;
-        left -= records;
-    }
+    std::thread::scope(|scope| -> Result<()> {
+        if let Some(pages) = fresh {
+            // A thread that cannot be started only leaves the pages to fault in as written.
+            let _ = std::thread::Builder::new().spawn_scoped(scope, move || pages.map());
+        }
+        let mut left = count;
+        while left > 0 {
+            let records = left.min(per_chunk);
+            let bytes = data.read_bytes(records, itemsize)?;
+            decode(&bytes, records, &mut values)?;
+            left -= records;
+        }
+        Ok(())
+    })?;
     Ok(values)
 }
 
@@ -515,6 +535,59 @@ pub fn write_records<T: NpyElement, W: Write>(
 mod tests {
     use super::*;
     use crate::elements::FixedElement;
+
+    #[test]
+    fn fresh_pages_are_the_whole_pages_of_a_large_result_only() {
+        let mut small: Vec<u64> = Vec::with_capacity(1000);
+        assert!(FreshPages::of(small.spare_capacity_mut()).is_none());
+        assert!(FreshPages::of(Vec::<u64>::new().spare_capacity_mut()).is_none());
+        let mut large: Vec<u8> = Vec::with_capacity((64 << 20) + 10_000);
+        // Start one byte in, so that neither end is on a page boundary.
+        let inner = &mut large.spare_capacity_mut()[1..];
+        let (start, len) = (inner.as_ptr() as usize, inner.len());
+        let pages = FreshPages::of(inner);
+        if cfg!(target_os = "linux") {
+            let pages = pages.unwrap();
+            assert!(
+                pages.start >= start
+                    && pages.start.is_multiple_of(4096)
+                    && pages.len.is_multiple_of(4096)
+            );
+            assert!(pages.start + pages.len <= start + len);
+            assert!(pages.len > len - 2 * 4096);
+            pages.map();
+        } else {
+            assert!(pages.is_none());
+        }
+    }
+
+    #[test]
+    fn a_large_result_is_read_whole_while_its_pages_are_mapped() {
+        // 64-byte records into 64-byte values: a result of 72 MiB, above FreshPages' floor.
+        let count = (72 << 20) / 64;
+        let mut bytes = Vec::with_capacity(count * 64);
+        for i in 0..count as u64 {
+            for j in 0..8 {
+                bytes.extend_from_slice(&(i * 8 + j).to_ne_bytes());
+            }
+        }
+        let dtype: DType = "[('a', '<u8', (8,))]".parse().unwrap();
+        assert_eq!(dtype.itemsize(), 64);
+        let mut reader = &bytes[..];
+        let mut data = DataReader::new(&mut reader, 128, Some(bytes.len() as u64));
+        let values: Vec<[u64; 8]> =
+            read_gathered(&dtype, count, &mut data, |record| field_at(record, 0)).unwrap();
+        assert_eq!(values.len(), count);
+        assert_eq!(values.capacity(), count);
+        for (i, value) in values.iter().enumerate() {
+            let first = i as u64 * 8;
+            assert_eq!(
+                *value,
+                std::array::from_fn(|j| first + j as u64),
+                "record {i}"
+            );
+        }
+    }
 
     #[test]
     fn nested_field_errors_carry_the_path() {
