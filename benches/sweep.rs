@@ -13,10 +13,13 @@
 //!   `np.load`.
 //! - **Members**: 10 … 100,000 members (×10 a step, up to `SWEEP_MAX_MEMBERS`) of 64
 //!   float64 each, stored: save, open (directory only), read one, read all.
-//! - **Records**: 10^3 … 10^7 (`SWEEP_MAX_RECORDS`, ×10 a step) records `{x: f64, y: i32,
-//!   pos: [f32; 3]}` (24 bytes): load through the by-name plan, the same file into a
-//!   `#[npy(pod)]` struct, a reordered file with an extra field through the plan, npyz, and
-//!   `np.load`.
+//! - **Records**: 10^3 … 10^8 (`SWEEP_MIN_RECORDS`, `SWEEP_MAX_RECORDS`, ×10 a step)
+//!   records `{x: f64, y: i32, pos: [f32; 3]}` (24 bytes): load through the by-name plan,
+//!   the same file into a `#[npy(pod)]` struct, a reordered file with an extra field
+//!   through the plan, npyz, and `np.load`. The three npy-serde loads are timed side by
+//!   side, sample by sample, and each sample's ratio of the plan to the pod path is
+//!   printed. The 10^8 step is where the by-name plan once fell behind (a 2.4 GB result:
+//!   see `FreshPages` in `npy-serde/src/buffer.rs`).
 //! - **Peak RSS** of a fresh process that saves, or loads, N bytes of float64 (N = 16 MiB
 //!   up to the size cap), npy-serde and NumPy.
 //!
@@ -28,7 +31,8 @@
 //! into `benches/sweep.png`.
 //!
 //! Other knobs: `SWEEP_ONLY=size,multi,members,records,rss` (groups), `SWEEP_MIN_KIB`
-//! (first size step), `SWEEP_CSV` (output file name in `target/sweep/`).
+//! (first size step), `SWEEP_MIN_RECORDS` (first record step), `SWEEP_CSV` (output file
+//! name in `target/sweep/`).
 //!
 //! `NPY_SERDE_PYTHON=… cargo bench --bench sweep` (10 to 20 minutes at the defaults on 2
 //! cores); `cargo test --benches` runs a tiny sweep without NumPy as a smoke test.
@@ -87,6 +91,55 @@ fn median_time(inner: usize, reps: usize, mut op: impl FnMut()) -> f64 {
     let mut times: Vec<f64> = (0..reps).map(|_| sample()).collect();
     times.sort_by(f64::total_cmp);
     times[times.len() / 2]
+}
+
+/// Like [`median_time`] for several operations timed side by side: each sample runs every
+/// one of `ops` in turn, so that they share the machine's load and follow one another
+/// alike (at 10^8 records what ran just before changes the cost of fresh memory). Returns
+/// each one's median and each sample's time divided by the first op's (the ratios to it).
+fn median_times_side_by_side(
+    inner: usize,
+    reps: usize,
+    ops: &mut [&mut dyn FnMut()],
+) -> (Vec<f64>, Vec<Vec<f64>>) {
+    let (inner, reps) = if SMOKE.load(Ordering::Relaxed) {
+        (1, 1)
+    } else {
+        (inner, reps)
+    };
+    let sample = |op: &mut dyn FnMut()| {
+        let start = Instant::now();
+        for _ in 0..inner {
+            op();
+        }
+        start.elapsed().as_secs_f64() / inner as f64
+    };
+    for op in ops.iter_mut() {
+        sample(op);
+    }
+    let mut times = vec![Vec::new(); ops.len()];
+    for _ in 0..reps {
+        for (op, times) in ops.iter_mut().zip(&mut times) {
+            times.push(sample(op));
+        }
+    }
+    let ratios = times
+        .iter()
+        .map(|t| {
+            t.iter()
+                .zip(&times[0])
+                .map(|(t, first)| t / first)
+                .collect()
+        })
+        .collect();
+    let medians = times
+        .into_iter()
+        .map(|mut t| {
+            t.sort_by(f64::total_cmp);
+            t[t.len() / 2]
+        })
+        .collect();
+    (medians, ratios)
 }
 
 /// The NumPy server (`benches/sweep_numpy.py`), or none in a smoke test.
@@ -388,46 +441,68 @@ fn write_records<T: NpyElement>(path: &Path, values: &[T]) {
 }
 
 fn record_sweep(results: &mut Results, numpy: &mut Option<NumPy>, dir: &Path, max: u64) {
+    // SWEEP_MIN_RECORDS: start the record steps later (10^k records at or above it).
+    let min = env_u64("SWEEP_MIN_RECORDS", 1000);
     let mut count = 1000u64;
+    while count < min {
+        count *= 10;
+    }
     while count <= max {
-        let pods: Vec<PodPoint> = (0..count)
-            .map(|i| PodPoint {
-                x: i as f64 * 0.5,
-                y: i as i32,
-                pos: [i as f32, 1.0, 2.0],
-            })
-            .collect();
+        let pod = |i: u64| PodPoint {
+            x: i as f64 * 0.5,
+            y: i as i32,
+            pos: [i as f32, 1.0, 2.0],
+        };
         let path = dir.join("records.npy");
         let reordered_path = dir.join("records_reordered.npy");
+        // One array in memory at a time: at 10^8 records each is 2.4–3.2 GB, beside the
+        // files (on tmpfs, memory too).
+        let pods: Vec<PodPoint> = (0..count).map(pod).collect();
         write_records(&path, &pods);
-        let reordered: Vec<Reordered> = pods
-            .iter()
-            .map(|p| Reordered {
-                pos: p.pos,
-                extra: 7,
-                y: p.y,
-                x: p.x,
+        drop(pods);
+        let reordered: Vec<Reordered> = (0..count)
+            .map(|i| {
+                let p = pod(i);
+                Reordered {
+                    pos: p.pos,
+                    extra: 7,
+                    y: p.y,
+                    x: p.x,
+                }
             })
             .collect();
         write_records(&reordered_path, &reordered);
         drop(reordered);
-        drop(pods);
         let (inner, reps) = plan_for_bytes(count * 24);
         let record = |results: &mut Results, case: &str, library: &str, seconds: f64| {
             results.add("records", case, library, count, "record", seconds)
         };
-        let t = median_time(inner, reps, || {
-            black_box(npy_serde::npy::load::<Vec<PodPoint>, _>(&path).unwrap());
-        });
-        record(results, "records_load", "npy-serde pod", t);
-        let t = median_time(inner, reps, || {
-            black_box(npy_serde::npy::load::<Vec<Point>, _>(&path).unwrap());
-        });
-        record(results, "records_load", "npy-serde plan", t);
-        let t = median_time(inner, reps, || {
-            black_box(npy_serde::npy::load::<Vec<Point>, _>(&reordered_path).unwrap());
-        });
-        record(results, "records_load", "npy-serde plan reordered", t);
+        // The plan's target is a ratio to the pod path: the three are timed side by side.
+        let (t, ratios) = median_times_side_by_side(
+            inner,
+            reps,
+            &mut [
+                &mut || {
+                    black_box(npy_serde::npy::load::<Vec<PodPoint>, _>(&path).unwrap());
+                },
+                &mut || {
+                    black_box(npy_serde::npy::load::<Vec<Point>, _>(&path).unwrap());
+                },
+                &mut || {
+                    black_box(npy_serde::npy::load::<Vec<Point>, _>(&reordered_path).unwrap());
+                },
+            ],
+        );
+        record(results, "records_load", "npy-serde pod", t[0]);
+        record(results, "records_load", "npy-serde plan", t[1]);
+        record(results, "records_load", "npy-serde plan reordered", t[2]);
+        for (case, ratios) in ["plan", "plan reordered"].iter().zip(&ratios[1..]) {
+            let text: Vec<String> = ratios.iter().map(|r| format!("{r:.2}")).collect();
+            println!(
+                "records  {case} / pod, sample by sample: {}",
+                text.join(" ")
+            );
+        }
         let t = median_time(inner, reps, || {
             let file = BufReader::new(File::open(&path).unwrap());
             let values: Vec<NpyzPoint> = npyz::NpyFile::new(file).unwrap().into_vec().unwrap();
@@ -443,15 +518,16 @@ fn record_sweep(results: &mut Results, numpy: &mut Option<NumPy>, dir: &Path, ma
         let out = dir.join("records_out.npy");
         let t = median_time(inner, reps, || write_records(&out, &plain));
         record(results, "records_save", "npy-serde plan", t);
+        // Consuming `plain` lets the standard library reuse its buffer (the two types have
+        // the same size): not two 2.4 GB arrays at once at 10^8.
         let npyz_points: Vec<NpyzPoint> = plain
-            .iter()
+            .into_iter()
             .map(|p| NpyzPoint {
                 x: p.x,
                 y: p.y,
                 pos: p.pos,
             })
             .collect();
-        drop(plain);
         let t = median_time(inner, reps, || {
             let writer = BufWriter::new(File::create(&out).unwrap());
             let mut npy = npyz::WriteOptions::<NpyzPoint>::new()
@@ -588,7 +664,7 @@ fn main() {
         (
             env_u64("SWEEP_MAX_MIB", 1024) * MIB,
             env_u64("SWEEP_MAX_MEMBERS", 100_000),
-            env_u64("SWEEP_MAX_RECORDS", 10_000_000),
+            env_u64("SWEEP_MAX_RECORDS", 100_000_000),
         )
     } else {
         (64 * KIB, 100, 1000)
