@@ -14,11 +14,31 @@ use std::io::{Cursor, Read};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
+use npy_serde::error::ErrorKind;
 use npy_serde::npy::{self, HeaderInfo};
 use npy_serde::npz::{self, FileKind, MemberInfo};
-use npy_serde::Error as LibError;
+use npy_serde::{Error as LibError, NpyArray, ReadOptions};
 
 use crate::error::{CliError, Result};
+
+/// `--allow-pickle`, set once by `main` for every command.
+static ALLOW_PICKLE: OnceLock<bool> = OnceLock::new();
+
+/// Records `--allow-pickle` (object arrays are read by the library's safe pickle reader,
+/// which builds plain values and runs no code).
+pub fn set_allow_pickle(allow: bool) {
+    let _ = ALLOW_PICKLE.set(allow);
+}
+
+/// True when `--allow-pickle` was given.
+pub fn allow_pickle() -> bool {
+    ALLOW_PICKLE.get().copied().unwrap_or(false)
+}
+
+/// The library's read options for this run: its defaults, and `--allow-pickle`.
+pub fn read_options() -> ReadOptions {
+    ReadOptions::default().with_allow_pickle(allow_pickle())
+}
 
 /// A file name with an optional member: `FILE` or `FILE:MEMBER`.
 #[derive(Debug, Clone)]
@@ -293,6 +313,28 @@ impl Opened {
         }
     }
 
+    /// The whole array (`.npy`, or member `member`) decoded by the library with
+    /// [`read_options`]: how object arrays are read (the safe pickle reader, with
+    /// `--allow-pickle`; refused naming the flag without it).
+    pub fn load_array(&self, member: Option<&str>) -> Result<NpyArray> {
+        let options = read_options();
+        match (self.kind, member) {
+            (Kind::Npy, None) => npy::from_slice_with(self.bytes.as_ref(), &options)
+                .map_err(|e| lib_in(e, &self.path, None)),
+            (Kind::Npy, Some(m)) => Err(self.not_an_archive(m)),
+            (Kind::Npz, None) => Err(CliError::new(format!(
+                "{}: an .npz archive: name a member as FILE:MEMBER",
+                self.path.display()
+            ))),
+            (Kind::Npz, Some(m)) => {
+                let name = self.member_info(m).map_or(m, |info| info.name.as_str());
+                npz::Reader::with_options(Cursor::new(self.bytes.clone()), &options)
+                    .and_then(|mut archive| archive.read(m))
+                    .map_err(|e| lib_in(e, &self.path, Some(name)))
+            }
+        }
+    }
+
     /// The directory record of member `member` (with or without `.npy`; the last of
     /// duplicates, as lookups by name find).
     pub fn member_info(&self, member: &str) -> Option<&MemberInfo> {
@@ -379,9 +421,29 @@ fn header_and_data(bytes: &[u8]) -> npy_serde::Result<(HeaderInfo, &[u8])> {
     Ok((info, &bytes[start..start + len]))
 }
 
-/// A library error as a CLI error (its text names the file and member it knows of).
+/// A library error as a CLI error (its text names the file and member it knows of). The
+/// library's refusal of an object array speaks of its Rust API; here it names the flag.
 pub fn lib(e: LibError) -> CliError {
+    if matches!(e.kind(), ErrorKind::ObjectArray) {
+        let mut place = String::new();
+        if let Some(path) = e.path() {
+            place.push_str(&format!("{}: ", path.display()));
+        }
+        if let Some(member) = e.member() {
+            place.push_str(&format!("member {member:?}: "));
+        }
+        return object_refusal(&place);
+    }
     CliError::new(e.to_string())
+}
+
+/// Object arrays without `--allow-pickle`: what they are and the flag that reads them.
+pub fn object_refusal(place: &str) -> CliError {
+    CliError::new(format!(
+        "{place}an object array (dtype=object: pickled Python objects), not read by default; \
+         pass --allow-pickle to read it with the safe pickle reader (it builds plain values \
+         and runs no code)"
+    ))
 }
 
 /// A library error as a CLI error naming `path`, and `member` when given, unless the
@@ -389,6 +451,13 @@ pub fn lib(e: LibError) -> CliError {
 pub fn lib_in(e: LibError, path: &Path, member: Option<&str>) -> CliError {
     if e.path().is_some() {
         return lib(e);
+    }
+    if matches!(e.kind(), ErrorKind::ObjectArray) {
+        let place = match member.or(e.member()) {
+            Some(member) => format!("{}: member {member:?}: ", path.display()),
+            None => format!("{}: ", path.display()),
+        };
+        return object_refusal(&place);
     }
     match member {
         Some(member) if e.member().is_none() => {

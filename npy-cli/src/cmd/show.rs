@@ -58,7 +58,7 @@ pub fn parse_rows(text: &str) -> Result<(usize, usize)> {
 pub fn run(args: Args, json: bool) -> Result<Outcome> {
     let spec = Spec::parse(&args.spec);
     let rows = args.rows.as_deref().map(parse_rows).transpose()?;
-    let opened = Opened::open(&spec.path)?;
+    let mut opened = Opened::open(&spec.path)?;
     let members: Vec<Option<String>> = match (opened.kind, &spec.member) {
         (Kind::Npz, None) => opened.names().into_iter().map(Some).collect(),
         (_, member) => vec![member.clone()],
@@ -68,13 +68,19 @@ pub fn run(args: Args, json: bool) -> Result<Outcome> {
     let mut values = Vec::new();
     let mut reader = opened.reader()?;
     for member in &members {
-        let access = opened.array(reader.as_mut(), member.as_deref())?;
         let label = Spec {
             path: spec.path.clone(),
             member: member.clone(),
         }
         .label();
-        let (text, value) = show_one(access, &label, rows, &args.fields)?;
+        let header = opened.header(member.as_deref())?;
+        let (text, value) = if header.header.dtype.has_object() {
+            let name = member.clone().unwrap_or_else(|| opened.npy_name());
+            show_objects(&opened, member.as_deref(), &name, rows, &args.fields)?
+        } else {
+            let access = opened.array(reader.as_mut(), member.as_deref())?;
+            show_one(access, &label, rows, &args.fields)?
+        };
         if several {
             let name = member.as_deref().unwrap_or_default();
             texts.push(format!("{name}:\n{text}"));
@@ -95,6 +101,49 @@ pub fn run(args: Args, json: bool) -> Result<Outcome> {
         texts.join("\n\n")
     };
     Ok(Outcome::ok(text))
+}
+
+/// An object array, read whole by the library's safe pickle reader (with
+/// `--allow-pickle`; refused naming the flag without it), printed as NumPy prints it.
+fn show_objects(
+    opened: &Opened,
+    member: Option<&str>,
+    name: &str,
+    rows: Option<(usize, usize)>,
+    fields: &[String],
+) -> Result<(String, Value)> {
+    let array = opened.load_array(member)?;
+    let dtype = numpy_text(array.dtype());
+    if !fields.is_empty() {
+        return Err(CliError::new(format!(
+            "{name}: --fields: the dtype {dtype} has no fields"
+        )));
+    }
+    let Some(objects) = array.into_objects() else {
+        return Err(CliError::new(format!(
+            "{name}: records with object fields cannot be shown yet (dtype {dtype})"
+        )));
+    };
+    if rows.is_some() && objects.shape.is_empty() {
+        return Err(CliError::new(format!(
+            "{name}: --rows: a 0-d array has no rows"
+        )));
+    }
+    let text = print::objects_to_string(&objects.shape, &objects.values, rows);
+    let first = objects.shape.first().copied().unwrap_or(0);
+    let shown: usize = match rows {
+        Some((a, b)) => b.min(first).saturating_sub(a.min(first)),
+        None => first,
+    } * objects.shape.iter().skip(1).product::<usize>();
+    let value = json!({
+        "name": name,
+        "dtype": dtype,
+        "shape": objects.shape,
+        "rows": rows.map(|(a, b)| vec![a, b.min(first)]),
+        "summarised": shown > print::THRESHOLD,
+        "values": print::object_json(&objects.shape, &objects.values, rows),
+    });
+    Ok((text, value))
 }
 
 fn show_one(
