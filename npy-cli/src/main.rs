@@ -11,6 +11,7 @@ mod error;
 mod input;
 mod numeric;
 mod print;
+mod printf;
 mod progress;
 mod table;
 

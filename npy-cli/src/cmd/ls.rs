@@ -22,10 +22,11 @@ use crate::{table, Outcome};
 
 JSON: an array with one object per file:
   {\"file\", \"format\": \"npy\", \"dtype\", \"type\", \"shape\": [..], \"fortran_order\",
-   \"version\": \"1.0\", \"header_bytes\", \"data_bytes\"}
+   \"version\": \"1.0\", \"header_bytes\", \"data_bytes\", \"pickled\"}
   {\"file\", \"format\": \"npz\", \"members\": [{\"name\", \"dtype\", \"type\", \"shape\",
-   \"fortran_order\", \"method\", \"compressed\", \"size_on_disk\", \"size\", \"ratio\",
+   \"fortran_order\", \"pickled\", \"method\", \"compressed\", \"size_on_disk\", \"size\", \"ratio\",
    \"offset\", \"crc32\"}]}
+An object array's (\"pickled\": true) data size is its pickle's stored bytes.
 A member whose header cannot be read has \"error\" instead of dtype and shape (exit 2).")]
 pub struct Args {
     /// .npy or .npz files.
@@ -46,16 +47,20 @@ pub fn run(args: Args, json: bool) -> Result<Outcome> {
             Kind::Npy => {
                 let info = opened.header(None)?;
                 let header = &info.header;
-                // A listing must not present a truncated file as whole (object arrays
-                // hold a pickle of any length: nothing to check).
-                if !header.dtype.has_object() {
-                    let len = std::fs::metadata(file)
-                        .map_err(|e| CliError::io(Path::new(file), e))?
-                        .len();
+                let len = std::fs::metadata(file)
+                    .map_err(|e| CliError::io(Path::new(file), e))?
+                    .len();
+                // An object array holds a pickle of any length: its size is the bytes
+                // stored after the header, not 8 per element.
+                let pickled = header.dtype.has_object();
+                let data_bytes = if pickled {
+                    len.saturating_sub(info.data_offset)
+                } else {
+                    // A listing must not present a truncated file as whole.
                     info.check_data_present(len)
                         .map_err(|e| lib_in(e, Path::new(file), None))?;
-                }
-                let data_bytes = header.data_len().map_err(lib)?;
+                    header.data_len().map_err(lib)?
+                };
                 let (major, minor) = info.version.numbers();
                 let value = json!({
                     "file": file,
@@ -67,6 +72,7 @@ pub fn run(args: Args, json: bool) -> Result<Outcome> {
                     "version": format!("{major}.{minor}"),
                     "header_bytes": info.data_offset,
                     "data_bytes": data_bytes,
+                    "pickled": pickled,
                 });
                 let mut t = table::plain();
                 t.set_header(vec![
@@ -80,7 +86,11 @@ pub fn run(args: Args, json: bool) -> Result<Outcome> {
                     if header.fortran_order { "F" } else { "C" }.to_string(),
                     format!("{major}.{minor}"),
                     human_bytes(info.data_offset),
-                    human_bytes(data_bytes),
+                    if pickled {
+                        format!("{} pickled", human_bytes(data_bytes))
+                    } else {
+                        human_bytes(data_bytes)
+                    },
                 ]);
                 table::align_right(&mut t, &[6, 7]);
                 texts.push(table::render(t));
@@ -120,6 +130,8 @@ struct MemberRow {
     shape: Option<Vec<usize>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     fortran_order: Option<bool>,
+    /// An object array: its size is the pickle's, as stored.
+    pickled: bool,
     method: String,
     compressed: bool,
     size_on_disk: u64,
@@ -153,6 +165,7 @@ fn list_archive(
             kind: None,
             shape: None,
             fortran_order: None,
+            pickled: false,
             method: member.method,
             compressed: member.compressed,
             size_on_disk: member.compressed_size,
@@ -171,6 +184,7 @@ fn list_archive(
                 row.kind = Some(readable_name(&header.dtype));
                 row.shape = Some(header.shape);
                 row.fortran_order = Some(header.fortran_order);
+                row.pickled = header.dtype.has_object();
             }
             Err(error) => {
                 row.error = Some(error.to_string());
@@ -214,7 +228,11 @@ fn list_archive(
             row.kind.unwrap_or_else(|| "unreadable".into()),
             row.shape.as_deref().map_or("?".into(), shape_repr),
             row.method,
-            human_bytes(row.size_on_disk),
+            if row.pickled {
+                format!("{} pickled", human_bytes(row.size_on_disk))
+            } else {
+                human_bytes(row.size_on_disk)
+            },
             format!("{:.2}", row.ratio),
         ];
         if long {

@@ -24,6 +24,34 @@ use float::{exp_cutoff, python_float_repr, FloatFormat, Fl};
 pub use json::to_json;
 pub use objects::{object_json, objects_to_string};
 use time::time_text;
+pub use time::time_cell_text;
+
+/// Python's `str` of a float (`0.1`, `1e+20`, `nan`).
+pub fn python_float_text(v: f64) -> String {
+    python_float_repr(Fl::D(v))
+}
+
+/// A bool or integer element (up to 8 bytes) of `dtype` as an integer.
+pub fn int_of(dtype: &DType, elem: &[u8]) -> i128 {
+    match dtype {
+        DType::Bool => i128::from(elem[0] != 0),
+        _ => int_value(dtype, elem),
+    }
+}
+
+/// A float element (up to 8 bytes) of `dtype` as `f64`.
+pub fn float_of(dtype: &DType, elem: &[u8]) -> f64 {
+    Fl::from_bytes(elem, dtype.endian() == Endian::Big).f64()
+}
+
+/// A text element (`U` or `S`) as text, trailing NULs removed (`S` bytes decoded as UTF-8,
+/// invalid sequences replaced).
+pub fn text_of(dtype: &DType, elem: &[u8]) -> String {
+    match dtype {
+        DType::Unicode { endian, .. } => decode_unicode(elem, *endian == Endian::Big),
+        _ => String::from_utf8_lossy(strip_nuls(elem)).into_owned(),
+    }
+}
 
 /// Arrays with more elements than this are summarised (`np.set_printoptions(threshold)`).
 pub const THRESHOLD: usize = 1000;

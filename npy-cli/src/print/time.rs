@@ -3,6 +3,12 @@
 
 use npy_serde::dtype::{DType, DateUnit, Endian};
 
+/// A datetime's ISO text (unquoted) or a timedelta's count, `NaT` for not-a-time: the text
+/// export's cell.
+pub fn time_cell_text(dtype: &DType, elem: &[u8]) -> String {
+    time_text(dtype, elem).map_or_else(|| "NaT".to_string(), |t| t.trim_matches('\'').to_string())
+}
+
 /// A datetime's ISO text or a timedelta's count; `None` for NaT.
 pub(super) fn time_text(dtype: &DType, elem: &[u8]) -> Option<String> {
     let raw = i64_value(elem, dtype.endian() == Endian::Big);
