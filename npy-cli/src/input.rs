@@ -51,6 +51,13 @@ impl Spec {
     /// Splits `text` at the last `:` whose left part is an existing file; a path that exists
     /// whole (even with a `:` in it) is taken as it is.
     pub fn parse(text: &str) -> Spec {
+        if crate::remote::is_url(text) {
+            let (url, member) = crate::remote::split_member(text);
+            return Spec {
+                path: PathBuf::from(url),
+                member,
+            };
+        }
         let whole = Path::new(text);
         if whole.exists() {
             return Spec {
@@ -73,6 +80,11 @@ impl Spec {
             path: whole.to_path_buf(),
             member: None,
         }
+    }
+
+    /// True when the file is a URL (read through the library's `remote` module).
+    pub fn is_url(&self) -> bool {
+        self.path.to_str().is_some_and(crate::remote::is_url)
     }
 
     /// `FILE` or `FILE:MEMBER`, for messages and output.
@@ -201,8 +213,23 @@ impl<'a> Data<'a> {
 }
 
 impl Opened {
+    /// Opens a file (mapped) or a URL (fetched whole: see [`crate::remote`]).
     pub fn open(path: &Path) -> Result<Opened> {
-        let bytes = map_file(path)?;
+        let bytes = match path.to_str() {
+            Some(url) if crate::remote::is_url(url) => {
+                SharedBytes(Arc::new(FileBytes::Copy(crate::remote::fetch(url)?)))
+            }
+            _ => map_file(path)?,
+        };
+        Opened::from_shared(path, bytes)
+    }
+
+    /// A `.npy` or `.npz` already in memory, named `path` in messages.
+    pub fn from_bytes(path: &Path, bytes: Vec<u8>) -> Result<Opened> {
+        Opened::from_shared(path, SharedBytes(Arc::new(FileBytes::Copy(bytes))))
+    }
+
+    fn from_shared(path: &Path, bytes: SharedBytes) -> Result<Opened> {
         let first = &bytes.as_ref()[..bytes.as_ref().len().min(8)];
         let kind = sniff(path, first)?;
         let archive = match kind {

@@ -12,3 +12,5 @@ mod text;
 mod png;
 #[path = "features/shell.rs"]
 mod shell;
+#[path = "features/remote.rs"]
+mod remote;

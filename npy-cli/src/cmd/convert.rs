@@ -2,7 +2,8 @@
 //! `.npy`. Writes go through the library's path writers, which are atomic (temporary file
 //! in the same directory, synced, renamed), so a failed conversion leaves any old output
 //! whole; deflate runs on every core (the library's parallel compression). Members are
-//! converted one at a time: memory holds one member, not the archive. A `.csv` / `.tsv`
+//! converted one at a time: memory holds one member, not the archive (a progress bar counts
+//! them on a terminal). A `.csv` / `.tsv`
 //! output is text ([`super::export`]). Object arrays are read with `--allow-pickle` only.
 
 use std::path::Path;
@@ -144,13 +145,28 @@ pub fn run(args: Args, json: bool) -> Result<Outcome> {
             };
             let options = WriteOptions::default().with_compression(compression);
             let mut writer = npz::Writer::create_with(output, &options).map_err(lib)?;
+            let sizes: std::collections::HashMap<String, u64> = archive
+                .members()
+                .into_iter()
+                .map(|m| (m.name, m.uncompressed_size))
+                .collect();
+            let bar = crate::progress::bar(
+                names.iter().filter_map(|n| sizes.get(n)).sum(),
+                "convert",
+            );
             for name in &names {
                 let array: NpyArray = archive.read(name).map_err(lib)?;
                 writer
                     .add(name, &array)
                     .map_err(|e| lib_in(e, output, Some(name.as_str())))?;
+                if let Some(bar) = &bar {
+                    bar.inc(sizes.get(name).copied().unwrap_or(0));
+                }
             }
             writer.finish().map_err(lib)?;
+            if let Some(bar) = &bar {
+                bar.finish_and_clear();
+            }
             written = names;
         }
     }

@@ -13,7 +13,7 @@ use npy_serde::{npy, npz};
 use serde_json::json;
 
 use crate::error::{CliError, Result};
-use crate::input::{allow_pickle, lib, lib_in, object_refusal, read_options, sniff, Kind};
+use crate::input::{allow_pickle, lib_in, object_refusal, read_options, sniff, Kind};
 use crate::Outcome;
 
 /// Check files completely: headers, sizes, CRCs (exit 2 if any is broken).
@@ -48,27 +48,45 @@ impl<R: Read> Read for Counted<'_, R> {
     }
 }
 
+/// Bytes to check: a file read with plain reads, or an object fetched whole from a URL.
+trait Source: Read + io::Seek {}
+impl<T: Read + io::Seek> Source for T {}
+
+/// Opens `path` (a file or a URL) for reading from its start, with its length.
+fn open_source(path: &Path) -> Result<(Box<dyn Source>, u64)> {
+    if let Some(url) = path.to_str().filter(|p| crate::remote::is_url(p)) {
+        let bytes = crate::remote::fetch(url)?;
+        let len = bytes.len() as u64;
+        return Ok((Box::new(io::Cursor::new(bytes)), len));
+    }
+    let file = File::open(path).map_err(|e| CliError::io(path, e))?;
+    let len = file.metadata().map_err(|e| CliError::io(path, e))?.len();
+    Ok((Box::new(BufReader::with_capacity(1 << 20, file)), len))
+}
+
 /// What a successful check covered: (format, arrays, data bytes read).
 fn check(
     path: &Path,
     bar: Option<&indicatif::ProgressBar>,
 ) -> Result<(&'static str, usize, u64)> {
+    let (mut source, total) = open_source(path)?;
     let mut first = Vec::new();
-    File::open(path)
-        .and_then(|f| f.take(8).read_to_end(&mut first))
+    (&mut source)
+        .take(8)
+        .read_to_end(&mut first)
+        .and_then(|_| source.rewind())
         .map_err(|e| CliError::io(path, e))?;
     match sniff(path, &first)? {
         Kind::Npy => {
-            let file = File::open(path).map_err(|e| CliError::io(path, e))?;
-            let total = file.metadata().map_err(|e| CliError::io(path, e))?.len();
-            let mut reader = BufReader::with_capacity(1 << 20, file);
+            let mut reader = source;
             let info = npy::read_header(&mut reader).map_err(|e| lib_in(e, path, None))?;
             if info.header.dtype.has_object() {
                 if !allow_pickle() {
                     return Err(object_refusal(&format!("{}: ", path.display())));
                 }
                 // The whole pickle, parsed by the safe reader.
-                npy::load_with::<npy_serde::NpyArray, _>(path, &read_options())
+                reader.rewind().map_err(|e| CliError::io(path, e))?;
+                npy::read_with::<npy_serde::NpyArray, _>(&mut reader, &read_options())
                     .map_err(|e| lib_in(e, path, None))?;
                 if let Some(bar) = bar {
                     bar.inc(total);
@@ -93,11 +111,14 @@ fn check(
             Ok(("npy", 1, data_len))
         }
         Kind::Npz => {
-            let mut archive = npz::Reader::open_with(path, &read_options()).map_err(lib)?;
+            let mut archive = npz::Reader::with_options(source, &read_options())
+                .map_err(|e| lib_in(e, path, None))?;
             let names = archive.names();
             let mut total = 0;
             for name in &names {
-                let info = archive.header(name).map_err(lib)?;
+                let info = archive
+                    .header(name)
+                    .map_err(|e| lib_in(e, path, Some(name.as_str())))?;
                 if info.header.dtype.has_object() && !allow_pickle() {
                     return Err(object_refusal(&format!(
                         "{}: member {name:?}: ",
@@ -105,7 +126,9 @@ fn check(
                     )));
                 }
                 {
-                    let member = archive.member_reader(name).map_err(lib)?;
+                    let member = archive
+                        .member_reader(name)
+                        .map_err(|e| lib_in(e, path, Some(name.as_str())))?;
                     let mut counted = Counted { inner: member, bar };
                     total += io::copy(&mut counted, &mut io::sink()).map_err(|e| {
                         CliError::new(format!("{}: member {name:?}: {e}", path.display()))

@@ -499,7 +499,9 @@ fn unravel(mut flat: usize, shape: &[usize]) -> Vec<usize> {
 /// Records as a table: one row per record shown (the first and last 3 beyond 1000
 /// records), one column per field of `fields`, each column printed as NumPy prints that
 /// field's array.
-pub fn record_table(view: &Strided<'_>, fields: &[Field]) -> String {
+///
+/// `first_row`: the index of the view's first row in the whole array (`--rows`).
+pub fn record_table(view: &Strided<'_>, fields: &[Field], first_row: usize) -> String {
     let size = view.size();
     let flat: Vec<Option<usize>> = if size > THRESHOLD {
         (0..EDGE_ITEMS)
@@ -538,8 +540,12 @@ pub fn record_table(view: &Strided<'_>, fields: &[Field]) -> String {
     table.set_header(header);
     for (row, idx) in rows.iter().enumerate() {
         let mut cells = vec![match idx {
-            Some(idx) if idx.len() == 1 => idx[0].to_string(),
-            Some(idx) => format!("{idx:?}"),
+            Some(idx) if idx.len() == 1 => (idx[0] + first_row).to_string(),
+            Some(idx) => {
+                let mut idx = idx.clone();
+                idx[0] += first_row;
+                format!("{idx:?}")
+            }
             None => "...".to_string(),
         }];
         cells.extend(columns.iter().map(|c| c[row].clone()));
