@@ -89,7 +89,9 @@ impl Format {
                 let precision: usize = if digits.is_empty() {
                     0
                 } else {
-                    digits.parse().map_err(|_| bad("the precision is too large"))?
+                    digits
+                        .parse()
+                        .map_err(|_| bad("the precision is too large"))?
                 };
                 if precision > 100 {
                     return Err(bad("precision above 100"));
@@ -100,8 +102,10 @@ impl Format {
                 return Err(bad("width above 1000"));
             }
             spec.conversion = match chars.next() {
-                Some(c @ ('d' | 'i' | 'u' | 'e' | 'E' | 'f' | 'F' | 'g' | 'G' | 's' | 'x' | 'X'
-                | 'o')) => c,
+                Some(
+                    c @ ('d' | 'i' | 'u' | 'e' | 'E' | 'f' | 'F' | 'g' | 'G' | 's' | 'x' | 'X'
+                    | 'o'),
+                ) => c,
                 Some(other) => {
                     return Err(bad(&format!(
                         "unknown conversion '%{other}' (use d, e, f, g, s, x or o)"

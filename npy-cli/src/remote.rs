@@ -12,8 +12,7 @@ use crate::error::{CliError, Result};
 
 /// The schemes taken as URLs.
 const SCHEMES: [&str; 9] = [
-    "s3://", "gs://", "az://", "abfs://", "abfss://", "azure://", "http://", "https://",
-    "file://",
+    "s3://", "gs://", "az://", "abfs://", "abfss://", "azure://", "http://", "https://", "file://",
 ];
 
 /// True when `text` is a URL rather than a file name.
@@ -26,10 +25,7 @@ pub fn is_url(text: &str) -> bool {
 /// it: the scheme, a port).
 pub fn split_member(text: &str) -> (String, Option<String>) {
     match text.rfind(".npz:") {
-        Some(at) => (
-            text[..at + 4].to_string(),
-            Some(text[at + 5..].to_string()),
-        ),
+        Some(at) => (text[..at + 4].to_string(), Some(text[at + 5..].to_string())),
         None => (text.to_string(), None),
     }
 }
@@ -203,9 +199,11 @@ mod enabled {
         let npy = match member {
             None => bytes,
             Some(member) => {
-                let mut archive =
-                    npy_serde::npz::Reader::with_options(std::io::Cursor::new(bytes), &read_options())
-                        .map_err(lib)?;
+                let mut archive = npy_serde::npz::Reader::with_options(
+                    std::io::Cursor::new(bytes),
+                    &read_options(),
+                )
+                .map_err(lib)?;
                 let array: NpyArray = archive.read(member).map_err(lib)?;
                 npy_serde::npy::to_vec(&array).map_err(lib)?
             }

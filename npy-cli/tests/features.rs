@@ -6,11 +6,11 @@ mod common;
 
 #[path = "features/objects.rs"]
 mod objects;
-#[path = "features/text.rs"]
-mod text;
 #[path = "features/png.rs"]
 mod png;
-#[path = "features/shell.rs"]
-mod shell;
 #[path = "features/remote.rs"]
 mod remote;
+#[path = "features/shell.rs"]
+mod shell;
+#[path = "features/text.rs"]
+mod text;

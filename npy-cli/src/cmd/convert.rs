@@ -150,10 +150,8 @@ pub fn run(args: Args, json: bool) -> Result<Outcome> {
                 .into_iter()
                 .map(|m| (m.name, m.uncompressed_size))
                 .collect();
-            let bar = crate::progress::bar(
-                names.iter().filter_map(|n| sizes.get(n)).sum(),
-                "convert",
-            );
+            let bar =
+                crate::progress::bar(names.iter().filter_map(|n| sizes.get(n)).sum(), "convert");
             for name in &names {
                 let array: NpyArray = archive.read(name).map_err(lib)?;
                 writer

@@ -112,9 +112,7 @@ pub fn export(
                             offset: f.offset,
                             kind,
                         })
-                        .ok_or_else(|| {
-                            refuse(format!("field {:?} is {}", f.name, f.dtype.name()))
-                        })
+                        .ok_or_else(|| refuse(format!("field {:?} is {}", f.name, f.dtype.name())))
                 })
                 .collect::<Result<Vec<_>>>()?;
             let names = record.fields.iter().map(|f| f.name.clone()).collect();

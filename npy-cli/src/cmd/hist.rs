@@ -233,7 +233,9 @@ fn register_font() -> Result<()> {
     if ok {
         Ok(())
     } else {
-        Err(CliError::new("the bundled font could not be loaded (internal error)"))
+        Err(CliError::new(
+            "the bundled font could not be loaded (internal error)",
+        ))
     }
 }
 
@@ -248,11 +250,12 @@ fn draw_x_ticks(
     root: &DrawingArea<BitMapBackend<'_>, plotters::coord::Shift>,
     ticks: &[(i32, i32, String)],
 ) -> std::result::Result<(), Box<dyn std::error::Error>> {
-    let style = TextStyle::from(("sans-serif", 13).into_font())
-        .pos(plotters::style::text_anchor::Pos::new(
+    let style = TextStyle::from(("sans-serif", 13).into_font()).pos(
+        plotters::style::text_anchor::Pos::new(
             plotters::style::text_anchor::HPos::Center,
             plotters::style::text_anchor::VPos::Top,
-        ));
+        ),
+    );
     for (x, y, text) in ticks {
         root.draw(&PathElement::new(vec![(*x, *y), (*x, *y + 5)], BLACK))?;
         root.draw(&Text::new(text.clone(), (*x, *y + 7), style.clone()))?;

@@ -5,9 +5,9 @@
 
 use std::path::Path;
 
-use npy_serde::text::shape_repr;
 use npy_serde::npy::HeaderInfo;
 use npy_serde::npz::MemberInfo;
+use npy_serde::text::shape_repr;
 use serde_json::{json, Value};
 
 use crate::error::{CliError, Result};
@@ -61,7 +61,15 @@ pub fn run(args: Args, json: bool) -> Result<Outcome> {
                 npy_listing(file, &info, data)
             } else {
                 let mut header = |index: usize| listing.header(&members[index].name);
-                list_archive(file, &members, &mut header, None, args.long, json, &mut errors)
+                list_archive(
+                    file,
+                    &members,
+                    &mut header,
+                    None,
+                    args.long,
+                    json,
+                    &mut errors,
+                )
             };
             if json {
                 value["fetched"] = listing.fetched();
@@ -100,8 +108,15 @@ pub fn run(args: Args, json: bool) -> Result<Outcome> {
                     let stored = opened.stored_name(index).to_string();
                     opened.header(Some(&stored))
                 };
-                let (text, value) =
-                    list_archive(file, &members, &mut header, total, args.long, json, &mut errors);
+                let (text, value) = list_archive(
+                    file,
+                    &members,
+                    &mut header,
+                    total,
+                    args.long,
+                    json,
+                    &mut errors,
+                );
                 texts.push(text);
                 values.push(value);
             }

@@ -65,10 +65,7 @@ fn open_source(path: &Path) -> Result<(Box<dyn Source>, u64)> {
 }
 
 /// What a successful check covered: (format, arrays, data bytes read).
-fn check(
-    path: &Path,
-    bar: Option<&indicatif::ProgressBar>,
-) -> Result<(&'static str, usize, u64)> {
+fn check(path: &Path, bar: Option<&indicatif::ProgressBar>) -> Result<(&'static str, usize, u64)> {
     let (mut source, total) = open_source(path)?;
     let mut first = Vec::new();
     (&mut source)
@@ -95,13 +92,16 @@ fn check(
             }
             info.check_data_present(total)
                 .map_err(|e| lib_in(e, path, None))?;
+            if let Some(bar) = bar {
+                bar.inc(info.data_offset);
+            }
             let data_len = info.header.data_len().map_err(|e| lib_in(e, path, None))?;
             let mut counted = Counted {
                 inner: reader.take(data_len),
                 bar,
             };
-            let copied = io::copy(&mut counted, &mut io::sink())
-                .map_err(|e| CliError::io(path, e))?;
+            let copied =
+                io::copy(&mut counted, &mut io::sink()).map_err(|e| CliError::io(path, e))?;
             if copied < data_len {
                 return Err(CliError::new(format!(
                     "{}: the data ends after {copied} of {data_len} bytes (truncated)",
@@ -114,6 +114,12 @@ fn check(
             let mut archive = npz::Reader::with_options(source, &read_options())
                 .map_err(|e| lib_in(e, path, None))?;
             let names = archive.names();
+            if let Some(bar) = bar {
+                // The bar counts inflated bytes: the members' sizes, not the file's.
+                let inflated: u64 = archive.members().iter().map(|m| m.uncompressed_size).sum();
+                let length = bar.length().unwrap_or(0);
+                bar.set_length((length + inflated).saturating_sub(total));
+            }
             let mut total = 0;
             for name in &names {
                 let info = archive

@@ -6,7 +6,9 @@ use serde_json::Value;
 
 use super::float::Fl;
 use super::time::{i64_value, time_text};
-use super::{decode_unicode, int_value, shown, shown_count, strip_nuls, Strided, MAX_SHOWN, THRESHOLD};
+use super::{
+    decode_unicode, int_value, shown, shown_count, strip_nuls, Strided, MAX_SHOWN, THRESHOLD,
+};
 
 /// The values shown, as JSON: nested arrays, with the string `"..."` where an axis is
 /// summarised; records are objects.
@@ -115,4 +117,3 @@ pub fn elem_json(dtype: &DType, elem: &[u8]) -> Value {
         _ => Value::String(elem.iter().map(|b| format!("{b:02x}")).collect()),
     }
 }
-

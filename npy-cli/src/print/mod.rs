@@ -20,11 +20,11 @@ mod time;
 use npy_serde::dtype::{DType, Endian, Field};
 use npy_serde::text::{bytes_repr, str_repr};
 
-use float::{exp_cutoff, python_float_repr, FloatFormat, Fl};
+use float::{exp_cutoff, python_float_repr, Fl, FloatFormat};
 pub use json::to_json;
 pub use objects::{object_json, objects_to_string};
-use time::time_text;
 pub use time::time_cell_text;
+use time::time_text;
 
 /// Python's `str` of a float (`0.1`, `1e+20`, `nan`).
 pub fn python_float_text(v: f64) -> String {

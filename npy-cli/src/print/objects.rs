@@ -16,7 +16,11 @@ use super::{layout, FormatKind, Formatter, Strided};
 
 /// An object array's values (C order, `shape`) as `print(a)` shows them; `rows` keeps rows
 /// `start..end` of the first axis.
-pub fn objects_to_string(shape: &[usize], values: &[Value], rows: Option<(usize, usize)>) -> String {
+pub fn objects_to_string(
+    shape: &[usize],
+    values: &[Value],
+    rows: Option<(usize, usize)>,
+) -> String {
     let reprs: Vec<String> = values.iter().map(element_repr).collect();
     if shape.is_empty() {
         // A 0-d array prints `str()` of its one value: text without quotes.

@@ -42,7 +42,6 @@ pub fn json(dir: &Path, args: &[&str]) -> Value {
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("npy {args:?}: bad JSON ({e}):\n{text}"))
 }
 
-
 /// Runs `npy args...` in `dir` with extra environment variables.
 pub fn npy_env(dir: &Path, args: &[&str], env: &[(String, String)]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_npy"))

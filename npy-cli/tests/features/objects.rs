@@ -40,7 +40,11 @@ print(' '.join(cases))
             failures.push(format!("{name}:\n--- NumPy\n{expected}\n--- npy\n{actual}"));
         }
         // Without the flag: refused, and the message names the flag.
-        for command in [&["show", &file][..], &["hist", &file], &["diff", &file, &file]] {
+        for command in [
+            &["show", &file][..],
+            &["hist", &file],
+            &["diff", &file, &file],
+        ] {
             let output = npy(d, command);
             assert_eq!(output.status.code(), Some(2), "npy {command:?}");
             let err = stderr(&output);
@@ -60,13 +64,20 @@ print(' '.join(cases))
 
     // A member, rows, JSON.
     assert_eq!(
-        ok(d, &["show", "--allow-pickle", "archive.npz:obj", "--rows", "1:"]).trim(),
+        ok(
+            d,
+            &["show", "--allow-pickle", "archive.npz:obj", "--rows", "1:"]
+        )
+        .trim(),
         "[None 3]"
     );
     let shown = json(d, &["show", "--allow-pickle", "archive.npz:obj"]);
     assert_eq!(shown[0]["values"], serde_json::json!(["a", null, 3]));
     let err = stderr(&npy(d, &["show", "archive.npz"]));
-    assert!(err.contains("member \"obj\"") && err.contains("--allow-pickle"), "{err}");
+    assert!(
+        err.contains("member \"obj\"") && err.contains("--allow-pickle"),
+        "{err}"
+    );
     // The other commands that read data take the flag too.
     ok(d, &["--allow-pickle", "convert", "mixed.npy", "copy.npz"]);
     ok(d, &["--allow-pickle", "verify", "archive.npz"]);

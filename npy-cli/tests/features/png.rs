@@ -58,13 +58,20 @@ fn the_png_has_text_at_the_ticks_the_axis_and_the_title() {
         let image = decode(&d.join("h.png"));
         assert_eq!((image.0, image.1), (800, 480));
         let ticks = report["png"]["x_ticks"].as_array().unwrap();
-        assert_eq!(ticks.len(), 11, "20 bins: every other of the 21 edges is labelled");
+        assert_eq!(
+            ticks.len(),
+            11,
+            "20 bins: every other of the 21 edges is labelled"
+        );
         let mut lines = Vec::new();
         for tick in ticks {
             let (x, y) = (tick["x"].as_i64().unwrap(), tick["y"].as_i64().unwrap());
             // Below the tick mark: the label's glyphs, centred on the edge.
             let text = dark_pixels(&image, x - 12, x + 12, y + 8, y + 24);
-            lines.push(format!("tick {:>7} at x={x}: {text} dark pixels", tick["text"]));
+            lines.push(format!(
+                "tick {:>7} at x={x}: {text} dark pixels",
+                tick["text"]
+            ));
             assert!(text >= 10, "no label under the edge at x={x} (log={log})");
         }
         // The first and last labels are the range's ends.
@@ -76,7 +83,9 @@ fn the_png_has_text_at_the_ticks_the_axis_and_the_title() {
         // Count labels left of the y axis, the title above the plot.
         let counts = dark_pixels(&image, 0, axis_x - 4, 20, axis_y);
         let title = dark_pixels(&image, 100, 700, 0, 30);
-        lines.push(format!("count axis labels: {counts}, title: {title} dark pixels"));
+        lines.push(format!(
+            "count axis labels: {counts}, title: {title} dark pixels"
+        ));
         assert!(counts >= 100 && title >= 200, "{}", lines.join("\n"));
         // Nothing but white right of the plot (the margin).
         assert_eq!(dark_pixels(&image, 795, 800, 0, 480), 0);

@@ -80,7 +80,11 @@ for name in ['ckpt.npz', 'small.npz', 'wave.npy', 'parts.npy', 'obj.npy']:
                 .map(|l| l.split_whitespace().map(str::to_string).collect())
                 .collect()
         };
-        assert_eq!(cells(&remote), cells(&local), "npy {args:?}:\n{remote}\n{local}");
+        assert_eq!(
+            cells(&remote),
+            cells(&local),
+            "npy {args:?}:\n{remote}\n{local}"
+        );
     };
     same(&["show", "wave.npy"]);
     same(&["show", "wave.npy", "--rows", "100:110"]);
@@ -123,7 +127,10 @@ for name in ['ckpt.npz', 'small.npz', 'wave.npy', 'parts.npy', 'obj.npy']:
         (vec!["show".to_string(), url("missing.npy")], "missing.npy"),
         (vec!["show".to_string(), url("obj.npy")], "--allow-pickle"),
         (vec!["ls".to_string(), url("missing.npz")], "missing.npz"),
-        (vec!["verify".to_string(), url("missing.npz")], "missing.npz"),
+        (
+            vec!["verify".to_string(), url("missing.npz")],
+            "missing.npz",
+        ),
     ] {
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         let output = npy_env(d, &args, &env);

@@ -9,15 +9,27 @@ fn completions_and_manual_page() {
     let dir = temp_dir();
     let d = dir.path();
     let bash = ok(d, &["completions", "bash"]);
-    assert!(bash.contains("_npy()") && bash.contains("--allow-pickle"), "{bash}");
+    assert!(
+        bash.contains("_npy()") && bash.contains("--allow-pickle"),
+        "{bash}"
+    );
     assert!(bash.contains("convert") && bash.contains("hist"));
     let zsh = ok(d, &["completions", "zsh"]);
     assert!(zsh.starts_with("#compdef npy"), "{zsh}");
     assert!(ok(d, &["completions", "fish"]).contains("complete -c npy"));
     let man = ok(d, &["man"]);
-    assert!(man.starts_with(".ie \\n(.g .ds Aq") || man.contains(".TH npy"), "{man}");
-    assert!(man.contains(".SH NAME") && man.contains("allow\\-pickle"), "{man}");
-    assert_eq!(npy(d, &["completions", "nosuchshell"]).status.code(), Some(2));
+    assert!(
+        man.starts_with(".ie \\n(.g .ds Aq") || man.contains(".TH npy"),
+        "{man}"
+    );
+    assert!(
+        man.contains(".SH NAME") && man.contains("allow\\-pickle"),
+        "{man}"
+    );
+    assert_eq!(
+        npy(d, &["completions", "nosuchshell"]).status.code(),
+        Some(2)
+    );
 }
 
 #[test]
@@ -45,7 +57,10 @@ fn redirected_output_has_no_progress_escape_codes() {
             .unwrap();
         assert_eq!(output.status.code(), Some(0), "npy {args:?}");
         for stream in [&output.stdout, &output.stderr] {
-            assert!(!stream.contains(&0x1b), "npy {args:?}: escape codes in {stream:?}");
+            assert!(
+                !stream.contains(&0x1b),
+                "npy {args:?}: escape codes in {stream:?}"
+            );
             assert!(!stream.contains(&b'\r'), "npy {args:?}: carriage returns");
         }
     }

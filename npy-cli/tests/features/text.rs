@@ -35,7 +35,11 @@ np.save('subarray.npy', np.zeros(2, dtype=[('v', 'f8', (3,))]))
     let cases: &[(&str, &str, &[&str])] = &[
         ("f8.npy", "f8.csv", &[]),
         ("f8.npy", "f8_g.csv", &["--fmt", "%.6g"]),
-        ("f8.npy", "f8_semi.csv", &["--fmt", "%.3f", "--delimiter", ";"]),
+        (
+            "f8.npy",
+            "f8_semi.csv",
+            &["--fmt", "%.3f", "--delimiter", ";"],
+        ),
         ("f8_fortran.npy", "f8_fortran.tsv", &[]),
         ("f4.npy", "f4.csv", &["--fmt", "%10.4e"]),
         ("nonfinite.npy", "nonfinite.csv", &[]),
@@ -43,10 +47,18 @@ np.save('subarray.npy', np.zeros(2, dtype=[('v', 'f8', (3,))]))
         ("u1_big.npy", "u1_big.csv", &["--fmt", "%05d"]),
         ("bools.npy", "bools.csv", &[]),
         ("records.npy", "records.csv", &[]),
-        ("records.npy", "records_row.tsv", &["--fmt", "%d\t%.2f\t%s\t%s"]),
+        (
+            "records.npy",
+            "records_row.tsv",
+            &["--fmt", "%d\t%.2f\t%s\t%s"],
+        ),
         ("words.npy", "words.csv", &[]),
         ("archive.npz:w", "member.csv", &[]),
-        ("archive.npz", "member_flag.csv", &["--member", "w", "--fmt", "%.4f"]),
+        (
+            "archive.npz",
+            "member_flag.csv",
+            &["--member", "w", "--fmt", "%.4f"],
+        ),
     ];
     for (input, output, extra) in cases {
         let mut args = vec!["convert", *input, *output];
