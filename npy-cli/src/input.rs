@@ -464,8 +464,16 @@ pub fn lib(e: LibError) -> CliError {
     CliError::new(e.to_string())
 }
 
-/// Object arrays without `--allow-pickle`: what they are and the flag that reads them.
+/// Object arrays without `--allow-pickle`: what they are and the flag that reads them
+/// (with the flag, where a command cannot use them).
 pub fn object_refusal(place: &str) -> CliError {
+    if allow_pickle() {
+        // Read, but this command works on typed data (numbers, bytes) only.
+        return CliError::new(format!(
+            "{place}an object array (dtype=object: Python objects) cannot be used here: \
+             this command reads numbers only"
+        ));
+    }
     CliError::new(format!(
         "{place}an object array (dtype=object: pickled Python objects), not read by default; \
          pass --allow-pickle to read it with the safe pickle reader (it builds plain values \

@@ -79,15 +79,13 @@ pub fn export(
 ) -> Result<usize> {
     let tsv = output.extension().is_some_and(|e| e == "tsv");
     let delimiter = options.delimiter.unwrap_or(if tsv { "\t" } else { "," });
-    let opened = Opened::open(&spec.path)?;
-    let mut reader = opened.reader()?;
+    let mut opened = Opened::open(&spec.path)?;
     let label = Spec {
         path: spec.path.clone(),
         member: member.map(str::to_string),
     }
     .label();
-    let access = opened.array(reader.as_mut(), member)?;
-    let header = access.info.header.clone();
+    let header = opened.header(member)?.header;
     let refuse = |what: String| {
         CliError::new(format!(
             "{label}: cannot be written as text: {what} (text export takes 1-d and 2-d arrays \
@@ -155,6 +153,8 @@ pub fn export(
             .map(|c| Format::parse(c.default_format()))
             .collect::<Result<_>>()?,
     };
+    let mut reader = opened.reader()?;
+    let access = opened.array(reader.as_mut(), member)?;
     let data_len = header.data_len().map_err(lib)?;
     let bytes = access.data.into_bytes(data_len, &label)?;
     let view = Strided::new(

@@ -28,6 +28,7 @@ np.save('complex.npy', np.array([1 + 2j]))
 np.save('cube.npy', np.zeros((2, 2, 2)))
 np.save('scalar.npy', np.array(1.5))
 np.save('subarray.npy', np.zeros(2, dtype=[('v', 'f8', (3,))]))
+np.save('objects.npy', np.array(['a', None], dtype=object), allow_pickle=True)
 "#,
         d,
     );
@@ -108,6 +109,7 @@ print('ok')
         ("scalar.npy", "0 dimensions"),
         ("subarray.npy", "field \"v\""),
         ("archive.npz", "2 members"),
+        ("objects.npy", "object (pickle)"),
     ] {
         let output = npy(d, &["convert", input, "refused.csv"]);
         let err = stderr(&output);
