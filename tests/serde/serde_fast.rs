@@ -189,3 +189,31 @@ fn plain_fields_round_trip_with_numpy_layouts_and_widening() {
         "{text}"
     );
 }
+
+#[test]
+fn sorted_hash_maps_write_what_a_btree_map_writes_with_any_options() {
+    #[derive(Serialize)]
+    struct State<F, S> {
+        floats: F,
+        names: S,
+    }
+    let floats: BTreeMap<String, Vec<f32>> = (0..9)
+        .map(|i| (format!("k{i}"), vec![i as f32 + 0.5; 3]))
+        .collect();
+    let names: BTreeMap<u16, Vec<String>> = (0..9)
+        .map(|i| (i * 100, vec![format!("n{i}"), "é".repeat(usize::from(i))]))
+        .collect();
+    let hashed = State {
+        floats: floats.clone().into_iter().collect::<HashMap<_, _>>(),
+        names: names.clone().into_iter().collect::<HashMap<_, _>>(),
+    };
+    let ordered = State { floats, names };
+    let big_endian = npy_serde::SerdeOptions::default()
+        .with_write(npy_serde::WriteOptions::default().with_endian(npy_serde::dtype::Endian::Big));
+    for options in [npy_serde::SerdeOptions::default(), big_endian] {
+        // Small entries are gathered in memory, then written with the archive's options.
+        let from_hash = npy_serde::to_vec_with(&hashed, &options).unwrap();
+        let from_btree = npy_serde::to_vec_with(&ordered, &options).unwrap();
+        assert!(from_hash == from_btree, "{options:?}");
+    }
+}

@@ -1,5 +1,6 @@
 //! Plain array values read in one piece: when the value being deserialized is exactly
-//! `Vec<E>` or `ndarray::Array<E, D>` (`D` from `Ix0` to `Ix6`, or `IxDyn`) for a
+//! `Vec<E>`, `ndarray::Array<E, D>` or `ndarray::ArcArray<E, D>` (`D` from `Ix0` to `Ix6`,
+//! or `IxDyn`) for a
 //! [`BulkElement`](crate::serde_array::BulkElement) `E`, and the visitor is that type's own
 //! (serde's for `Vec`, ndarray's for arrays), the member is read through the typed reader
 //! the npz reader uses ([`NpyRead`]) and the value handed over whole, instead of one serde
@@ -25,7 +26,7 @@ use std::fmt;
 use std::io::Read;
 use std::sync::OnceLock;
 
-use ndarray::{Array, Dimension, Ix0, Ix1, Ix2, Ix3, Ix4, Ix5, Ix6, IxDyn};
+use ndarray::{ArcArray, Array, Dimension, Ix0, Ix1, Ix2, Ix3, Ix4, Ix5, Ix6, IxDyn};
 use serde::de::{self, DeserializeOwned, Visitor};
 use serde::forward_to_deserialize_any;
 
@@ -53,6 +54,8 @@ enum Rank {
 pub(super) struct PlainType {
     element: Target,
     rank: Rank,
+    /// An `ArcArray` rather than an `Array` (or `Vec`).
+    shared: bool,
 }
 
 /// A plain array type's entry: the visitor its own `Deserialize` impl uses, and the type.
@@ -69,16 +72,22 @@ fn plain_types() -> &'static HashMap<TypeId, Registered> {
         macro_rules! register {
             ($($e:ty),*) => {$(
                 let element = <$e as FromValue>::TARGET;
-                register::<Vec<$e>>(&mut types, element, Rank::Vec);
-                register::<Array<$e, Ix0>>(&mut types, element, Rank::Fixed(0));
-                register::<Array<$e, Ix1>>(&mut types, element, Rank::Fixed(1));
-                register::<Array<$e, Ix2>>(&mut types, element, Rank::Fixed(2));
-                register::<Array<$e, Ix3>>(&mut types, element, Rank::Fixed(3));
-                register::<Array<$e, Ix4>>(&mut types, element, Rank::Fixed(4));
-                register::<Array<$e, Ix5>>(&mut types, element, Rank::Fixed(5));
-                register::<Array<$e, Ix6>>(&mut types, element, Rank::Fixed(6));
-                register::<Array<$e, IxDyn>>(&mut types, element, Rank::Dyn);
+                register::<Vec<$e>>(&mut types, element, Rank::Vec, false);
+                register_ranks!($e, element, Array, false);
+                register_ranks!($e, element, ArcArray, true);
             )*};
+        }
+        macro_rules! register_ranks {
+            ($e:ty, $element:ident, $array:ident, $shared:expr) => {
+                register::<$array<$e, Ix0>>(&mut types, $element, Rank::Fixed(0), $shared);
+                register::<$array<$e, Ix1>>(&mut types, $element, Rank::Fixed(1), $shared);
+                register::<$array<$e, Ix2>>(&mut types, $element, Rank::Fixed(2), $shared);
+                register::<$array<$e, Ix3>>(&mut types, $element, Rank::Fixed(3), $shared);
+                register::<$array<$e, Ix4>>(&mut types, $element, Rank::Fixed(4), $shared);
+                register::<$array<$e, Ix5>>(&mut types, $element, Rank::Fixed(5), $shared);
+                register::<$array<$e, Ix6>>(&mut types, $element, Rank::Fixed(6), $shared);
+                register::<$array<$e, IxDyn>>(&mut types, $element, Rank::Dyn, $shared);
+            };
         }
         bulk_element_types!(register);
         types
@@ -91,9 +100,14 @@ fn register<C: DeserializeOwned + 'static>(
     types: &mut HashMap<TypeId, Registered>,
     element: Target,
     rank: Rank,
+    shared: bool,
 ) {
     if let Err(Probed(Some(visitor))) = C::deserialize(VisitorProbe) {
-        let plain = PlainType { element, rank };
+        let plain = PlainType {
+            element,
+            rank,
+            shared,
+        };
         types.insert(typeid::of::<C>(), Registered { visitor, plain });
     }
 }
@@ -157,7 +171,7 @@ pub(super) fn read<S: ReadMembers>(
     macro_rules! by_element {
         ($($e:ty),*) => {$(
             if plain.element == <$e as FromValue>::TARGET {
-                return read_rank::<$e, S>(source, path, plain.rank);
+                return read_rank::<$e, S>(source, path, plain.rank, plain.shared);
             }
         )*};
     }
@@ -165,7 +179,7 @@ pub(super) fn read<S: ReadMembers>(
     unreachable!("only bulk element types are registered")
 }
 
-fn read_rank<E, S>(source: &mut S, path: &str, rank: Rank) -> Result<PlainMember>
+fn read_rank<E, S>(source: &mut S, path: &str, rank: Rank, shared: bool) -> Result<PlainMember>
 where
     E: NpyElement + FromValue + Clone + 'static,
     S: ReadMembers,
@@ -175,30 +189,36 @@ where
             // One dimension: the vector holds the elements in order, from its start.
             Box::new(array.into_raw_vec_and_offset().0)
         }),
-        Rank::Fixed(0) => read_array::<E, Ix0, S>(source, path),
-        Rank::Fixed(1) => read_array::<E, Ix1, S>(source, path),
-        Rank::Fixed(2) => read_array::<E, Ix2, S>(source, path),
-        Rank::Fixed(3) => read_array::<E, Ix3, S>(source, path),
-        Rank::Fixed(4) => read_array::<E, Ix4, S>(source, path),
-        Rank::Fixed(5) => read_array::<E, Ix5, S>(source, path),
-        Rank::Fixed(6) => read_array::<E, Ix6, S>(source, path),
+        Rank::Fixed(0) => read_array::<E, Ix0, S>(source, path, shared),
+        Rank::Fixed(1) => read_array::<E, Ix1, S>(source, path, shared),
+        Rank::Fixed(2) => read_array::<E, Ix2, S>(source, path, shared),
+        Rank::Fixed(3) => read_array::<E, Ix3, S>(source, path, shared),
+        Rank::Fixed(4) => read_array::<E, Ix4, S>(source, path, shared),
+        Rank::Fixed(5) => read_array::<E, Ix5, S>(source, path, shared),
+        Rank::Fixed(6) => read_array::<E, Ix6, S>(source, path, shared),
         Rank::Fixed(_) => unreachable!("ndarray's fixed ranks end at 6"),
-        Rank::Dyn => read_array::<E, IxDyn, S>(source, path),
+        Rank::Dyn => read_array::<E, IxDyn, S>(source, path, shared),
     }
 }
 
-/// Reads an array in C order, as ndarray's visitor builds it from the element path.
-fn read_array<E, D, S>(source: &mut S, path: &str) -> Result<PlainMember>
+/// Reads an array in C order, as ndarray's visitor builds it from the element path; an
+/// `ArcArray` when `shared`.
+fn read_array<E, D, S>(source: &mut S, path: &str, shared: bool) -> Result<PlainMember>
 where
     E: NpyElement + FromValue + Clone + 'static,
     D: Dimension + 'static,
     S: ReadMembers,
 {
     read_as::<E, D, S>(source, path, |array| {
-        if array.is_standard_layout() {
-            Box::new(array)
+        let array = if array.is_standard_layout() {
+            array
         } else {
-            Box::new(array.as_standard_layout().into_owned())
+            array.as_standard_layout().into_owned()
+        };
+        if shared {
+            Box::new(array.into_shared())
+        } else {
+            Box::new(array)
         }
     })
 }

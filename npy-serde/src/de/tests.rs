@@ -678,3 +678,24 @@ fn newtypes_of_empty_maps_and_bulk_arrays_read_back() {
     let bytes = crate::ser::to_vec(&value).unwrap();
     assert_eq!(crate::de::from_slice::<Value>(&bytes).unwrap(), value);
 }
+
+#[test]
+fn shared_arrays_are_read_in_one_piece() {
+    #[derive(Serialize, Deserialize, PartialEq, Debug)]
+    struct Shared {
+        x: ndarray::ArcArray2<f32>,
+        y: ndarray::ArcArray<i64, ndarray::IxDyn>,
+    }
+    let x = ndarray::array![[1.0f32, 2.0, 3.0], [4.0, 5.0, 6.0]];
+    let value = Shared {
+        // Fortran order: read back in C order, as ndarray's own form gives it.
+        x: x.reversed_axes().into_shared(),
+        y: ndarray::ArcArray::from_shape_vec(ndarray::IxDyn(&[3]), vec![1i64, 2, 3]).unwrap(),
+    };
+    let bytes = crate::ser::to_vec(&value).unwrap();
+    let before = typed_reads();
+    let back: Shared = crate::de::from_slice(&bytes).unwrap();
+    assert_eq!(typed_reads() - before, 2, "one typed read per array");
+    assert_eq!(back, value);
+    assert!(back.x.is_standard_layout());
+}

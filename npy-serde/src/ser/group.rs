@@ -152,6 +152,18 @@ fn serialize_at<S: WriteMembers, T: ?Sized + Serialize>(
     })
 }
 
+/// Writes a top-level hash map in sorted key order; false, with nothing written, when
+/// `value` is not one (the caller then serializes it as the top level).
+pub(super) fn write_top_level_map<S: WriteMembers, T: ?Sized + Serialize>(
+    root: &mut Root<S>,
+    value: &T,
+) -> Result<bool> {
+    if !is_unordered_map::<T>() {
+        return Ok(false);
+    }
+    write_sorted_map::<S, T, MapValue>(root, "", value)
+}
+
 /// How [`map_order`](super::map_order) writes the value of a map entry: as any map value.
 pub(super) struct MapValue;
 

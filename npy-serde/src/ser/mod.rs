@@ -75,8 +75,8 @@
 //! errors as element by element, as fast as the npz writer and reader used directly (see
 //! `benches/serde.rs`). Values whose type serde does not show (fields of a
 //! `#[serde(flatten)]` struct, a wrapper with a `Serialize` impl of its own) go element by
-//! element; [`Bulk`](crate::Bulk) and the [`serde_array`](crate::serde_array) adapter move
-//! any array in one piece there too, views and shared arrays included.
+//! element; [`Bulk`](crate::Bulk) moves any array in one piece there too, views and shared
+//! arrays included.
 //!
 //! # Determinism
 //!
@@ -530,8 +530,7 @@ where
 {
     options.check()?;
     let mut root = Root::new(sink, &options.separator);
-    let unordered = map_order::is_unordered_map::<T>();
-    if unordered && map_order::write_sorted_map::<_, _, group::MapValue>(&mut root, "", value)? {
+    if group::write_top_level_map(&mut root, value)? {
         return Ok(());
     }
     value.serialize(TopLevel { root: &mut root })

@@ -1,7 +1,7 @@
-//! Plain array values written in one piece: a value whose type is exactly `Vec<E>` or
-//! `ndarray::Array<E, D>` (`D` from `Ix0` to `Ix6`, or `IxDyn`) for a
-//! [`BulkElement`] `E`, or a reference to one, is written from its memory as one member,
-//! instead of through serde's element-by-element form.
+//! Plain array values written in one piece: a value whose type is exactly `Vec<E>`,
+//! `ndarray::Array<E, D>` or `ndarray::ArcArray<E, D>` (`D` from `Ix0` to `Ix6`, or
+//! `IxDyn`) for a [`BulkElement`] `E`, or a reference to one, is written from its memory as
+//! one member, instead of through serde's element-by-element form.
 //!
 //! Serde shows the serializer a value's form, not its type; but wherever the serializer
 //! holds a member-level value (a struct field, a map value, an element of indexed groups,
@@ -20,7 +20,9 @@ use std::hash::{BuildHasherDefault, Hasher};
 use std::marker::PhantomData;
 use std::sync::OnceLock;
 
-use ndarray::{Array, Dimension, Ix0, Ix1, Ix2, Ix3, Ix4, Ix5, Ix6, IxDyn};
+use ndarray::{
+    ArcArray, Array, ArrayBase, Data, Dimension, Ix0, Ix1, Ix2, Ix3, Ix4, Ix5, Ix6, IxDyn,
+};
 
 use crate::errors::Result;
 use crate::header::Header;
@@ -55,7 +57,8 @@ impl<E: BulkElement> PlainArray for Vec<E> {
     }
 }
 
-impl<E: BulkElement, D: Dimension> PlainArray for Array<E, D> {
+/// Owned and shared arrays (ndarray serializes every array kind alike).
+impl<E: BulkElement, S: Data<Elem = E>, D: Dimension> PlainArray for ArrayBase<S, D> {
     fn byte_len(&self) -> usize {
         self.len() * size_of::<E>()
     }
@@ -154,15 +157,21 @@ fn plain_types() -> &'static TypeTable {
         macro_rules! register {
             ($($e:ty),*) => {$(
                 register::<Vec<$e>>(&mut types);
-                register::<Array<$e, Ix0>>(&mut types);
-                register::<Array<$e, Ix1>>(&mut types);
-                register::<Array<$e, Ix2>>(&mut types);
-                register::<Array<$e, Ix3>>(&mut types);
-                register::<Array<$e, Ix4>>(&mut types);
-                register::<Array<$e, Ix5>>(&mut types);
-                register::<Array<$e, Ix6>>(&mut types);
-                register::<Array<$e, IxDyn>>(&mut types);
+                register_ranks!($e, Array);
+                register_ranks!($e, ArcArray);
             )*};
+        }
+        macro_rules! register_ranks {
+            ($e:ty, $array:ident) => {
+                register::<$array<$e, Ix0>>(&mut types);
+                register::<$array<$e, Ix1>>(&mut types);
+                register::<$array<$e, Ix2>>(&mut types);
+                register::<$array<$e, Ix3>>(&mut types);
+                register::<$array<$e, Ix4>>(&mut types);
+                register::<$array<$e, Ix5>>(&mut types);
+                register::<$array<$e, Ix6>>(&mut types);
+                register::<$array<$e, IxDyn>>(&mut types);
+            };
         }
         bulk_element_types!(register);
         types
