@@ -46,8 +46,11 @@
 //! (`d = dict(np.load(f)); d["epoch"] = 4; np.savez(f, **d)`) loads too: 0-d members
 //! convert by value. Object members (pandas' string columns, ragged lists) load into
 //! `Vec<String>`, `Vec<Option<String>>`, `Vec<Vec<f64>>` or `Vec<ArrayD<T>>` when the
-//! options' [`ReadOptions`] allow pickles, through the safe pickle reader. [`Bulk`] moves
-//! an array's bytes in one piece in any position.
+//! options' [`ReadOptions`] allow pickles, through the safe pickle reader. Plain `Vec<T>`,
+//! `Array<T, D>` and `ArcArray<T, D>` fields of numbers, bools, `f16` or complex numbers
+//! move in one piece, as fast as the [`npz`] reader and writer used directly; [`Bulk`] does
+//! so for any array in any position (views, flattened structs). A `HashMap` is written in
+//! sorted key order, so the same value saves to the same bytes in every process.
 //!
 //! ```
 //! use serde::{Deserialize, Serialize};

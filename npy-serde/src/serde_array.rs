@@ -5,6 +5,12 @@
 //! member straight into the array's own vector, as [`npz::Reader::read`](crate::npz::Reader::read)
 //! does.
 //!
+//! Plain fields (owned `Array<E, D>` and `Vec<E>` of the [`BulkElement`] types) already move
+//! in one piece with no wrapper: the serde format recognises their type (`ser::plain`,
+//! `de::plain`). `Bulk` does the same for any array in any position: views and shared
+//! arrays, fields of a `#[serde(flatten)]` struct (where serde hides the type), and with
+//! other serde formats, where it gives a compact portable form.
+//!
 //! How: serde has no way to pass a typed array between a `Deserialize` impl and a
 //! deserializer, so `deserialize` leaves a typed read request in a thread-local slot, then
 //! asks for a newtype struct with a private name (as serde_json's `RawValue` does); the
@@ -24,9 +30,7 @@ use std::io::Read;
 use std::marker::PhantomData;
 use std::rc::Rc;
 
-use half::f16;
 use ndarray::{Array, ArrayBase, Data, Dimension, IxDyn, ShapeBuilder};
-use num_complex::Complex;
 use serde::de::{self, Deserializer, SeqAccess, Visitor};
 use serde::ser::{SerializeTuple, Serializer};
 use serde::Serialize;
@@ -45,28 +49,37 @@ mod sealed {
 /// array of them can be written without conversion.
 pub trait BulkElement: FixedElement + bytemuck::NoUninit + sealed::Sealed {}
 
+/// Calls `$then!` with every [`BulkElement`] type: the one list the bulk and plain-array
+/// fast paths of the serde format share.
+macro_rules! bulk_element_types {
+    ($then:ident) => {
+        $then!(
+            bool,
+            i8,
+            i16,
+            i32,
+            i64,
+            u8,
+            u16,
+            u32,
+            u64,
+            half::f16,
+            f32,
+            f64,
+            num_complex::Complex<f32>,
+            num_complex::Complex<f64>
+        );
+    };
+}
+pub(crate) use bulk_element_types;
+
 macro_rules! bulk {
     ($($t:ty),*) => {$(
         impl sealed::Sealed for $t {}
         impl BulkElement for $t {}
     )*};
 }
-bulk!(
-    bool,
-    i8,
-    i16,
-    i32,
-    i64,
-    u8,
-    u16,
-    u32,
-    u64,
-    f16,
-    f32,
-    f64,
-    Complex<f32>,
-    Complex<f64>
-);
+bulk_element_types!(bulk);
 
 /// An ndarray array that the serde format moves in one piece (the bulk fast path), in
 /// any position: a field, an `Option`, a `Vec` element, a map value.

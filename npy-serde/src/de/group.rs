@@ -11,6 +11,7 @@ use serde::forward_to_deserialize_any;
 use super::bulk::BulkDe;
 use super::member::{ArrayDe, Member};
 use super::object::ObjectDe;
+use super::plain::{self, PlainMember};
 use crate::errors::{Error, ErrorKind, Result};
 use crate::serde_format::{
     in_member, join_path, unescape_key, MemberData, OwnedRawMember, ReadMembers, SerdeOptions,
@@ -312,35 +313,68 @@ impl<S: ReadMembers> Entry<'_, '_, S> {
     }
 
     fn read_member<T>(self, f: impl FnOnce(MemberDe<'_>) -> Result<T>) -> Result<T> {
-        if !self.archive.is_member(self.path) {
-            return Err(Error::from(ErrorKind::Custom(format!(
-                "expected a member, found a group of members ({}); to read names containing \
-                 the separator {:?} into one flat map, choose a separator they do not contain \
-                 (SerdeOptions::with_separator)",
-                self.archive
-                    .children(self.path)
-                    .into_iter()
-                    .map(|(key, _)| key)
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                self.archive.separator
-            ))));
-        }
-        match self.archive.source.read_member::<MemberData>(self.path)? {
-            MemberData::Raw(raw) => {
-                let member = Member::whole(raw.header, &raw.bytes);
-                f(MemberDe::Array(ArrayDe {
-                    member: &member,
-                    depth: 0,
-                    start: 0,
-                }))
+        self.check_member()?;
+        let data = self.archive.source.read_member::<MemberData>(self.path)?;
+        visit_member_data(data, f)
+    }
+
+    /// Reads the member straight into the value when `V` is the visitor of a plain array
+    /// type (`Vec<E>`, `Array<E, D>`: see [`plain`]) and the member fits, else runs `f` on
+    /// a deserializer for its whole array as [`member`](Self::member) does.
+    fn member_or_plain<'de, V: Visitor<'de>>(
+        self,
+        visitor: V,
+        f: impl FnOnce(MemberDe<'_>, V) -> Result<V::Value>,
+    ) -> Result<V::Value> {
+        let Some(plain) = plain::plain_type::<V>() else {
+            return self.member(|m| f(m, visitor));
+        };
+        let path = self.path;
+        let result = self.check_member().and_then(|()| {
+            match plain::read(&mut self.archive.source, path, plain)? {
+                PlainMember::Value(value) => plain::into_value::<V>(value),
+                PlainMember::Other(data) => visit_member_data(data, |m| f(m, visitor)),
             }
-            MemberData::Objects(objects) => f(MemberDe::Objects(ObjectDe {
-                objects: &objects,
+        });
+        result.map_err(|e| in_member(e, path))
+    }
+
+    /// An error unless the entry is a member (not a group of members).
+    fn check_member(&self) -> Result<()> {
+        if self.archive.is_member(self.path) {
+            return Ok(());
+        }
+        Err(Error::from(ErrorKind::Custom(format!(
+            "expected a member, found a group of members ({}); to read names containing \
+             the separator {:?} into one flat map, choose a separator they do not contain \
+             (SerdeOptions::with_separator)",
+            self.archive
+                .children(self.path)
+                .into_iter()
+                .map(|(key, _)| key)
+                .collect::<Vec<_>>()
+                .join(", "),
+            self.archive.separator
+        ))))
+    }
+}
+
+/// Runs `f` on a deserializer for a whole member's data.
+fn visit_member_data<T>(data: MemberData, f: impl FnOnce(MemberDe<'_>) -> Result<T>) -> Result<T> {
+    match data {
+        MemberData::Raw(raw) => {
+            let member = Member::whole(raw.header, &raw.bytes);
+            f(MemberDe::Array(ArrayDe {
+                member: &member,
                 depth: 0,
                 start: 0,
-            })),
+            }))
         }
+        MemberData::Objects(objects) => f(MemberDe::Objects(ObjectDe {
+            objects: &objects,
+            depth: 0,
+            start: 0,
+        })),
     }
 }
 
@@ -435,7 +469,8 @@ impl<'de, S: ReadMembers> de::Deserializer<'de> for Entry<'_, '_, S> {
 
     forward_to_member! {
         deserialize_bool() deserialize_i8() deserialize_i16() deserialize_i32()
-        deserialize_i64() deserialize_u8() deserialize_u16() deserialize_u32() deserialize_u64()
+        deserialize_i64() deserialize_i128() deserialize_u8() deserialize_u16()
+        deserialize_u32() deserialize_u64() deserialize_u128()
         deserialize_f32() deserialize_f64() deserialize_char() deserialize_str()
         deserialize_string() deserialize_bytes() deserialize_byte_buf() deserialize_unit()
         deserialize_unit_struct(name: &'static str)
@@ -480,15 +515,17 @@ impl<'de, S: ReadMembers> de::Deserializer<'de> for Entry<'_, '_, S> {
                 .visit_newtype_struct(BulkDe { raw })
                 .map_err(|e| in_member(e, path));
         }
-        if self.archive.is_member(path) {
+        if name == "f16" && self.archive.is_member(path) {
             return self.member(|m| m.deserialize_newtype_struct(name, visitor));
         }
+        // The inner value is at the same path: through the entry, a plain array inside
+        // takes the typed read, and an empty group inside reads as one.
         visitor.visit_newtype_struct(self)
     }
 
     fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value> {
         if self.archive.is_member(self.path) {
-            return self.member(|m| m.deserialize_seq(visitor));
+            return self.member_or_plain(visitor, |m, visitor| m.deserialize_seq(visitor));
         }
         self.indexed(None, visitor)
     }
@@ -533,7 +570,9 @@ impl<'de, S: ReadMembers> de::Deserializer<'de> for Entry<'_, '_, S> {
         let is_ndarray = fields == NDARRAY_FIELDS;
         let path = self.path;
         if is_ndarray {
-            return self.member(|m| m.deserialize_struct(name, fields, visitor));
+            return self.member_or_plain(visitor, |m, visitor| {
+                m.deserialize_struct(name, fields, visitor)
+            });
         }
         if self.archive.is_member(path) && !self.archive.is_group(path) {
             let empty = self

@@ -13,7 +13,8 @@
 //!
 //! Split by concern: `group` finds members by path (groups, escaped and integer keys,
 //! empty groups, indexed sequences); `member` decodes one member's elements through the
-//! conversion table of [`convert`](crate::convert); `bulk` hands whole members to
+//! conversion table of [`convert`](crate::convert); `plain` reads plain `Vec` and ndarray
+//! values in one piece through the typed reader; `bulk` hands whole members to
 //! [`serde_array`](crate::serde_array) / [`Bulk`](crate::Bulk).
 
 use std::fs::File;
@@ -42,6 +43,7 @@ mod bulk;
 mod group;
 mod member;
 mod object;
+mod plain;
 
 use group::{Archive, TopLevel};
 

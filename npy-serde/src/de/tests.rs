@@ -368,3 +368,334 @@ fn object_members_load_through_the_safe_pickle_reader() {
     assert_eq!(table.arrays, arrays);
     assert_eq!(table.column.to_vec(), ["a", "héllo"]);
 }
+
+// ---------------------------------------------------------------------------------------
+// Plain `Vec` and ndarray values: the typed read gives what the element path gives
+// ---------------------------------------------------------------------------------------
+
+/// A `Vec<E>` or `Array<E, D>` deserialized with a visitor of its own making, which the
+/// typed read never replaces: the element path, as every plain array took it before.
+#[derive(Debug)]
+struct Hidden<T>(T);
+
+impl<'de, E: Deserialize<'de>> Deserialize<'de> for Hidden<Vec<E>> {
+    fn deserialize<D: de::Deserializer<'de>>(
+        deserializer: D,
+    ) -> std::result::Result<Self, D::Error> {
+        struct Elements<E>(std::marker::PhantomData<E>);
+        impl<'de, E: Deserialize<'de>> Visitor<'de> for Elements<E> {
+            type Value = Vec<E>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a sequence")
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> std::result::Result<Vec<E>, A::Error> {
+                let mut values = Vec::new();
+                while let Some(value) = seq.next_element()? {
+                    values.push(value);
+                }
+                Ok(values)
+            }
+        }
+        deserializer
+            .deserialize_seq(Elements(std::marker::PhantomData))
+            .map(Hidden)
+    }
+}
+
+impl<'de, E, Dim> Deserialize<'de> for Hidden<ndarray::Array<E, Dim>>
+where
+    E: Deserialize<'de>,
+    Dim: ndarray::Dimension + Deserialize<'de>,
+{
+    /// ndarray's own visitor, rewritten: version, dim, then the data as a `Vec`.
+    fn deserialize<D: de::Deserializer<'de>>(
+        deserializer: D,
+    ) -> std::result::Result<Self, D::Error> {
+        struct Parts<E, Dim>(std::marker::PhantomData<(E, Dim)>);
+        impl<'de, E, Dim> Visitor<'de> for Parts<E, Dim>
+        where
+            E: Deserialize<'de>,
+            Dim: ndarray::Dimension + Deserialize<'de>,
+        {
+            type Value = ndarray::Array<E, Dim>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("ndarray's (v, dim, data)")
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> std::result::Result<Self::Value, A::Error> {
+                use de::Error as _;
+                let missing = || A::Error::custom("a part is missing");
+                let version: u8 = seq.next_element()?.ok_or_else(missing)?;
+                assert_eq!(version, 1);
+                let dim: Dim = seq.next_element()?.ok_or_else(missing)?;
+                let data: Vec<E> = seq.next_element()?.ok_or_else(missing)?;
+                ndarray::Array::from_shape_vec(dim, data).map_err(A::Error::custom)
+            }
+        }
+        deserializer
+            .deserialize_struct(
+                "Array",
+                &["v", "dim", "data"],
+                Parts(std::marker::PhantomData),
+            )
+            .map(Hidden)
+    }
+}
+
+#[derive(Deserialize)]
+struct Field<T> {
+    x: T,
+}
+
+/// Plain arrays read in one piece by this thread so far.
+fn typed_reads() -> usize {
+    plain::READ.with(|read| read.get())
+}
+
+/// Reads member `x` of `archive` as `T` and through the element path: the values (with
+/// their layout, which ndarray's `Debug` shows) or the error messages must be the same.
+fn check_same_as_element_path<T>(archive: &dyn Fn() -> MemoryArchive, member: &str)
+where
+    T: DeserializeOwned + std::fmt::Debug,
+    Hidden<T>: DeserializeOwned,
+{
+    let typed = load::<Field<T>>(archive()).map(|field| field.x);
+    let element = load::<Field<Hidden<T>>>(archive()).map(|field| field.x.0);
+    let shown = |result: Result<T>| match result {
+        Ok(value) => format!("{value:?}"),
+        Err(error) => format!("error: {error}"),
+    };
+    assert_eq!(
+        shown(typed),
+        shown(element),
+        "{member} into {}",
+        std::any::type_name::<T>()
+    );
+}
+
+/// Checks every plain array type against the element path on `archive`'s member `x`.
+fn check_every_plain_type(archive: &dyn Fn() -> MemoryArchive, member: &str) {
+    macro_rules! each_element {
+        ($($e:ty),*) => {$(
+            check_same_as_element_path::<Vec<$e>>(archive, member);
+            check_same_as_element_path::<ndarray::Array0<$e>>(archive, member);
+            check_same_as_element_path::<ndarray::Array1<$e>>(archive, member);
+            check_same_as_element_path::<ndarray::Array2<$e>>(archive, member);
+            check_same_as_element_path::<ndarray::Array3<$e>>(archive, member);
+            check_same_as_element_path::<ndarray::ArrayD<$e>>(archive, member);
+        )*};
+    }
+    crate::serde_array::bulk_element_types!(each_element);
+}
+
+/// The data of `n` elements of each kind of dtype, numbered from one (so that widening and
+/// refusals both show), in `endian` byte order.
+fn sample_data(n: usize, endian: crate::dtype::Endian) -> Vec<crate::array::NpyArray> {
+    fn of<T: NpyElement>(values: Vec<T>) -> crate::array::NpyArray {
+        let len = values.len();
+        crate::array::NpyArray::from_values(values, vec![len]).unwrap()
+    }
+    let numbers = || (1..=n).map(|i| i as i64);
+    vec![
+        of(numbers().map(|i| i % 2 == 0).collect()),
+        of(numbers().map(|i| -(i as i8)).collect()),
+        of(numbers().map(|i| i as i16).collect()),
+        of(numbers().map(|i| -(i as i32)).collect()),
+        of(numbers().collect::<Vec<i64>>()),
+        of(numbers().map(|i| i as u8).collect()),
+        of(numbers().map(|i| i as u16).collect()),
+        of(numbers().map(|i| i as u32).collect()),
+        of(numbers().map(|i| i as u64).collect()),
+        of(numbers().map(|i| f16::from_f32(i as f32 + 0.5)).collect()),
+        of(numbers().map(|i| i as f32 / 3.0).collect()),
+        of(numbers().map(|i| i as f64 / 3.0).collect()),
+        of(numbers().map(|i| Complex::new(i as f32, -0.5)).collect()),
+        of(numbers().map(|i| Complex::new(i as f64, 0.25)).collect()),
+        of(numbers().map(|i| format!("s{i}")).collect()),
+        of(numbers().map(|i| format!("b{i}").into_bytes()).collect()),
+    ]
+    .into_iter()
+    .map(|array| array.with_endian(endian))
+    .collect()
+}
+
+#[test]
+fn plain_arrays_read_exactly_as_the_element_path_reads_them() {
+    let reads_before = typed_reads();
+    let shapes: [(&[usize], bool); 9] = [
+        (&[], false),
+        (&[0], false),
+        (&[6], false),
+        (&[6], true),
+        (&[2, 3], false),
+        (&[2, 3], true),
+        (&[0, 3], false),
+        (&[1, 2, 3], true),
+        (&[3, 1, 2], false),
+    ];
+    let swapped = if cfg!(target_endian = "little") {
+        crate::dtype::Endian::Big
+    } else {
+        crate::dtype::Endian::Little
+    };
+    let mut members = 0;
+    for (shape, fortran_order) in shapes {
+        let count = shape.iter().product();
+        for endian in [crate::dtype::Endian::NATIVE, swapped] {
+            for data in sample_data(count, endian) {
+                let header = crate::header::Header {
+                    dtype: data.dtype().clone(),
+                    shape: shape.to_vec(),
+                    fortran_order,
+                };
+                let mut bytes = header.to_bytes().unwrap();
+                bytes.extend(data.data_bytes().unwrap());
+                let member = format!("{} {shape:?} fortran {fortran_order}", header.dtype);
+                check_every_plain_type(&|| archive(&[("x", bytes.clone())]), &member);
+                members += 1;
+            }
+        }
+    }
+    // Not vacuous: most members fit some plain type (every numeric dtype of 1-3
+    // dimensions and elements fits several).
+    let reads = typed_reads() - reads_before;
+    assert!(reads > 1000, "{reads} typed reads of {members} members");
+}
+
+#[test]
+fn plain_arrays_of_object_members_and_groups_keep_the_element_path() {
+    let options = SerdeOptions::default()
+        .with_read(crate::options::ReadOptions::default().with_allow_pickle(true));
+    let mut writer = crate::npz::Writer::new(std::io::Cursor::new(Vec::new()));
+    let ragged = crate::pickle::ObjectArray::from_ragged(&[vec![1.5f64, 2.5], vec![]]).unwrap();
+    writer.add("ragged", &ragged).unwrap();
+    writer.add("group/a", &vec![1.0f64]).unwrap();
+    let bytes = writer.finish().unwrap().into_inner();
+    macro_rules! same {
+        ($t:ty, $member:literal) => {{
+            #[derive(Deserialize)]
+            struct Typed {
+                #[serde(rename = $member)]
+                x: $t,
+            }
+            #[derive(Deserialize)]
+            struct Element {
+                #[serde(rename = $member)]
+                x: Hidden<$t>,
+            }
+            let typed = crate::de::from_slice_with::<Typed>(&bytes, &options).map(|v| v.x);
+            let element = crate::de::from_slice_with::<Element>(&bytes, &options).map(|v| v.x.0);
+            assert_eq!(
+                format!("{:?}", typed.map_err(|e| e.to_string())),
+                format!("{:?}", element.map_err(|e| e.to_string())),
+                "{} from {}",
+                stringify!($t),
+                $member
+            );
+        }};
+    }
+    same!(Vec<f64>, "ragged");
+    same!(ndarray::Array1<f64>, "ragged");
+    same!(ndarray::ArrayD<f64>, "ragged");
+    same!(Vec<f64>, "group");
+    same!(ndarray::Array2<f64>, "group");
+}
+
+/// A plain array in every position a member-level value can be in.
+#[derive(Serialize, Deserialize, PartialEq, Debug)]
+struct Positions<A> {
+    field: A,
+    some: Option<A>,
+    newtype: Newtype<A>,
+    map: BTreeMap<String, A>,
+    hashed: HashMap<u32, A>,
+    indexed: Vec<A>,
+    nested: Field2<A>,
+}
+
+#[derive(Serialize, Deserialize, PartialEq, Debug)]
+struct Newtype<A>(A);
+
+#[derive(Serialize, Deserialize, PartialEq, Debug)]
+struct Field2<A> {
+    inner: Option<Newtype<A>>,
+}
+
+fn positions<A: Clone>(array: A) -> Positions<A> {
+    Positions {
+        field: array.clone(),
+        some: Some(array.clone()),
+        newtype: Newtype(array.clone()),
+        map: BTreeMap::from([("a".to_string(), array.clone())]),
+        hashed: HashMap::from([(1, array.clone()), (10, array.clone())]),
+        indexed: vec![array.clone(), array.clone()],
+        nested: Field2 {
+            inner: Some(Newtype(array)),
+        },
+    }
+}
+
+#[test]
+fn plain_arrays_in_every_position_are_read_in_one_piece() {
+    let value = positions(array![[1.5f32, 2.5], [3.5, 4.5]].reversed_axes());
+    let bytes = crate::ser::to_vec(&value).unwrap();
+    let before = typed_reads();
+    let back: Positions<Array2<f32>> = crate::de::from_slice(&bytes).unwrap();
+    assert_eq!(typed_reads() - before, 9, "one typed read per array");
+    assert_eq!(back, value);
+    assert!(
+        back.field.is_standard_layout(),
+        "C order, as from the element path"
+    );
+
+    let vecs = positions(vec![1u16, 2, 3]);
+    let bytes = crate::ser::to_vec(&vecs).unwrap();
+    let before = typed_reads();
+    let back: Positions<Vec<u16>> = crate::de::from_slice(&bytes).unwrap();
+    // `indexed` (a `Vec` of `Vec`s) is one 2-D member, read element by element.
+    assert_eq!(typed_reads() - before, 7);
+    assert_eq!(back, vecs);
+}
+
+#[test]
+fn newtypes_of_empty_maps_and_bulk_arrays_read_back() {
+    // A newtype's inner value is read at the same path as any other value (it once went
+    // to the member's element deserializer, which could read neither).
+    #[derive(Serialize, Deserialize, PartialEq, Debug)]
+    struct Value {
+        empty: Newtype<BTreeMap<String, Vec<f32>>>,
+        bulk: Newtype<crate::Bulk<Array2<i32>>>,
+    }
+    let value = Value {
+        empty: Newtype(BTreeMap::new()),
+        bulk: Newtype(crate::Bulk(array![[1, 2], [3, 4]])),
+    };
+    let bytes = crate::ser::to_vec(&value).unwrap();
+    assert_eq!(crate::de::from_slice::<Value>(&bytes).unwrap(), value);
+}
+
+#[test]
+fn shared_arrays_are_read_in_one_piece() {
+    #[derive(Serialize, Deserialize, PartialEq, Debug)]
+    struct Shared {
+        x: ndarray::ArcArray2<f32>,
+        y: ndarray::ArcArray<i64, ndarray::IxDyn>,
+    }
+    let x = ndarray::array![[1.0f32, 2.0, 3.0], [4.0, 5.0, 6.0]];
+    let value = Shared {
+        // Fortran order: read back in C order, as ndarray's own form gives it.
+        x: x.reversed_axes().into_shared(),
+        y: ndarray::ArcArray::from_shape_vec(ndarray::IxDyn(&[3]), vec![1i64, 2, 3]).unwrap(),
+    };
+    let bytes = crate::ser::to_vec(&value).unwrap();
+    let before = typed_reads();
+    let back: Shared = crate::de::from_slice(&bytes).unwrap();
+    assert_eq!(typed_reads() - before, 2, "one typed read per array");
+    assert_eq!(back, value);
+    assert!(back.x.is_standard_layout());
+}

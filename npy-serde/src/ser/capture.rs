@@ -1,42 +1,12 @@
 //! Small values captured whole: map keys, ndarray's `dim`, record fields, complex parts
-//! and the header parts of a bulk array.
+//! (gathered in [`ComplexParts`]) and the header parts of a bulk array.
 
+use num_complex::Complex;
 use serde::ser::{self, Serialize};
 
-use super::element::{hint_of, ComplexParts, Hint, LeafKind};
+use super::leaf::{hint_of, Hint, LeafKind, Scalar};
 use crate::convert::Number;
 use crate::errors::{Error, Result};
-
-/// A scalar's kind and native bytes.
-#[derive(Clone, Copy)]
-pub struct Scalar {
-    pub(super) kind: LeafKind,
-    bytes: [u8; 16],
-}
-
-impl Scalar {
-    pub(super) fn new(kind: LeafKind, bytes: &[u8]) -> Self {
-        let mut buffer = [0; 16];
-        buffer[..bytes.len()].copy_from_slice(bytes);
-        Scalar {
-            kind,
-            bytes: buffer,
-        }
-    }
-
-    pub(super) fn bytes(&self) -> &[u8] {
-        &self.bytes[..self.kind.dtype().map_or(0, |d| d.itemsize())]
-    }
-
-    pub(super) fn as_f64(&self) -> f64 {
-        match self.kind {
-            LeafKind::F32 => {
-                f32::from_ne_bytes(self.bytes[..4].try_into().expect("4 bytes")) as f64
-            }
-            _ => f64::from_ne_bytes(self.bytes[..8].try_into().expect("8 bytes")),
-        }
-    }
-}
 
 pub enum Captured {
     Scalar(Scalar),
@@ -47,9 +17,7 @@ pub enum Captured {
 impl Captured {
     fn as_usize(&self) -> Option<usize> {
         match self {
-            Captured::Scalar(s) if s.kind == LeafKind::U64 => {
-                usize::try_from(u64::from_ne_bytes(s.bytes[..8].try_into().ok()?)).ok()
-            }
+            Captured::Scalar(s) => usize::try_from(s.as_u64()?).ok(),
             _ => None,
         }
     }
@@ -72,6 +40,20 @@ impl Captured {
         }
     }
 
+    /// An integer or bool map key's value: such keys sort by number (`2` before `10`),
+    /// where their text would not.
+    pub(super) fn as_key_number(&self) -> Option<i128> {
+        let Captured::Scalar(s) = self else {
+            return None;
+        };
+        match Number::decode(&s.kind.dtype()?, s.bytes())? {
+            Number::Bool(v) => Some(i128::from(v)),
+            Number::Int(v) => Some(i128::from(v)),
+            Number::UInt(v) => Some(i128::from(v)),
+            Number::Float(_) | Number::Complex(_) => None,
+        }
+    }
+
     /// A sequence of lengths.
     pub(super) fn as_shape(&self) -> Option<Vec<usize>> {
         match self {
@@ -82,7 +64,7 @@ impl Captured {
 
     pub(super) fn as_bool(&self) -> Option<bool> {
         match self {
-            Captured::Scalar(s) if s.kind == LeafKind::Bool => Some(s.bytes[0] != 0),
+            Captured::Scalar(s) => s.as_bool(),
             _ => None,
         }
     }
@@ -259,3 +241,56 @@ impl CaptureSeq {
 
 sequence_impls!([] CaptureSeq => Captured: SerializeSeq::serialize_element,
     SerializeTuple::serialize_element);
+
+/// The `(re, im)` parts of a complex number being serialized.
+pub struct ComplexParts {
+    kind: LeafKind,
+    parts: Vec<f64>,
+}
+
+impl ComplexParts {
+    /// The parts of a complex number when `hint` says the tuple is one.
+    pub(super) fn for_hint(hint: Hint) -> Option<Self> {
+        (hint != Hint::None).then(|| ComplexParts::new(hint))
+    }
+
+    pub(super) fn new(hint: Hint) -> Self {
+        let kind = match hint {
+            Hint::Complex32 => LeafKind::C64,
+            _ => LeafKind::C128,
+        };
+        ComplexParts {
+            kind,
+            parts: Vec::with_capacity(2),
+        }
+    }
+
+    pub(super) fn add<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<()> {
+        self.add_captured(&value.serialize(Capture::plain())?)
+    }
+
+    pub(super) fn add_captured(&mut self, part: &Captured) -> Result<()> {
+        match part {
+            Captured::Scalar(scalar) if matches!(scalar.kind, LeafKind::F32 | LeafKind::F64) => {
+                self.parts.push(scalar.as_f64());
+                Ok(())
+            }
+            _ => Err(Error::unwritable("complex parts must be floats")),
+        }
+    }
+
+    /// The complex number made of the two parts.
+    pub(super) fn scalar(&self) -> Result<Scalar> {
+        let [re, im] = self.parts[..] else {
+            return Err(Error::unwritable(
+                "a complex number needs two parts (re, im)",
+            ));
+        };
+        Ok(if self.kind == LeafKind::C64 {
+            let value = Complex::new(re as f32, im as f32);
+            Scalar::new(self.kind, bytemuck::bytes_of(&value))
+        } else {
+            Scalar::new(self.kind, bytemuck::bytes_of(&Complex::new(re, im)))
+        })
+    }
+}

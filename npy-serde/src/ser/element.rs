@@ -1,457 +1,17 @@
-//! Elements of one member: numbers, bools, `f16`, complex numbers, strings and records,
-//! nested in rectangular sequences, gathered in an [`ArrayBuilder`] (native byte order, C
-//! order) and written as one `.npy` member.
+//! Elements of one member as serde hands them over: numbers, bools, `f16`, complex
+//! numbers, strings, unit variants and records, nested in sequences, each pushed into the
+//! member's [`ArrayBuilder`]. An element that cannot be an array element but can be a
+//! group (a map, an array, a record unlike the first) is marked so that the sequence is
+//! written as indexed groups instead.
 
-use num_complex::Complex;
 use serde::ser::{self, Serialize};
 
-use super::capture::{Capture, Captured, Scalar};
+use super::builder::{check_no_trailing_nul, ArrayBuilder};
+use super::capture::{Capture, Captured, ComplexParts};
+use super::leaf::{hint_of, Hint, HintFn, LeafKind};
 use super::Impossible;
-use crate::convert::Target;
-use crate::dtype::{DType, Endian, Record};
-use crate::elements::{FixedElement, NpyElement};
 use crate::errors::{Error, Result};
-use crate::header::Header;
-use crate::serde_format::{escape_key, join_path, shape_text, RawMember, WriteMembers, BULK_ARRAY};
-use crate::write::Shaped;
-
-/// The dtype of the leaves (elements) of a member being built: a number type of the
-/// conversion model ([`Target`]), a string, or a record.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LeafKind {
-    Number(Target),
-    Str,
-    Record,
-}
-
-/// The number kinds under their short names, usable as patterns.
-#[allow(non_upper_case_globals)]
-impl LeafKind {
-    pub const Bool: LeafKind = LeafKind::Number(Target::Bool);
-    pub const I8: LeafKind = LeafKind::Number(Target::I8);
-    pub const I16: LeafKind = LeafKind::Number(Target::I16);
-    pub const I32: LeafKind = LeafKind::Number(Target::I32);
-    pub const I64: LeafKind = LeafKind::Number(Target::I64);
-    pub const U8: LeafKind = LeafKind::Number(Target::U8);
-    pub const U16: LeafKind = LeafKind::Number(Target::U16);
-    pub const U32: LeafKind = LeafKind::Number(Target::U32);
-    pub const U64: LeafKind = LeafKind::Number(Target::U64);
-    pub const F16: LeafKind = LeafKind::Number(Target::F16);
-    pub const F32: LeafKind = LeafKind::Number(Target::F32);
-    pub const F64: LeafKind = LeafKind::Number(Target::F64);
-    pub const C64: LeafKind = LeafKind::Number(Target::C64);
-    pub const C128: LeafKind = LeafKind::Number(Target::C128);
-}
-
-impl LeafKind {
-    /// The number type of a fixed-width kind.
-    fn target(self) -> Option<Target> {
-        match self {
-            LeafKind::Number(target) => Some(target),
-            LeafKind::Str | LeafKind::Record => None,
-        }
-    }
-
-    /// The dtype of a fixed-width kind, native byte order.
-    pub(super) fn dtype(self) -> Option<DType> {
-        self.target().and_then(Target::dtype)
-    }
-
-    fn name(self) -> String {
-        match self {
-            LeafKind::Str => "string".to_string(),
-            LeafKind::Record => "struct".to_string(),
-            other => other.target().expect("fixed kind").numpy_name().to_string(),
-        }
-    }
-}
-
-/// How a value whose serde form is ambiguous should be read, from its Rust type.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Hint {
-    None,
-    Complex32,
-    Complex64,
-}
-
-/// How to get the hint of a value's type, called only when its serde form is ambiguous
-/// (a tuple), so the common case costs nothing per element.
-pub(super) type HintFn = fn() -> Hint;
-
-pub(super) fn no_hint() -> Hint {
-    Hint::None
-}
-
-/// The hint for a value of type `T` (references looked through): complex numbers are
-/// recognised by type because serde shows them as a plain `(re, im)` tuple.
-#[inline]
-pub(super) fn hint_of<T: ?Sized>() -> Hint {
-    let name = std::any::type_name::<T>().trim_start_matches('&');
-    if name == std::any::type_name::<Complex<f32>>() {
-        Hint::Complex32
-    } else if name == std::any::type_name::<Complex<f64>>() {
-        Hint::Complex64
-    } else {
-        Hint::None
-    }
-}
-
-/// One member under construction: the leaves' kind and bytes (native order, C order), and
-/// the length seen at each nesting depth, checked to be the same for every row.
-#[derive(Default)]
-pub struct ArrayBuilder {
-    kind: Option<LeafKind>,
-    leaf_depth: usize,
-    lens: Vec<Option<usize>>,
-    /// Fixed-width leaves, or the fixed-width fields of each finished record.
-    bytes: Vec<u8>,
-    /// String leaves, or the string fields of each finished record.
-    strings: Vec<String>,
-    /// The fields of record elements, set by the first one.
-    record: Vec<(String, LeafKind)>,
-    /// Records finished (a record is kept only once all its fields are in).
-    records: usize,
-    /// The record being built: its fixed-width bytes and strings.
-    pending_bytes: Vec<u8>,
-    pending_strings: Vec<String>,
-    /// The length the outermost sequence announced (ndarray's flat data does): room for
-    /// that many leaves is made when the first one fixes their size.
-    len_hint: Option<usize>,
-    /// Set when an element of the outermost sequence cannot be an array element but can
-    /// be a group (a struct holding arrays, a map, an ndarray, a record unlike the first):
-    /// the sequence is then written as indexed groups.
-    irregular: bool,
-}
-
-impl ArrayBuilder {
-    /// Empties the builder, keeping its buffers' capacity for the next member.
-    pub(super) fn reset(&mut self) {
-        self.kind = None;
-        self.leaf_depth = 0;
-        self.lens.clear();
-        self.bytes.clear();
-        self.strings.clear();
-        self.record.clear();
-        self.records = 0;
-        self.len_hint = None;
-        self.pending_bytes.clear();
-        self.pending_strings.clear();
-        self.irregular = false;
-    }
-
-    /// The length of the outermost sequence, when it says.
-    pub(super) fn set_len_hint(&mut self, len: Option<usize>) {
-        self.len_hint = len;
-    }
-
-    /// Marks the sequence being built as one of groups, after an element at `depth` that
-    /// cannot be an array element: an element of the outermost sequence (records built
-    /// before it become groups too), or a deeper one while nothing is built yet
-    /// (`Vec<Vec<Layer>>` becomes `x/0/0/…`).
-    fn mark_irregular(&mut self, depth: usize) {
-        let nothing_built = self.records == 0 && self.bytes.is_empty() && self.strings.is_empty();
-        if depth == 1 || (depth > 1 && nothing_built) {
-            self.irregular = true;
-        }
-    }
-
-    /// Whether the last element failed for being a group (and clears the mark).
-    pub(super) fn take_irregular(&mut self) -> bool {
-        std::mem::take(&mut self.irregular)
-    }
-
-    /// Appends one fixed-width leaf.
-    #[inline]
-    fn push(&mut self, kind: LeafKind, depth: usize, bytes: &[u8]) -> Result<()> {
-        if self.kind != Some(kind) || self.leaf_depth != depth {
-            self.start_leaf(kind, depth)?;
-        }
-        self.bytes.extend_from_slice(bytes);
-        Ok(())
-    }
-
-    fn push_str(&mut self, depth: usize, text: String) -> Result<()> {
-        check_no_trailing_nul(&text)?;
-        if self.kind != Some(LeafKind::Str) || self.leaf_depth != depth {
-            self.start_leaf(LeafKind::Str, depth)?;
-        }
-        self.strings.push(text);
-        Ok(())
-    }
-
-    /// Checks a leaf of `kind` at `depth` against the leaves so far: the first one sets
-    /// the kind and the number of dimensions.
-    fn start_leaf(&mut self, kind: LeafKind, depth: usize) -> Result<()> {
-        match self.kind {
-            None => {
-                if self.lens.len() > depth {
-                    return Err(ragged(depth));
-                }
-                self.kind = Some(kind);
-                self.leaf_depth = depth;
-                if let (Some(len), 1) = (self.len_hint.take(), depth) {
-                    self.reserve(kind, len);
-                }
-                Ok(())
-            }
-            Some(first) if first != kind => Err(Error::unwritable(format!(
-                "elements of different types in one array: {} and {}",
-                first.name(),
-                kind.name()
-            ))),
-            Some(_) if self.leaf_depth != depth => Err(ragged(depth.min(self.leaf_depth))),
-            Some(_) => Ok(()),
-        }
-    }
-
-    /// Makes room for `len` leaves of `kind` in one allocation (huge pages when large),
-    /// rather than doubling through the copy of a large array.
-    fn reserve(&mut self, kind: LeafKind, len: usize) {
-        match kind.dtype() {
-            Some(dtype) if self.bytes.capacity() < len * dtype.itemsize() => {
-                let needed = len.saturating_mul(dtype.itemsize());
-                self.bytes = crate::buffer::vec_for_write(needed);
-            }
-            None if kind == LeafKind::Str => self.strings.reserve(len),
-            _ => {}
-        }
-    }
-
-    /// Checks that a sequence may start at `depth` (not where elements are).
-    fn start_seq(&self, depth: usize) -> Result<()> {
-        if self.kind.is_some() && depth >= self.leaf_depth {
-            return Err(ragged(self.leaf_depth));
-        }
-        Ok(())
-    }
-
-    /// Records a sequence of `count` items at `depth`: all must have the same length.
-    pub(super) fn end_seq(&mut self, depth: usize, count: usize) -> Result<()> {
-        if self.lens.len() <= depth {
-            self.lens.resize(depth + 1, None);
-        }
-        match self.lens[depth] {
-            None => self.lens[depth] = Some(count),
-            Some(first) if first != count => {
-                return Err(Error::unwritable(format!(
-                    "ragged nested sequence: rows at depth {depth} have {first} and {count} \
-                     items; an array needs rows of equal length"
-                )))
-            }
-            Some(_) => {}
-        }
-        Ok(())
-    }
-
-    /// The shape of what was built.
-    fn shape(&self) -> Vec<usize> {
-        let ndim = match self.kind {
-            Some(_) => self.leaf_depth,
-            None => self.lens.len(),
-        };
-        self.lens[..ndim.min(self.lens.len())]
-            .iter()
-            .map(|len| len.unwrap_or(0))
-            .collect()
-    }
-
-    /// Writes what was built as member `path`, with `shape` instead of the built one when
-    /// given (ndarray's flat data).
-    pub(super) fn write_member<S: WriteMembers>(
-        &self,
-        sink: &mut S,
-        path: &str,
-        shape: Option<Vec<usize>>,
-    ) -> Result<()> {
-        let built = self.shape();
-        let shape = match shape {
-            None => built,
-            Some(shape) => {
-                let count: usize = built.iter().product();
-                if crate::header::element_count(&shape)? != count || built.len() != 1 {
-                    return Err(Error::unwritable(format!(
-                        "array of shape {} has {count} elements",
-                        shape_text(&shape)
-                    )));
-                }
-                shape
-            }
-        };
-        let dtype = match self.kind {
-            Some(LeafKind::Str) => {
-                return sink.add_member(path, &Shaped::new(&self.strings, &shape));
-            }
-            Some(LeafKind::Record) => return self.write_records(sink, path, shape),
-            Some(kind) => kind.dtype().expect("fixed kind"),
-            // No element to take a dtype from: NumPy's default for `np.array([])`.
-            None => f64::dtype(),
-        };
-        let header = Header::new(dtype, shape);
-        sink.add_member(
-            path,
-            &RawMember {
-                header,
-                bytes: &self.bytes,
-            },
-        )
-    }
-
-    /// Writes the finished records as one structured member: fixed fields as they are,
-    /// strings as `<U{longest}` of their field.
-    fn write_records<S: WriteMembers>(
-        &self,
-        sink: &mut S,
-        path: &str,
-        shape: Vec<usize>,
-    ) -> Result<()> {
-        let string_fields = self
-            .record
-            .iter()
-            .filter(|(_, k)| *k == LeafKind::Str)
-            .count();
-        let widths: Vec<usize> = (0..string_fields)
-            .map(|j| {
-                (0..self.records)
-                    .map(|r| self.strings[r * string_fields + j].chars().count())
-                    .max()
-                    .unwrap_or(0)
-                    .max(1)
-            })
-            .collect();
-        let mut widths_iter = widths.iter();
-        let fields: Vec<(String, DType)> = self
-            .record
-            .iter()
-            .map(|(name, kind)| {
-                let dtype = match kind {
-                    LeafKind::Str => DType::Unicode {
-                        chars: *widths_iter.next().expect("one width per string field"),
-                        endian: Endian::NATIVE,
-                    },
-                    other => other.dtype().expect("fixed field"),
-                };
-                (name.clone(), dtype)
-            })
-            .collect();
-        let dtype = DType::Record(Record::packed(fields));
-        let header = Header::new(dtype.clone(), shape);
-        if string_fields == 0 {
-            return sink.add_member(
-                path,
-                &RawMember {
-                    header,
-                    bytes: &self.bytes,
-                },
-            );
-        }
-        let DType::Record(record) = &dtype else {
-            unreachable!("built above")
-        };
-        let fixed_size: usize = self.bytes.len() / self.records.max(1);
-        let mut bytes = vec![0u8; record.itemsize * self.records];
-        for r in 0..self.records {
-            let out = &mut bytes[r * record.itemsize..(r + 1) * record.itemsize];
-            let mut fixed = &self.bytes[r * fixed_size..(r + 1) * fixed_size];
-            let mut strings = self.strings[r * string_fields..(r + 1) * string_fields].iter();
-            for field in &record.fields {
-                let size = field.dtype.itemsize();
-                let slot = &mut out[field.offset..field.offset + size];
-                match field.dtype {
-                    DType::Unicode { .. } => {
-                        let text = strings.next().expect("one string per string field");
-                        String::encode(std::iter::once(text), &field.dtype, slot, size)?;
-                    }
-                    _ => {
-                        slot.copy_from_slice(&fixed[..size]);
-                        fixed = &fixed[size..];
-                    }
-                }
-            }
-        }
-        sink.add_member(
-            path,
-            &RawMember {
-                header,
-                bytes: &bytes,
-            },
-        )
-    }
-
-    /// Writes the finished records (elements `0..count` of the sequence at `path`) as
-    /// indexed groups of 0-d members, `path/0/x`, `path/0/y`, …: a sequence that turned out
-    /// not to be one record array.
-    pub(super) fn write_records_indexed<S: WriteMembers>(
-        &self,
-        sink: &mut S,
-        path: &str,
-        separator: &str,
-        count: usize,
-    ) -> Result<()> {
-        match self.kind {
-            _ if count == 0 => return Ok(()),
-            Some(LeafKind::Record) => {}
-            Some(kind) => {
-                return Err(Error::unwritable(format!(
-                    "elements of different kinds in one sequence: {} and a group of members",
-                    kind.name()
-                )))
-            }
-            None => return Err(Error::unwritable("mixed elements in one sequence")),
-        }
-        let string_fields = self
-            .record
-            .iter()
-            .filter(|(_, k)| *k == LeafKind::Str)
-            .count();
-        let fixed_size: usize = self.bytes.len() / self.records.max(1);
-        for r in 0..self.records {
-            let element = join_path(path, &r.to_string(), separator);
-            let mut fixed = &self.bytes[r * fixed_size..(r + 1) * fixed_size];
-            let mut strings = self.strings[r * string_fields..(r + 1) * string_fields].iter();
-            for (name, kind) in &self.record {
-                let member = join_path(&element, &escape_key(name, separator), separator);
-                match kind {
-                    LeafKind::Str => {
-                        let text = strings.next().expect("one string per string field");
-                        sink.add_member(&member, &Shaped::new(std::slice::from_ref(text), &[]))?;
-                    }
-                    kind => {
-                        let dtype = kind.dtype().expect("fixed field");
-                        let size = dtype.itemsize();
-                        let header = Header::new(dtype, vec![]);
-                        sink.add_member(
-                            &member,
-                            &RawMember {
-                                header,
-                                bytes: &fixed[..size],
-                            },
-                        )?;
-                        fixed = &fixed[size..];
-                    }
-                }
-            }
-        }
-        Ok(())
-    }
-}
-/// NumPy's `U` strings end at their first trailing NUL (`np.array(["a\0"])[0] == "a"`), so
-/// a string ending in NUL would not load back as it was: refused at save.
-fn check_no_trailing_nul(text: &str) -> Result<()> {
-    if text.ends_with('\0') {
-        return Err(Error::unwritable(format!(
-            "the string {text:?} ends in NUL, which NumPy's 'U' strings strip (it would load \
-             back shorter)"
-        )));
-    }
-    Ok(())
-}
-
-fn ragged(depth: usize) -> Error {
-    Error::unwritable(format!(
-        "ragged nested sequence: some items at depth {depth} are sequences and some are \
-         not, or rows differ in nesting"
-    ))
-}
+use crate::serde_format::BULK_ARRAY;
 
 pub struct ElementSerializer<'b> {
     b: &'b mut ArrayBuilder,
@@ -568,8 +128,8 @@ impl<'b> ser::Serializer for ElementSerializer<'b> {
 
     fn serialize_seq(self, len: Option<usize>) -> Result<ElementSeq<'b>> {
         self.b.start_seq(self.depth)?;
-        if self.depth == 0 && self.b.kind.is_none() {
-            self.b.len_hint = len;
+        if self.depth == 0 {
+            self.b.set_outer_len(len);
         }
         Ok(ElementSeq {
             b: self.b,
@@ -594,10 +154,7 @@ impl<'b> ser::Serializer for ElementSerializer<'b> {
     }
 
     fn serialize_struct(self, _: &'static str, _: usize) -> Result<RecordSerializer<'b>> {
-        let defining = self.b.kind.is_none();
-        self.b.start_leaf(LeafKind::Record, self.depth)?;
-        self.b.pending_bytes.clear();
-        self.b.pending_strings.clear();
+        let defining = self.b.start_record(self.depth)?;
         Ok(RecordSerializer {
             b: self.b,
             depth: self.depth,
@@ -661,66 +218,8 @@ impl ser::SerializeTuple for ElementTuple<'_> {
     fn end(self) -> Result<()> {
         match self {
             ElementTuple::Seq(seq) => seq.finish(),
-            ElementTuple::Complex { b, depth, parts } => parts.push_into(b, depth),
+            ElementTuple::Complex { b, depth, parts } => b.push_scalar(parts.scalar()?, depth),
         }
-    }
-}
-
-/// The `(re, im)` parts of a complex number being serialized.
-pub struct ComplexParts {
-    kind: LeafKind,
-    parts: Vec<f64>,
-}
-
-impl ComplexParts {
-    /// The parts of a complex number when `hint` says the tuple is one.
-    pub(super) fn for_hint(hint: Hint) -> Option<Self> {
-        (hint != Hint::None).then(|| ComplexParts::new(hint))
-    }
-
-    pub(super) fn new(hint: Hint) -> Self {
-        let kind = match hint {
-            Hint::Complex32 => LeafKind::C64,
-            _ => LeafKind::C128,
-        };
-        ComplexParts {
-            kind,
-            parts: Vec::with_capacity(2),
-        }
-    }
-
-    pub(super) fn add<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<()> {
-        self.add_captured(&value.serialize(Capture::plain())?)
-    }
-
-    pub(super) fn add_captured(&mut self, part: &Captured) -> Result<()> {
-        match part {
-            Captured::Scalar(scalar) if matches!(scalar.kind, LeafKind::F32 | LeafKind::F64) => {
-                self.parts.push(scalar.as_f64());
-                Ok(())
-            }
-            _ => Err(Error::unwritable("complex parts must be floats")),
-        }
-    }
-
-    /// The complex number made of the two parts.
-    pub(super) fn scalar(&self) -> Result<Scalar> {
-        let [re, im] = self.parts[..] else {
-            return Err(Error::unwritable(
-                "a complex number needs two parts (re, im)",
-            ));
-        };
-        Ok(if self.kind == LeafKind::C64 {
-            let value = Complex::new(re as f32, im as f32);
-            Scalar::new(self.kind, bytemuck::bytes_of(&value))
-        } else {
-            Scalar::new(self.kind, bytemuck::bytes_of(&Complex::new(re, im)))
-        })
-    }
-
-    pub(super) fn push_into(self, b: &mut ArrayBuilder, depth: usize) -> Result<()> {
-        let scalar = self.scalar()?;
-        b.push(scalar.kind, depth, scalar.bytes())
     }
 }
 
@@ -762,10 +261,10 @@ impl ser::SerializeStruct for RecordSerializer<'_> {
             }
         };
         if self.defining {
-            self.b.record.push((key.to_string(), kind));
+            self.b.define_record_field(key, kind);
         } else {
-            match self.b.record.get(self.index) {
-                Some((name, first)) if name == key && *first == kind => {}
+            match self.b.record_field(self.index) {
+                Some((name, first)) if name == key && first == kind => {}
                 _ => {
                     return Err(self.irregular(format!(
                         "records differ: field {} is {key:?} ({}), not as in the first record",
@@ -777,10 +276,10 @@ impl ser::SerializeStruct for RecordSerializer<'_> {
         }
         self.index += 1;
         match captured {
-            Captured::Scalar(scalar) => self.b.pending_bytes.extend_from_slice(scalar.bytes()),
+            Captured::Scalar(scalar) => self.b.push_record_bytes(scalar.bytes()),
             Captured::Str(text) => {
                 check_no_trailing_nul(&text)?;
-                self.b.pending_strings.push(text)
+                self.b.push_record_string(text)
             }
             Captured::Seq(_) => unreachable!("matched above"),
         }
@@ -793,8 +292,7 @@ impl ser::SerializeStruct for RecordSerializer<'_> {
         let defined = !self.defining
             && self
                 .b
-                .record
-                .get(self.index)
+                .record_field(self.index)
                 .is_some_and(|(name, _)| name == key);
         if defined {
             return Err(self.irregular(format!(
@@ -805,16 +303,13 @@ impl ser::SerializeStruct for RecordSerializer<'_> {
     }
 
     fn end(mut self) -> Result<()> {
-        if self.index != self.b.record.len() || self.b.record.is_empty() {
+        let fields = self.b.record_field_count();
+        if self.index != fields || fields == 0 {
             return Err(self.irregular(
                 "records must all have the same, non-empty list of fields".to_string(),
             ));
         }
-        let b = self.b;
-        b.bytes.extend_from_slice(&b.pending_bytes);
-        b.strings.append(&mut b.pending_strings);
-        b.pending_bytes.clear();
-        b.records += 1;
+        self.b.finish_record();
         Ok(())
     }
 }

@@ -7,13 +7,15 @@
 use serde::ser::{self, Serialize};
 
 use super::bulk::BulkSerializer;
-use super::capture::Capture;
-use super::element::{hint_of, no_hint, ComplexParts, ElementSeq, ElementSerializer, HintFn};
+use super::capture::{Capture, ComplexParts};
+use super::element::{ElementSeq, ElementSerializer};
+use super::leaf::{hint_of, no_hint, HintFn};
+use super::map_order::{is_unordered_map, write_sorted_map, WriteValue};
+use super::plain::plain_array;
 use super::{Impossible, Root};
 use crate::errors::{Error, ErrorKind, Result};
-use crate::header::Header;
 use crate::serde_format::{
-    escape_key, in_member, join_path, RawMember, WriteMembers, BULK_ARRAY, NDARRAY_STRUCT,
+    escape_key, in_member, join_path, WriteMembers, BULK_ARRAY, NDARRAY_STRUCT,
 };
 
 /// A struct or map whose fields become members under `prefix`.
@@ -44,12 +46,7 @@ impl<'r, S: WriteMembers> Group<'r, S> {
     fn field<T: ?Sized + Serialize>(&mut self, key: &str, value: &T) -> Result<()> {
         let key = escape_key(key, &self.root.separator);
         let path = join_path(&self.prefix, &key, &self.root.separator);
-        value.serialize(FieldSerializer {
-            root: self.root,
-            path,
-            hint: hint_of::<T>,
-            none: NoneIs::Absent,
-        })
+        serialize_at(self.root, path, value, NoneIs::Absent)
     }
 
     fn context(&self) -> String {
@@ -64,18 +61,10 @@ impl<'r, S: WriteMembers> Group<'r, S> {
     /// an empty map (or a struct of `None`s) reads back (the top level needs none).
     fn finish(self) -> Result<()> {
         if self.root.written == self.written_before && !self.prefix.is_empty() {
-            write_empty_member(self.root, &self.prefix)?;
+            self.root.write_empty_member(&self.prefix)?;
         }
         Ok(())
     }
-}
-
-/// The member of an empty group: shape `(0,)` float64, what `np.array([])` gives.
-fn write_empty_member<S: WriteMembers>(root: &mut Root<S>, path: &str) -> Result<()> {
-    let header = Header::new(<f64 as crate::elements::FixedElement>::dtype(), vec![0]);
-    let (mut sink, _) = root.parts();
-    sink.add_member(path, &RawMember { header, bytes: &[] })
-        .map_err(|e| in_member(e, path))
 }
 
 impl<S: WriteMembers> ser::SerializeStruct for Group<'_, S> {
@@ -122,13 +111,8 @@ impl<S: WriteMembers> ser::SerializeMap for Group<'_, S> {
             .ok_or_else(|| ErrorKind::Custom("map value without a key".into()))?;
         let escaped = escape_key(&key, &self.root.separator);
         let path = join_path(&self.prefix, &escaped, &self.root.separator);
-        value.serialize(FieldSerializer {
-            root: self.root,
-            path,
-            hint: hint_of::<T>,
-            // A missing member is a missing key: the map would load without it.
-            none: NoneIs::Refused,
-        })
+        // A missing member is a missing key: the map would load without it.
+        serialize_at(self.root, path, value, NoneIs::Refused)
     }
 
     fn end(self) -> Result<()> {
@@ -139,6 +123,60 @@ impl<S: WriteMembers> ser::SerializeMap for Group<'_, S> {
 // ---------------------------------------------------------------------------------------
 // A value at a path: one member, a group, or nothing (None)
 // ---------------------------------------------------------------------------------------
+
+/// Serializes `value` as what is at `path`: every member-level value goes through here,
+/// where its type is known. A plain array (`Vec<E>`, `Array<E, D>`) is written from its
+/// memory in one piece, a hash map in sorted key order; anything else through
+/// [`FieldSerializer`].
+fn serialize_at<S: WriteMembers, T: ?Sized + Serialize>(
+    root: &mut Root<S>,
+    path: String,
+    value: &T,
+    none: NoneIs,
+) -> Result<()> {
+    if let Some(array) = plain_array(value) {
+        let (mut sink, _) = root.parts();
+        let written = array.with_member(&mut |member| sink.add_member(&path, member));
+        if let Some(result) = written {
+            return result.map_err(|e| in_member(e, &path));
+        }
+    }
+    if is_unordered_map::<T>() && write_sorted_map::<S, T, MapValue>(root, &path, value)? {
+        return Ok(());
+    }
+    value.serialize(FieldSerializer {
+        root,
+        path,
+        hint: hint_of::<T>,
+        none,
+    })
+}
+
+/// Writes a top-level hash map in sorted key order; false, with nothing written, when
+/// `value` is not one (the caller then serializes it as the top level).
+pub(super) fn write_top_level_map<S: WriteMembers, T: ?Sized + Serialize>(
+    root: &mut Root<S>,
+    value: &T,
+) -> Result<bool> {
+    if !is_unordered_map::<T>() {
+        return Ok(false);
+    }
+    write_sorted_map::<S, T, MapValue>(root, "", value)
+}
+
+/// How [`map_order`](super::map_order) writes the value of a map entry: as any map value.
+pub(super) struct MapValue;
+
+impl WriteValue for MapValue {
+    fn write_value<S: WriteMembers, V: ?Sized + Serialize>(
+        root: &mut Root<S>,
+        path: String,
+        value: &V,
+    ) -> Result<()> {
+        // A missing member is a missing key: the map would load without it.
+        serialize_at(root, path, value, NoneIs::Refused)
+    }
+}
 
 pub struct FieldSerializer<'r, S> {
     root: &'r mut Root<S>,
@@ -242,13 +280,12 @@ impl<'r, S: WriteMembers> ser::Serializer for FieldSerializer<'r, S> {
         }
     }
 
-    fn serialize_some<T: ?Sized + Serialize>(mut self, value: &T) -> Result<()> {
-        self.hint = hint_of::<T>;
-        value.serialize(self)
+    fn serialize_some<T: ?Sized + Serialize>(self, value: &T) -> Result<()> {
+        serialize_at(self.root, self.path, value, self.none)
     }
 
     fn serialize_newtype_struct<T: ?Sized + Serialize>(
-        mut self,
+        self,
         name: &'static str,
         value: &T,
     ) -> Result<()> {
@@ -261,10 +298,7 @@ impl<'r, S: WriteMembers> ser::Serializer for FieldSerializer<'r, S> {
                     .map_err(|e| in_member(e, &path))
             }
             "f16" => self.build(|e| ser::Serializer::serialize_newtype_struct(e, name, value)),
-            _ => {
-                self.hint = hint_of::<T>;
-                value.serialize(self)
-            }
+            _ => serialize_at(self.root, self.path, value, self.none),
         }
     }
 
@@ -351,12 +385,7 @@ impl<S: WriteMembers> FieldSeq<'_, S> {
     fn indexed_element<T: ?Sized + Serialize>(&mut self, value: &T) -> Result<()> {
         let path = join_path(&self.path, &self.count.to_string(), &self.root.separator);
         let before = self.root.written;
-        value.serialize(FieldSerializer {
-            root: self.root,
-            path: path.clone(),
-            hint: hint_of::<T>,
-            none: NoneIs::Refused,
-        })?;
+        serialize_at(self.root, path.clone(), value, NoneIs::Refused)?;
         if self.root.written == before {
             return Err(Error::unwritable(
                 "None inside a sequence has no array form (the elements would shift)",
@@ -385,7 +414,8 @@ impl<S: WriteMembers> FieldSeq<'_, S> {
         let (mut sink, builder) = self.root.parts();
         let result = match self.complex {
             Some(parts) => parts
-                .push_into(builder, 0)
+                .scalar()
+                .and_then(|scalar| builder.push_scalar(scalar, 0))
                 .and_then(|()| builder.write_member(&mut sink, &path, None)),
             None if self.indexed => Ok(()),
             None => builder

@@ -5,11 +5,17 @@
 //! path separator, `/` by default). Members are written as soon as they are complete, so at
 //! most one member is buffered at a time, and its buffer is reused for the next.
 //!
-//! The module is split by concern: [`group`](self) maps structs, maps and sequences of
-//! them to member paths (keys, the separator, empty groups, indexed elements); `element`
-//! encodes the elements of one member (numbers, strings, records, nested sequences);
-//! `capture` reads small values (keys, shapes, record fields); `bulk` writes
-//! [`serde_array`](crate::serde_array) / [`Bulk`](crate::Bulk) arrays straight from memory.
+//! The module is split by concern, each file importing only the ones listed after it:
+//! [`group`](self) maps structs, maps and sequences of them to member paths (keys, the
+//! separator, empty groups, indexed elements); `bulk` writes
+//! [`serde_array`](crate::serde_array) / [`Bulk`](crate::Bulk) arrays straight from memory;
+//! `map_order` writes hash maps in sorted key order (their values through `group`'s entry
+//! point, handed to it); `plain` recognises plain `Vec` and ndarray values by type and
+//! writes them from memory; `element` takes the elements of one
+//! member as serde hands them over (numbers, strings, records, nested sequences);
+//! `builder` gathers them into one member and writes it; `capture` reads small values whole
+//! (keys, shapes, record fields, complex parts); `leaf` holds the vocabulary all of them
+//! share (leaf kinds, type hints, scalars).
 //!
 //! # The mapping
 //!
@@ -60,10 +66,31 @@
 //!
 //! # Speed
 //!
-//! ndarray's own serde form hands over an array one element at a time, which costs a few
-//! nanoseconds per element on top of the copy. For big arrays use [`Bulk`](crate::Bulk) or
-//! the [`serde_array`](crate::serde_array) adapter: they move the bytes in one piece, as
-//! fast as the npz writer and reader used directly (see `benches/serde.rs`).
+//! Serde hands a `Vec` or an ndarray array over one element at a time, which costs a few
+//! nanoseconds per element on top of the copy. So wherever a member-level value is handed
+//! over (a field, an `Option`, a newtype, a map value, an element of indexed groups), its
+//! type is checked: a `Vec<E>` or `ndarray::Array<E, D>` of numbers, bools, `f16` or
+//! complex numbers (or a reference to one) is written from its memory in one piece, and
+//! read back through the npz reader's typed path, with the same bytes, conversions and
+//! errors as element by element, as fast as the npz writer and reader used directly (see
+//! `benches/serde.rs`). Values whose type serde does not show (fields of a
+//! `#[serde(flatten)]` struct, a wrapper with a `Serialize` impl of its own) go element by
+//! element; [`Bulk`](crate::Bulk) moves any array in one piece there too, views and shared
+//! arrays included.
+//!
+//! # Determinism
+//!
+//! Saving the same value gives the same bytes, in any process: a `HashMap` (std's or
+//! hashbrown's) is written in sorted key order (integer and bool keys by value, others by
+//! text), since its own order changes with every process's random hasher; other maps
+//! (`BTreeMap`, `IndexMap`) keep their order. Sorting does not hold the map's arrays in
+//! memory: it serializes the map once for its keys, then once per window of entries of at
+//! most 64 MiB together, each value once (see `map_order`). Exceptions: a `HashMap`
+//! handed to [`Serializer`] itself as the top-level value comes without its type and is
+//! written in its own order (wrap it in a struct, or use [`to_path`]), and so are the
+//! entries of a `#[serde(flatten)]` `HashMap` field (serde hands them over one by one,
+//! without the map); the elements of a `HashSet` (a sequence to serde) are written in its
+//! order.
 
 use std::io::{Cursor, Seek, Write};
 use std::path::Path;
@@ -71,8 +98,9 @@ use std::path::Path;
 use serde::ser::{self, Serialize};
 
 use crate::errors::{Error, Result};
+use crate::header::Header;
 use crate::npz::Writer;
-use crate::serde_format::{SerdeOptions, WriteMembers};
+use crate::serde_format::{in_member, RawMember, SerdeOptions, WriteMembers};
 use crate::write::NpyWrite;
 
 /// Implements the named `Serializer` methods as errors from `self.reject(what)`.
@@ -308,12 +336,16 @@ trait IntoGroup<'r, S> {
     fn into_group(self) -> Group<'r, S>;
 }
 
+mod builder;
 mod bulk;
 mod capture;
 mod element;
 mod group;
+mod leaf;
+mod map_order;
+mod plain;
 
-use element::ArrayBuilder;
+use builder::ArrayBuilder;
 use group::Group;
 
 /// Saves `value` as an `.npz` archive at `path`, one member per array-like field.
@@ -498,6 +530,9 @@ where
 {
     options.check()?;
     let mut root = Root::new(sink, &options.separator);
+    if group::write_top_level_map(&mut root, value)? {
+        return Ok(());
+    }
     value.serialize(TopLevel { root: &mut root })
 }
 
@@ -536,6 +571,15 @@ impl<S: WriteMembers> WriteMembers for Counted<'_, S> {
 }
 
 impl<S: WriteMembers> Root<S> {
+    /// Writes the member of an empty group at `path`: shape `(0,)` float64, what
+    /// `np.array([])` gives, so that an empty map or struct reads back.
+    fn write_empty_member(&mut self, path: &str) -> Result<()> {
+        let header = Header::new(<f64 as crate::elements::FixedElement>::dtype(), vec![0]);
+        let (mut sink, _) = self.parts();
+        sink.add_member(path, &RawMember { header, bytes: &[] })
+            .map_err(|e| in_member(e, path))
+    }
+
     /// The sink and the member buffer, borrowed apart.
     fn parts(&mut self) -> (Counted<'_, S>, &mut ArrayBuilder) {
         (

@@ -456,3 +456,286 @@ fn bulk_arrays_work_inside_flattened_structs() {
     };
     assert_eq!(round_trip(&value), value);
 }
+
+// ---------------------------------------------------------------------------------------
+// Plain `Vec` and ndarray values: written in one piece, as the element path wrote them
+// ---------------------------------------------------------------------------------------
+
+/// A value serialized by forwarding to the inner one: its type is hidden from the
+/// serializer, so the element path writes it, as it wrote every plain array before.
+#[derive(Clone)]
+struct Hidden<T>(T);
+
+impl<T: Serialize> Serialize for Hidden<T> {
+    fn serialize<S: ser::Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        self.0.serialize(serializer)
+    }
+}
+
+#[derive(Serialize)]
+struct Field<T> {
+    x: T,
+}
+
+/// The members (names and `.npy` bytes) of `value`, or the error message.
+fn member_bytes<T: Serialize>(value: &T) -> std::result::Result<Vec<(String, Vec<u8>)>, String> {
+    let mut archive = MemoryArchive::default();
+    serialize_members(&mut archive, value, &SerdeOptions::default()).map_err(|e| e.to_string())?;
+    Ok(archive.members)
+}
+
+/// Plain arrays written in one piece by this thread so far.
+fn typed_writes() -> usize {
+    plain::WRITTEN.with(|written| written.get())
+}
+
+fn check_same_as_element_path<T: Serialize>(value: T) {
+    let typed = member_bytes(&Field { x: &value });
+    let element = member_bytes(&Field { x: Hidden(&value) });
+    assert_eq!(typed, element, "{}", std::any::type_name::<T>());
+}
+
+/// A sample value of each element type, numbered.
+trait Sample: Sized {
+    fn sample(i: usize) -> Self;
+}
+
+macro_rules! sample_by_cast {
+    ($($t:ty),*) => {$(
+        impl Sample for $t {
+            fn sample(i: usize) -> Self {
+                i as $t
+            }
+        }
+    )*};
+}
+sample_by_cast!(i8, i16, i32, i64, u8, u16, u32, u64, f32, f64);
+
+impl Sample for bool {
+    fn sample(i: usize) -> Self {
+        i.is_multiple_of(3)
+    }
+}
+
+impl Sample for f16 {
+    fn sample(i: usize) -> Self {
+        f16::from_f32(i as f32 + 0.5)
+    }
+}
+
+impl Sample for Complex<f32> {
+    fn sample(i: usize) -> Self {
+        Complex::new(i as f32, -0.5)
+    }
+}
+
+impl Sample for Complex<f64> {
+    fn sample(i: usize) -> Self {
+        Complex::new(i as f64, 0.25)
+    }
+}
+
+/// Vectors and arrays of `E` of every rank and layout, empty ones included.
+fn check_element_type<E: crate::serde_array::BulkElement + Sample + Serialize + Clone>() {
+    use ndarray::{s, Array, Array0, Array1, Array3, IxDyn};
+    let values = |n: usize| (0..n).map(E::sample).collect::<Vec<E>>();
+    check_same_as_element_path(values(0));
+    check_same_as_element_path(values(1));
+    check_same_as_element_path(values(5));
+    check_same_as_element_path(Array0::from_elem((), E::sample(7)));
+    check_same_as_element_path(Array1::from(values(0)));
+    check_same_as_element_path(Array1::from(values(4)));
+    let c_order = Array2::from_shape_vec((2, 3), values(6)).unwrap();
+    check_same_as_element_path(c_order.clone());
+    check_same_as_element_path(c_order.clone().reversed_axes());
+    check_same_as_element_path(c_order.slice(s![.., ..;2]).to_owned());
+    check_same_as_element_path(c_order.clone().into_shared());
+    check_same_as_element_path(c_order.clone().reversed_axes().into_shared());
+    let mut strided = Array3::from_shape_vec((2, 3, 4), values(24)).unwrap();
+    strided.slice_collapse(s![.., ..;-2, 1..]);
+    check_same_as_element_path(strided);
+    check_same_as_element_path(Array2::<E>::from_shape_vec((0, 3), vec![]).unwrap());
+    check_same_as_element_path(Array::from_shape_vec(IxDyn(&[2, 1, 3]), values(6)).unwrap());
+    check_same_as_element_path(Array::from_shape_vec(IxDyn(&[]), values(1)).unwrap());
+}
+
+#[test]
+fn plain_arrays_are_written_exactly_as_the_element_path_wrote_them() {
+    let before = typed_writes();
+    macro_rules! each_element {
+        ($($e:ty),*) => {$( check_element_type::<$e>(); )*};
+    }
+    crate::serde_array::bulk_element_types!(each_element);
+    // 12 of the 16 values of each of the 14 element types are not empty.
+    assert_eq!(typed_writes() - before, 14 * 12);
+}
+
+/// A plain array in every position a member-level value can be in.
+#[derive(Serialize)]
+struct Positions<A> {
+    field: A,
+    some: Option<A>,
+    newtype: Newtype<A>,
+    map: BTreeMap<String, A>,
+    hashed: std::collections::HashMap<u32, A>,
+    indexed: Vec<A>,
+    nested: Nested<A>,
+}
+
+#[derive(Serialize)]
+struct Newtype<A>(A);
+
+#[derive(Serialize)]
+struct Nested<A> {
+    inner: Option<Newtype<A>>,
+}
+
+fn positions<A: Clone>(array: A) -> Positions<A> {
+    Positions {
+        field: array.clone(),
+        some: Some(array.clone()),
+        newtype: Newtype(array.clone()),
+        map: BTreeMap::from([("a".to_string(), array.clone())]),
+        hashed: std::collections::HashMap::from([(1, array.clone()), (10, array.clone())]),
+        indexed: vec![array.clone(), array.clone()],
+        nested: Nested {
+            inner: Some(Newtype(array)),
+        },
+    }
+}
+
+#[test]
+fn plain_arrays_in_every_position_are_written_in_one_piece() {
+    let array = array![[1.5f32, 2.5], [3.5, 4.5]];
+    let before = typed_writes();
+    let typed = member_bytes(&positions(array.clone())).unwrap();
+    assert_eq!(typed_writes() - before, 9, "one typed write per array");
+    let before = typed_writes();
+    let element = member_bytes(&positions(Hidden(array.clone()))).unwrap();
+    assert_eq!(typed_writes(), before);
+    assert_eq!(typed, element);
+
+    // At the top level too, in a map of either kind.
+    let sorted = BTreeMap::from([("w".to_string(), array.clone())]);
+    let hashed = std::collections::HashMap::from([("w".to_string(), array.clone())]);
+    let before = typed_writes();
+    assert_eq!(member_bytes(&sorted), member_bytes(&hashed));
+    assert_eq!(typed_writes() - before, 2);
+}
+
+// ---------------------------------------------------------------------------------------
+// Hash maps: sorted key order, in bounded memory
+// ---------------------------------------------------------------------------------------
+
+fn names(members: &[(String, Vec<u8>)]) -> Vec<&str> {
+    members.iter().map(|(name, _)| name.as_str()).collect()
+}
+
+#[test]
+fn hash_maps_are_written_in_sorted_key_order() {
+    use std::collections::HashMap;
+
+    #[derive(Serialize)]
+    struct State {
+        by_name: HashMap<String, Vec<f32>>,
+        by_id: HashMap<u32, Vec<u8>>,
+        by_flag: HashMap<bool, Hidden<u8>>,
+        kept: BTreeMap<u32, u8>,
+        nested: HashMap<String, HashMap<String, u8>>,
+        empty: HashMap<String, u8>,
+    }
+    let state = State {
+        by_name: ["b", "a/c", "a", "c", "é", ""]
+            .iter()
+            .map(|key| (key.to_string(), vec![1.0f32; key.len()]))
+            .collect(),
+        by_id: [10, 2, 1, 30]
+            .iter()
+            .map(|&id| (id, vec![id as u8]))
+            .collect(),
+        by_flag: HashMap::from([(true, Hidden(1)), (false, Hidden(0))]),
+        kept: BTreeMap::from([(10, 1), (2, 2)]),
+        nested: HashMap::from([
+            (
+                "y".to_string(),
+                HashMap::from([("2".to_string(), 2), ("1".to_string(), 1)]),
+            ),
+            ("x".to_string(), HashMap::new()),
+        ]),
+        empty: HashMap::new(),
+    };
+    let members = member_bytes(&state).unwrap();
+    assert_eq!(
+        names(&members),
+        [
+            "by_name/",
+            "by_name/a",
+            "by_name/a%2Fc",
+            "by_name/b",
+            "by_name/c",
+            "by_name/é",
+            "by_id/1",
+            "by_id/2",
+            "by_id/10",
+            "by_id/30",
+            "by_flag/false",
+            "by_flag/true",
+            "kept/2",
+            "kept/10",
+            "nested/x",
+            "nested/y/1",
+            "nested/y/2",
+            "empty",
+        ]
+    );
+    // The top level too.
+    let top: HashMap<String, u8> = [("b", 1), ("a", 2), ("c", 3)]
+        .iter()
+        .map(|(key, value)| (key.to_string(), *value))
+        .collect();
+    assert_eq!(names(&member_bytes(&top).unwrap()), ["a", "b", "c"]);
+}
+
+#[test]
+fn hash_maps_are_written_in_order_through_windows_of_a_budget() {
+    use std::collections::HashMap;
+
+    // 12 entries of 400 bytes and 2 of 4000, against windows of 1000 bytes, entries alone
+    // from 14 * 200 bytes: windows of two small entries, gathered and written in order,
+    // and the big ones one at a time.
+    let mut map: HashMap<String, Vec<f32>> = (0..12)
+        .map(|i| (format!("k{i:02}"), vec![i as f32; 100]))
+        .collect();
+    map.insert("k05b".to_string(), vec![0.5; 1000]);
+    map.insert("zz".to_string(), vec![9.0; 1000]);
+    let mut archive = MemoryArchive::default();
+    let options = SerdeOptions::default();
+    let mut root = Root::new(&mut archive, &options.separator);
+    let budget = map_order::Budget {
+        window_bytes: 1000,
+        pass_bytes_per_entry: 200,
+    };
+    let written =
+        map_order::write_sorted_map_within::<_, _, group::MapValue>(&mut root, "m", &map, budget)
+            .unwrap();
+    assert!(written);
+    let mut expected: Vec<String> = map.keys().map(|key| format!("m/{key}")).collect();
+    expected.sort();
+    assert_eq!(names(&archive.members), expected);
+    // Each member is what the map's entry writes alone.
+    for (name, bytes) in &archive.members {
+        let key = name.strip_prefix("m/").unwrap();
+        assert_eq!(bytes, &crate::write::to_vec(&map[key]).unwrap(), "{name}");
+    }
+
+    // A key with no text form: nothing is written, the ordinary path says what is wrong.
+    #[derive(Serialize, PartialEq, Eq, Hash)]
+    struct Key {
+        a: u8,
+    }
+    let bad = Field {
+        x: HashMap::from([(Key { a: 1 }, 1u8)]),
+    };
+    let err = member_bytes(&bad).unwrap_err();
+    assert!(err.contains("map keys must be strings"), "{err}");
+}
