@@ -90,6 +90,7 @@ mod npy;
 mod npz;
 mod object;
 mod store;
+mod upload;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -243,8 +244,12 @@ pub(crate) fn deserialize_lazily<T: DeserializeOwned>(
     crate::de::from_reader_with(view, options).map_err(|e| e.in_file(location))
 }
 
-/// Writes `value` with the serde format as an `.npz` archive to `path` in `store`
-/// ([`upload`]: the object appears only once complete).
+/// Writes `value` with the serde format as an `.npz` archive to `path` in `store`,
+/// uploading it in parts as it is produced (memory: at most the part size × (parts in
+/// flight + 2), never the archive). One PUT when the archive fits in one part, else a
+/// multipart upload; either way the object appears only once complete, and a failed
+/// upload is aborted. On a single-threaded tokio runtime (which cannot let the
+/// serializer block) the archive is built in memory first, then uploaded.
 pub async fn to_store<T: Serialize + ?Sized>(
     value: &T,
     store: Arc<dyn ObjectStore>,
@@ -252,8 +257,24 @@ pub async fn to_store<T: Serialize + ?Sized>(
     options: &RemoteOptions,
 ) -> Result<()> {
     let location = format!("{store}/{path}");
-    let bytes = crate::ser::to_vec_with(value, &options.serde)?;
-    upload_at(&store, &path, &location, bytes, options).await
+    let handle = tokio::runtime::Handle::current();
+    if handle.runtime_flavor() != tokio::runtime::RuntimeFlavor::MultiThread {
+        // The serializer blocks while parts are in flight, which a single-threaded
+        // runtime cannot allow: build the archive in memory instead.
+        let bytes = crate::ser::to_vec_with(value, &options.serde)?;
+        return upload_at(&store, &path, &location, bytes, options).await;
+    }
+    let (writer, parts) = upload::part_channel(options);
+    let task = tokio::spawn(upload::upload_parts(
+        store,
+        path,
+        location.clone(),
+        parts,
+        options.clone(),
+    ));
+    let written =
+        tokio::task::block_in_place(|| upload::write_archive(writer, value, &options.serde));
+    upload::outcome(written, task.await, &location)
 }
 
 /// Uploads `bytes` (an archive from [`to_vec`](crate::to_vec) or
