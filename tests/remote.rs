@@ -10,7 +10,7 @@
 use std::fmt;
 use std::path::Path as FsPath;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -27,7 +27,7 @@ use npy_serde::remote::object_store::{
 use npy_serde::remote::{blocking, RemoteNpz, RemoteOptions, RetryConfig};
 use npy_serde::{npy, NpyArray, WriteOptions};
 use serde::{Deserialize, Serialize};
-use test_support::{python_with_s3, run_python, temp_dir, PythonServer};
+use test_support::{run_python, temp_dir, PythonServer};
 
 const MIB: u64 = 1 << 20;
 
@@ -279,29 +279,9 @@ fn deflated_members_npy_files_and_the_async_api() {
     });
 }
 
-/// moto's S3 server, with a bucket `npy` (made before any test can use it), for this test
-/// process.
+/// moto's S3 server (shared support) and the options that reach it.
 fn s3() -> &'static (PythonServer, RemoteOptions) {
-    static SERVER: OnceLock<(PythonServer, RemoteOptions)> = OnceLock::new();
-    SERVER.get_or_init(|| {
-        let python = python_with_s3();
-        let script = FsPath::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/s3_server.py");
-        let server = PythonServer::start(python, &script, &["npy"]);
-        let options = s3_options(server.port);
-        (server, options)
-    })
-}
-
-/// The options that reach moto's server at `port`.
-fn s3_options(port: u16) -> RemoteOptions {
-    let endpoint = format!("http://127.0.0.1:{port}");
-    RemoteOptions::default()
-            .with_store_config("aws_endpoint", &endpoint)
-            .with_store_config("aws_allow_http", "true")
-            .with_store_config("aws_access_key_id", "testing")
-            .with_store_config("aws_secret_access_key", "testing")
-            .with_store_config("aws_region", "us-east-1")
-            .with_store_config("aws_virtual_hosted_style_request", "false")
+    test_support::s3_server()
 }
 
 fn boto_prelude(port: u16) -> String {
@@ -435,8 +415,7 @@ print("ok")
 
 /// The misbehaving HTTP server, serving `dir`.
 fn hostile(dir: &FsPath) -> PythonServer {
-    let script = FsPath::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/hostile_http.py");
-    PythonServer::start(test_support::python(), &script, &[dir.to_str().unwrap()])
+    test_support::hostile_http_server(dir)
 }
 
 #[test]
@@ -705,90 +684,3 @@ fn damaged_archives_are_errors_not_panics() {
     assert!(cases > 1000, "{cases} cases");
 }
 
-/// This process's peak resident memory so far (VmHWM), in KiB.
-fn peak_kib() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap()
-}
-
-const ONE_GIB_ELEMENTS: usize = 1 << 28;
-
-/// A 1 GiB `f32` member uploaded with `to_url` (streamed in parts) and read whole, against
-/// moto. Each step runs in a child process (this binary running [`one_gib_child`]), so the
-/// peak resident memory it reports is that step's alone.
-#[test]
-fn a_one_gib_member_uploads_and_reads_back_in_bounded_memory() {
-    let (server, _) = s3();
-    let mut peaks = Vec::new();
-    for step in ["upload", "read"] {
-        let output = std::process::Command::new(std::env::current_exe().unwrap())
-            .args(["--exact", "one_gib_child", "--ignored", "--nocapture"])
-            .env("NPY_SERDE_ONE_GIB_STEP", step)
-            .env("NPY_SERDE_S3_PORT", server.port.to_string())
-            .output()
-            .unwrap();
-        let text = String::from_utf8_lossy(&output.stdout).into_owned()
-            + &String::from_utf8_lossy(&output.stderr);
-        assert!(output.status.success(), "{step}: {text}");
-        let line = text
-            .lines()
-            .find_map(|l| l.strip_prefix("one_gib "))
-            .unwrap_or_else(|| panic!("{step}: {text}"))
-            .to_string();
-        eprintln!("{step}: {line}");
-        let extra: u64 = line
-            .split_whitespace()
-            .find_map(|w| w.strip_prefix("extra_mib="))
-            .and_then(|v| v.parse().ok())
-            .unwrap();
-        peaks.push(extra);
-    }
-    // Upload: part size (8 MiB) x (8 in flight + 2), plus the HTTP client and npz writer
-    // buffers, beyond the value.
-    assert!(peaks[0] <= 80 + 32, "upload peak +{} MiB", peaks[0]);
-    // Read: the array (1 GiB) plus the bounded window.
-    assert!(peaks[1] <= 1024 + 64, "read peak +{} MiB", peaks[1]);
-}
-
-/// One step of [`a_one_gib_member_uploads_and_reads_back_in_bounded_memory`]; prints
-/// `one_gib step=… seconds=… extra_mib=…` (peak resident memory beyond what it held
-/// before the step).
-#[test]
-#[ignore = "run by a_one_gib_member_uploads_and_reads_back_in_bounded_memory"]
-fn one_gib_child() {
-    let (Ok(step), Ok(port)) = (
-        std::env::var("NPY_SERDE_ONE_GIB_STEP"),
-        std::env::var("NPY_SERDE_S3_PORT"),
-    ) else {
-        return;
-    };
-    let options = s3_options(port.parse().unwrap());
-    let url = "s3://npy/ours/one_gib.npz";
-    let (before, seconds) = if step == "upload" {
-        let values: Array1<f32> = (0..ONE_GIB_ELEMENTS).map(|i| (i % 4099) as f32).collect();
-        #[derive(Serialize)]
-        struct Big<'a> {
-            values: npy_serde::Bulk<ndarray::ArrayView1<'a, f32>>,
-        }
-        let before = peak_kib();
-        let started = std::time::Instant::now();
-        blocking::to_url_with(&Big { values: npy_serde::Bulk(values.view()) }, url, &options)
-            .unwrap();
-        (before, started.elapsed().as_secs_f64())
-    } else {
-        let mut archive = blocking::RemoteNpz::open_url_with(url, &options).unwrap();
-        let before = peak_kib();
-        let started = std::time::Instant::now();
-        let values: Vec<f32> = archive.read("values").unwrap();
-        let seconds = started.elapsed().as_secs_f64();
-        assert_eq!(values.len(), ONE_GIB_ELEMENTS);
-        assert!(values.iter().enumerate().step_by(4097).all(|(i, &v)| v == (i % 4099) as f32));
-        (before, seconds)
-    };
-    let extra = (peak_kib() - before) / 1024;
-    println!("one_gib step={step} seconds={seconds:.1} extra_mib={extra}");
-}

@@ -396,6 +396,10 @@ pub(crate) enum OnMiss {
 /// Pieces of a member a serde read fetches: large enough that a request's latency is
 /// small beside its transfer, small enough to bound the memory a huge member takes.
 pub(crate) const SERDE_PIECE: u64 = 64 << 20;
+/// Pieces of a large member read whole ([`RemoteNpz::read`](super::RemoteNpz::read)),
+/// decoded into the result as they arrive: the result plus one piece and the HTTP
+/// client's buffers stay within 64 MiB of the result's size.
+pub(crate) const MEMBER_PIECE: u64 = 32 << 20;
 /// Pieces of a deflated member whose rows are streamed: reading its first rows should not
 /// fetch much more than they take.
 pub(crate) const STREAM_PIECE: u64 = 8 << 20;
