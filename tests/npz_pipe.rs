@@ -88,7 +88,10 @@ fn stream_through_a_pipe(member_bytes: u64) {
     let after = peak_kib();
     let output = child.wait_with_output().unwrap();
     let report = String::from_utf8_lossy(&output.stdout);
-    assert!(output.status.success() && report.starts_with("ok"), "{report}");
+    assert!(
+        output.status.success() && report.starts_with("ok"),
+        "{report}"
+    );
     eprintln!(
         "streamed {:.2} GiB through a pipe in {:.1} s; writer process peak RSS (VmHWM) {} MiB \
          before, {} MiB after (+{} MiB); reader: {report}",
@@ -99,7 +102,11 @@ fn stream_through_a_pipe(member_bytes: u64) {
         (after - before) / 1024
     );
     // The writer keeps a 1 MiB buffer and this test's 512 KiB block: nowhere near 64 MiB.
-    assert!(after - before < 64 * 1024, "peak grew by {} KiB", after - before);
+    assert!(
+        after - before < 64 * 1024,
+        "peak grew by {} KiB",
+        after - before
+    );
 }
 
 #[test]

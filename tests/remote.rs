@@ -683,4 +683,3 @@ fn damaged_archives_are_errors_not_panics() {
     eprintln!("{cases} damaged archives");
     assert!(cases > 1000, "{cases} cases");
 }
-

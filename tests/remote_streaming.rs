@@ -17,8 +17,8 @@ use ndarray::Array1;
 use npy_serde::remote::object_store::memory::InMemory;
 use npy_serde::remote::object_store::path::Path;
 use npy_serde::remote::object_store::{
-    self, CopyOptions, GetOptions, GetResult, ListResult, MultipartUpload, ObjectMeta,
-    ObjectStore, PutMultipartOptions, PutOptions, PutPayload, PutResult, UploadPart,
+    self, CopyOptions, GetOptions, GetResult, ListResult, MultipartUpload, ObjectMeta, ObjectStore,
+    PutMultipartOptions, PutOptions, PutPayload, PutResult, UploadPart,
 };
 use npy_serde::remote::{blocking, RemoteOptions, RetryConfig};
 use npy_serde::{npz, Bulk};
@@ -47,7 +47,9 @@ fn a_serializer_failing_mid_upload_leaves_nothing_on_s3() {
     let err = blocking::to_url_with(&fails_halfway(), url, options).unwrap_err();
     let text = err.to_string();
     assert!(text.contains("i128") || text.contains("bad"), "{text}");
-    let missing = blocking::RemoteNpz::open_url_with(url, options).err().unwrap();
+    let missing = blocking::RemoteNpz::open_url_with(url, options)
+        .err()
+        .unwrap();
     assert!(missing.to_string().contains("check the URL"), "{missing}");
     // Nothing left behind: no incomplete multipart upload either.
     let (store, _) = npy_serde::remote::store_for_url(url, options).unwrap();
@@ -63,27 +65,41 @@ fn a_serializer_failing_mid_upload_leaves_nothing_on_s3() {
 #[test]
 fn an_empty_object_is_a_clear_error() {
     let (_, options) = test_support::s3_server();
-    let (store, path) = npy_serde::remote::store_for_url("s3://npy/faults/empty.npz", options)
-        .unwrap();
+    let (store, path) =
+        npy_serde::remote::store_for_url("s3://npy/faults/empty.npz", options).unwrap();
     let runtime = tokio::runtime::Runtime::new().unwrap();
     runtime
-        .block_on(store.put_opts(&path, PutPayload::from(Vec::<u8>::new()), PutOptions::default()))
+        .block_on(store.put_opts(
+            &path,
+            PutPayload::from(Vec::<u8>::new()),
+            PutOptions::default(),
+        ))
         .unwrap();
     for result in [
         blocking::RemoteNpz::open_url_with("s3://npy/faults/empty.npz", options).err(),
         blocking::RemoteNpy::open_url_with("s3://npy/faults/empty.npz", options).err(),
     ] {
         let text = result.unwrap().to_string();
-        assert!(text.contains("empty object (0 bytes), not an .npy/.npz"), "{text}");
+        assert!(
+            text.contains("empty object (0 bytes), not an .npy/.npz"),
+            "{text}"
+        );
         assert!(text.contains("s3://npy/faults/empty.npz"), "{text}");
     }
     // The same from an in-memory store (which answers the range differently).
     let memory: Arc<dyn ObjectStore> = Arc::new(InMemory::new());
     let empty = Path::from("empty.npz");
     runtime
-        .block_on(memory.put_opts(&empty, PutPayload::from(Vec::<u8>::new()), PutOptions::default()))
+        .block_on(memory.put_opts(
+            &empty,
+            PutPayload::from(Vec::<u8>::new()),
+            PutOptions::default(),
+        ))
         .unwrap();
-    let text = blocking::RemoteNpz::open(memory, empty).err().unwrap().to_string();
+    let text = blocking::RemoteNpz::open(memory, empty)
+        .err()
+        .unwrap()
+        .to_string();
     assert!(text.contains("empty object (0 bytes)"), "{text}");
 }
 
@@ -213,13 +229,23 @@ fn a_store_failing_mid_upload_aborts_it_and_the_error_names_the_object() {
     };
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let err = runtime
-        .block_on(npy_serde::remote::to_store(&value, dyn_store.clone(), path.clone(), &options))
+        .block_on(npy_serde::remote::to_store(
+            &value,
+            dyn_store.clone(),
+            path.clone(),
+            &options,
+        ))
         .unwrap_err();
     let text = err.to_string();
     assert!(text.contains("ckpt/big.npz"), "{text}");
     assert!(text.contains("injected failure"), "{text}");
     assert_eq!(aborts.load(Ordering::SeqCst), 1);
-    assert!(runtime.block_on(dyn_store.get_opts(&path, GetOptions::default())).is_err(), "nothing visible");
+    assert!(
+        runtime
+            .block_on(dyn_store.get_opts(&path, GetOptions::default()))
+            .is_err(),
+        "nothing visible"
+    );
     // The same value on a healthy store: streamed in parts, complete, and readable; a
     // single-threaded runtime builds it in memory first.
     for multi_thread in [true, false] {
@@ -227,10 +253,18 @@ fn a_store_failing_mid_upload_aborts_it_and_the_error_names_the_object() {
         let runtime = if multi_thread {
             tokio::runtime::Runtime::new().unwrap()
         } else {
-            tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap()
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap()
         };
         runtime
-            .block_on(npy_serde::remote::to_store(&value, healthy.clone(), path.clone(), &options))
+            .block_on(npy_serde::remote::to_store(
+                &value,
+                healthy.clone(),
+                path.clone(),
+                &options,
+            ))
             .unwrap();
         let mut archive = blocking::RemoteNpz::open(healthy, path.clone()).unwrap();
         let back: Vec<f64> = archive.read("values").unwrap();
@@ -261,9 +295,13 @@ fn transient_store_errors_are_retried() {
         let url = format!("http://127.0.0.1:{}/{mode}/a.npz", server.port);
         let mut archive = blocking::RemoteNpz::open_url_with(&url, &options)
             .unwrap_or_else(|e| panic!("{mode}: {e}"));
-        let small: Vec<u8> = archive.read("small").unwrap_or_else(|e| panic!("{mode}: {e}"));
+        let small: Vec<u8> = archive
+            .read("small")
+            .unwrap_or_else(|e| panic!("{mode}: {e}"));
         assert_eq!(small, [1, 2, 3]);
-        let read: Vec<f64> = archive.read("values").unwrap_or_else(|e| panic!("{mode}: {e}"));
+        let read: Vec<f64> = archive
+            .read("values")
+            .unwrap_or_else(|e| panic!("{mode}: {e}"));
         assert!(read == values, "{mode}");
     }
 }
@@ -339,8 +377,14 @@ fn one_gib_child() {
         }
         let before = peak_kib();
         let started = std::time::Instant::now();
-        blocking::to_url_with(&Big { values: npy_serde::Bulk(values.view()) }, url, &options)
-            .unwrap();
+        blocking::to_url_with(
+            &Big {
+                values: npy_serde::Bulk(values.view()),
+            },
+            url,
+            &options,
+        )
+        .unwrap();
         (before, started.elapsed().as_secs_f64())
     } else {
         let mut archive = blocking::RemoteNpz::open_url_with(url, &options).unwrap();
@@ -349,7 +393,11 @@ fn one_gib_child() {
         let values: Vec<f32> = archive.read("values").unwrap();
         let seconds = started.elapsed().as_secs_f64();
         assert_eq!(values.len(), ONE_GIB_ELEMENTS);
-        assert!(values.iter().enumerate().step_by(4097).all(|(i, &v)| v == (i % 4099) as f32));
+        assert!(values
+            .iter()
+            .enumerate()
+            .step_by(4097)
+            .all(|(i, &v)| v == (i % 4099) as f32));
         (before, seconds)
     };
     let extra = (peak_kib() - before) / 1024;

@@ -290,7 +290,11 @@ np.save('w.npy', np.arange(6, dtype='>i2').reshape(2, 3))
     // `-`: the archive streamed to stdout (data descriptors), the summary to stderr.
     let piped = npy(dir.path(), &["convert", "ck.npz", "-"]);
     assert_eq!(piped.status.code(), Some(0), "{}", stderr(&piped));
-    assert!(stderr(&piped).contains("wrote 4 members"), "{}", stderr(&piped));
+    assert!(
+        stderr(&piped).contains("wrote 4 members"),
+        "{}",
+        stderr(&piped)
+    );
     std::fs::write(dir.path().join("piped.npz"), &piped.stdout).unwrap();
     // Rows of a deflated member (inflated only up to the last row asked for).
     let rows = ok(dir.path(), &["show", "deflated.npz:enc/w", "--rows", "1:2"]);

@@ -18,7 +18,7 @@
 //! | [`RemoteNpz::read_rows`], deflated member | 2 + 1 per 8 MiB of compressed bytes up to the last row | 4 KiB + the compressed bytes up to the last row (inflated from the start) |
 //! | [`RemoteNpy::open_url`] + [`RemoteNpy::read_rows`] | 2 | 4 KiB + the rows' bytes |
 //! | [`from_url`](blocking::from_url) / [`from_store`] | the open + 1 per member the struct asks for (64 MiB at most per request; the directory is not fetched again) | those members |
-//! | [`to_url`](blocking::to_url) / [`to_store`] | 1 PUT up to the part size (8 MiB), else a multipart upload | the archive |
+//! | [`to_url`](blocking::to_url) / [`to_store`] | 1 PUT up to the part size (8 MiB), else a multipart upload, parts sent as produced | part size × (parts in flight + 2) |
 //!
 //! Every request after the first carries the object's ETag (`If-Match`), and every
 //! response is checked for its length and version: an object replaced between requests,
@@ -77,9 +77,18 @@
 //!
 //! - A deflated member cannot be read from the middle: a row range of one fetches and
 //!   inflates the member from its start up to the last row asked for.
-//! - Writes assemble the archive in memory first (as [`to_vec`](crate::to_vec)),
-//!   then upload it; the object appears only when the upload completes, and a failed
-//!   multipart upload is aborted.
+//! - Writes stream the archive: parts are uploaded as the serializer produces them
+//!   (memory: part size × (parts in flight + 2) beyond the value), except from the async
+//!   [`to_store`] on a single-threaded tokio runtime, which builds the archive in memory
+//!   first. The object appears only when the upload completes, and a failed upload is
+//!   aborted. Parts grow by the part size every 1,000 parts (S3 takes 10,000), so the
+//!   default 8 MiB parts reach 430 GiB.
+//! - A member read whole that is larger than 32 MiB is fetched in 32 MiB pieces one after
+//!   the other, decoded into the result as they arrive (memory: the result plus about
+//!   one piece).
+//! - A transient store error (HTTP 5xx, a connection reset mid-body) is retried by
+//!   object_store's policy ([`RemoteOptions::with_retry`]); a zero-length object is the
+//!   error "empty object (0 bytes), not an .npy/.npz".
 //! - The blocking API must not be called from inside an async runtime (tokio refuses to
 //!   block a runtime thread): use the async API there.
 //! - `http(s)://` URLs need a server that honours range requests; writing to one needs

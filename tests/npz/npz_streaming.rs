@@ -35,8 +35,8 @@ fn streamed_archives_match_numpy_on_an_unseekable_file_and_load() {
         ("stream_stored.npz", WriteOptions::default()),
         ("stream_compressed.npz", compressed.clone()),
     ] {
-        let mut writer = npz::Writer::streaming_with(pipe_to(&dir.path().join(name)), &options)
-            .unwrap();
+        let mut writer =
+            npz::Writer::streaming_with(pipe_to(&dir.path().join(name)), &options).unwrap();
         assert!(writer.is_streaming());
         add_rust_arrays(&mut writer);
         writer.finish().unwrap();
@@ -51,8 +51,8 @@ fn streamed_archives_match_numpy_on_an_unseekable_file_and_load() {
             WriteOptions::default().with_alignment(64),
         ),
     ] {
-        let mut writer = npz::Writer::streaming_with(pipe_to(&dir.path().join(name)), &options)
-            .unwrap();
+        let mut writer =
+            npz::Writer::streaming_with(pipe_to(&dir.path().join(name)), &options).unwrap();
         writer.add("big", &big).unwrap();
         let mut rows = writer.stream::<i32>("rows", &[1000, 3]).unwrap();
         for i in 0..1000 {

@@ -501,7 +501,10 @@ impl<W: Write> Writer<W> {
             return Ok(());
         };
         let header = entry.local_header();
-        seek(&mut self.out, SeekFrom::Start(self.start + entry.local_offset))?;
+        seek(
+            &mut self.out,
+            SeekFrom::Start(self.start + entry.local_offset),
+        )?;
         self.out.write_all(&header)?;
         seek(&mut self.out, SeekFrom::Start(self.start + self.pos))?;
         Ok(())
