@@ -372,6 +372,11 @@ pub fn to_path_with<P: AsRef<Path>, T: Serialize + ?Sized>(
 /// and the writer's buffers. NumPy reads the result; for `np.savez`'s exact bytes, write
 /// to a file ([`to_path`]) or to [`to_vec`].
 ///
+/// A save that fails part-way (a field that cannot be stored, an I/O error) leaves what
+/// was already written: an archive without its central directory, which NumPy and
+/// `zipfile` refuse to open. Where a reader must see the old content or the new, write to
+/// a temporary name and rename, as [`to_path`] does.
+///
 /// ```
 /// let mut state = std::collections::BTreeMap::new();
 /// state.insert("bias", vec![0.5f32, 0.25]);
