@@ -12,7 +12,7 @@
 //! | operation | requests | bytes |
 //! |---|---|---|
 //! | [`RemoteNpz::open_url`]: list members | 1 (directory within the last 64 KiB: 46 bytes a member plus its name), else 2 | the last 64 KiB + the directory |
-//! | [`RemoteNpz::read`] a member | 1 | the member's bytes |
+//! | [`RemoteNpz::read`] a member | 1, or 1 per 32 MiB piece above 32 MiB (one after the other) | the member's bytes (held: the result + one piece) |
 //! | [`RemoteNpz::read_many`] | 1 per run of neighbouring members (gap ≤ [`RemoteOptions::with_coalesce_gap`]), concurrently | the members' bytes |
 //! | [`RemoteNpz::read_rows`], stored member | 2 (header, rows) | 4 KiB + the rows' bytes |
 //! | [`RemoteNpz::read_rows`], deflated member | 2 + 1 per 8 MiB of compressed bytes up to the last row | 4 KiB + the compressed bytes up to the last row (inflated from the start) |

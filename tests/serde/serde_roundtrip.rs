@@ -879,7 +879,10 @@ fn a_failed_save_to_a_stream_leaves_no_readable_archive() {
     let mut sink = Vec::new();
     let err = npy_serde::to_writer(&mut sink, &value).unwrap_err();
     assert!(err.to_string().contains("\"second\""), "{err}");
-    assert!(!sink.windows(4).any(|w| w == b"PK\x05\x06"), "an end record");
+    assert!(
+        !sink.windows(4).any(|w| w == b"PK\x05\x06"),
+        "an end record"
+    );
     assert!(npy_serde::from_slice::<BTreeMap<String, Vec<f32>>>(&sink).is_err());
 }
 
