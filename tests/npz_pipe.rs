@@ -162,8 +162,8 @@ fn stream_through_a_pipe(member_bytes: u64, on_disk: bool) {
     let output = child.wait_with_output().unwrap();
     let report = String::from_utf8_lossy(&output.stdout);
     assert!(
-        output.status.success() && report.starts_with("ok"),
-        "{report}"
+        written.is_ok() && output.status.success() && report.starts_with("ok"),
+        "writer: {written:?}; reader: {report}"
     );
     eprintln!(
         "streamed {:.2} GiB through a pipe in {:.1} s; writer process peak RSS (VmHWM) {} MiB \
