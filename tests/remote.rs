@@ -10,7 +10,7 @@
 use std::fmt;
 use std::path::Path as FsPath;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -27,7 +27,7 @@ use npy_serde::remote::object_store::{
 use npy_serde::remote::{blocking, RemoteNpz, RemoteOptions, RetryConfig};
 use npy_serde::{npy, NpyArray, WriteOptions};
 use serde::{Deserialize, Serialize};
-use test_support::{python_with_s3, run_python, temp_dir, PythonServer};
+use test_support::{run_python, temp_dir, PythonServer};
 
 const MIB: u64 = 1 << 20;
 
@@ -279,24 +279,9 @@ fn deflated_members_npy_files_and_the_async_api() {
     });
 }
 
-/// moto's S3 server, with a bucket `npy` (made before any test can use it), for this test
-/// process.
+/// moto's S3 server (shared support) and the options that reach it.
 fn s3() -> &'static (PythonServer, RemoteOptions) {
-    static SERVER: OnceLock<(PythonServer, RemoteOptions)> = OnceLock::new();
-    SERVER.get_or_init(|| {
-        let python = python_with_s3();
-        let script = FsPath::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/s3_server.py");
-        let server = PythonServer::start(python, &script, &["npy"]);
-        let endpoint = format!("http://127.0.0.1:{}", server.port);
-        let options = RemoteOptions::default()
-            .with_store_config("aws_endpoint", &endpoint)
-            .with_store_config("aws_allow_http", "true")
-            .with_store_config("aws_access_key_id", "testing")
-            .with_store_config("aws_secret_access_key", "testing")
-            .with_store_config("aws_region", "us-east-1")
-            .with_store_config("aws_virtual_hosted_style_request", "false");
-        (server, options)
-    })
+    test_support::s3_server()
 }
 
 fn boto_prelude(port: u16) -> String {
@@ -430,8 +415,7 @@ print("ok")
 
 /// The misbehaving HTTP server, serving `dir`.
 fn hostile(dir: &FsPath) -> PythonServer {
-    let script = FsPath::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/hostile_http.py");
-    PythonServer::start(test_support::python(), &script, &[dir.to_str().unwrap()])
+    test_support::hostile_http_server(dir)
 }
 
 #[test]

@@ -287,6 +287,15 @@ np.save('w.npy', np.arange(6, dtype='>i2').reshape(2, 3))
         &["convert", "w.npy", "w.npz", "--member", "weights"],
     );
     ok(dir.path(), &["convert", "deflated.npz:enc/w", "encw.npy"]);
+    // `-`: the archive streamed to stdout (data descriptors), the summary to stderr.
+    let piped = npy(dir.path(), &["convert", "ck.npz", "-"]);
+    assert_eq!(piped.status.code(), Some(0), "{}", stderr(&piped));
+    assert!(
+        stderr(&piped).contains("wrote 4 members"),
+        "{}",
+        stderr(&piped)
+    );
+    std::fs::write(dir.path().join("piped.npz"), &piped.stdout).unwrap();
     // Rows of a deflated member (inflated only up to the last row asked for).
     let rows = ok(dir.path(), &["show", "deflated.npz:enc/w", "--rows", "1:2"]);
     assert_eq!(rows, "[[4. 5. 6. 7.]]\n");
@@ -305,7 +314,8 @@ np.save('w.npy', np.arange(6, dtype='>i2').reshape(2, 3))
         r#"
 import numpy as np, zipfile
 ck = np.load('ck.npz')
-for name in ['deflated.npz', 'stored.npz', 'level9.npz']:
+for name in ['deflated.npz', 'stored.npz', 'level9.npz', 'piped.npz']:
+    assert zipfile.ZipFile(name).testzip() is None, name
     other = np.load(name)
     assert other.files == ck.files, (name, other.files)
     for key in ck.files:

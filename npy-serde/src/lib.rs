@@ -273,14 +273,19 @@
 //!   after an empty first axis, so a flattened empty `(0, 2)` array loads as `(0, 0)`.
 //!   Strings ending in NUL (NumPy strips them) are refused at save. Complex numbers are
 //!   told from 2-tuples by their Rust type (serde shows both as `(re, im)`).
-//! - [`to_writer`] assembles the archive in memory before writing it (a zip member's
-//!   header holds its size and CRC); [`to_path`] streams member by member.
+//! - [`to_writer`] streams members with zip data descriptors (a non-seekable output cannot
+//!   have its headers patched), as Python's `zipfile` writes to a pipe: NumPy reads them,
+//!   but the bytes are those of `np.savez` on an unseekable file, not on a file; write to a
+//!   file ([`to_path`]) or [`to_vec`] for `np.savez`'s exact bytes.
 //! - Derived records: named-field structs of fixed-width fields only (no `String`/`Vec`
 //!   fields, tuple structs, enums or `#[repr(packed)]`).
 //! - Object storage (feature `object-store`, off by default: it brings tokio and an HTTP
 //!   client): a row range of a deflated member is read by inflating the member from its
-//!   start; writes assemble the archive in memory before uploading it; the blocking API
-//!   cannot be called from inside an async runtime. See the `remote` module's docs.
+//!   start; a large member read whole is fetched in 32 MiB pieces one after the other
+//!   (bounded memory, not parallel requests); the async `remote::to_store` on a
+//!   single-threaded tokio runtime builds the archive in memory before uploading it; the
+//!   blocking API cannot be called from inside an async runtime. See the `remote` module's
+//!   docs.
 //! - Mapping constructors are `unsafe`: a file changed or truncated by another process
 //!   while mapped is undefined behaviour, as with any `mmap`.
 

@@ -12,13 +12,13 @@
 //! | operation | requests | bytes |
 //! |---|---|---|
 //! | [`RemoteNpz::open_url`]: list members | 1 (directory within the last 64 KiB: 46 bytes a member plus its name), else 2 | the last 64 KiB + the directory |
-//! | [`RemoteNpz::read`] a member | 1 | the member's bytes |
+//! | [`RemoteNpz::read`] a member | 1, or 1 per 32 MiB piece above 32 MiB (one after the other) | the member's bytes (held: the result + one piece) |
 //! | [`RemoteNpz::read_many`] | 1 per run of neighbouring members (gap ≤ [`RemoteOptions::with_coalesce_gap`]), concurrently | the members' bytes |
 //! | [`RemoteNpz::read_rows`], stored member | 2 (header, rows) | 4 KiB + the rows' bytes |
 //! | [`RemoteNpz::read_rows`], deflated member | 2 + 1 per 8 MiB of compressed bytes up to the last row | 4 KiB + the compressed bytes up to the last row (inflated from the start) |
 //! | [`RemoteNpy::open_url`] + [`RemoteNpy::read_rows`] | 2 | 4 KiB + the rows' bytes |
 //! | [`from_url`](blocking::from_url) / [`from_store`] | the open + 1 per member the struct asks for (64 MiB at most per request; the directory is not fetched again) | those members |
-//! | [`to_url`](blocking::to_url) / [`to_store`] | 1 PUT up to the part size (8 MiB), else a multipart upload | the archive |
+//! | [`to_url`](blocking::to_url) / [`to_store`] | 1 PUT up to the part size (8 MiB), else a multipart upload, parts sent as produced | part size × (parts in flight + 2) |
 //!
 //! Every request after the first carries the object's ETag (`If-Match`), and every
 //! response is checked for its length and version: an object replaced between requests,
@@ -77,9 +77,18 @@
 //!
 //! - A deflated member cannot be read from the middle: a row range of one fetches and
 //!   inflates the member from its start up to the last row asked for.
-//! - Writes assemble the archive in memory first (as [`to_vec`](crate::to_vec)),
-//!   then upload it; the object appears only when the upload completes, and a failed
-//!   multipart upload is aborted.
+//! - Writes stream the archive: parts are uploaded as the serializer produces them
+//!   (memory: part size × (parts in flight + 2) beyond the value), except from the async
+//!   [`to_store`] on a single-threaded tokio runtime, which builds the archive in memory
+//!   first. The object appears only when the upload completes, and a failed upload is
+//!   aborted. Parts grow by the part size every 1,000 parts (S3 takes 10,000), so the
+//!   default 8 MiB parts reach 430 GiB.
+//! - A member read whole that is larger than 32 MiB is fetched in 32 MiB pieces one after
+//!   the other, decoded into the result as they arrive (memory: the result plus about
+//!   one piece).
+//! - A transient store error (HTTP 5xx, a connection reset mid-body) is retried by
+//!   object_store's policy ([`RemoteOptions::with_retry`]); a zero-length object is the
+//!   error "empty object (0 bytes), not an .npy/.npz".
 //! - The blocking API must not be called from inside an async runtime (tokio refuses to
 //!   block a runtime thread): use the async API there.
 //! - `http(s)://` URLs need a server that honours range requests; writing to one needs
@@ -90,6 +99,7 @@ mod npy;
 mod npz;
 mod object;
 mod store;
+mod upload;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -243,8 +253,12 @@ pub(crate) fn deserialize_lazily<T: DeserializeOwned>(
     crate::de::from_reader_with(view, options).map_err(|e| e.in_file(location))
 }
 
-/// Writes `value` with the serde format as an `.npz` archive to `path` in `store`
-/// ([`upload`]: the object appears only once complete).
+/// Writes `value` with the serde format as an `.npz` archive to `path` in `store`,
+/// uploading it in parts as it is produced (memory: at most the part size × (parts in
+/// flight + 2), never the archive). One PUT when the archive fits in one part, else a
+/// multipart upload; either way the object appears only once complete, and a failed
+/// upload is aborted. On a single-threaded tokio runtime (which cannot let the
+/// serializer block) the archive is built in memory first, then uploaded.
 pub async fn to_store<T: Serialize + ?Sized>(
     value: &T,
     store: Arc<dyn ObjectStore>,
@@ -252,8 +266,24 @@ pub async fn to_store<T: Serialize + ?Sized>(
     options: &RemoteOptions,
 ) -> Result<()> {
     let location = format!("{store}/{path}");
-    let bytes = crate::ser::to_vec_with(value, &options.serde)?;
-    upload_at(&store, &path, &location, bytes, options).await
+    let handle = tokio::runtime::Handle::current();
+    if handle.runtime_flavor() != tokio::runtime::RuntimeFlavor::MultiThread {
+        // The serializer blocks while parts are in flight, which a single-threaded
+        // runtime cannot allow: build the archive in memory instead.
+        let bytes = crate::ser::to_vec_with(value, &options.serde)?;
+        return upload_at(&store, &path, &location, bytes, options).await;
+    }
+    let (writer, parts) = upload::part_channel(options);
+    let task = tokio::spawn(upload::upload_parts(
+        store,
+        path,
+        location.clone(),
+        parts,
+        options.clone(),
+    ));
+    let written =
+        tokio::task::block_in_place(|| upload::write_archive(writer, value, &options.serde));
+    upload::outcome(written, task.await, &location)
 }
 
 /// Uploads `bytes` (an archive from [`to_vec`](crate::to_vec) or

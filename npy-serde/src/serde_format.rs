@@ -113,7 +113,7 @@ mod members {
     }
 }
 
-impl<W: Write + std::io::Seek> WriteMembers for Writer<W> {
+impl<W: Write> WriteMembers for Writer<W> {
     fn add_member<A: NpyWrite + ?Sized>(&mut self, path: &str, array: &A) -> Result<()> {
         self.add(path, array)
     }

@@ -5,5 +5,6 @@
 
 mod npz_index_interop;
 mod npz_interop;
+mod npz_streaming;
 mod pickle_hostile;
 mod pickle_interop;

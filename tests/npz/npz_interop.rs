@@ -11,7 +11,7 @@ use npy_serde::{npy, NpyArray, WriteOptions};
 use test_support::{run_python, temp_dir};
 
 /// The arrays both sides build: keyword ones (NumPy's order), then two positional.
-const NUMPY_ARRAYS: &str = r#"
+pub(crate) const NUMPY_ARRAYS: &str = r#"
 import numpy as np, json, os
 rec = np.array([(1, 2.5, b'ab'), (3, -1.0, b'c')], dtype=[('id', '<i4'), ('x', '<f8'), ('tag', 'S2')])
 arrays = {
@@ -156,7 +156,7 @@ np.savez_compressed('obj_compressed.npz', **arrays)
     }
 }
 
-fn add_rust_arrays<W: std::io::Write + std::io::Seek>(writer: &mut npz::Writer<W>) {
+pub(crate) fn add_rust_arrays<W: std::io::Write>(writer: &mut npz::Writer<W>) {
     let record: DType = "[('id', '<i4'), ('x', '<f8'), ('tag', 'S2')]"
         .parse()
         .unwrap();

@@ -8,6 +8,9 @@ of the directory given (GET with Range, HEAD) and, by the first path segment:
   /slow/<file>      waits 5 s before answering
   /weak/<file>      honest, with a weak ETag (W/"v1"); If-Match (a strong comparison) fails
   /long/<file>      a range answered with more bytes than asked (headers say the range)
+  /fail500/<file>   every other GET answered 500 (a transient error, to be retried)
+  /fail503/<file>   every other GET answered 503 Slow Down
+  /reset/<file>     every other GET: headers, half the body, then the connection is reset
 
 Prints its port, serves until stdin closes."""
 import http.server
@@ -18,6 +21,8 @@ import time
 
 ROOT = sys.argv[1]
 counter = [0]
+attempts = {}  # GETs so far per transient-fault mode
+lock = threading.Lock()
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -47,6 +52,16 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.end_headers()
             return
         counter[0] += 1
+        fault = False
+        if mode in ("fail500", "fail503", "reset") and not head:
+            with lock:
+                attempts[mode] = attempts.get(mode, 0) + 1
+                fault = attempts[mode] % 2 == 1
+        if fault and mode != "reset":
+            self.send_response(500 if mode == "fail500" else 503)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
         etag = '"v1"' if mode != "etag" else '"v%d"' % counter[0]
         if mode == "weak":
             etag = 'W/"v1"'
@@ -90,7 +105,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         if head:
             return
-        if mode == "truncate":
+        if mode == "truncate" or fault:
             self.wfile.write(body[: len(body) // 2])
             self.wfile.flush()
             self.close_connection = True

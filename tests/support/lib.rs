@@ -229,3 +229,34 @@ impl Drop for PythonServer {
         let _ = self.child.wait();
     }
 }
+
+/// moto's S3 server with a bucket `npy`, started once per test process, and the
+/// [`RemoteOptions`](npy_serde::remote::RemoteOptions) that reach it.
+pub fn s3_server() -> &'static (PythonServer, npy_serde::remote::RemoteOptions) {
+    static SERVER: OnceLock<(PythonServer, npy_serde::remote::RemoteOptions)> = OnceLock::new();
+    SERVER.get_or_init(|| {
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/s3_server.py");
+        let server = PythonServer::start(python_with_s3(), &script, &["npy"]);
+        let options = s3_options(server.port);
+        (server, options)
+    })
+}
+
+/// The options that reach moto's S3 server at `port` on 127.0.0.1.
+pub fn s3_options(port: u16) -> npy_serde::remote::RemoteOptions {
+    let endpoint = format!("http://127.0.0.1:{port}");
+    npy_serde::remote::RemoteOptions::default()
+        .with_store_config("aws_endpoint", &endpoint)
+        .with_store_config("aws_allow_http", "true")
+        .with_store_config("aws_access_key_id", "testing")
+        .with_store_config("aws_secret_access_key", "testing")
+        .with_store_config("aws_region", "us-east-1")
+        .with_store_config("aws_virtual_hosted_style_request", "false")
+}
+
+/// The misbehaving HTTP server (`tests/support/hostile_http.py`), serving the files of
+/// `dir`; its modes are the first path segment.
+pub fn hostile_http_server(dir: &Path) -> PythonServer {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/hostile_http.py");
+    PythonServer::start(python(), &script, &[dir.to_str().expect("a UTF-8 path")])
+}

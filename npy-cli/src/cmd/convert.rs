@@ -25,8 +25,10 @@ use crate::Outcome;
   npy convert checkpoint.npz:encoder/w w.npy
   npy convert x.npy x.csv --fmt %.6g                     (text, as np.savetxt)
   npy convert table.npz:records records.tsv
+  npy convert checkpoint.npz - | ssh host 'cat > c.npz'   (an archive streamed to stdout)
 
-The output's kind comes from its extension (.npy, .npz, .csv or .tsv). Text takes 1-d and
+The output's kind comes from its extension (.npy, .npz, .csv or .tsv); '-' streams an .npz
+to stdout (members followed by zip data descriptors; the summary goes to stderr). Text takes 1-d and
 2-d arrays of booleans, integers, floats, strings and dates (one row per line), and 1-d
 records (one column per field, under a '# a,b' header line); --fmt is a printf format,
 one specifier for every column or one per column (default %.18e for floats, %d for
@@ -74,6 +76,9 @@ pub fn run(args: Args, json: bool) -> Result<Outcome> {
     let kind = sniff(&spec.path, &first_bytes(&spec.path)?)?;
     let output = Path::new(&args.output);
     let member = spec.member.clone().or(args.member.clone());
+    if args.output == "-" {
+        return to_stdout(&args, &spec, kind, member);
+    }
     let out_kind = match output.extension().and_then(|e| e.to_str()) {
         Some("npy") => Kind::Npy,
         Some("npz") => Kind::Npz,
@@ -250,4 +255,51 @@ fn describe(compression: Compression) -> String {
         Compression::Deflate { level } => format!("deflate-{level}"),
         _ => "stored".to_string(),
     }
+}
+
+/// `npy convert IN -`: the members of IN (all, or the one named) streamed as an `.npz` to
+/// stdout, one at a time; the summary goes to stderr, as stdout carries the archive.
+fn to_stdout(args: &Args, spec: &Spec, kind: Kind, member: Option<String>) -> Result<Outcome> {
+    use std::io::Write;
+    let options = crate::input::read_options();
+    let stdout = std::io::stdout().lock();
+    let (mut archive, names, compression) = match kind {
+        Kind::Npz => {
+            let archive = npz::Reader::open_with(&spec.path, &options).map_err(lib)?;
+            let any_compressed = archive.members().iter().any(|m| m.compressed);
+            let names = member.map_or_else(|| archive.names(), |name| vec![name]);
+            (Some(archive), names, choose(args, any_compressed))
+        }
+        Kind::Npy => {
+            let name = member.unwrap_or_else(|| {
+                spec.path
+                    .file_stem()
+                    .map_or_else(|| "arr_0".into(), |s| s.to_string_lossy().into_owned())
+            });
+            (None, vec![name], choose(args, false))
+        }
+    };
+    let write_options = WriteOptions::default().with_compression(compression);
+    let mut writer = npz::Writer::streaming_with(stdout, &write_options).map_err(lib)?;
+    let stdout_path = Path::new("<stdout>");
+    for name in &names {
+        let array: NpyArray = match &mut archive {
+            Some(archive) => archive.read(name).map_err(lib)?,
+            None => npy::load_with(&spec.path, &options).map_err(lib)?,
+        };
+        writer
+            .add(name, &array)
+            .map_err(|e| lib_in(e, stdout_path, Some(name.as_str())))?;
+    }
+    writer
+        .finish()
+        .and_then(|mut out| out.flush().map_err(Into::into))
+        .map_err(|e| lib_in(e, stdout_path, None))?;
+    eprintln!(
+        "wrote {} member{} ({}) to stdout",
+        names.len(),
+        if names.len() == 1 { "" } else { "s" },
+        describe(compression)
+    );
+    Ok(Outcome::ok(String::new()))
 }

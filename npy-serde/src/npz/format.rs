@@ -169,6 +169,19 @@ impl Entry {
         out
     }
 
+    /// The data descriptor after a streamed member's data (flag bit 3), as Python's
+    /// `zipfile` writes it to an unseekable file: signature, CRC, then compressed and
+    /// uncompressed sizes as u64 (the local header always has a zip64 extra, which
+    /// makes the sizes 8 bytes).
+    pub(crate) fn data_descriptor(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(24);
+        put_u32(&mut out, DESCRIPTOR_SIG);
+        put_u32(&mut out, self.crc);
+        put_u64(&mut out, self.compressed_size);
+        put_u64(&mut out, self.uncompressed_size);
+        out
+    }
+
     /// The central directory record, as Python's `_write_end_record` makes it: real
     /// sizes and offset when they are at most [`ZIP64_LIMIT`], else 0xFFFFFFFF and a zip64
     /// extra (sizes, then offset).

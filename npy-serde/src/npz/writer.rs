@@ -1,5 +1,8 @@
 //! [`Writer`]: adds arrays one by one to a zip archive, stored (`np.savez`) or deflated
-//! (`np.savez_compressed`), in NumPy's exact layout.
+//! (`np.savez_compressed`), in NumPy's exact layout. On a seekable output each member's
+//! local header is patched with its CRC and sizes once the member ends; on a stream
+//! ([`Writer::streaming`]) a data descriptor follows the member instead, as Python's
+//! `zipfile` writes to an unseekable file. Both share every other rule.
 
 use std::collections::{HashSet, VecDeque};
 use std::fs::File;
@@ -54,7 +57,28 @@ use crate::write::{NpyWrite, StreamWriter};
 /// path-based writer never moves its temporary file over the target. Errors found before
 /// anything is written (bad or duplicate name, unwritable dtype or shape, a header too
 /// large for a forced format version, too many elements for a stream) leave it usable.
-pub struct Writer<W: Write + Seek> {
+///
+/// # Streaming
+///
+/// [`streaming`](Self::streaming) writes to any [`Write`] (a pipe, a socket, an HTTP
+/// body): each member goes out as it is produced, followed by a data descriptor holding
+/// its CRC and sizes (general purpose flag bit 3), exactly as Python's `zipfile` writes
+/// `np.savez` to an unseekable file; NumPy and `zipfile` read it. Memory stays bounded
+/// whatever the archive size: a 1 MiB output buffer, plus, when compressing, a few 1 MiB
+/// chunks per core.
+///
+/// ```
+/// use npy_serde::npz::{Reader, Writer};
+///
+/// let mut piped: Vec<u8> = Vec::new(); // any `Write`: stdout, a socket, a pipe
+/// let mut writer = Writer::streaming(&mut piped);
+/// writer.add("x", &vec![1.0f64, 2.0])?;
+/// writer.finish()?;
+/// let x: Vec<f64> = Reader::new(std::io::Cursor::new(piped))?.read("x")?;
+/// assert_eq!(x, [1.0, 2.0]);
+/// # Ok::<(), npy_serde::Error>(())
+/// ```
+pub struct Writer<W: Write> {
     out: BufWriter<W>,
     /// Stream position of the archive's first byte; zip offsets are relative to it.
     start: u64,
@@ -74,7 +98,13 @@ pub struct Writer<W: Write + Seek> {
     draining_segments: Vec<u64>,
     failed: Option<String>,
     persist: Option<Persist<W>>,
+    /// How to seek the output; `None` for a stream, whose members end with a data
+    /// descriptor instead of a patched local header.
+    seek: Option<SeekFn<W>>,
 }
+
+/// Seeks a seekable writer's output (captured where `W: Seek` is known).
+type SeekFn<W> = fn(&mut BufWriter<W>, SeekFrom) -> std::io::Result<u64>;
 
 /// Syncs a path-based writer's temporary file and renames it over the target.
 type PersistFn<W> = Box<dyn FnOnce(&W) -> Result<()> + Send>;
@@ -107,6 +137,31 @@ impl<W: Write + Seek> Writer<W> {
     /// [`Compression::NUMPY_DEFLATE`]), member alignment, and the members' byte order and
     /// format version. Options an archive cannot honour together are an error.
     pub fn with_options(writer: W, options: &WriteOptions) -> Result<Self> {
+        Ok(Self::build(writer, options, Some(|out, to| out.seek(to)))?.at_current_position())
+    }
+}
+
+impl<W: Write> Writer<W> {
+    /// A writer of stored members to a stream (any [`Write`]): members go out as they are
+    /// produced, each followed by a data descriptor (see [Streaming](Self#streaming)).
+    /// Zip offsets count from the first byte written.
+    pub fn streaming(writer: W) -> Self {
+        Self::streaming_with(writer, &WriteOptions::default())
+            .expect("the default options are valid")
+    }
+
+    /// [`streaming`](Self::streaming) with options, as [`with_options`](Self::with_options)
+    /// takes them.
+    pub fn streaming_with(writer: W, options: &WriteOptions) -> Result<Self> {
+        Self::build(writer, options, None)
+    }
+
+    /// Whether members end with data descriptors (a [`streaming`](Self::streaming) writer).
+    pub fn is_streaming(&self) -> bool {
+        self.seek.is_none()
+    }
+
+    fn build(writer: W, options: &WriteOptions, seek: Option<SeekFn<W>>) -> Result<Self> {
         options.check_npz()?;
         Ok(Writer {
             out: BufWriter::with_capacity(1 << 20, writer),
@@ -123,13 +178,16 @@ impl<W: Write + Seek> Writer<W> {
             draining_segments: Vec::new(),
             failed: None,
             persist: None,
-        }
-        .at_current_position())
+            seek,
+        })
     }
 
     /// Zip offsets count from where the writer stands now (as Python's `zipfile` does).
     fn at_current_position(mut self) -> Self {
-        match self.out.stream_position() {
+        let Some(seek) = self.seek else {
+            return self;
+        };
+        match seek(&mut self.out, SeekFrom::Current(0)) {
             Ok(start) => self.start = start,
             Err(e) => self.failed = Some(format!("cannot get the stream position: {e}")),
         }
@@ -313,7 +371,11 @@ impl<W: Write + Seek> Writer<W> {
         }
         self.names.insert(member.clone());
         let index = self.entries.len();
-        self.entries.push(Entry::new_numpy(&member, method, 0));
+        let mut entry = Entry::new_numpy(&member, method, 0);
+        if self.is_streaming() {
+            entry.flags |= format::FLAG_DESCRIPTOR;
+        }
+        self.entries.push(entry);
         self.queue.push_back(Pending::LocalHeader(index));
         if method == METHOD_STORED {
             self.drain_all().map_err(|e| self.poison(e))?;
@@ -422,21 +484,29 @@ impl<W: Write + Seek> Writer<W> {
                     self.entries[index].other_extra =
                         ChunkIndex::extra_field(SEGMENT_LEN as u64, segments);
                 }
-                self.patch_local_header(index)?;
+                self.record_member_end(index)?;
             }
         }
         Ok(())
     }
 
-    /// Rewrites a member's local header with its real CRC and sizes, as `zipfile` does
-    /// on a seekable file.
-    fn patch_local_header(&mut self, index: usize) -> Result<()> {
+    /// Records a finished member's CRC and sizes as `zipfile` does: on a seekable output
+    /// by rewriting its local header, on a stream in a data descriptor after its data.
+    fn record_member_end(&mut self, index: usize) -> Result<()> {
         let entry = &self.entries[index];
+        let Some(seek) = self.seek else {
+            let descriptor = entry.data_descriptor();
+            self.out.write_all(&descriptor)?;
+            self.pos += descriptor.len() as u64;
+            return Ok(());
+        };
         let header = entry.local_header();
-        self.out
-            .seek(SeekFrom::Start(self.start + entry.local_offset))?;
+        seek(
+            &mut self.out,
+            SeekFrom::Start(self.start + entry.local_offset),
+        )?;
         self.out.write_all(&header)?;
-        self.out.seek(SeekFrom::Start(self.start + self.pos))?;
+        seek(&mut self.out, SeekFrom::Start(self.start + self.pos))?;
         Ok(())
     }
 }
@@ -488,7 +558,7 @@ impl Writer<File> {
 /// its CRC computed) when stored, into chunks handed to the compression threads when
 /// deflated. Dropping it before `end`, or any error while writing through it, leaves the
 /// archive unusable; once it is, every write, flush and `end` is an error.
-pub(crate) struct MemberSink<'a, W: Write + Seek> {
+pub(crate) struct MemberSink<'a, W: Write> {
     writer: &'a mut Writer<W>,
     index: usize,
     buffer: Vec<u8>,
@@ -502,7 +572,7 @@ pub(crate) struct MemberSink<'a, W: Write + Seek> {
     done: bool,
 }
 
-impl<W: Write + Seek> MemberSink<'_, W> {
+impl<W: Write> MemberSink<'_, W> {
     fn stored(&self) -> bool {
         self.writer.entries[self.index].method == METHOD_STORED
     }
@@ -537,7 +607,7 @@ impl<W: Write + Seek> MemberSink<'_, W> {
         let result = if self.stored() {
             let crc = std::mem::replace(&mut self.writer.draining_crc, crc32fast::Hasher::new());
             self.writer.entries[self.index].crc = crc.finalize();
-            self.writer.patch_local_header(self.index)
+            self.writer.record_member_end(self.index)
         } else {
             self.submit(true).map(|()| {
                 self.writer.queue.push_back(Pending::MemberEnd(self.index));
@@ -585,7 +655,7 @@ impl<W: Write + Seek> MemberSink<'_, W> {
     }
 }
 
-impl<W: Write + Seek> Write for MemberSink<'_, W> {
+impl<W: Write> Write for MemberSink<'_, W> {
     fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
         self.check_usable()?;
         match self.write_bytes(bytes) {
@@ -606,7 +676,7 @@ impl<W: Write + Seek> Write for MemberSink<'_, W> {
     }
 }
 
-impl<W: Write + Seek> Drop for MemberSink<'_, W> {
+impl<W: Write> Drop for MemberSink<'_, W> {
     fn drop(&mut self) {
         if !self.done {
             let name = self.writer.entries[self.index].name.clone();
@@ -619,12 +689,12 @@ impl<W: Write + Seek> Drop for MemberSink<'_, W> {
 }
 
 /// One member being written chunk by chunk (see [`Writer::stream`]).
-pub struct Stream<'a, T: FixedElement, W: Write + Seek> {
+pub struct Stream<'a, T: FixedElement, W: Write> {
     stream: StreamWriter<T, MemberSink<'a, W>>,
     name: String,
 }
 
-impl<T: FixedElement, W: Write + Seek> Stream<'_, T, W> {
+impl<T: FixedElement, W: Write> Stream<'_, T, W> {
     /// Writes the next elements, in C order. An error after some of them were written
     /// (an I/O error) leaves the archive unusable; too many elements is an error that
     /// writes nothing.

@@ -195,8 +195,9 @@ pub fn from_url_with<T: DeserializeOwned>(url: &str, options: &RemoteOptions) ->
     super::deserialize_lazily(&archive, runtime.handle().clone(), &options.serde)
 }
 
-/// Writes `value` with the serde format as an `.npz` archive at `url`; the object
-/// appears only when the upload is complete.
+/// Writes `value` with the serde format as an `.npz` archive at `url`, uploaded in parts
+/// as it is produced (see [`to_store`](super::to_store)); the object appears only when
+/// the upload is complete, and a failed upload is aborted.
 pub fn to_url<T: Serialize + ?Sized>(value: &T, url: &str) -> Result<()> {
     to_url_with(value, url, &RemoteOptions::default())
 }
@@ -210,6 +211,14 @@ pub fn to_url_with<T: Serialize + ?Sized>(
     let runtime = runtime()?;
     let (store, path) = super::store_for_url(url, options)?;
     let location = super::store::display_url(url);
-    let bytes = crate::ser::to_vec_with(value, &options.serde)?;
-    runtime.block_on(super::upload_at(&store, &path, &location, bytes, options))
+    let (writer, parts) = super::upload::part_channel(options);
+    let task = runtime.spawn(super::upload::upload_parts(
+        store,
+        path,
+        location.clone(),
+        parts,
+        options.clone(),
+    ));
+    let written = super::upload::write_archive(writer, value, &options.serde);
+    super::upload::outcome(written, runtime.block_on(task), &location)
 }

@@ -9,7 +9,8 @@ use object_store::path::Path;
 use object_store::ObjectStore;
 
 use super::object::{
-    remote_error, retry_on_miss, Fetched, OnMiss, RemoteObject, RequestStats, View, STREAM_PIECE,
+    remote_error, retry_on_miss, Fetched, OnMiss, RemoteObject, RequestStats, View, MEMBER_PIECE,
+    STREAM_PIECE,
 };
 use super::RemoteOptions;
 use crate::elements::DataReader;
@@ -171,8 +172,24 @@ impl RemoteNpz {
 
     /// Reads member `name` as `T` (`Vec<T>`, ndarray arrays, [`NpyArray`](crate::NpyArray),
     /// …), fetching exactly the bytes it spans in one request.
+    ///
+    /// A member larger than 32 MiB streams through the decoder in pieces of 32 MiB, fetched
+    /// in turn: memory holds the result and one piece, never the member twice.
     pub async fn read<T: NpyRead + Send + 'static>(&mut self, name: &str) -> Result<T> {
         let index = self.index(name)?;
+        let span = self.spans[index].clone();
+        if span.end - span.start > MEMBER_PIECE {
+            let mut reader = self.lazy_reader(tokio::runtime::Handle::current(), MEMBER_PIECE)?;
+            let name = name.to_string();
+            let task = tokio::task::spawn_blocking(move || reader.read(&name));
+            let result = task.await.unwrap_or_else(|e| {
+                Err(remote_error(
+                    &self.object.location,
+                    format!("the thread decoding the read failed ({e}); open the archive again"),
+                ))
+            });
+            return self.done(result);
+        }
         self.fetch_members(&[index]).await?;
         let name = name.to_string();
         let result = self.off_runtime(move |reader| reader.read(&name)).await;

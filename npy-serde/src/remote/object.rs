@@ -76,6 +76,14 @@ pub(crate) fn store_error(location: &str, what: &str, error: object_store::Error
     remote_error(location, message).with_source(error)
 }
 
+/// The error for a zero-length object.
+fn empty_object(location: &str) -> Error {
+    remote_error(
+        location,
+        "empty object (0 bytes), not an .npy/.npz: check the URL, or whether its upload failed",
+    )
+}
+
 pub(crate) fn remote_error(location: &str, message: impl Into<String>) -> Error {
     Error::from(ErrorKind::Remote {
         location: location.to_string(),
@@ -130,10 +138,25 @@ impl RemoteObject {
                 };
                 store.get_opts(&path, bounded).await
             }
+            // A range of an empty object is refused (416, or a non-partial answer): say
+            // what it is when a HEAD finds it empty.
+            Err(e) if !matches!(e, object_store::Error::NotFound { .. }) => {
+                let head = GetOptions {
+                    head: true,
+                    ..GetOptions::default()
+                };
+                match store.get_opts(&path, head).await {
+                    Ok(found) if found.meta.size == 0 => return Err(empty_object(&location)),
+                    _ => Err(e),
+                }
+            }
             other => other,
         }
         .map_err(|e| store_error(&location, &what, e))?;
         let size = result.meta.size;
+        if size == 0 {
+            return Err(empty_object(&location));
+        }
         let e_tag = result.meta.e_tag.clone();
         let start = result.range.start;
         let expected = if from_end {
@@ -160,7 +183,11 @@ impl RemoteObject {
     /// server may stream any amount).
     async fn body(&self, result: GetResult, expected: &Range<u64>, what: &str) -> Result<Bytes> {
         let want = expected.end - expected.start;
-        let mut chunks: Vec<Bytes> = Vec::new();
+        // The first chunk is kept as it came (no copy when it is the whole body); from a
+        // second one on, chunks are copied into one buffer of the expected size as they
+        // arrive and dropped, so the body never lies in memory twice.
+        let mut first: Option<Bytes> = None;
+        let mut joined: Vec<u8> = Vec::new();
         let mut received = 0u64;
         let mut stream = result.into_stream();
         while let Some(chunk) = stream.next().await {
@@ -176,18 +203,21 @@ impl RemoteObject {
                     ),
                 ));
             }
-            chunks.push(chunk);
-        }
-        Ok(match chunks.len() {
-            0 => Bytes::new(),
-            1 => chunks.pop().unwrap_or_default(),
-            _ => {
-                let mut joined = Vec::with_capacity(received as usize);
-                for chunk in &chunks {
-                    joined.extend_from_slice(chunk);
+            match first.take() {
+                None if joined.is_empty() => first = Some(chunk),
+                earlier => {
+                    if let Some(earlier) = earlier {
+                        // At most the object's size, which the server reported.
+                        joined.reserve_exact(want.min(self.len) as usize);
+                        joined.extend_from_slice(&earlier);
+                    }
+                    joined.extend_from_slice(&chunk);
                 }
-                Bytes::from(joined)
             }
+        }
+        Ok(match first {
+            Some(only) => only,
+            None => Bytes::from(joined),
         })
     }
 
@@ -355,7 +385,7 @@ pub(crate) enum OnMiss {
     Record,
     /// Fetch it now on this runtime (a blocking caller), from the missing byte to the end
     /// of the member it is in (`spans`, sorted by start), in requests of at most `piece`
-    /// bytes; only the latest piece is kept.
+    /// bytes (however much one read asks for); only the latest piece is kept.
     Fetch {
         runtime: tokio::runtime::Handle,
         spans: Arc<Vec<Range<u64>>>,
@@ -366,6 +396,10 @@ pub(crate) enum OnMiss {
 /// Pieces of a member a serde read fetches: large enough that a request's latency is
 /// small beside its transfer, small enough to bound the memory a huge member takes.
 pub(crate) const SERDE_PIECE: u64 = 64 << 20;
+/// Pieces of a large member read whole ([`RemoteNpz::read`](super::RemoteNpz::read)),
+/// decoded into the result as they arrive: the result plus one piece and the HTTP
+/// client's buffers stay within 64 MiB of the result's size.
+pub(crate) const MEMBER_PIECE: u64 = 32 << 20;
 /// Pieces of a deflated member whose rows are streamed: reading its first rows should not
 /// fetch much more than they take.
 pub(crate) const STREAM_PIECE: u64 = 8 << 20;
@@ -454,21 +488,23 @@ impl Read for View {
                         .map(|i| &spans[i])
                         .filter(|span| span.contains(&self.pos))
                         .map_or(want.end, |span| span.end);
+                    // At most one piece, however much the caller asks for (a read straight
+                    // into a whole array's buffer): the piece is what memory holds.
                     let end = span_end
                         .max(want.end)
-                        .min(self.pos.saturating_add((*piece).max(want.end - want.start)));
+                        .min(self.pos.saturating_add((*piece).max(1)));
                     let end = self
                         .lock()
                         .next_start(self.pos)
                         .map_or(end, |next| end.min(next));
+                    // Only the latest piece is kept, and the earlier one goes before the
+                    // next arrives (one piece in memory): a blocking reader goes through
+                    // members in order and never comes back for the bytes it read.
+                    self.lock().clear();
                     let bytes = runtime
                         .block_on(self.object.fetch(self.pos..end))
                         .map_err(io::Error::other)?;
-                    let mut fetched = self.lock();
-                    // Only the latest piece is kept: a blocking reader goes through
-                    // members in order and never comes back for the bytes it read.
-                    fetched.clear();
-                    fetched.insert(self.pos, bytes);
+                    self.lock().insert(self.pos, bytes);
                 }
             }
         }

@@ -397,10 +397,17 @@ pub fn to_path_with<P: AsRef<Path>, T: Serialize + ?Sized>(
 }
 
 /// Writes `value` as an `.npz` archive to `writer`, which needs only [`Write`]: stdout, a
-/// socket or a pipe work. The archive is assembled in memory first (a zip member's header
-/// holds its size and CRC, which are known only once the member is written) and then
-/// written in one piece; to stream a large archive to a file, use [`to_path`] or a
-/// [`Serializer`] over a file.
+/// socket or a pipe work. Members are streamed as they are produced (each followed by a
+/// zip data descriptor, as Python's `zipfile` writes to an unseekable file; see
+/// [`npz::Writer::streaming`](crate::npz::Writer::streaming)), so memory stays bounded
+/// whatever the archive size: beyond the value itself, at most one member being encoded
+/// and the writer's buffers. NumPy reads the result; for `np.savez`'s exact bytes, write
+/// to a file ([`to_path`]) or to [`to_vec`].
+///
+/// A save that fails part-way (a field that cannot be stored, an I/O error) leaves what
+/// was already written: an archive without its central directory, which NumPy and
+/// `zipfile` refuse to open. Where a reader must see the old content or the new, write to
+/// a temporary name and rename, as [`to_path`] does.
 ///
 /// ```
 /// let mut state = std::collections::BTreeMap::new();
@@ -417,13 +424,14 @@ pub fn to_writer<W: Write, T: Serialize + ?Sized>(writer: W, value: &T) -> Resul
 
 /// [`to_writer`] with options (compression, byte order, path separator).
 pub fn to_writer_with<W: Write, T: Serialize + ?Sized>(
-    mut writer: W,
+    writer: W,
     value: &T,
     options: &SerdeOptions,
 ) -> Result<()> {
-    let bytes = to_vec_with(value, options)?;
-    writer.write_all(&bytes)?;
-    writer.flush()?;
+    options.check()?;
+    let mut archive = Writer::streaming_with(writer, &options.write)?;
+    serialize_members(&mut archive, value, options)?;
+    archive.finish()?.flush()?;
     Ok(())
 }
 
