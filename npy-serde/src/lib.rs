@@ -314,6 +314,7 @@ mod ser;
 mod serde_array;
 mod serde_format;
 
+pub mod checkpoint;
 #[cfg(feature = "object-store")]
 pub mod remote;
 

@@ -1,0 +1,131 @@
+//! A checkpoint's snapshot: the serde format's members encoded as `.npy` bytes into one
+//! in-memory buffer (a copy at memory speed, no CRC, no compression, no I/O), and the
+//! archive written from it later, on the background thread, by the same
+//! [`Writer`](crate::npz::Writer) that [`to_path`](crate::to_path) uses.
+
+use std::io::{Seek, Write};
+use std::ops::Range;
+
+use serde::Serialize;
+
+use crate::errors::Result;
+use crate::npz::Writer;
+use crate::options::WriteOptions;
+use crate::serde_format::{SerdeOptions, WriteMembers};
+use crate::write::NpyWrite;
+
+/// The members of one value, encoded: their names and where their `.npy` bytes lie in
+/// `bytes`. Its buffer is reused by the next snapshot (already in memory, no page faults).
+#[derive(Default)]
+pub(crate) struct Snapshot {
+    bytes: Vec<u8>,
+    members: Vec<(String, Range<usize>)>,
+    /// The options each member is encoded with (the archive's, less what only the
+    /// archive applies).
+    member_options: WriteOptions,
+}
+
+impl Snapshot {
+    /// Encodes `value`'s members, replacing what the snapshot held. On error the snapshot
+    /// is left empty (and reusable).
+    pub(crate) fn take<T: Serialize + ?Sized>(
+        &mut self,
+        value: &T,
+        options: &SerdeOptions,
+    ) -> Result<()> {
+        let expected = self.bytes.len();
+        self.bytes.clear();
+        self.members.clear();
+        if self.bytes.capacity() < expected {
+            self.bytes.reserve(expected);
+        }
+        crate::buffer::advise_huge_pages(self.bytes.spare_capacity_mut());
+        self.member_options = options.write.for_member();
+        let result = crate::ser::serialize_members(self, value, options);
+        if result.is_err() {
+            self.bytes.clear();
+            self.members.clear();
+        }
+        result
+    }
+
+    /// Bytes held (the members' `.npy` files).
+    pub(crate) fn len(&self) -> usize {
+        self.bytes.len()
+    }
+
+    /// Writes the archive of the snapshot's members into `writer` (whose options say how:
+    /// compression, alignment) and finishes it.
+    pub(crate) fn write_archive<W: Write + Seek>(&self, mut writer: Writer<W>) -> Result<W> {
+        for (name, range) in &self.members {
+            writer.add_encoded(name, &self.bytes[range.clone()])?;
+        }
+        writer.finish()
+    }
+}
+
+impl WriteMembers for Snapshot {
+    fn add_member<A: NpyWrite + ?Sized>(&mut self, path: &str, array: &A) -> Result<()> {
+        // Names the archive would refuse are refused now, not on the background thread.
+        crate::npz::member_name(path)?;
+        let start = self.bytes.len();
+        match array.write_npy(&mut self.bytes, &self.member_options) {
+            Ok(()) => {
+                self.members
+                    .push((path.to_string(), start..self.bytes.len()));
+                Ok(())
+            }
+            Err(e) => {
+                self.bytes.truncate(start);
+                Err(e.in_member(path))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    #[test]
+    fn a_snapshot_writes_the_archive_to_path_writes() {
+        let mut value = BTreeMap::new();
+        value.insert("a".to_string(), vec![1.0f32, 2.0]);
+        value.insert("b".to_string(), vec![3.0f32; 1000]);
+        for options in [
+            SerdeOptions::default(),
+            SerdeOptions::default().with_write(WriteOptions::default().with_alignment(64)),
+            SerdeOptions::default().with_write(
+                WriteOptions::default().with_compression(crate::npz::Compression::NUMPY_DEFLATE),
+            ),
+        ] {
+            let mut snapshot = Snapshot::default();
+            snapshot.take(&value, &options).unwrap();
+            let writer =
+                Writer::with_options(std::io::Cursor::new(Vec::new()), &options.write).unwrap();
+            let archive = snapshot.write_archive(writer).unwrap().into_inner();
+            assert_eq!(archive, crate::ser::to_vec_with(&value, &options).unwrap());
+        }
+    }
+
+    #[test]
+    fn a_failed_snapshot_is_left_empty_and_reusable() {
+        #[derive(serde::Serialize)]
+        struct Bad {
+            fine: Vec<f32>,
+            bad: Vec<Option<f32>>,
+        }
+        let mut snapshot = Snapshot::default();
+        let bad = Bad {
+            fine: vec![1.0; 10],
+            bad: vec![None],
+        };
+        assert!(snapshot.take(&bad, &SerdeOptions::default()).is_err());
+        assert_eq!(snapshot.len(), 0);
+        let mut good = BTreeMap::new();
+        good.insert("x", vec![1u8]);
+        snapshot.take(&good, &SerdeOptions::default()).unwrap();
+        assert_eq!(snapshot.members.len(), 1);
+    }
+}
