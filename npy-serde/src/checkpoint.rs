@@ -267,12 +267,15 @@ pub struct CheckpointManager {
 }
 
 impl CheckpointManager {
-    /// A manager of the checkpoints in directory `dir` (created if missing). Nothing is
-    /// read or deleted until asked.
+    /// A manager of the checkpoints in directory `dir` (created if missing). Checkpoints
+    /// are not read or deleted until asked; temporary files that killed saves of this
+    /// name left behind (`.checkpoint_….npz.XXXXXX.tmp`) are removed, unless a save in
+    /// another process still holds them.
     pub fn open<P: AsRef<Path>>(dir: P, options: CheckpointOptions) -> Result<Self> {
         let dir = dir.as_ref();
         options.check()?;
         std::fs::create_dir_all(dir).map_err(|e| Error::from(e).in_file(dir))?;
+        location::remove_stale_temp_files(dir, &options.name);
         Ok(Self::with_location(
             Location::Dir(dir.to_path_buf()),
             options,

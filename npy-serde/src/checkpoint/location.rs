@@ -117,6 +117,27 @@ impl Location {
     }
 }
 
+/// Removes the temporary files of killed saves of `name`'s checkpoints in `dir`
+/// (`.{name}_{step}.npz.XXXXXX.tmp`) that no process holds: a killed save of a step that is
+/// never saved again would otherwise leave its file forever.
+pub(crate) fn remove_stale_temp_files(dir: &Path, name: &str) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let file = entry.file_name();
+        let Some(file) = file.to_str() else { continue };
+        // `.` + target + `.` + 6 random characters + `.tmp`
+        let target = file
+            .strip_prefix('.')
+            .and_then(|rest| rest.strip_suffix(".tmp"))
+            .and_then(|rest| rest.get(..rest.len().checked_sub(7)?));
+        if let Some(target) = target.filter(|target| step_of(name, target).is_some()) {
+            crate::write::remove_stale_temp_files(&dir.join(target));
+        }
+    }
+}
+
 /// The steps of the checkpoints of `name` in `dir` (regular files only).
 fn list_dir(dir: &Path, name: &str) -> Result<Vec<u64>> {
     let in_dir = |e: std::io::Error| Error::from(e).in_file(dir);
