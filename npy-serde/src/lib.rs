@@ -15,6 +15,7 @@
 //! | [save or load a struct of arrays (serde, `.npz`)](#serde-a-struct-of-arrays-as-an-npz) | [`to_path`] / [`from_path`] |
 //! | … in memory, or on a stream | [`to_vec`] / [`from_slice`], [`to_writer`] / [`from_reader`] |
 //! | … driving serde myself (`serde_path_to_error`, several values) | [`Serializer`], [`Deserializer`] |
+//! | save training checkpoints in the background, keep the last *k*, resume from the latest | [`checkpoint::CheckpointManager`] |
 //! | [save or load one array (`.npy`)](#one-array-npy) | [`npy::save`] / [`npy::load`] |
 //! | look at a `.npy` header without the data | [`npy::inspect`] |
 //! | load a file whose dtype I don't know | [`NpyArray`] |
