@@ -10,7 +10,8 @@
 //!    `std::fs::write` of the same bytes.
 //!
 //! Files go to `CHECKPOINT_BENCH_DIR` (default: a temporary directory under `target/`, on
-//! disk: tmpfs would make fsync free). Rounds: `BENCH_ROUNDS` (default 5).
+//! disk: tmpfs would make fsync free). Rounds: `BENCH_ROUNDS` (default 5). One part only:
+//! `BENCH_ONLY=checkpoint` or `BENCH_ONLY=durability`.
 //!
 //! `NPY_SERDE_VENV=/work/venv cargo bench --bench checkpoint`
 
@@ -70,8 +71,13 @@ fn main() {
     std::fs::create_dir_all(&base).unwrap();
     let dir = tempfile::tempdir_in(&base).unwrap();
     println!("files in {} ({rounds} rounds)", dir.path().display());
-    checkpoint_blocking(dir.path(), rounds);
-    durability(dir.path(), rounds);
+    let only = std::env::var("BENCH_ONLY").unwrap_or_default();
+    if only.is_empty() || only == "checkpoint" {
+        checkpoint_blocking(dir.path(), rounds);
+    }
+    if only.is_empty() || only == "durability" {
+        durability(dir.path(), rounds);
+    }
 }
 
 fn checkpoint_blocking(dir: &Path, rounds: usize) {
