@@ -103,7 +103,10 @@ fn checkpoint_blocking(dir: &Path, rounds: usize) {
     println!("first save (fresh snapshot buffer) blocked {cold:.4} s");
     let sync = show("to_path (synchronous, fsync)", &to_path);
     let save = show("CheckpointManager::save, time blocked", &blocked);
-    show("  then wait() for the background write (fsync)", &background);
+    show(
+        "  then wait() for the background write (fsync)",
+        &background,
+    );
     println!(
         "ratio blocked / to_path: {:.3} (first save: {:.3})",
         save / sync,
@@ -113,7 +116,10 @@ fn checkpoint_blocking(dir: &Path, rounds: usize) {
 
 fn durability(dir: &Path, rounds: usize) {
     let mib = env("DURABILITY_MIB", 256);
-    println!("\n== durability: {mib} MiB (stored npz: 4 members x {} MiB) ==", mib / 4);
+    println!(
+        "\n== durability: {mib} MiB (stored npz: 4 members x {} MiB) ==",
+        mib / 4
+    );
     let state = state(mib);
     let arrays: Vec<Array1<f64>> = (0..4)
         .map(|i| Array1::from_shape_fn(mib * MIB / 4 / 8, |j| ((i + j) % 1000) as f64))
@@ -132,8 +138,12 @@ fn durability(dir: &Path, rounds: usize) {
     let mut memory = Vec::with_capacity(mib * MIB + MIB);
     let mut cases: BTreeMap<&str, Vec<f64>> = BTreeMap::new();
     for _ in 0..rounds {
+        // Each case's file is removed after it is timed: the disk holds one at a time.
         let mut time = |name: &'static str, f: &mut dyn FnMut()| {
             cases.entry(name).or_default().push(seconds(f));
+            for file in ["z.npz", "s.npz", "a.npy", "raw.bin"] {
+                let _ = std::fs::remove_file(dir.join(file));
+            }
         };
         time("npz stored save, sync (default)", &mut || {
             savez(&dir.join("z.npz"), &synced)
@@ -184,7 +194,7 @@ fn durability(dir: &Path, rounds: usize) {
 fn numpy(dir: &Path, mib: usize, rounds: usize) {
     let script = format!(
         r#"
-import time, numpy as np
+import os, time, numpy as np
 mib, rounds = {mib}, {rounds}
 arrays = {{f"a{{i}}": (np.arange(mib * 2**20 // 4 // 8) % 1000).astype(np.float64) for i in range(4)}}
 single = (np.arange(mib * 2**20 // 8) % 1000).astype(np.float64)
@@ -192,6 +202,8 @@ def med(f):
     t = []
     for _ in range(rounds):
         s = time.perf_counter(); f(); t.append(time.perf_counter() - s)
+        for name in ("n.npz", "n.npy"):
+            if os.path.exists(name): os.remove(name)
     t.sort(); return t[len(t) // 2], t[0], t[-1]
 for name, f in [("NumPy np.savez (stored, no sync)", lambda: np.savez("n.npz", **arrays)),
                 ("NumPy np.save (no sync)", lambda: np.save("n.npy", single))]:

@@ -271,7 +271,11 @@ fn save_checkpoint(manager: &mut CheckpointManager, state: &TrainState) -> npy_s
 fn list_checkpoints(manager: &CheckpointManager) -> Result<(), Box<dyn std::error::Error>> {
     for step in manager.steps()? {
         let path = manager.path_of(step);
-        println!("  kept {} ({} bytes)", file_name(&path), std::fs::metadata(&path)?.len());
+        println!(
+            "  kept {} ({} bytes)",
+            file_name(&path),
+            std::fs::metadata(&path)?.len()
+        );
     }
     Ok(())
 }

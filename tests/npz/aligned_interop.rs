@@ -28,11 +28,20 @@ fn write_archive(path: &std::path::Path, options: &WriteOptions) {
     writer.add("f2", &vec![half::f16::from_f32(0.5)]).unwrap();
     writer.add("f4xxxx", &vec![1.5f32, -2.25]).unwrap();
     writer
-        .add("f8", &Array2::from_shape_fn((3, 5), |(i, j)| i as f64 + j as f64 / 8.0))
+        .add(
+            "f8",
+            &Array2::from_shape_fn((3, 5), |(i, j)| i as f64 + j as f64 / 8.0),
+        )
         .unwrap();
-    writer.add("c8x", &vec![Complex::new(1.0f32, -1.0)]).unwrap();
-    writer.add("c16", &vec![Complex::new(0.25f64, 2.0)]).unwrap();
-    writer.add("U", &vec!["héllo".to_string(), "a".into()]).unwrap();
+    writer
+        .add("c8x", &vec![Complex::new(1.0f32, -1.0)])
+        .unwrap();
+    writer
+        .add("c16", &vec![Complex::new(0.25f64, 2.0)])
+        .unwrap();
+    writer
+        .add("U", &vec!["héllo".to_string(), "a".into()])
+        .unwrap();
     writer.add("nested/key", &vec![1i64, 2, 3]).unwrap();
     writer.finish().unwrap();
 }

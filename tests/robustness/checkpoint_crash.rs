@@ -135,7 +135,10 @@ fn sigkill_during_background_saves_leaves_only_whole_checkpoints() {
         child.wait().unwrap();
         let after = check_all(&manager);
         assert!(!after.is_empty());
-        assert!(*after.last().unwrap() >= latest, "the latest step went back");
+        assert!(
+            *after.last().unwrap() >= latest,
+            "the latest step went back"
+        );
         assert!(
             after.len() >= before.len().min(KEEP),
             "retention deleted before a commit: {before:?} -> {after:?}"
@@ -164,7 +167,10 @@ fn sigkill_during_background_saves_leaves_only_whole_checkpoints() {
             name.to_string_lossy().ends_with(".tmp")
         })
         .count();
-    assert_eq!(temp_files_left, 0, "opening removes dead saves' temporary files");
+    assert_eq!(
+        temp_files_left, 0,
+        "opening removes dead saves' temporary files"
+    );
     let next = manager.latest().unwrap().unwrap() + 1;
     manager.save(next, &state(next)).unwrap();
     manager.wait().unwrap();
