@@ -241,7 +241,7 @@ impl CheckpointOptions {
             .filter(|&step| {
                 step != saved
                     && !recent.contains(&step)
-                    && !self.keep_every.is_some_and(|every| step % every == 0)
+                    && self.keep_every.is_none_or(|every| step % every != 0)
             })
             .collect()
     }
@@ -319,7 +319,7 @@ impl CheckpointManager {
         options.check()?;
         let remote = remote.clone().with_serde(options.serde.clone());
         let location = store::StoreLocation::new(store, prefix, remote)?;
-        Ok(Self::with_location(Location::Store(location), options))
+        Ok(Self::with_location(Location::Store(Box::new(location)), options))
     }
 
     fn with_location(location: Location, options: CheckpointOptions) -> Self {

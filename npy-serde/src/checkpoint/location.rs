@@ -15,7 +15,7 @@ use crate::npz::Writer;
 pub(crate) enum Location {
     Dir(PathBuf),
     #[cfg(feature = "object-store")]
-    Store(super::store::StoreLocation),
+    Store(Box<super::store::StoreLocation>),
 }
 
 /// The file or object name of step `step`: `{name}_{step:010}.npz`.

@@ -66,6 +66,7 @@ impl Snapshot {
     }
 
     /// Bytes held (the members' `.npy` files).
+    #[cfg_attr(not(feature = "object-store"), allow(dead_code))]
     pub(crate) fn len(&self) -> usize {
         self.members.iter().map(|(_, bytes)| bytes.len()).sum()
     }
