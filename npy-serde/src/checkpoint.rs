@@ -319,7 +319,10 @@ impl CheckpointManager {
         options.check()?;
         let remote = remote.clone().with_serde(options.serde.clone());
         let location = store::StoreLocation::new(store, prefix, remote)?;
-        Ok(Self::with_location(Location::Store(Box::new(location)), options))
+        Ok(Self::with_location(
+            Location::Store(Box::new(location)),
+            options,
+        ))
     }
 
     fn with_location(location: Location, options: CheckpointOptions) -> Self {
