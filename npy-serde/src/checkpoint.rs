@@ -58,6 +58,10 @@
 //! [`Bulk`](crate::Bulk) fields: plain ndarray fields reach serde one element at a time,
 //! which costs the same in a snapshot as in [`to_path`](crate::to_path).
 //!
+//! Under an object-store prefix the background thread assembles the archive in memory
+//! before uploading it (a second copy of the state for the duration of the upload), as
+//! `remote::upload` does today.
+//!
 //! # Member alignment
 //!
 //! The default options write stored members aligned to 64 bytes

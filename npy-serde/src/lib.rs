@@ -236,7 +236,8 @@
 //! file, if there was none): the new content goes to a temporary file `.<name>.XXXXXX.tmp`
 //! beside the target, renamed over it only once complete and synced. The temporary file of
 //! a killed save stays behind; the next save to the same path, by any process using this
-//! crate, removes it. Each save holds an exclusive lock on its temporary file while
+//! crate, removes it ([`checkpoint::CheckpointManager`] removes those of its checkpoints
+//! when it opens the directory, and lists only complete checkpoints). Each save holds an exclusive lock on its temporary file while
 //! writing it (std's file locks), and removes only temporary files of its own naming that
 //! no process holds, so a save in progress in another process is never disturbed; finding
 //! them costs one listing of the directory per save. (On file systems without locks,
