@@ -1,11 +1,13 @@
-//! Checkpointing a training run with serde, the way it is written in practice.
+//! Checkpointing a training run with serde and `npy_serde::checkpoint::CheckpointManager`.
 //!
 //! The training state is a plain struct with `#[derive(Serialize, Deserialize)]`: a `Vec`
 //! of layers (each a weight matrix and a bias vector), an optimizer state map that is empty
-//! until the first step, metrics, the epoch and the learning rate. Every epoch it is saved
-//! as `checkpoint_epoch_N.npz`, one NumPy array per field: `layers/0/weight`,
-//! `optimizer/layers.0.weight`, `metrics/loss_history`, `epoch`, … Then the program
-//! "restarts", finds the latest checkpoint and resumes from it.
+//! until the first step, metrics, the epoch and the learning rate. Every epoch the manager
+//! saves it as `checkpoint_{epoch:010}.npz`, one NumPy array per field (`layers/0/weight`,
+//! `optimizer/layers.0.weight`, `metrics/loss_history`, `epoch`, …): `save` takes a
+//! snapshot and returns, and the file is written, synced and renamed into place on a
+//! background thread while the next epoch trains. Only the last two checkpoints are kept.
+//! Then the program "restarts", asks the manager for the latest checkpoint and resumes.
 //!
 //! Between runs the learning rate is lowered in NumPy, as one would in a notebook:
 //!
@@ -25,6 +27,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use ndarray::{Array1, Array2, ArrayD, Axis};
+use npy_serde::checkpoint::{CheckpointManager, CheckpointOptions};
 use serde::{Deserialize, Serialize};
 
 /// One dense layer: y = x . weight^T + bias.
@@ -73,8 +76,10 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     println!("Checkpoints go to {}", dir.display());
 
     let (x, y) = generate_data(128);
+    let options = CheckpointOptions::default().with_max_to_keep(2);
 
     // First run: the initial state (optimizer state still empty), then three epochs.
+    let mut manager = CheckpointManager::open(&dir, options.clone())?;
     let mut state = TrainState {
         epoch: 0,
         lr: 0.05,
@@ -85,14 +90,19 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
             best_loss: f32::INFINITY,
         },
     };
-    save_checkpoint(&dir, &state)?;
-    let initial: TrainState = npy_serde::from_path(checkpoint_path(&dir, 0))?;
+    save_checkpoint(&mut manager, &state)?;
+    manager.wait()?;
+    let initial: TrainState = manager.restore(0)?;
     assert!(initial.optimizer.is_empty());
     for _ in 0..3 {
+        // The previous epoch's checkpoint is written while this one trains.
         train_epoch(&mut state, &x, &y);
-        save_checkpoint(&dir, &state)?;
+        save_checkpoint(&mut manager, &state)?;
     }
-    let latest = checkpoint_path(&dir, state.epoch);
+    // Before the process ends: the last save is on disk (and an error would show here).
+    manager.wait()?;
+    list_checkpoints(&manager)?;
+    let latest = manager.path_of(manager.latest()?.ok_or("no checkpoint")?);
     let mut names = npy_serde::npz::Reader::open(&latest)?.names();
     names.sort();
     println!("{} holds {} arrays:", file_name(&latest), names.len());
@@ -105,12 +115,13 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     edit_lr_in_numpy(&latest, 0.01);
 
     // The process "restarts": all that is left is the directory.
-    drop(state);
-    let path = latest_checkpoint(&dir)?.ok_or("no checkpoint found")?;
-    let mut state: TrainState = npy_serde::from_path(&path)?;
+    drop((state, manager));
+    let mut manager = CheckpointManager::open(&dir, options)?;
+    let (epoch, mut state): (u64, TrainState) =
+        manager.restore_latest()?.ok_or("no checkpoint found")?;
     println!(
         "Resumed from {}: epoch {}, lr {}, {} optimizer entries, {} losses recorded",
-        file_name(&path),
+        file_name(&manager.path_of(epoch)),
         state.epoch,
         state.lr,
         state.optimizer.len(),
@@ -118,8 +129,10 @@ fn run() -> Result<(), Box<dyn std::error::Error>> {
     );
     for _ in 0..3 {
         train_epoch(&mut state, &x, &y);
-        save_checkpoint(&dir, &state)?;
+        save_checkpoint(&mut manager, &state)?;
     }
+    manager.wait()?;
+    list_checkpoints(&manager)?;
     println!("Best loss {:.5}", state.metrics.best_loss);
     if kept_dir.is_none() {
         println!("(pass a directory argument to keep the checkpoints)");
@@ -235,47 +248,36 @@ fn train_epoch(state: &mut TrainState, x: &Array2<f32>, y: &Array2<f32>) {
     state.metrics.best_loss = state.metrics.best_loss.min(loss);
 }
 
-fn checkpoint_path(dir: &Path, epoch: u32) -> PathBuf {
-    dir.join(format!("checkpoint_epoch_{epoch}.npz"))
-}
-
-/// Saves the state atomically: a crash mid-save never leaves a broken checkpoint.
-fn save_checkpoint(dir: &Path, state: &TrainState) -> npy_serde::Result<()> {
-    let path = checkpoint_path(dir, state.epoch);
-    npy_serde::to_path(&path, state)?;
+/// Hands the state to the manager: a snapshot is taken and the file written in the
+/// background, atomically (a crash mid-save never leaves a broken checkpoint listed).
+fn save_checkpoint(manager: &mut CheckpointManager, state: &TrainState) -> npy_serde::Result<()> {
+    let started = std::time::Instant::now();
+    manager.save(u64::from(state.epoch), state)?;
     let loss = match state.metrics.loss_history.last() {
         Some(loss) => format!("loss {loss:.5}"),
         None => "untrained".to_string(),
     };
     println!(
-        "epoch {}: {loss:<13} lr {:<5} saved {} ({} bytes, {} optimizer entries)",
+        "epoch {}: {loss:<13} lr {:<5} snapshot taken in {:?}, {} optimizer entries",
         state.epoch,
         state.lr,
-        file_name(&path),
-        std::fs::metadata(&path)?.len(),
+        started.elapsed(),
         state.optimizer.len()
     );
     Ok(())
 }
 
-/// The checkpoint with the highest epoch number in `dir`, if any.
-fn latest_checkpoint(dir: &Path) -> std::io::Result<Option<PathBuf>> {
-    let mut latest: Option<(u32, PathBuf)> = None;
-    for entry in std::fs::read_dir(dir)? {
-        let path = entry?.path();
-        let epoch = path
-            .file_name()
-            .and_then(|name| name.to_str())
-            .and_then(|name| name.strip_prefix("checkpoint_epoch_"))
-            .and_then(|rest| rest.strip_suffix(".npz"))
-            .and_then(|number| number.parse::<u32>().ok());
-        if let Some(epoch) = epoch {
-            if latest.as_ref().is_none_or(|(best, _)| epoch > *best) {
-                latest = Some((epoch, path));
-            }
-        }
+/// The complete checkpoints the manager lists (the last two: older ones were deleted).
+fn list_checkpoints(manager: &CheckpointManager) -> Result<(), Box<dyn std::error::Error>> {
+    for step in manager.steps()? {
+        let path = manager.path_of(step);
+        println!(
+            "  kept {} ({} bytes)",
+            file_name(&path),
+            std::fs::metadata(&path)?.len()
+        );
     }
-    Ok(latest.map(|(_, path)| path))
+    Ok(())
 }
 
 fn file_name(path: &Path) -> String {

@@ -683,3 +683,43 @@ fn damaged_archives_are_errors_not_panics() {
     eprintln!("{cases} damaged archives");
     assert!(cases > 1000, "{cases} cases");
 }
+
+#[test]
+fn checkpoint_manager_keeps_checkpoints_under_an_s3_prefix() {
+    use npy_serde::checkpoint::{CheckpointManager, CheckpointOptions};
+    let (server, options) = s3();
+    let (store, _) = npy_serde::remote::store_for_url("s3://npy/runs/x", options).unwrap();
+    let checkpoint_options = CheckpointOptions::default().with_max_to_keep(2);
+    let mut manager =
+        CheckpointManager::open_store(store, Path::from("runs/a"), checkpoint_options, options)
+            .unwrap();
+    assert_eq!(manager.latest().unwrap(), None);
+    #[derive(Serialize, Deserialize, PartialEq, Debug)]
+    struct State {
+        step: u64,
+        values: Vec<f64>,
+    }
+    for step in 1..=4 {
+        // Step 4 is 24 MiB: a multipart upload (parts of 8 MiB).
+        let len = if step == 4 { 3 << 20 } else { 1000 };
+        let state = State {
+            step,
+            values: vec![step as f64; len],
+        };
+        manager.save(step, &state).unwrap();
+    }
+    manager.wait().unwrap();
+    assert_eq!(manager.steps().unwrap(), [3, 4]);
+    let (step, latest): (u64, State) = manager.restore_latest().unwrap().unwrap();
+    assert_eq!((step, latest.values.len()), (4, 3 << 20));
+    assert!(latest.values.iter().all(|&v| v == 4.0));
+    let script = boto_prelude(server.port)
+        + r#"
+keys = sorted(o['Key'] for o in s3.list_objects_v2(Bucket='npy', Prefix='runs/a/')['Contents'])
+assert keys == ['runs/a/checkpoint_0000000003.npz', 'runs/a/checkpoint_0000000004.npz'], keys
+c = np.load(get('runs/a/checkpoint_0000000004.npz'))
+assert int(c['step']) == 4 and c['values'].shape == (3 << 20,) and (c['values'] == 4).all()
+print("ok")
+"#;
+    assert_eq!(run_python(&script, &std::env::temp_dir()).trim(), "ok");
+}

@@ -15,6 +15,7 @@
 //! | [save or load a struct of arrays (serde, `.npz`)](#serde-a-struct-of-arrays-as-an-npz) | [`to_path`] / [`from_path`] |
 //! | … in memory, or on a stream | [`to_vec`] / [`from_slice`], [`to_writer`] / [`from_reader`] |
 //! | … driving serde myself (`serde_path_to_error`, several values) | [`Serializer`], [`Deserializer`] |
+//! | save training checkpoints in the background, keep the last *k*, resume from the latest | [`checkpoint::CheckpointManager`] |
 //! | [save or load one array (`.npy`)](#one-array-npy) | [`npy::save`] / [`npy::load`] |
 //! | look at a `.npy` header without the data | [`npy::inspect`] |
 //! | load a file whose dtype I don't know | [`NpyArray`] |
@@ -238,7 +239,8 @@
 //! file, if there was none): the new content goes to a temporary file `.<name>.XXXXXX.tmp`
 //! beside the target, renamed over it only once complete and synced. The temporary file of
 //! a killed save stays behind; the next save to the same path, by any process using this
-//! crate, removes it. Each save holds an exclusive lock on its temporary file while
+//! crate, removes it ([`checkpoint::CheckpointManager`] removes those of its checkpoints
+//! when it opens the directory, and lists only complete checkpoints). Each save holds an exclusive lock on its temporary file while
 //! writing it (std's file locks), and removes only temporary files of its own naming that
 //! no process holds, so a save in progress in another process is never disturbed; finding
 //! them costs one listing of the directory per save. (On file systems without locks,
@@ -322,6 +324,7 @@ mod ser;
 mod serde_array;
 mod serde_format;
 
+pub mod checkpoint;
 #[cfg(feature = "object-store")]
 pub mod remote;
 

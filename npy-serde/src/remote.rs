@@ -119,7 +119,8 @@ pub use store::store_for_url;
 
 use crate::errors::Result;
 use crate::serde_format::SerdeOptions;
-use object::{store_error, SERDE_PIECE};
+pub(crate) use object::store_error;
+use object::SERDE_PIECE;
 
 /// How remote reads and writes behave: concurrency, coalescing, multipart part size,
 /// timeout and retries, and the [`SerdeOptions`] of the data itself (its read options

@@ -486,6 +486,17 @@ pub(crate) fn temp_file_beside(target: &Path) -> std::io::Result<tempfile::Named
     Ok(temp)
 }
 
+/// Removes the temporary files that killed atomic saves to `target` left behind, when no
+/// process holds them (see `temp_files`).
+pub(crate) fn remove_stale_temp_files(target: &Path) {
+    let dir = match target.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    let name = target.file_name().unwrap_or_default().to_string_lossy();
+    temp_files::remove_stale(dir, &temp_files::prefix(&name));
+}
+
 /// Makes a rename into `target`'s directory durable: on Unix the directory entry is only
 /// on disk once the directory itself is synced. Best effort elsewhere.
 pub(crate) fn sync_parent_dir(target: &Path) -> std::io::Result<()> {

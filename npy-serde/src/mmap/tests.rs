@@ -232,6 +232,16 @@ fn aligned_archives_lend_every_member_without_a_copy() {
         .add("eeeee", &vec![half::f16::from_f32(0.5)])
         .unwrap();
     writer.add("ffffff", &array![[1u64, 2], [3, 4]]).unwrap();
+    // The rest of the plain element types.
+    writer.add("g", &vec![-1i8, 2]).unwrap();
+    writer.add("hh", &vec![3u8, 4]).unwrap();
+    writer.add("iii", &vec![-5i16, 6]).unwrap();
+    writer.add("jjjj", &vec![7u32, 8]).unwrap();
+    writer.add("kkkkk", &vec![i64::MIN, 9]).unwrap();
+    writer.add("llllll", &vec![1.25f32, -2.5]).unwrap();
+    writer
+        .add("mmmmmmm", &vec![Complex::new(0.5f64, 3.0)])
+        .unwrap();
     writer.finish().unwrap();
     let file = std::fs::read(&path).unwrap();
     macro_rules! borrowed {
@@ -248,6 +258,13 @@ fn aligned_archives_lend_every_member_without_a_copy() {
     borrowed!("dddd", Complex<f32>, [Complex::new(1.0, -1.0)]);
     borrowed!("eeeee", half::f16, [half::f16::from_f32(0.5)]);
     borrowed!("ffffff", u64, [1, 2, 3, 4]);
+    borrowed!("g", i8, [-1, 2]);
+    borrowed!("hh", u8, [3, 4]);
+    borrowed!("iii", i16, [-5, 6]);
+    borrowed!("jjjj", u32, [7, 8]);
+    borrowed!("kkkkk", i64, [i64::MIN, 9]);
+    borrowed!("llllll", f32, [1.25, -2.5]);
+    borrowed!("mmmmmmm", Complex<f64>, [Complex::new(0.5, 3.0)]);
     // The padding changes only the local headers: the members read as before.
     let mut archive = crate::npz::Reader::new(std::io::Cursor::new(&file)).unwrap();
     assert_eq!(archive.read::<Vec<i32>>("bb").unwrap(), [-3, 4]);

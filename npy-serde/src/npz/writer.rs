@@ -245,6 +245,18 @@ impl<W: Write> Writer<W> {
         }
     }
 
+    /// Adds member `name + ".npy"` whose `.npy` bytes (header and data) are `npy`, encoded
+    /// earlier with [`WriteOptions::for_member`] of this writer's options (a checkpoint's
+    /// snapshot, written later on another thread).
+    pub(crate) fn add_encoded(&mut self, name: &str, npy: &[u8]) -> Result<()> {
+        self.check_usable()?;
+        let mut sink = self.begin_member(&member_name(name)?)?;
+        match sink.write_all(npy) {
+            Ok(()) => sink.end(),
+            Err(e) => Err(sink.fail(e.into())),
+        }
+    }
+
     /// Adds `array` under the next positional name, `arr_0`, `arr_1`, … (as `np.savez`
     /// names arrays passed without a keyword); returns the name used.
     pub fn add_positional<A: NpyWrite + ?Sized>(&mut self, array: &A) -> Result<String> {

@@ -29,7 +29,8 @@ use crate::header::HeaderInfo;
 use crate::npz::MemberInfo;
 use crate::read::NpyRead;
 
-fn runtime() -> Result<Arc<tokio::runtime::Runtime>> {
+/// A small runtime (two worker threads) for blocking calls; also the checkpoint manager's.
+pub(crate) fn runtime() -> Result<Arc<tokio::runtime::Runtime>> {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .thread_name("npy-serde-remote")
