@@ -141,8 +141,8 @@ mod tests {
 /// records are then written to pages no longer in the cache.
 #[derive(Clone, Copy)]
 pub(crate) struct FreshPages {
-    start: usize,
-    len: usize,
+    pub(crate) start: usize,
+    pub(crate) len: usize,
 }
 
 impl FreshPages {

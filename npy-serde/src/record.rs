@@ -534,6 +534,7 @@ pub fn write_records<T: NpyElement, W: Write>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::buffer::FreshPages;
     use crate::elements::FixedElement;
 
     #[test]

@@ -24,7 +24,7 @@ use std::io::Read;
 use std::marker::PhantomData;
 use std::rc::Rc;
 
-use half::f16;
+use half::{bf16, f16};
 use ndarray::{Array, ArrayBase, Data, Dimension, IxDyn, ShapeBuilder};
 use num_complex::Complex;
 use serde::de::{self, Deserializer, SeqAccess, Visitor};
@@ -62,6 +62,7 @@ bulk!(
     u32,
     u64,
     f16,
+    bf16,
     f32,
     f64,
     Complex<f32>,

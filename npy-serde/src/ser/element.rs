@@ -37,6 +37,7 @@ impl LeafKind {
     pub const U32: LeafKind = LeafKind::Number(Target::U32);
     pub const U64: LeafKind = LeafKind::Number(Target::U64);
     pub const F16: LeafKind = LeafKind::Number(Target::F16);
+    pub const BF16: LeafKind = LeafKind::Number(Target::BF16);
     pub const F32: LeafKind = LeafKind::Number(Target::F32);
     pub const F64: LeafKind = LeafKind::Number(Target::F64);
     pub const C64: LeafKind = LeafKind::Number(Target::C64);
@@ -557,6 +558,12 @@ impl<'b> ser::Serializer for ElementSerializer<'b> {
                     self.b.push(LeafKind::F16, self.depth, scalar.bytes())
                 }
                 _ => Err(self.reject("a newtype f16 that does not hold u16 bits")),
+            },
+            "bf16" => match value.serialize(Capture::plain())? {
+                Captured::Scalar(scalar) if scalar.kind == LeafKind::U16 => {
+                    self.b.push(LeafKind::BF16, self.depth, scalar.bytes())
+                }
+                _ => Err(self.reject("a newtype bf16 that does not hold u16 bits")),
             },
             BULK_ARRAY => Err(self.irregular("an array (Bulk or serde_array)")),
             _ => value.serialize(ElementSerializer {
