@@ -662,6 +662,34 @@ mod tests {
     }
 
     #[test]
+    fn void_of_two_bytes_is_bf16_only_when_bf16_is_asked_for() {
+        use Conversion::*;
+        assert_eq!(array_conversion(&dt("|V2"), Target::BF16), Exact);
+        assert_eq!(array_conversion(&dt("<V2"), Target::BF16), Exact);
+        for target in Target::ALL.into_iter().filter(|&t| t != Target::BF16) {
+            assert_eq!(array_conversion(&dt("|V2"), target), Refused, "{target:?}");
+        }
+        for descr in ["<f2", "<f4", "<u2", "|V4", "|i1"] {
+            assert_eq!(
+                array_conversion(&dt(descr), Target::BF16),
+                Refused,
+                "{descr}"
+            );
+        }
+        let one = half::bf16::from_f32(1.0).to_ne_bytes();
+        assert_eq!(Number::decode(&dt("|V2"), &one), None);
+        assert_eq!(
+            by_value::<half::bf16>(&dt("|V2"), &one).unwrap().to_f32(),
+            1.0
+        );
+        assert!(by_value::<f32>(&dt("|V2"), &one).is_err());
+        let err = check_array(&dt("|V2"), Target::F32)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("bf16 if it holds ml_dtypes bfloat16"), "{err}");
+    }
+
+    #[test]
     fn zero_d_values_convert_by_value_and_name_the_value() {
         let four = 4i64.to_ne_bytes();
         assert_eq!(

@@ -151,14 +151,24 @@ const ML_REQUIREMENTS: [&str; 2] = ["ml_dtypes>=0.4", "safetensors>=0.4"];
 /// them, when they cannot be installed.
 pub fn python_with_s3() -> &'static Path {
     static READY: OnceLock<Result<(), String>> = OnceLock::new();
-    python_with(&READY, "moto.server, boto3", &S3_REQUIREMENTS, "object-store tests run moto's S3 server")
+    python_with(
+        &READY,
+        "moto.server, boto3",
+        &S3_REQUIREMENTS,
+        "object-store tests run moto's S3 server",
+    )
 }
 
 /// NumPy's Python, with ml_dtypes and safetensors (installed on first use, as
 /// [`python_with_s3`] installs its packages).
 pub fn python_with_ml() -> &'static Path {
     static READY: OnceLock<Result<(), String>> = OnceLock::new();
-    python_with(&READY, "ml_dtypes, safetensors.numpy", &ML_REQUIREMENTS, "bfloat16 and safetensors tests use ml_dtypes and safetensors")
+    python_with(
+        &READY,
+        "ml_dtypes, safetensors.numpy",
+        &ML_REQUIREMENTS,
+        "bfloat16 and safetensors tests use ml_dtypes and safetensors",
+    )
 }
 
 /// NumPy's Python once `imports` import in it, installing `requirements` from PyPI the
