@@ -307,6 +307,8 @@ pub mod mmap;
 pub mod npy;
 pub mod npz;
 mod record;
+#[cfg(feature = "safetensors")]
+pub mod safetensors;
 
 mod de;
 mod ser;

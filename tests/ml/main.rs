@@ -2,3 +2,4 @@
 //! and `np.savez` both ways. One test binary; each module is one concern.
 
 mod bf16_interop;
+mod safetensors_interop;
