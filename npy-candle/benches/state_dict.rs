@@ -40,7 +40,10 @@ fn archives(mib: usize) -> [(&'static str, PathBuf); 2] {
     std::fs::create_dir_all(&dir).expect("bench dir");
     let stored = dir.join(format!("state-{mib}MiB-stored.npz"));
     let deflated = dir.join(format!("state-{mib}MiB-deflated.npz"));
-    for (path, compression) in [(&stored, Compression::Stored), (&deflated, Compression::NUMPY_DEFLATE)] {
+    for (path, compression) in [
+        (&stored, Compression::Stored),
+        (&deflated, Compression::NUMPY_DEFLATE),
+    ] {
         if path.exists() {
             continue;
         }
@@ -61,7 +64,9 @@ fn archives(mib: usize) -> [(&'static str, PathBuf); 2] {
                 })
                 .collect();
             let array = npy_serde::ndarray::Array2::from_shape_vec((rows, cols), values).unwrap();
-            writer.add(&format!("layers.{i}.weight"), &array).expect("add");
+            writer
+                .add(&format!("layers.{i}.weight"), &array)
+                .expect("add");
         }
         writer.finish().expect("finish");
     }
@@ -77,7 +82,10 @@ fn bench(c: &mut Criterion) {
             .into_iter()
             .map(|(n, t)| (n, t.dims().to_vec()))
             .collect();
-        let bytes: u64 = names.iter().map(|(_, s)| s.iter().product::<usize>() as u64 * 4).sum();
+        let bytes: u64 = names
+            .iter()
+            .map(|(_, s)| s.iter().product::<usize>() as u64 * 4)
+            .sum();
         let mut group = c.benchmark_group(format!("state_dict_{mib}MiB_{kind}"));
         group.throughput(Throughput::Bytes(bytes));
         group.sample_size(10);

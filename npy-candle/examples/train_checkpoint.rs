@@ -34,7 +34,11 @@ struct Checkpoint {
 }
 
 fn model(varmap: &VarMap, device: &Device) -> candle_core::Result<candle_nn::Linear> {
-    linear(1, 1, VarBuilder::from_varmap(varmap, DType::F32, device).pp("fc"))
+    linear(
+        1,
+        1,
+        VarBuilder::from_varmap(varmap, DType::F32, device).pp("fc"),
+    )
 }
 
 fn train(
@@ -74,7 +78,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let checkpoint = Checkpoint {
         step: 20,
         losses: losses.clone(),
-        vars: vars.iter().map(|(k, v)| (k.clone(), Var(v.as_tensor().clone()))).collect(),
+        vars: vars
+            .iter()
+            .map(|(k, v)| (k.clone(), Var(v.as_tensor().clone())))
+            .collect(),
         embedding: Tensor::ones((2, 4), DType::BF16, &device)?,
     };
     drop(vars);
@@ -116,7 +123,10 @@ fn show_in_numpy(path: &Path) {
         print('NumPy sees', sorted(z.files))\n\
         print('fc.weight', z['vars/fc.weight'].tolist(), 'fc.bias', z['vars/fc.bias'].tolist())\n\
         print('embedding', z['embedding'].dtype, '(bfloat16: .view(ml_dtypes.bfloat16))')";
-    let status = Command::new(&python).args(["-c", script]).arg(path).status();
+    let status = Command::new(&python)
+        .args(["-c", script])
+        .arg(path)
+        .status();
     if !status.is_ok_and(|s| s.success()) {
         println!("Skipped the NumPy check: `{python}` failed");
     }
