@@ -83,11 +83,11 @@ fn members_load_widened_big_endian_and_fortran_into_the_parameter_dtype() {
         [5.0, 6.0, 7.0, 8.0],
         [9.0, 10.0, 11.0, 12.0]
     ];
-    let fortran = Array2::from_shape_fn((3, 4).f(), |ij| c[ij].into());
+    let fortran = Array2::from_shape_fn((3, 4).f(), |ij| c[ij]);
     let options = npy_serde::WriteOptions::default().with_endian(Endian::Big);
     let mut writer = npz::Writer::create_with(&path, &options).unwrap();
     writer
-        .add("fc1.weight", &fortran.mapv(|v: f32| f16::from_f32(v)))
+        .add("fc1.weight", &fortran.mapv(f16::from_f32))
         .unwrap();
     writer.add("fc1.bias", &vec![1i8, 2, 3, 4]).unwrap();
     writer.finish().unwrap();

@@ -393,7 +393,7 @@ pub mod element {
     //!
     //! # bfloat16
     //!
-    //! NumPy has no bfloat16. [`half::bf16`](crate::half::bf16) is written as ml_dtypes'
+    //! NumPy has no bfloat16. [`half::bf16`] is written as ml_dtypes'
     //! `bfloat16` goes through `np.save`: two-byte void items (`|V2`; `np.save` spells it
     //! `'<V2'`, the same dtype, since void has no byte order) holding the bits in the
     //! machine's byte order. In NumPy, `np.load(f).view(ml_dtypes.bfloat16)` gives the values

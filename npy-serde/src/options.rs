@@ -216,7 +216,7 @@ impl WriteOptions {
             ));
         }
         if let Some(alignment) = self.alignment {
-            if alignment == 0 || ARRAY_ALIGN % alignment != 0 {
+            if alignment == 0 || !ARRAY_ALIGN.is_multiple_of(alignment) {
                 return Err(Error::unwritable(format!(
                     "a .npy file's data starts at a multiple of {ARRAY_ALIGN} bytes; an \
                      alignment of {alignment} applies only to archive members"

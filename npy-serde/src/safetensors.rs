@@ -9,7 +9,7 @@
 //! | `int8` / `int16` / `int32` / `int64` | `I8` / `I16` / `I32` / `I64` |
 //! | `uint8` / `uint16` / `uint32` / `uint64` | `U8` / `U16` / `U32` / `U64` |
 //! | `float16` / `float32` / `float64` | `F16` / `F32` / `F64` |
-//! | `\|V2` (bfloat16, as ml_dtypes and [`half::bf16`](crate::half::bf16) write it) | `BF16` |
+//! | `\|V2` (bfloat16, as ml_dtypes and [`half::bf16`] write it) | `BF16` |
 //! | `complex64` | `C64` |
 //!
 //! The conversion is lossless both ways for these; anything else (strings, records,
