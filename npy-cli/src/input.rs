@@ -14,11 +14,31 @@ use std::io::{Cursor, Read};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
+use npy_serde::error::ErrorKind;
 use npy_serde::npy::{self, HeaderInfo};
 use npy_serde::npz::{self, FileKind, MemberInfo};
-use npy_serde::Error as LibError;
+use npy_serde::{Error as LibError, NpyArray, ReadOptions};
 
 use crate::error::{CliError, Result};
+
+/// `--allow-pickle`, set once by `main` for every command.
+static ALLOW_PICKLE: OnceLock<bool> = OnceLock::new();
+
+/// Records `--allow-pickle` (object arrays are read by the library's safe pickle reader,
+/// which builds plain values and runs no code).
+pub fn set_allow_pickle(allow: bool) {
+    let _ = ALLOW_PICKLE.set(allow);
+}
+
+/// True when `--allow-pickle` was given.
+pub fn allow_pickle() -> bool {
+    ALLOW_PICKLE.get().copied().unwrap_or(false)
+}
+
+/// The library's read options for this run: its defaults, and `--allow-pickle`.
+pub fn read_options() -> ReadOptions {
+    ReadOptions::default().with_allow_pickle(allow_pickle())
+}
 
 /// A file name with an optional member: `FILE` or `FILE:MEMBER`.
 #[derive(Debug, Clone)]
@@ -31,6 +51,13 @@ impl Spec {
     /// Splits `text` at the last `:` whose left part is an existing file; a path that exists
     /// whole (even with a `:` in it) is taken as it is.
     pub fn parse(text: &str) -> Spec {
+        if crate::remote::is_url(text) {
+            let (url, member) = crate::remote::split_member(text);
+            return Spec {
+                path: PathBuf::from(url),
+                member,
+            };
+        }
         let whole = Path::new(text);
         if whole.exists() {
             return Spec {
@@ -53,6 +80,11 @@ impl Spec {
             path: whole.to_path_buf(),
             member: None,
         }
+    }
+
+    /// True when the file is a URL (read through the library's `remote` module).
+    pub fn is_url(&self) -> bool {
+        self.path.to_str().is_some_and(crate::remote::is_url)
     }
 
     /// `FILE` or `FILE:MEMBER`, for messages and output.
@@ -181,8 +213,23 @@ impl<'a> Data<'a> {
 }
 
 impl Opened {
+    /// Opens a file (mapped) or a URL (fetched whole: see [`crate::remote`]).
     pub fn open(path: &Path) -> Result<Opened> {
-        let bytes = map_file(path)?;
+        let bytes = match path.to_str() {
+            Some(url) if crate::remote::is_url(url) => {
+                SharedBytes(Arc::new(FileBytes::Copy(crate::remote::fetch(url)?)))
+            }
+            _ => map_file(path)?,
+        };
+        Opened::from_shared(path, bytes)
+    }
+
+    /// A `.npy` or `.npz` already in memory, named `path` in messages.
+    pub fn from_bytes(path: &Path, bytes: Vec<u8>) -> Result<Opened> {
+        Opened::from_shared(path, SharedBytes(Arc::new(FileBytes::Copy(bytes))))
+    }
+
+    fn from_shared(path: &Path, bytes: SharedBytes) -> Result<Opened> {
         let first = &bytes.as_ref()[..bytes.as_ref().len().min(8)];
         let kind = sniff(path, first)?;
         let archive = match kind {
@@ -293,6 +340,28 @@ impl Opened {
         }
     }
 
+    /// The whole array (`.npy`, or member `member`) decoded by the library with
+    /// [`read_options`]: how object arrays are read (the safe pickle reader, with
+    /// `--allow-pickle`; refused naming the flag without it).
+    pub fn load_array(&self, member: Option<&str>) -> Result<NpyArray> {
+        let options = read_options();
+        match (self.kind, member) {
+            (Kind::Npy, None) => npy::from_slice_with(self.bytes.as_ref(), &options)
+                .map_err(|e| lib_in(e, &self.path, None)),
+            (Kind::Npy, Some(m)) => Err(self.not_an_archive(m)),
+            (Kind::Npz, None) => Err(CliError::new(format!(
+                "{}: an .npz archive: name a member as FILE:MEMBER",
+                self.path.display()
+            ))),
+            (Kind::Npz, Some(m)) => {
+                let name = self.member_info(m).map_or(m, |info| info.name.as_str());
+                npz::Reader::with_options(Cursor::new(self.bytes.clone()), &options)
+                    .and_then(|mut archive| archive.read(m))
+                    .map_err(|e| lib_in(e, &self.path, Some(name)))
+            }
+        }
+    }
+
     /// The directory record of member `member` (with or without `.npy`; the last of
     /// duplicates, as lookups by name find).
     pub fn member_info(&self, member: &str) -> Option<&MemberInfo> {
@@ -379,9 +448,37 @@ fn header_and_data(bytes: &[u8]) -> npy_serde::Result<(HeaderInfo, &[u8])> {
     Ok((info, &bytes[start..start + len]))
 }
 
-/// A library error as a CLI error (its text names the file and member it knows of).
+/// A library error as a CLI error (its text names the file and member it knows of). The
+/// library's refusal of an object array speaks of its Rust API; here it names the flag.
 pub fn lib(e: LibError) -> CliError {
+    if matches!(e.kind(), ErrorKind::ObjectArray) {
+        let mut place = String::new();
+        if let Some(path) = e.path() {
+            place.push_str(&format!("{}: ", path.display()));
+        }
+        if let Some(member) = e.member() {
+            place.push_str(&format!("member {member:?}: "));
+        }
+        return object_refusal(&place);
+    }
     CliError::new(e.to_string())
+}
+
+/// Object arrays without `--allow-pickle`: what they are and the flag that reads them
+/// (with the flag, where a command cannot use them).
+pub fn object_refusal(place: &str) -> CliError {
+    if allow_pickle() {
+        // Read, but this command works on typed data (numbers, bytes) only.
+        return CliError::new(format!(
+            "{place}an object array (dtype=object: Python objects) cannot be used here: \
+             this command reads numbers only"
+        ));
+    }
+    CliError::new(format!(
+        "{place}an object array (dtype=object: pickled Python objects), not read by default; \
+         pass --allow-pickle to read it with the safe pickle reader (it builds plain values \
+         and runs no code)"
+    ))
 }
 
 /// A library error as a CLI error naming `path`, and `member` when given, unless the
@@ -389,6 +486,13 @@ pub fn lib(e: LibError) -> CliError {
 pub fn lib_in(e: LibError, path: &Path, member: Option<&str>) -> CliError {
     if e.path().is_some() {
         return lib(e);
+    }
+    if matches!(e.kind(), ErrorKind::ObjectArray) {
+        let place = match member.or(e.member()) {
+            Some(member) => format!("{}: member {member:?}: ", path.display()),
+            None => format!("{}: ", path.display()),
+        };
+        return object_refusal(&place);
     }
     match member {
         Some(member) if e.member().is_none() => {

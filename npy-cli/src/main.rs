@@ -1,7 +1,9 @@
 //! `npy`: look into, compare and convert NumPy `.npy` / `.npz` files from the shell.
 //!
 //! Commands: `ls`, `show`, `stats`, `diff`, `convert`, `verify`, `hist`; each takes `--json`
-//! for scripts (the schema is in each command's `--help`). Errors are one line on stderr
+//! for scripts (the schema is in each command's `--help`) and `--allow-pickle` (object
+//! arrays through the library's safe pickle reader). `completions SHELL` and `man` print a
+//! shell completion script and the manual page. Errors are one line on stderr
 //! naming the file and member, with exit status 2; `diff` exits 1 when the inputs differ.
 
 mod cmd;
@@ -9,12 +11,15 @@ mod error;
 mod input;
 mod numeric;
 mod print;
+mod printf;
+mod progress;
+mod remote;
 mod table;
 
 use std::io::Write;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 
 use crate::error::Result;
 
@@ -31,6 +36,10 @@ struct Cli {
     /// Print JSON for scripts instead of text (schema in each command's --help).
     #[arg(long, global = true)]
     json: bool,
+    /// Read object arrays (dtype=object) with the safe pickle reader: plain Python values
+    /// only (str, int, float, list, dict, ...), no code is run. Without it they are refused.
+    #[arg(long, global = true)]
+    allow_pickle: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -44,7 +53,24 @@ enum Command {
     Convert(cmd::convert::Args),
     Verify(cmd::verify::Args),
     Hist(cmd::hist::Args),
+    Completions(Completions),
+    Man(Man),
 }
+
+/// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+#[derive(clap::Args)]
+#[command(after_help = "Examples:
+  npy completions bash > ~/.local/share/bash-completion/completions/npy
+  npy completions zsh > ~/.zfunc/_npy       (with fpath+=~/.zfunc before compinit)
+  npy completions fish > ~/.config/fish/completions/npy.fish")]
+struct Completions {
+    /// The shell.
+    shell: clap_complete::Shell,
+}
+
+/// Print the manual page (roff): `npy man > ~/.local/share/man/man1/npy.1`.
+#[derive(clap::Args)]
+struct Man {}
 
 /// What a command prints and its exit status.
 pub struct Outcome {
@@ -60,6 +86,7 @@ impl Outcome {
 
 fn run(cli: Cli) -> Result<Outcome> {
     let json = cli.json;
+    input::set_allow_pickle(cli.allow_pickle);
     match cli.command {
         Command::Ls(args) => cmd::ls::run(args, json),
         Command::Show(args) => cmd::show::run(args, json),
@@ -68,6 +95,18 @@ fn run(cli: Cli) -> Result<Outcome> {
         Command::Convert(args) => cmd::convert::run(args, json),
         Command::Verify(args) => cmd::verify::run(args, json),
         Command::Hist(args) => cmd::hist::run(args, json),
+        Command::Completions(args) => {
+            let mut script = Vec::new();
+            clap_complete::generate(args.shell, &mut Cli::command(), "npy", &mut script);
+            Ok(Outcome::ok(String::from_utf8_lossy(&script).into_owned()))
+        }
+        Command::Man(_) => {
+            let mut page = Vec::new();
+            clap_mangen::Man::new(Cli::command())
+                .render(&mut page)
+                .map_err(|e| error::CliError::new(format!("writing the manual page: {e}")))?;
+            Ok(Outcome::ok(String::from_utf8_lossy(&page).into_owned()))
+        }
     }
 }
 

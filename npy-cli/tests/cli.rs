@@ -6,47 +6,13 @@
 //! change of output, rewrite them with `UPDATE_SNAPSHOTS=1 cargo test -p npy-cli` and
 //! review the diff.
 
-use std::path::Path;
-use std::process::{Command, Output};
+mod common;
 
+use std::path::Path;
+
+use common::{json, npy, ok, stderr, stdout};
 use serde_json::Value;
 use test_support::{run_python, temp_dir};
-
-/// Runs `npy args...` in `dir`.
-fn npy(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_npy"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("the npy binary runs")
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
-/// Runs a command that must succeed (status 0) and returns its stdout.
-fn ok(dir: &Path, args: &[&str]) -> String {
-    let output = npy(dir, args);
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "npy {args:?} failed: {}",
-        stderr(&output)
-    );
-    stdout(&output)
-}
-
-fn json(dir: &Path, args: &[&str]) -> Value {
-    let mut all = vec!["--json"];
-    all.extend_from_slice(args);
-    let text = ok(dir, &all);
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("npy {args:?}: bad JSON ({e}):\n{text}"))
-}
 
 /// Compares `actual` with `tests/snapshots/NAME.txt` (rewritten when UPDATE_SNAPSHOTS is set).
 fn snapshot(name: &str, actual: &str) {
@@ -560,6 +526,8 @@ fn hostile_files_fail_every_command_with_one_line_and_status_2() {
             vec!["diff".into(), "good.npy".into(), member.clone()],
             vec!["convert".into(), file.to_string(), "out.npz".into()],
             vec!["convert".into(), member.clone(), "out.npy".into()],
+            vec!["convert".into(), member.clone(), "out.csv".into()],
+            vec!["--allow-pickle".into(), "show".into(), member.clone()],
             vec!["verify".into(), file.to_string()],
             vec!["hist".into(), member.clone()],
         ];
@@ -580,7 +548,11 @@ fn hostile_files_fail_every_command_with_one_line_and_status_2() {
                 ));
             }
         }
-        assert!(!d.join("out.npz").exists() && !d.join("out.npy").exists());
+        assert!(
+            !d.join("out.npz").exists()
+                && !d.join("out.npy").exists()
+                && !d.join("out.csv").exists()
+        );
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 

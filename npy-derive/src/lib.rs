@@ -1,7 +1,7 @@
 //! `#[derive(NpyElement)]`: makes a Rust struct the element type of a NumPy record
 //! (structured) array. Use it through `npy-serde` with the `derive` feature
-//! (`use npy_serde::NpyElement;`); the generated code and its rules are documented in
-//! `npy_serde::record`.
+//! (`use npy_serde::NpyElement;`); its rules are documented in npy-serde's crate docs
+//! ("Record dtypes") and the generated code calls `npy_serde::__private`.
 //!
 //! Structure (as serde_derive): this file only parses the input and hands it to
 //! `expand::expand`; `attr` reads the `#[npy(...)]` attributes, `ctxt` collects every
@@ -16,7 +16,7 @@ mod expand;
 use proc_macro::TokenStream;
 use syn::{parse_macro_input, DeriveInput};
 
-/// Derives `npy_serde::NpyElement` and `npy_serde::FixedElement` for a struct with named
+/// Derives `npy_serde::NpyElement` and `npy_serde::element::FixedElement` for a struct with named
 /// fields, making it the element type of a NumPy record (structured) array.
 ///
 /// Field types must be fixed-width elements: numbers, `bool`, `f16`, complex numbers,
@@ -36,10 +36,11 @@ use syn::{parse_macro_input, DeriveInput};
 /// - `#[npy(crate = "path")]`: where npy-serde is, when it is re-exported.
 ///
 /// Reading matches fields by name (other order, extra fields, padding, either byte order,
-/// lossless widening); see `npy_serde::record` for the rules.
+/// lossless widening); see npy-serde's crate docs ("Record dtypes") for the rules.
 ///
 /// ```
-/// use npy_serde::{FixedElement, NpyElement};
+/// use npy_serde::element::FixedElement;
+/// use npy_serde::{npy, NpyElement};
 ///
 /// #[derive(NpyElement, Debug, Clone, PartialEq)]
 /// struct Point {
@@ -53,7 +54,7 @@ use syn::{parse_macro_input, DeriveInput};
 ///     "[('x', '<f8'), ('y', '<i4'), ('pos', '<f4', (3,))]"
 /// );
 /// let points = vec![Point { x: 1.0, y: 2, pos: [3.0, 4.0, 5.0] }];
-/// let back: Vec<Point> = npy_serde::from_bytes(&npy_serde::to_bytes(&points)?)?;
+/// let back: Vec<Point> = npy::from_slice(&npy::to_vec(&points)?)?;
 /// assert_eq!(back, points);
 /// # Ok::<(), npy_serde::Error>(())
 /// ```

@@ -96,34 +96,6 @@ pub(crate) fn advise_huge_pages<T>(memory: &mut [T]) {
     let _ = memory;
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn large_read_buffers_are_zeroed_and_sized() {
-        // 8 MiB and an odd size: the huge-page hint covers only whole 2 MiB pages inside.
-        for count in [1 << 20, (1 << 20) + 3, 7] {
-            let values: Vec<f64> = zeroed_for_read(count);
-            assert_eq!(values.len(), count);
-            assert!(values.iter().all(|&x| x == 0.0));
-        }
-        let mut grown = vec![1u32; 3];
-        extend_zeroed(&mut grown, 3 << 20);
-        assert_eq!(grown.len(), 3 + (3 << 20));
-        assert!(grown[3..].iter().all(|&x| x == 0) && grown[..3] == [1, 1, 1]);
-    }
-
-    #[test]
-    fn read_up_to_fills_across_short_reads_and_stops_at_the_end() {
-        let data = [1u8, 2, 3, 4, 5];
-        let mut reader = io::Read::chain(&data[..2], &data[2..]);
-        let mut buf = [0u8; 8];
-        assert_eq!(read_up_to(&mut reader, &mut buf).unwrap(), 5);
-        assert_eq!(buf[..5], data);
-    }
-}
-
 /// The whole pages of a large reserved, untouched result, mapped (faulted in) all at once
 /// by a thread of their own while the records are read and built into them.
 ///
@@ -141,8 +113,8 @@ mod tests {
 /// records are then written to pages no longer in the cache.
 #[derive(Clone, Copy)]
 pub(crate) struct FreshPages {
-    pub(crate) start: usize,
-    pub(crate) len: usize,
+    start: usize,
+    len: usize,
 }
 
 impl FreshPages {
@@ -183,5 +155,58 @@ impl FreshPages {
         }
         #[cfg(not(target_os = "linux"))]
         let _ = (self.start, self.len);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fresh_pages_are_the_whole_pages_of_a_large_result_only() {
+        let mut small: Vec<u64> = Vec::with_capacity(1000);
+        assert!(FreshPages::of(small.spare_capacity_mut()).is_none());
+        assert!(FreshPages::of(Vec::<u64>::new().spare_capacity_mut()).is_none());
+        let mut large: Vec<u8> = Vec::with_capacity((64 << 20) + 10_000);
+        // Start one byte in, so that neither end is on a page boundary.
+        let inner = &mut large.spare_capacity_mut()[1..];
+        let (start, len) = (inner.as_ptr() as usize, inner.len());
+        let pages = FreshPages::of(inner);
+        if cfg!(target_os = "linux") {
+            let pages = pages.unwrap();
+            assert!(
+                pages.start >= start
+                    && pages.start.is_multiple_of(4096)
+                    && pages.len.is_multiple_of(4096)
+            );
+            assert!(pages.start + pages.len <= start + len);
+            assert!(pages.len > len - 2 * 4096);
+            pages.map();
+        } else {
+            assert!(pages.is_none());
+        }
+    }
+
+    #[test]
+    fn large_read_buffers_are_zeroed_and_sized() {
+        // 8 MiB and an odd size: the huge-page hint covers only whole 2 MiB pages inside.
+        for count in [1 << 20, (1 << 20) + 3, 7] {
+            let values: Vec<f64> = zeroed_for_read(count);
+            assert_eq!(values.len(), count);
+            assert!(values.iter().all(|&x| x == 0.0));
+        }
+        let mut grown = vec![1u32; 3];
+        extend_zeroed(&mut grown, 3 << 20);
+        assert_eq!(grown.len(), 3 + (3 << 20));
+        assert!(grown[3..].iter().all(|&x| x == 0) && grown[..3] == [1, 1, 1]);
+    }
+
+    #[test]
+    fn read_up_to_fills_across_short_reads_and_stops_at_the_end() {
+        let data = [1u8, 2, 3, 4, 5];
+        let mut reader = io::Read::chain(&data[..2], &data[2..]);
+        let mut buf = [0u8; 8];
+        assert_eq!(read_up_to(&mut reader, &mut buf).unwrap(), 5);
+        assert_eq!(buf[..5], data);
     }
 }

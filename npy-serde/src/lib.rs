@@ -259,7 +259,8 @@
 //! - `savez_compressed` output is valid deflate but its bytes differ from NumPy's (zlib-rs,
 //!   not zlib); sizes are within 2%. Stored archives are byte-identical.
 //! - `.npz` members written by `np.savez` are rarely aligned, so mapping them borrows only
-//!   one-byte types; other types are copied ([`mmap::MappedNpy::view_or_copy`]).
+//!   one-byte types; other types are copied ([`mmap::MappedNpy::view_or_copy`]). Archives
+//!   written with [`WriteOptions::with_alignment`] map every plain type without a copy.
 //! - serde: enum variants with data, `i128`, float map keys and `None` inside a `Vec` are
 //!   refused at save. Inside `#[serde(flatten)]`, members reach serde through
 //!   `deserialize_any` (serde buffers flattened fields), so flattened scalars, strings,

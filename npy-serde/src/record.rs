@@ -534,33 +534,7 @@ pub fn write_records<T: NpyElement, W: Write>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::buffer::FreshPages;
     use crate::elements::FixedElement;
-
-    #[test]
-    fn fresh_pages_are_the_whole_pages_of_a_large_result_only() {
-        let mut small: Vec<u64> = Vec::with_capacity(1000);
-        assert!(FreshPages::of(small.spare_capacity_mut()).is_none());
-        assert!(FreshPages::of(Vec::<u64>::new().spare_capacity_mut()).is_none());
-        let mut large: Vec<u8> = Vec::with_capacity((64 << 20) + 10_000);
-        // Start one byte in, so that neither end is on a page boundary.
-        let inner = &mut large.spare_capacity_mut()[1..];
-        let (start, len) = (inner.as_ptr() as usize, inner.len());
-        let pages = FreshPages::of(inner);
-        if cfg!(target_os = "linux") {
-            let pages = pages.unwrap();
-            assert!(
-                pages.start >= start
-                    && pages.start.is_multiple_of(4096)
-                    && pages.len.is_multiple_of(4096)
-            );
-            assert!(pages.start + pages.len <= start + len);
-            assert!(pages.len > len - 2 * 4096);
-            pages.map();
-        } else {
-            assert!(pages.is_none());
-        }
-    }
 
     #[test]
     fn a_large_result_is_read_whole_while_its_pages_are_mapped() {

@@ -2,7 +2,9 @@
 //! `.npy`, `.npz` ⇄ `.safetensors` (the library's `safetensors` module). Writes go through the library's path writers, which are atomic (temporary file
 //! in the same directory, synced, renamed), so a failed conversion leaves any old output
 //! whole; deflate runs on every core (the library's parallel compression). Members are
-//! converted one at a time: memory holds one member, not the archive.
+//! converted one at a time: memory holds one member, not the archive (a progress bar counts
+//! them on a terminal). A `.csv` / `.tsv`
+//! output is text ([`super::export`]). Object arrays are read with `--allow-pickle` only.
 
 use std::path::Path;
 
@@ -21,11 +23,17 @@ use crate::Outcome;
   npy convert small.npz plain.npz --store                (stored: members can be mapped)
   npy convert weights.npy weights.npz --member w
   npy convert checkpoint.npz:encoder/w w.npy
+  npy convert x.npy x.csv --fmt %.6g                     (text, as np.savetxt)
+  npy convert table.npz:records records.tsv
   npy convert model.safetensors model.npz                (bf16 becomes '|V2', as ml_dtypes saves it)
   npy convert checkpoint.npz model.safetensors           (__metadata__ member -> safetensors metadata)
 
-The output's kind comes from its extension (.npy, .npz or .safetensors; a .safetensors file
-converts to and from a whole .npz). Without --compress or --store an
+The output's kind comes from its extension (.npy, .npz, .csv, .tsv or .safetensors; a
+.safetensors file converts to and from a whole .npz). Text takes 1-d and
+2-d arrays of booleans, integers, floats, strings and dates (one row per line), and 1-d
+records (one column per field, under a '# a,b' header line); --fmt is a printf format,
+one specifier for every column or one per column (default %.18e for floats, %d for
+integers), --delimiter defaults to ',' (.csv) or a tab (.tsv). Without --compress or --store an
 archive keeps the input's compression (deflated if any input member is).
 
 JSON: {\"input\", \"output\", \"members\": [names], \"compression\": \"stored\" | \"deflate-N\" |
@@ -47,6 +55,12 @@ pub struct Args {
     /// The member to read (archive input) or to write (.npy into an archive).
     #[arg(long, value_name = "NAME")]
     member: Option<String>,
+    /// Text output: a printf format for each value (or one specifier per column).
+    #[arg(long, value_name = "FMT", allow_hyphen_values = true)]
+    fmt: Option<String>,
+    /// Text output: the column separator (default ',' for .csv, tab for .tsv).
+    #[arg(long, value_name = "TEXT")]
+    delimiter: Option<String>,
 }
 
 fn first_bytes(path: &Path) -> Result<Vec<u8>> {
@@ -67,26 +81,33 @@ pub fn run(args: Args, json: bool) -> Result<Outcome> {
         return safetensors(&args, whole, &spec.path, output, json);
     }
     let kind = sniff(&spec.path, &first_bytes(&spec.path)?)?;
+    let member = spec.member.clone().or(args.member.clone());
     let out_kind = match output.extension().and_then(|e| e.to_str()) {
         Some("npy") => Kind::Npy,
         Some("npz") => Kind::Npz,
+        Some("csv" | "tsv") => return text(&args, &spec, kind, member, output, json),
         _ => {
             return Err(CliError::new(format!(
-                "{}: the output must end in .npy or .npz",
+                "{}: the output must end in .npy, .npz, .csv or .tsv",
                 output.display()
             )))
         }
     };
-    let member = spec.member.clone().or(args.member.clone());
+    if args.fmt.is_some() || args.delimiter.is_some() {
+        return Err(CliError::new(
+            "--fmt and --delimiter apply to text output (.csv, .tsv) only",
+        ));
+    }
+    let options = crate::input::read_options();
     let mut written = Vec::new();
     let mut compression_text = None;
     match (kind, out_kind) {
         (Kind::Npy, Kind::Npy) => {
-            let array: NpyArray = npy::load(&spec.path).map_err(lib)?;
+            let array: NpyArray = npy::load_with(&spec.path, &options).map_err(lib)?;
             npy::save(output, &array).map_err(lib)?;
         }
         (Kind::Npz, Kind::Npy) => {
-            let mut archive = npz::Reader::open(&spec.path).map_err(lib)?;
+            let mut archive = npz::Reader::open_with(&spec.path, &options).map_err(lib)?;
             let name = match member {
                 Some(name) => name,
                 None if archive.len() == 1 => archive.names().remove(0),
@@ -112,7 +133,7 @@ pub fn run(args: Args, json: bool) -> Result<Outcome> {
             });
             let compression = choose(&args, false);
             compression_text = Some(describe(compression));
-            let array: NpyArray = npy::load(&spec.path).map_err(lib)?;
+            let array: NpyArray = npy::load_with(&spec.path, &options).map_err(lib)?;
             let options = WriteOptions::default().with_compression(compression);
             let mut writer = npz::Writer::create_with(output, &options).map_err(lib)?;
             writer
@@ -122,7 +143,7 @@ pub fn run(args: Args, json: bool) -> Result<Outcome> {
             written.push(name);
         }
         (Kind::Npz, Kind::Npz) => {
-            let mut archive = npz::Reader::open(&spec.path).map_err(lib)?;
+            let mut archive = npz::Reader::open_with(&spec.path, &options).map_err(lib)?;
             let any_compressed = archive.members().iter().any(|m| m.compressed);
             let compression = choose(&args, any_compressed);
             compression_text = Some(describe(compression));
@@ -132,13 +153,26 @@ pub fn run(args: Args, json: bool) -> Result<Outcome> {
             };
             let options = WriteOptions::default().with_compression(compression);
             let mut writer = npz::Writer::create_with(output, &options).map_err(lib)?;
+            let sizes: std::collections::HashMap<String, u64> = archive
+                .members()
+                .into_iter()
+                .map(|m| (m.name, m.uncompressed_size))
+                .collect();
+            let bar =
+                crate::progress::bar(names.iter().filter_map(|n| sizes.get(n)).sum(), "convert");
             for name in &names {
                 let array: NpyArray = archive.read(name).map_err(lib)?;
                 writer
                     .add(name, &array)
                     .map_err(|e| lib_in(e, output, Some(name.as_str())))?;
+                if let Some(bar) = &bar {
+                    bar.inc(sizes.get(name).copied().unwrap_or(0));
+                }
             }
             writer.finish().map_err(lib)?;
+            if let Some(bar) = &bar {
+                bar.finish_and_clear();
+            }
             written = names;
         }
     }
@@ -216,6 +250,53 @@ fn report(
         )
     };
     Outcome::ok(text)
+}
+
+/// The text export: one array (a `.npy`, or the member named or the only one).
+fn text(
+    args: &Args,
+    spec: &Spec,
+    kind: Kind,
+    member: Option<String>,
+    output: &Path,
+    json: bool,
+) -> Result<Outcome> {
+    let member = match (kind, member) {
+        (Kind::Npz, None) => {
+            let archive = npz::Reader::open(&spec.path).map_err(lib)?;
+            if archive.len() != 1 {
+                return Err(CliError::new(format!(
+                    "{}: the archive has {} members: name one with --member NAME or \
+                     FILE:MEMBER",
+                    spec.path.display(),
+                    archive.len()
+                )));
+            }
+            archive.names().into_iter().next()
+        }
+        (_, member) => member,
+    };
+    let options = super::export::TextOptions {
+        fmt: args.fmt.as_deref(),
+        delimiter: args.delimiter.as_deref(),
+    };
+    let lines = super::export::export(spec, member.as_deref(), output, &options)?;
+    let bytes = std::fs::metadata(output).map(|m| m.len()).unwrap_or(0);
+    let text = if json {
+        serde_json::to_string_pretty(&json!({
+            "input": args.input, "output": args.output, "members": member.into_iter().collect::<Vec<_>>(),
+            "compression": null, "bytes": bytes, "lines": lines,
+        }))
+        .expect("JSON of plain values")
+    } else {
+        format!(
+            "wrote {} ({lines} line{} of text, {})",
+            output.display(),
+            if lines == 1 { "" } else { "s" },
+            crate::numeric::human_bytes(bytes)
+        )
+    };
+    Ok(Outcome::ok(text))
 }
 
 fn choose(args: &Args, default_compressed: bool) -> Compression {

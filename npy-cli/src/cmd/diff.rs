@@ -7,10 +7,12 @@
 //! Numeric members (bool, integers, floats) are compared as `f64`, so `<f4` against `<f8`
 //! is compared by value (and reported as a dtype change); other dtypes are compared
 //! element by element as bytes and must have the same dtype. Data is streamed in chunks,
-//! so memory stays bounded whatever the member sizes.
+//! so memory stays bounded whatever the member sizes. Object arrays (with `--allow-pickle`)
+//! are decoded by the library's safe pickle reader and compared value by value.
 
 use std::io::Read;
 
+use npy_serde::npy::ArrayData;
 use npy_serde::text::shape_repr;
 use serde_json::{json, Value};
 
@@ -326,6 +328,48 @@ pub fn run(args: Args, json: bool) -> Result<Outcome> {
             "shape_b": header_b.shape,
         });
         let status;
+        let objects = (header_a.dtype.has_object(), header_b.dtype.has_object());
+        if objects != (false, false) {
+            // Object arrays: decoded by the safe pickle reader (with --allow-pickle) and
+            // compared value by value (Python's ==, NaN unequal).
+            let array_a = a.opened.load_array(member_a.as_deref())?;
+            let array_b = b.opened.load_array(member_b.as_deref())?;
+            let (count, differing) = match (array_a.data(), array_b.data()) {
+                (ArrayData::Object(va), ArrayData::Object(vb))
+                    if header_a.shape == header_b.shape =>
+                {
+                    let differing = va.iter().zip(vb).filter(|(x, y)| x != y).count();
+                    (Some(va.len()), Some(differing))
+                }
+                _ => (None, None),
+            };
+            status = match differing {
+                None if header_a.shape != header_b.shape => "shape_changed",
+                None => "dtype_changed",
+                Some(0) => "equal",
+                Some(_) => "different",
+            };
+            t.add_row(vec![
+                shown.to_string(),
+                status.to_string(),
+                dtype_text,
+                shape_shown,
+                match (differing, count) {
+                    (Some(d), Some(c)) => format!("{d} of {c}"),
+                    _ => "-".into(),
+                },
+                "-".into(),
+                "-".into(),
+            ]);
+            value["count"] = json!(count);
+            value["differing"] = json!(differing);
+            value["max_abs_diff"] = Value::Null;
+            value["max_rel_diff"] = Value::Null;
+            value["status"] = json!(status);
+            all_equal &= status == "equal";
+            members.push(value);
+            continue;
+        }
         // Both arrays are opened even when not compared: a file whose data is missing is
         // an error, not a shape change.
         let access_a = a.opened.array(reader_a.as_mut(), member_a.as_deref())?;

@@ -1,5 +1,8 @@
 //! `npy hist`: a histogram of a numeric array, as bars in the terminal or as a PNG drawn
-//! with plotters' bitmap backend (bars and axes only: no text, so no font libraries).
+//! with plotters' bitmap backend: bars, axes with values (bin edges on x, counts on y,
+//! linear or `--log`), a title naming the file and member and the NaN / inf count left
+//! out. Text is drawn with DejaVu Sans (Bitstream Vera license, `assets/LICENSE-DejaVu.txt`)
+//! bundled into the binary through plotters' ab_glyph backend: no system fonts needed.
 //! Two streaming passes when no `--range` is given (min and max first, as `np.histogram`
 //! takes its range from the data), one otherwise; memory stays bounded. Bins follow
 //! `np.histogram`: equal widths, the last bin includes its right edge, values outside
@@ -25,7 +28,9 @@ use crate::Outcome;
   npy hist a.npy --range -1:1
 
 JSON: {\"name\", \"bins\", \"range\": [lo, hi], \"edges\": [bins + 1 numbers], \"counts\": [..],
-\"left_out\": values outside the range, NaN and infinities}")]
+\"left_out\": values outside the range, NaN and infinities, \"nonfinite\": NaN and infinities,
+\"png\": null or {\"file\", \"width\", \"height\", \"log\", \"x_ticks\": [{\"x\", \"y\", \"text\"}]}
+(the pixel position of each labelled bin edge on the x axis)}")]
 pub struct Args {
     /// FILE (a .npy) or FILE:MEMBER.
     #[arg(value_name = "FILE[:MEMBER]")]
@@ -36,9 +41,12 @@ pub struct Args {
     /// The range LO:HI (default: the data's finite min and max).
     #[arg(long, value_name = "LO:HI", allow_hyphen_values = true)]
     range: Option<String>,
-    /// Write the histogram as an 800x480 PNG (bars and axes, no text) instead of printing bars.
+    /// Write the histogram as an 800x480 PNG (bars, axis values, title) instead of printing bars.
     #[arg(long, value_name = "OUT.png")]
     png: Option<String>,
+    /// A logarithmic count axis (PNG and terminal bars).
+    #[arg(long)]
+    log: bool,
 }
 
 /// Calls `f` with the array's values as `f64`, chunk by chunk (`label`: FILE or
@@ -126,11 +134,13 @@ pub fn run(args: Args, json: bool) -> Result<Outcome> {
     let bins = args.bins as usize;
     let mut counts = vec![0u64; bins];
     let mut left_out = 0u64;
+    let mut nonfinite = 0u64;
     let scale = bins as f64 / (hi - lo);
     scan(&opened, member, &label, |values| {
         for &x in values {
             if !(x >= lo && x <= hi) {
                 left_out += 1;
+                nonfinite += u64::from(!x.is_finite());
                 continue;
             }
             let bin = (((x - lo) * scale) as usize).min(bins - 1);
@@ -140,13 +150,23 @@ pub fn run(args: Args, json: bool) -> Result<Outcome> {
     let edges: Vec<f64> = (0..=bins)
         .map(|i| lo + (hi - lo) * i as f64 / bins as f64)
         .collect();
+    let mut png_json = serde_json::Value::Null;
     if let Some(png) = &args.png {
-        draw_png(Path::new(png), &counts)?;
+        let title = format!(
+            "{label}: {} values, {nonfinite} NaN/inf excluded",
+            counts.iter().sum::<u64>()
+        );
+        let ticks = draw_png(Path::new(png), &edges, &counts, &title, args.log)?;
+        png_json = json!({
+            "file": png, "width": PNG_SIZE.0, "height": PNG_SIZE.1, "log": args.log,
+            "x_ticks": ticks.iter().map(|(x, y, text)| json!({"x": x, "y": y, "text": text}))
+                .collect::<Vec<_>>(),
+        });
     }
     let text = if json {
         serde_json::to_string_pretty(&json!({
             "name": label, "bins": bins, "range": [lo, hi], "edges": edges,
-            "counts": counts, "left_out": left_out,
+            "counts": counts, "left_out": left_out, "nonfinite": nonfinite, "png": png_json,
         }))
         .expect("JSON of plain values")
     } else if let Some(png) = &args.png {
@@ -156,16 +176,18 @@ pub fn run(args: Args, json: bool) -> Result<Outcome> {
             human_number(hi)
         )
     } else {
-        bars(&edges, &counts, left_out)
+        bars(&edges, &counts, left_out, args.log)
     };
     Ok(Outcome::ok(text))
 }
 
 /// Terminal bars: one line per bin, the longest 50 characters wide (eighths of a block).
-fn bars(edges: &[f64], counts: &[u64], left_out: u64) -> String {
+fn bars(edges: &[f64], counts: &[u64], left_out: u64, log: bool) -> String {
     const WIDTH: f64 = 50.0;
     const EIGHTHS: [&str; 8] = ["", "▏", "▎", "▍", "▌", "▋", "▊", "▉"];
-    let max = counts.iter().copied().max().unwrap_or(0).max(1) as f64;
+    // A log scale draws log(1 + count), so that a count of 1 still shows.
+    let height = |c: u64| if log { (c as f64).ln_1p() } else { c as f64 };
+    let max = height(counts.iter().copied().max().unwrap_or(0)).max(1e-300);
     let labels: Vec<(String, String)> = edges
         .windows(2)
         .map(|w| (human_number(w[0]), human_number(w[1])))
@@ -180,7 +202,7 @@ fn bars(edges: &[f64], counts: &[u64], left_out: u64) -> String {
     let mut lines = Vec::new();
     for (i, ((lo, hi), count)) in labels.iter().zip(counts).enumerate() {
         let close = if i + 1 == counts.len() { ']' } else { ')' };
-        let eighths = (*count as f64 / max * WIDTH * 8.0).round() as usize;
+        let eighths = (height(*count) / max * WIDTH * 8.0).round() as usize;
         let bar = format!("{}{}", "█".repeat(eighths / 8), EIGHTHS[eighths % 8]);
         let line =
             format!("[{lo:>lo_width$}, {hi:>hi_width$}{close}  {count:>count_width$}  {bar}");
@@ -194,8 +216,66 @@ fn bars(edges: &[f64], counts: &[u64], left_out: u64) -> String {
     lines.join("\n")
 }
 
+/// The PNG's size and layout (the tests read the picture with the same numbers).
+pub const PNG_SIZE: (u32, u32) = (800, 480);
+
+/// Registers the bundled font with plotters once.
+fn register_font() -> Result<()> {
+    static RESULT: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    let ok = *RESULT.get_or_init(|| {
+        plotters::style::register_font(
+            "sans-serif",
+            FontStyle::Normal,
+            include_bytes!("../../assets/DejaVuSans.ttf"),
+        )
+        .is_ok()
+    });
+    if ok {
+        Ok(())
+    } else {
+        Err(CliError::new(
+            "the bundled font could not be loaded (internal error)",
+        ))
+    }
+}
+
+/// A tick's value in 4 significant digits (`%.4g`).
+fn tick_text(x: f64) -> String {
+    let format = crate::printf::Format::parse("%.4g").expect("a valid format");
+    format.apply(&[crate::printf::Cell::Float(x)])
+}
+
+/// Tick marks and values at `(x, y-of-axis, text)`.
+fn draw_x_ticks(
+    root: &DrawingArea<BitMapBackend<'_>, plotters::coord::Shift>,
+    ticks: &[(i32, i32, String)],
+) -> std::result::Result<(), Box<dyn std::error::Error>> {
+    let style = TextStyle::from(("sans-serif", 13).into_font()).pos(
+        plotters::style::text_anchor::Pos::new(
+            plotters::style::text_anchor::HPos::Center,
+            plotters::style::text_anchor::VPos::Top,
+        ),
+    );
+    for (x, y, text) in ticks {
+        root.draw(&PathElement::new(vec![(*x, *y), (*x, *y + 5)], BLACK))?;
+        root.draw(&Text::new(text.clone(), (*x, *y + 7), style.clone()))?;
+    }
+    Ok(())
+}
+
+/// At most this many x labels; bin edges are labelled every `k`-th so that they fit.
+const MAX_X_LABELS: usize = 11;
+
 /// The histogram as an 800×480 PNG, written atomically (a temporary file renamed).
-fn draw_png(path: &Path, counts: &[u64]) -> Result<()> {
+/// Returns the x ticks drawn: (pixel x, pixel y of the axis, text).
+fn draw_png(
+    path: &Path,
+    edges: &[f64],
+    counts: &[u64],
+    title: &str,
+    log: bool,
+) -> Result<Vec<(i32, i32, String)>> {
+    register_font()?;
     let dir = path.parent().filter(|p| !p.as_os_str().is_empty());
     let name = path
         .file_name()
@@ -205,37 +285,69 @@ fn draw_png(path: &Path, counts: &[u64]) -> Result<()> {
         Some(dir) => dir.join(temp_name),
         None => Path::new(&temp_name).to_path_buf(),
     };
+    let mut drawn = Vec::new();
     let result = (|| -> std::result::Result<(), Box<dyn std::error::Error>> {
-        let (width, height) = (800u32, 480u32);
-        let root = BitMapBackend::new(&temp, (width, height)).into_drawing_area();
+        let root = BitMapBackend::new(&temp, PNG_SIZE).into_drawing_area();
         root.fill(&WHITE)?;
-        let (left, right, top, bottom) = (40i32, 20i32, 20i32, 40i32);
-        let plot_w = width as i32 - left - right;
-        let plot_h = height as i32 - top - bottom;
-        let max = counts.iter().copied().max().unwrap_or(0).max(1) as f64;
-        let n = counts.len() as f64;
-        for (i, &count) in counts.iter().enumerate() {
-            let x0 = left + (plot_w as f64 * i as f64 / n) as i32;
-            let x1 = left + (plot_w as f64 * (i + 1) as f64 / n) as i32;
-            let y0 = top + plot_h - (plot_h as f64 * count as f64 / max) as i32;
-            root.draw(&Rectangle::new(
-                [(x0, y0), (x1.max(x0 + 1), top + plot_h)],
-                RGBColor(70, 130, 180).filled(),
+        let (lo, hi) = (edges[0], edges[edges.len() - 1]);
+        let max = counts.iter().copied().max().unwrap_or(0).max(1);
+        let step = edges.len().div_ceil(MAX_X_LABELS).max(1);
+        let key_points: Vec<f64> = edges.iter().copied().step_by(step).collect();
+        // The bin edges labelled below the x axis: a tick and the value, centred.
+        let label_edges = |to_pixel: &dyn Fn(f64) -> (i32, i32)| -> Vec<(i32, i32, String)> {
+            key_points
+                .iter()
+                .map(|&x| {
+                    let (px, py) = to_pixel(x);
+                    (px, py, tick_text(x))
+                })
+                .collect()
+        };
+        let bar_style = RGBColor(70, 130, 180).filled();
+        let mut builder = ChartBuilder::on(&root);
+        builder
+            .caption(title, ("sans-serif", 18))
+            .margin(12)
+            .margin_right(32)
+            .x_label_area_size(44)
+            .y_label_area_size(64);
+        let x_desc = "bin edges";
+        if log {
+            let mut chart =
+                builder.build_cartesian_2d(lo..hi, (0.5f64..max as f64 * 1.5).log_scale())?;
+            chart
+                .configure_mesh()
+                .disable_x_mesh()
+                .x_desc(x_desc)
+                .y_desc("count (log)")
+                .x_labels(0)
+                .y_label_formatter(&|v| human_number(*v))
+                .label_style(("sans-serif", 13))
+                .draw()?;
+            chart.draw_series(counts.iter().enumerate().filter(|(_, &c)| c > 0).map(
+                |(i, &c)| Rectangle::new([(edges[i], 0.5), (edges[i + 1], c as f64)], bar_style),
             ))?;
-            root.draw(&Rectangle::new(
-                [(x0, y0), (x1.max(x0 + 1), top + plot_h)],
-                WHITE.stroke_width(1),
-            ))?;
+            let ticks = label_edges(&|x| chart.backend_coord(&(x, 0.5)));
+            draw_x_ticks(&root, &ticks)?;
+            drawn = ticks;
+        } else {
+            let mut chart = builder.build_cartesian_2d(lo..hi, 0f64..max as f64 * 1.05)?;
+            chart
+                .configure_mesh()
+                .disable_x_mesh()
+                .x_desc(x_desc)
+                .y_desc("count")
+                .x_labels(0)
+                .y_label_formatter(&|v| human_number(*v))
+                .label_style(("sans-serif", 13))
+                .draw()?;
+            chart.draw_series(counts.iter().enumerate().map(|(i, &c)| {
+                Rectangle::new([(edges[i], 0.0), (edges[i + 1], c as f64)], bar_style)
+            }))?;
+            let ticks = label_edges(&|x| chart.backend_coord(&(x, 0.0)));
+            draw_x_ticks(&root, &ticks)?;
+            drawn = ticks;
         }
-        let axis = BLACK.stroke_width(2);
-        root.draw(&PathElement::new(
-            vec![(left, top + plot_h), (left + plot_w, top + plot_h)],
-            axis,
-        ))?;
-        root.draw(&PathElement::new(
-            vec![(left, top), (left, top + plot_h)],
-            axis,
-        ))?;
         root.present()?;
         Ok(())
     })();
@@ -246,5 +358,6 @@ fn draw_png(path: &Path, counts: &[u64]) -> Result<()> {
     std::fs::rename(&temp, path).map_err(|e| {
         let _ = std::fs::remove_file(&temp);
         CliError::io(path, e)
-    })
+    })?;
+    Ok(drawn)
 }

@@ -2,6 +2,7 @@
 
 pub mod convert;
 pub mod diff;
+pub mod export;
 pub mod hist;
 pub mod ls;
 pub mod show;

@@ -17,13 +17,15 @@ use crate::Outcome;
   npy show weights.npy
   npy show checkpoint.npz:encoder/layer0/weight --rows 0:4
   npy show particles.npy --fields id,mass --rows 100:110
+  npy show s3://bucket/checkpoint.npz:embeddings --rows 0:5
 
 Arrays of more than 1000 elements are summarised with '...' (3 items at each end of an
 axis), as NumPy prints them. Without :MEMBER every member of an archive is shown.
 
 JSON: an array of {\"name\", \"dtype\", \"shape\", \"rows\": [start, end] or null,
 \"summarised\", \"values\"}: values nested as the array, \"...\" where summarised, records
-as objects, NaN and infinities as strings, datetimes as ISO text.")]
+as objects, NaN and infinities as strings, datetimes as ISO text. For a URL also
+\"fetched\": {\"requests\", \"bytes\"} (the header and the rows asked for only).")]
 pub struct Args {
     /// FILE or FILE:MEMBER.
     #[arg(value_name = "FILE[:MEMBER]")]
@@ -58,7 +60,10 @@ pub fn parse_rows(text: &str) -> Result<(usize, usize)> {
 pub fn run(args: Args, json: bool) -> Result<Outcome> {
     let spec = Spec::parse(&args.spec);
     let rows = args.rows.as_deref().map(parse_rows).transpose()?;
-    let opened = Opened::open(&spec.path)?;
+    if spec.is_url() {
+        return show_url(&spec, rows, &args.fields, json);
+    }
+    let mut opened = Opened::open(&spec.path)?;
     let members: Vec<Option<String>> = match (opened.kind, &spec.member) {
         (Kind::Npz, None) => opened.names().into_iter().map(Some).collect(),
         (_, member) => vec![member.clone()],
@@ -68,13 +73,19 @@ pub fn run(args: Args, json: bool) -> Result<Outcome> {
     let mut values = Vec::new();
     let mut reader = opened.reader()?;
     for member in &members {
-        let access = opened.array(reader.as_mut(), member.as_deref())?;
         let label = Spec {
             path: spec.path.clone(),
             member: member.clone(),
         }
         .label();
-        let (text, value) = show_one(access, &label, rows, &args.fields)?;
+        let header = opened.header(member.as_deref())?;
+        let (text, value) = if header.header.dtype.has_object() {
+            let name = member.clone().unwrap_or_else(|| opened.npy_name());
+            show_objects(&opened, member.as_deref(), &name, rows, &args.fields, 0)?
+        } else {
+            let access = opened.array(reader.as_mut(), member.as_deref())?;
+            show_one(access, &label, rows, &args.fields, 0)?
+        };
         if several {
             let name = member.as_deref().unwrap_or_default();
             texts.push(format!("{name}:\n{text}"));
@@ -97,11 +108,117 @@ pub fn run(args: Args, json: bool) -> Result<Outcome> {
     Ok(Outcome::ok(text))
 }
 
+/// A URL: the `.npy` or the members asked for, fetching only the rows asked for (each
+/// member's header, then exactly those rows' bytes; a deflated member up to the last row).
+fn show_url(
+    spec: &Spec,
+    rows: Option<(usize, usize)>,
+    fields: &[String],
+    json: bool,
+) -> Result<Outcome> {
+    let url = spec.path.to_string_lossy().into_owned();
+    let archive = url.to_ascii_lowercase().ends_with(".npz");
+    let members: Vec<Option<String>> = match &spec.member {
+        Some(member) => vec![Some(member.clone())],
+        None if archive => crate::remote::names(&url)?.into_iter().map(Some).collect(),
+        None => vec![None],
+    };
+    let mut texts = Vec::new();
+    let mut values = Vec::new();
+    for member in &members {
+        let label = Spec {
+            path: spec.path.clone(),
+            member: member.clone(),
+        }
+        .label();
+        let wanted = rows.map(|(a, b)| (a as u64, b as u64));
+        let fetched = crate::remote::read_rows(&url, member.as_deref(), wanted)?;
+        let origin = fetched.start as usize;
+        let mut opened = Opened::from_bytes(std::path::Path::new(&label), fetched.npy)?;
+        let info = opened.header(None)?;
+        let rows_fetched = info.header.shape.first().copied().unwrap_or(0);
+        let local_rows = if fetched.applied {
+            rows.map(|_| (0, rows_fetched))
+        } else {
+            rows
+        };
+        let fetched = fetched.fetched;
+        let name = member.clone().unwrap_or_else(|| opened.npy_name());
+        let (text, mut value) = if info.header.dtype.has_object() {
+            show_objects(&opened, None, &name, local_rows, fields, origin)?
+        } else {
+            let access = opened.array(None, None)?;
+            show_one(access, &label, local_rows, fields, origin)?
+        };
+        value["name"] = json!(name);
+        value["fetched"] = fetched;
+        if members.len() > 1 {
+            texts.push(format!("{name}:\n{text}"));
+        } else {
+            texts.push(text);
+        }
+        values.push(value);
+    }
+    let text = if json {
+        serde_json::to_string_pretty(&Value::Array(values)).expect("JSON of plain values")
+    } else {
+        texts.join("\n\n")
+    };
+    Ok(Outcome::ok(text))
+}
+
+/// An object array, read whole by the library's safe pickle reader (with
+/// `--allow-pickle`; refused naming the flag without it), printed as NumPy prints it.
+fn show_objects(
+    opened: &Opened,
+    member: Option<&str>,
+    name: &str,
+    rows: Option<(usize, usize)>,
+    fields: &[String],
+    origin: usize,
+) -> Result<(String, Value)> {
+    let array = opened.load_array(member)?;
+    let dtype = numpy_text(array.dtype());
+    if !fields.is_empty() {
+        return Err(CliError::new(format!(
+            "{name}: --fields: the dtype {dtype} has no fields"
+        )));
+    }
+    let Some(objects) = array.into_objects() else {
+        return Err(CliError::new(format!(
+            "{name}: records with object fields cannot be shown yet (dtype {dtype})"
+        )));
+    };
+    if rows.is_some() && objects.shape.is_empty() {
+        return Err(CliError::new(format!(
+            "{name}: --rows: a 0-d array has no rows"
+        )));
+    }
+    let text = print::objects_to_string(&objects.shape, &objects.values, rows);
+    let first = objects.shape.first().copied().unwrap_or(0);
+    let shown: usize = match rows {
+        Some((a, b)) => b.min(first).saturating_sub(a.min(first)),
+        None => first,
+    } * objects.shape.iter().skip(1).product::<usize>();
+    let value = json!({
+        "name": name,
+        "dtype": dtype,
+        "shape": objects.shape,
+        "rows": rows.map(|(a, b)| vec![origin + a.min(first), origin + b.min(first)]),
+        "summarised": shown > print::THRESHOLD,
+        "values": print::object_json(&objects.shape, &objects.values, rows),
+    });
+    Ok((text, value))
+}
+
+/// `origin`: the index in the whole array of the data's first row (rows fetched from a URL
+/// are the data; their numbers in the output count from `origin`).
 fn show_one(
     access: ArrayAccess<'_>,
     label: &str,
     rows: Option<(usize, usize)>,
     fields: &[String],
+    origin: usize,
 ) -> Result<(String, Value)> {
     let header = access.info.header.clone();
     let data_len = header.data_len().map_err(lib)?;
@@ -162,14 +279,19 @@ fn show_one(
         _ => None,
     };
     let text = match &record_fields {
-        Some(fields) if !view.shape.is_empty() => print::record_table(&view, fields),
+        Some(fields) if !view.shape.is_empty() => {
+            print::record_table(&view, fields, origin + rows.map_or(0, |r| r.0))
+        }
         _ => print::array_to_string(&view),
     };
     let value = json!({
         "name": access.name,
         "dtype": numpy_text(&header.dtype),
         "shape": header.shape,
-        "rows": rows.map(|(a, b)| vec![a, b.min(header.shape.first().copied().unwrap_or(0))]),
+        "rows": rows.map(|(a, b)| {
+            let n = header.shape.first().copied().unwrap_or(0);
+            vec![origin + a.min(n), origin + b.min(n)]
+        }),
         "summarised": view.size() > print::THRESHOLD,
         "values": print::to_json(&view, record_fields.as_deref()),
     });

@@ -26,8 +26,6 @@ use crate::{table, Outcome};
 const CHUNK_ELEMS: usize = 64 * 1024;
 /// Mapped data is split into pieces of this size for the threads.
 const PIECE_BYTES: usize = 32 << 20;
-/// Work above this size shows a progress bar (when stderr is a terminal).
-const PROGRESS_BYTES: u64 = 256 << 20;
 
 /// Summary statistics of numeric arrays, in one pass.
 #[derive(clap::Args)]
@@ -296,18 +294,7 @@ fn compute(
     }
     // Streams first: each is one thread's whole job, so start the long ones early.
     pieces.sort_by_key(|p| p.range.is_some());
-    let progress = (progress_total >= PROGRESS_BYTES
-        && std::io::IsTerminal::is_terminal(&std::io::stderr()))
-    .then(|| {
-        let bar = indicatif::ProgressBar::new(progress_total);
-        bar.set_style(
-            indicatif::ProgressStyle::with_template(
-                "{bar:40} {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
-            )
-            .expect("a valid template"),
-        );
-        bar
-    });
+    let progress = crate::progress::bar(progress_total, "stats");
     let results: Mutex<Vec<Option<Acc>>> = Mutex::new(vec![None; jobs.len()]);
     let failure: Mutex<Option<CliError>> = Mutex::new(None);
     let next = AtomicUsize::new(0);
