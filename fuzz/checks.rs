@@ -464,9 +464,22 @@ where
 #[allow(dead_code)]
 pub type Check = fn(&[u8]);
 
+/// `safetensors::add_safetensors` on arbitrary bytes: an error, or an archive whose
+/// members read back and convert to safetensors again.
+pub fn safetensors(data: &[u8]) {
+    let mut writer = npy_serde::npz::Writer::new(Cursor::new(Vec::new()));
+    if npy_serde::safetensors::add_safetensors(data, &mut writer).is_err() {
+        return;
+    }
+    let bytes = writer.finish().expect("an archive in memory").into_inner();
+    let mut archive = NpzReader::new(Cursor::new(bytes)).expect("our own archive");
+    read_all_members(&mut archive);
+    let _ = npy_serde::safetensors::to_safetensors(&mut archive);
+}
+
 /// The targets by name, as the corpus directories are named.
 #[allow(dead_code)]
-pub const TARGETS: [(&str, Check); 13] = [
+pub const TARGETS: [(&str, Check); 14] = [
     ("header", header),
     ("npy_array", npy_array),
     ("dtype", dtype),
@@ -480,4 +493,5 @@ pub const TARGETS: [(&str, Check); 13] = [
     ("mmap", mmap),
     ("row_reader", row_reader),
     ("appender", appender),
+    ("safetensors", safetensors),
 ];

@@ -577,3 +577,38 @@ fn hostile_files_fail_every_command_with_one_line_and_status_2() {
     ok(d, &["verify", "zero_size.npy"]);
     ok(d, &["diff", "zero_size_f.npy", "zero_size_f.npy"]);
 }
+
+#[test]
+fn convert_goes_to_and_from_safetensors_by_extension() {
+    let dir = temp_dir();
+    run_python(
+        r#"
+import numpy as np
+np.savez('ck.npz', **{'enc.w': np.arange(12.).reshape(3, 4).T, 'enc.b': np.arange(3, dtype='>f4'),
+                     '__metadata__': np.array('{"format": "np"}')})
+np.savez('bad.npz', names=np.array(['x']))
+"#,
+        dir.path(),
+    );
+    let out = json(dir.path(), &["convert", "ck.npz", "ck.safetensors"]);
+    assert_eq!(out["compression"], Value::Null);
+    ok(
+        dir.path(),
+        &["convert", "ck.safetensors", "back.npz", "--compress"],
+    );
+    run_python(
+        r#"
+import json, numpy as np
+a, b = np.load('ck.npz'), np.load('back.npz')
+assert (a['enc.w'] == b['enc.w']).all() and b['enc.w'].flags.c_contiguous
+assert (a['enc.b'] == b['enc.b']).all() and b['enc.b'].dtype == '<f4'
+assert json.loads(str(b['__metadata__'])) == {'format': 'np'}
+"#,
+        dir.path(),
+    );
+    let failed = npy(dir.path(), &["convert", "bad.npz", "bad.safetensors"]);
+    assert!(!failed.status.success());
+    assert!(stderr(&failed).contains("names"), "{}", stderr(&failed));
+    let failed = npy(dir.path(), &["convert", "ck.safetensors", "x.npy"]);
+    assert!(stderr(&failed).contains(".npz only"), "{}", stderr(&failed));
+}

@@ -16,6 +16,7 @@
 //! | `i8` / `i16` / `i32` / `i64` | `int` of that size; narrower `int`; `uint` narrower than the target |
 //! | `u8` / `u16` / `u32` / `u64` | `uint` of that size; narrower `uint` |
 //! | `f16` | `float16`; `int8`, `uint8` |
+//! | `bf16` | `\|V2` (ml_dtypes' `bfloat16` as `np.save` writes it), only when asked for |
 //! | `f32` | `float32`; `float16`, 8- and 16-bit integers |
 //! | `f64` | `float64`; `float32`, `float16`, integers of up to 32 bits |
 //! | `Complex<f32>` | `complex64` |
@@ -31,10 +32,15 @@
 //! `bool` never into numbers. This is what an archive edited in NumPy needs: Python has no
 //! way to write a 0-d `uint32`, `np.savez(f, epoch=4)` writes `int64`.
 //!
+//! NumPy has no bfloat16: ml_dtypes' `bfloat16` arrays go through `np.save` as two-byte
+//! void items (`'<V2'`, the same as `'|V2'`: void has no byte order) in the machine's byte
+//! order. So `|V2` data is read as `bf16` only when the Rust type asks for `bf16`; nothing
+//! else reads it, and no other dtype reads as `bf16`.
+//!
 //! A refusal's error names both dtypes and the Rust type that would load the file's dtype
 //! ([`natural_rust_type`]).
 
-use half::f16;
+use half::{bf16, f16};
 use num_complex::Complex;
 
 use crate::dtype::{DType, Endian};
@@ -63,6 +69,8 @@ pub enum Target {
     U64,
     /// `half::f16`
     F16,
+    /// `half::bf16` (`|V2` data, as ml_dtypes writes it)
+    BF16,
     /// `f32`
     F32,
     /// `f64`
@@ -79,7 +87,7 @@ pub enum Target {
 
 impl Target {
     /// Every target, for tests that walk the table.
-    pub const ALL: [Target; 16] = [
+    pub const ALL: [Target; 17] = [
         Target::Bool,
         Target::I8,
         Target::I16,
@@ -90,6 +98,7 @@ impl Target {
         Target::U32,
         Target::U64,
         Target::F16,
+        Target::BF16,
         Target::F32,
         Target::F64,
         Target::C64,
@@ -111,6 +120,7 @@ impl Target {
             Target::U32 => "u32",
             Target::U64 => "u64",
             Target::F16 => "f16",
+            Target::BF16 => "bf16",
             Target::F32 => "f32",
             Target::F64 => "f64",
             Target::C64 => "Complex<f32>",
@@ -122,6 +132,9 @@ impl Target {
 
     /// The type's own dtype in native byte order (`None` for strings, whose width varies).
     pub fn dtype(self) -> Option<DType> {
+        if self == Target::BF16 {
+            return Some(BF16_DTYPE);
+        }
         let endian = Endian::NATIVE;
         let (kind, size) = target_kind(self)?;
         Some(match kind {
@@ -146,6 +159,7 @@ impl Target {
             Target::U32 => "uint32",
             Target::U64 => "uint64",
             Target::F16 => "float16",
+            Target::BF16 => "bfloat16",
             Target::F32 => "float32",
             Target::F64 => "float64",
             Target::C64 => "complex64",
@@ -212,9 +226,13 @@ fn target_kind(target: Target) -> Option<(Kind, usize)> {
         Target::F64 => (Kind::Float, 8),
         Target::C64 => (Kind::Complex, 8),
         Target::C128 => (Kind::Complex, 16),
-        Target::String | Target::Bytes => return None,
+        Target::String | Target::Bytes | Target::BF16 => return None,
     })
 }
+
+/// The dtype bf16 is written as and read from: two-byte void, as `np.save` stores an
+/// ml_dtypes `bfloat16` array (its bytes in the machine's order).
+pub const BF16_DTYPE: DType = DType::Void { size: 2 };
 
 /// Bytes of the integers that a float of `size` bytes holds exactly: an `f16` has an
 /// 11-bit significand (8-bit integers), `f32` 24 bits (16-bit), `f64` 53 bits (32-bit).
@@ -239,6 +257,8 @@ pub fn array_conversion(dtype: &DType, target: Target) -> Conversion {
                 _ => Refused,
             }
         }
+        // Only `|V2` and only when bf16 is asked for: nothing in the file says it is bf16.
+        Target::BF16 => return if *dtype == BF16_DTYPE { Exact } else { Refused },
         _ => {}
     }
     let (Some((from, from_size)), Some((to, to_size))) = (numeric_kind(dtype), target_kind(target))
@@ -314,6 +334,10 @@ pub fn read_hint(dtype: &DType) -> String {
 /// `String` for `'<U5'`, `DateTime64<units::Ns>` for `'<M8[ns]'`, a derived struct for a
 /// record.
 pub fn natural_rust_type(dtype: &DType) -> Option<String> {
+    if *dtype == BF16_DTYPE {
+        // Never guessed: `|V2` is bf16 only if whoever wrote it says so.
+        return Some("bf16 if it holds ml_dtypes bfloat16 (or NpyArray)".to_string());
+    }
     if let Some(target) = Target::ALL
         .into_iter()
         .find(|&t| array_conversion(dtype, t) == Conversion::Exact)
@@ -351,6 +375,17 @@ pub enum Number {
 }
 
 impl Number {
+    /// Decodes one item of `dtype` as asked for by `target`: [`decode`](Self::decode), plus
+    /// bf16 from `|V2` data when `target` is bf16 (the one place the void is read as a
+    /// number).
+    pub fn decode_as(dtype: &DType, bytes: &[u8], target: Target) -> Option<Number> {
+        if target == Target::BF16 && *dtype == BF16_DTYPE {
+            let bits = u16::from_ne_bytes(take(bytes.get(..2)?));
+            return Some(Number::Float(bf16::from_bits(bits).to_f64()));
+        }
+        Number::decode(dtype, bytes)
+    }
+
     /// Decodes one item of a numeric `dtype` from the start of `bytes` (at least the
     /// dtype's size), in the dtype's byte order. `None` for non-numeric dtypes.
     pub fn decode(dtype: &DType, bytes: &[u8]) -> Option<Number> {
@@ -529,6 +564,17 @@ impl FromValue for f16 {
     }
 }
 
+impl FromValue for bf16 {
+    const TARGET: Target = Target::BF16;
+    #[inline]
+    fn from_value(value: Number) -> Result<Self> {
+        let wide = value.to_float(Target::BF16)?;
+        let narrow = bf16::from_f64(wide);
+        value.narrowed(Target::BF16, wide, narrow.to_f64())?;
+        Ok(narrow)
+    }
+}
+
 impl FromValue for Complex<f64> {
     const TARGET: Target = Target::C128;
     fn from_value(value: Number) -> Result<Self> {
@@ -553,7 +599,7 @@ impl FromValue for Complex<f32> {
 
 /// Reads a 0-d value of `dtype` into `T` by value. The error names the value.
 pub fn by_value<T: FromValue>(dtype: &DType, bytes: &[u8]) -> Result<T> {
-    match Number::decode(dtype, bytes) {
+    match Number::decode_as(dtype, bytes, T::TARGET) {
         Some(value) => T::from_value(value),
         None => Err(refusal(dtype, T::TARGET)),
     }
@@ -577,7 +623,8 @@ pub fn decode_column<T: FromValue>(
     }
     (0..count)
         .map(|i| {
-            let value = Number::decode(dtype, &bytes[i * stride..]).expect("numeric dtype");
+            let value =
+                Number::decode_as(dtype, &bytes[i * stride..], T::TARGET).expect("numeric dtype");
             T::from_value(value)
         })
         .collect()
@@ -612,6 +659,34 @@ mod tests {
         assert_eq!(array_conversion(&dt("|b1"), Target::U8), Refused);
         assert_eq!(array_conversion(&dt("|S3"), Target::String), Widened);
         assert_eq!(array_conversion(&dt("<U3"), Target::Bytes), Refused);
+    }
+
+    #[test]
+    fn void_of_two_bytes_is_bf16_only_when_bf16_is_asked_for() {
+        use Conversion::*;
+        assert_eq!(array_conversion(&dt("|V2"), Target::BF16), Exact);
+        assert_eq!(array_conversion(&dt("<V2"), Target::BF16), Exact);
+        for target in Target::ALL.into_iter().filter(|&t| t != Target::BF16) {
+            assert_eq!(array_conversion(&dt("|V2"), target), Refused, "{target:?}");
+        }
+        for descr in ["<f2", "<f4", "<u2", "|V4", "|i1"] {
+            assert_eq!(
+                array_conversion(&dt(descr), Target::BF16),
+                Refused,
+                "{descr}"
+            );
+        }
+        let one = half::bf16::from_f32(1.0).to_ne_bytes();
+        assert_eq!(Number::decode(&dt("|V2"), &one), None);
+        assert_eq!(
+            by_value::<half::bf16>(&dt("|V2"), &one).unwrap().to_f32(),
+            1.0
+        );
+        assert!(by_value::<f32>(&dt("|V2"), &one).is_err());
+        let err = check_array(&dt("|V2"), Target::F32)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("bf16 if it holds ml_dtypes bfloat16"), "{err}");
     }
 
     #[test]

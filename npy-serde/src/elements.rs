@@ -10,7 +10,7 @@
 use std::io::{Read, Write};
 
 use bytemuck::Pod;
-use half::f16;
+use half::{bf16, f16};
 use num_complex::Complex;
 
 use crate::buffer::{extend_zeroed, read_up_to, zeroed_for_read, CHUNK_BYTES};
@@ -22,6 +22,7 @@ use crate::header::{truncated, Header};
 /// A Rust type that can be the element of a NumPy array.
 ///
 /// Implemented for `bool`, `i8`–`i64`, `u8`–`u64`, `f32`, `f64`, [`half::f16`],
+/// [`half::bf16`] (written as `|V2`, as ml_dtypes' `bfloat16` goes through `np.save`),
 /// [`num_complex::Complex<f32>`]/`<f64>`, `String` (`U`), `Vec<u8>` (`S`),
 /// [`FixedUnicode`], [`FixedBytes`], [`DateTime64`], [`TimeDelta64`] and `[T; N]` (a
 /// subarray); `#[derive(NpyElement)]` implements it for structs (record dtypes).
@@ -282,6 +283,17 @@ macro_rules! float_scalar {
 }
 float_scalar!(f16 => u16, f32 => u32, f64 => u64);
 
+/// bf16 is `|V2` data: two bytes in the machine's order, as ml_dtypes stores them (void
+/// has no byte order to swap from).
+impl Scalar for bf16 {
+    fn dtype_in(_: Endian) -> DType {
+        convert::BF16_DTYPE
+    }
+    fn swap(self) -> Self {
+        bf16::from_bits(self.to_bits().swap_bytes())
+    }
+}
+
 /// Reads item `i` of a strided buffer as `S` in `endian` order.
 fn scalar_at<S: Scalar>(bytes: &[u8], offset: usize, endian: Endian) -> S {
     let value: S = bytemuck::pod_read_unaligned(&bytes[offset..offset + size_of::<S>()]);
@@ -412,6 +424,7 @@ numeric_element!(
     u32,
     u64,
     f16,
+    bf16,
     f32,
     f64,
     Complex<f32>,

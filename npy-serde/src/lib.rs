@@ -318,6 +318,8 @@ pub mod mmap;
 pub mod npy;
 pub mod npz;
 mod record;
+#[cfg(feature = "safetensors")]
+pub mod safetensors;
 
 mod de;
 mod ser;
@@ -343,7 +345,7 @@ pub use ser::{to_path, to_path_with, to_vec, to_vec_with, to_writer, to_writer_w
 pub use serde_array::Bulk;
 pub use serde_format::SerdeOptions;
 
-/// `f16`, for `float16` data.
+/// `f16`, for `float16` data, and `bf16`, for ml_dtypes' `bfloat16` (`|V2`) data.
 pub use half;
 /// The ndarray this crate speaks (0.17): use it through here so that versions match (an
 /// array of another ndarray version is a different type, and `NpyWrite is not
@@ -362,7 +364,7 @@ pub mod element {
     //! Rust types for NumPy element types, and which dtypes each reads.
     //!
     //! [`NpyElement`](crate::NpyElement) (at the crate root, with its derive) is implemented
-    //! for `bool`, `i8`–`i64`, `u8`–`u64`, `f16`, `f32`, `f64`, `Complex<f32>`,
+    //! for `bool`, `i8`–`i64`, `u8`–`u64`, `f16`, `bf16`, `f32`, `f64`, `Complex<f32>`,
     //! `Complex<f64>`, `String` (`U`), `Vec<u8>` (`S`), the fixed-width [`FixedUnicode`] and
     //! [`FixedBytes`], the datetimes [`DateTime64`] and [`TimeDelta64`] (with a [`Unit`]
     //! from [`units`]), `[T; N]` (a subarray) and derived records. [`FixedElement`] marks
@@ -382,6 +384,7 @@ pub mod element {
     //! | `i8` / `i16` / `i32` / `i64` | `int` of that size; narrower `int`; `uint` narrower than the target |
     //! | `u8` / `u16` / `u32` / `u64` | `uint` of that size; narrower `uint` |
     //! | `f16` | `float16`; `int8`, `uint8` |
+    //! | `bf16` | `\|V2` (ml_dtypes' `bfloat16`), only when `bf16` is asked for |
     //! | `f32` | `float32`; `float16`, 8- and 16-bit integers |
     //! | `f64` | `float64`; `float32`, `float16`, integers of up to 32 bits |
     //! | `Complex<f32>` | `complex64` |
@@ -399,6 +402,29 @@ pub mod element {
     //!
     //! A refusal's error names both dtypes and the Rust type that would load the file's dtype:
     //! `expected int32 (i32), found '<i8' (int64), which loads as i64`.
+    //!
+    //! # bfloat16
+    //!
+    //! NumPy has no bfloat16. [`half::bf16`] is written as ml_dtypes'
+    //! `bfloat16` goes through `np.save`: two-byte void items (`|V2`; `np.save` spells it
+    //! `'<V2'`, the same dtype, since void has no byte order) holding the bits in the
+    //! machine's byte order. In NumPy, `np.load(f).view(ml_dtypes.bfloat16)` gives the values
+    //! back. Reading, `|V2` data is bf16 only when the Rust type asks for `bf16`: nothing in
+    //! the file says so, so nothing else guesses it ([`NpyArray`](crate::NpyArray) keeps it as
+    //! raw void bytes, and no other type reads it).
+    //!
+    //! ```
+    //! use npy_serde::half::bf16;
+    //! use npy_serde::npy;
+    //!
+    //! let weights = vec![bf16::from_f32(0.5), bf16::from_f32(-2.0)];
+    //! let bytes = npy::to_vec(&weights)?;
+    //! assert_eq!(npy::read_header(&mut &bytes[..])?.header.dtype.to_string(), "'|V2'");
+    //! let back: Vec<bf16> = npy::from_slice(&bytes)?;
+    //! assert_eq!(back, weights);
+    //! assert!(npy::from_slice::<Vec<f32>>(&bytes).is_err()); // never guessed
+    //! # Ok::<(), npy_serde::Error>(())
+    //! ```
     pub use crate::elements::{
         units, DateTime64, FixedBytes, FixedElement, FixedUnicode, TimeDelta64, Unit,
     };

@@ -8,7 +8,7 @@ use std::fs::File;
 use std::io::Read;
 use std::path::Path;
 
-use half::f16;
+use half::{bf16, f16};
 use ndarray::{Array, Array2, ArrayD, Dimension, IxDyn, ShapeBuilder};
 use num_complex::Complex;
 
@@ -154,6 +154,7 @@ ragged!(
     u32,
     u64,
     f16,
+    bf16,
     f32,
     f64,
     Complex<f32>,

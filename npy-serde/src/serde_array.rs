@@ -35,6 +35,7 @@ use serde::de::{self, Deserializer, SeqAccess, Visitor};
 use serde::ser::{SerializeTuple, Serializer};
 use serde::Serialize;
 
+use crate::array::NpyArray;
 use crate::elements::{DataReader, FixedElement, NpyElement};
 use crate::errors::{Error, ErrorKind, Result};
 use crate::header::Header;
@@ -64,6 +65,7 @@ macro_rules! bulk_element_types {
             u32,
             u64,
             half::f16,
+            half::bf16,
             f32,
             f64,
             num_complex::Complex<f32>,
@@ -157,6 +159,96 @@ where
 {
     fn deserialize<De: Deserializer<'de>>(deserializer: De) -> Result<Self, De::Error> {
         deserialize(deserializer).map(Bulk)
+    }
+}
+
+/// `Bulk<NpyArray>`: a member whose dtype is known only at run time, on the bulk path
+/// (what adapters use for a framework's tensors, whose dtype the struct does not fix). It
+/// saves in its own dtype and byte order and loads any dtype but objects, as
+/// [`NpyArray`] does.
+///
+/// ```
+/// use npy_serde::{Bulk, NpyArray};
+/// use serde::{Deserialize, Serialize};
+///
+/// #[derive(Serialize, Deserialize)]
+/// struct State {
+///     any: Bulk<NpyArray>,
+/// }
+///
+/// let any = NpyArray::from_values(vec![1u16, 2, 3], vec![3])?;
+/// let bytes = npy_serde::to_vec(&State { any: Bulk(any.clone()) })?;
+/// let back: State = npy_serde::from_slice(&bytes)?;
+/// assert_eq!(back.any.0, any);
+/// # Ok::<(), npy_serde::Error>(())
+/// ```
+impl Serialize for Bulk<NpyArray> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let data = self.0.data_bytes().map_err(serde::ser::Error::custom)?;
+        let bulk = BulkArray {
+            descr: self.0.dtype().to_string(),
+            shape: self.0.shape(),
+            fortran_order: self.0.fortran_order(),
+            data: &data,
+        };
+        serializer.serialize_newtype_struct(BULK_ARRAY, &bulk)
+    }
+}
+
+impl<'de> de::Deserialize<'de> for Bulk<NpyArray> {
+    fn deserialize<De: Deserializer<'de>>(deserializer: De) -> Result<Self, De::Error> {
+        let delivered = Rc::new(RefCell::new(None));
+        let request = DynamicRead {
+            delivered: Rc::clone(&delivered),
+        };
+        PENDING.with(|pending| *pending.borrow_mut() = Some(Box::new(request)));
+        let result =
+            deserializer.deserialize_newtype_struct(BULK_ARRAY, DynamicVisitor { delivered });
+        PENDING.with(|pending| pending.borrow_mut().take());
+        result.map(Bulk)
+    }
+}
+
+struct DynamicRead {
+    delivered: Rc<RefCell<Option<NpyArray>>>,
+}
+
+impl DirectRead for DynamicRead {
+    fn read(&mut self, header: &Header, data: &mut DataReader<'_, &mut dyn Read>) -> Result<()> {
+        *self.delivered.borrow_mut() = Some(NpyArray::read_npy_data(header, data)?);
+        Ok(())
+    }
+}
+
+struct DynamicVisitor {
+    delivered: Rc<RefCell<Option<NpyArray>>>,
+}
+
+impl<'de> Visitor<'de> for DynamicVisitor {
+    type Value = NpyArray;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an array as (descr, shape, fortran_order, data bytes)")
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        self.delivered
+            .borrow_mut()
+            .take()
+            .ok_or_else(|| de::Error::custom("the bulk array was not delivered"))
+    }
+
+    fn visit_newtype_struct<De: Deserializer<'de>>(self, d: De) -> Result<Self::Value, De::Error> {
+        d.deserialize_tuple(4, self)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let descr: String = next(&mut seq, 0, &self)?;
+        let shape: Vec<usize> = next(&mut seq, 1, &self)?;
+        let fortran_order: bool = next(&mut seq, 2, &self)?;
+        let data: ByteBuf = next(&mut seq, 3, &self)?;
+        let dtype = descr.parse().map_err(de::Error::custom)?;
+        NpyArray::from_raw(dtype, shape, fortran_order, data.0).map_err(de::Error::custom)
     }
 }
 

@@ -142,16 +142,48 @@ pub fn temp_dir() -> tempfile::TempDir {
 /// installed from PyPI into the same environment as NumPy.
 const S3_REQUIREMENTS: [&str; 3] = ["moto[server]>=5,<6", "boto3", "flask-cors"];
 
+/// The machine-learning interop packages: ml_dtypes (NumPy's bfloat16) and safetensors
+/// (its NumPy API; no torch), installed from PyPI into the same environment as NumPy.
+const ML_REQUIREMENTS: [&str; 2] = ["ml_dtypes>=0.4", "safetensors>=0.4"];
+
 /// NumPy's Python, with moto's S3 server and boto3 (installed on first use, into the venv
 /// that holds NumPy, or the environment of `NPY_SERDE_PYTHON`). Panics, saying how to get
 /// them, when they cannot be installed.
 pub fn python_with_s3() -> &'static Path {
     static READY: OnceLock<Result<(), String>> = OnceLock::new();
+    python_with(
+        &READY,
+        "moto.server, boto3",
+        &S3_REQUIREMENTS,
+        "object-store tests run moto's S3 server",
+    )
+}
+
+/// NumPy's Python, with ml_dtypes and safetensors (installed on first use, as
+/// [`python_with_s3`] installs its packages).
+pub fn python_with_ml() -> &'static Path {
+    static READY: OnceLock<Result<(), String>> = OnceLock::new();
+    python_with(
+        &READY,
+        "ml_dtypes, safetensors.numpy",
+        &ML_REQUIREMENTS,
+        "bfloat16 and safetensors tests use ml_dtypes and safetensors",
+    )
+}
+
+/// NumPy's Python once `imports` import in it, installing `requirements` from PyPI the
+/// first time they do not.
+fn python_with(
+    ready: &'static OnceLock<Result<(), String>>,
+    imports: &str,
+    requirements: &[&str],
+    why: &str,
+) -> &'static Path {
     let python = python();
-    let ready = READY.get_or_init(|| {
+    let ready = ready.get_or_init(|| {
         let has = |py: &Path| {
             Command::new(py)
-                .args(["-c", "import moto.server, boto3"])
+                .args(["-c", &format!("import {imports}")])
                 .output()
                 .is_ok_and(|out| out.status.success())
         };
@@ -167,24 +199,24 @@ pub fn python_with_s3() -> &'static Path {
                     "--quiet",
                     "--disable-pip-version-check",
                 ])
-                .args(S3_REQUIREMENTS),
+                .args(requirements),
         )?;
         if has(python) {
             Ok(())
         } else {
             Err(format!(
-                "{} cannot import moto after installing it",
+                "{} cannot import {imports} after installing them",
                 python.display()
             ))
         }
     });
     match ready {
         Ok(()) => python,
-        Err(why) => panic!(
-            "{why}\n\nnpy-serde's object-store tests run moto's S3 server: they install it with \
-             `{} -m pip install {}` from PyPI; make PyPI reachable or install them there.",
+        Err(problem) => panic!(
+            "{problem}\n\nnpy-serde's {why}: they install them with `{} -m pip install {}` \
+             from PyPI; make PyPI reachable or install them there.",
             python.display(),
-            S3_REQUIREMENTS.join(" ")
+            requirements.join(" ")
         ),
     }
 }

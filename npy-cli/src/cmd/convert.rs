@@ -1,5 +1,5 @@
 //! `npy convert`: `.npz` stored ⇄ deflated, `.npy` → a member of an `.npz`, a member →
-//! `.npy`. Writes go through the library's path writers, which are atomic (temporary file
+//! `.npy`, `.npz` ⇄ `.safetensors` (the library's `safetensors` module). Writes go through the library's path writers, which are atomic (temporary file
 //! in the same directory, synced, renamed), so a failed conversion leaves any old output
 //! whole; deflate runs on every core (the library's parallel compression). Members are
 //! converted one at a time: memory holds one member, not the archive (a progress bar counts
@@ -26,9 +26,12 @@ use crate::Outcome;
   npy convert x.npy x.csv --fmt %.6g                     (text, as np.savetxt)
   npy convert table.npz:records records.tsv
   npy convert checkpoint.npz - | ssh host 'cat > c.npz'   (an archive streamed to stdout)
+  npy convert model.safetensors model.npz                (bf16 becomes '|V2', as ml_dtypes saves it)
+  npy convert checkpoint.npz model.safetensors           (__metadata__ member -> safetensors metadata)
 
-The output's kind comes from its extension (.npy, .npz, .csv or .tsv); '-' streams an .npz
-to stdout (members followed by zip data descriptors; the summary goes to stderr). Text takes 1-d and
+The output's kind comes from its extension (.npy, .npz, .csv, .tsv or .safetensors; a
+.safetensors file converts to and from a whole .npz); '-' streams an .npz to stdout (members
+followed by zip data descriptors; the summary goes to stderr). Text takes 1-d and
 2-d arrays of booleans, integers, floats, strings and dates (one row per line), and 1-d
 records (one column per field, under a '# a,b' header line); --fmt is a printf format,
 one specifier for every column or one per column (default %.18e for floats, %d for
@@ -73,8 +76,13 @@ fn first_bytes(path: &Path) -> Result<Vec<u8>> {
 
 pub fn run(args: Args, json: bool) -> Result<Outcome> {
     let spec = Spec::parse(&args.input);
-    let kind = sniff(&spec.path, &first_bytes(&spec.path)?)?;
     let output = Path::new(&args.output);
+    let is_safetensors = |path: &Path| path.extension().is_some_and(|e| e == "safetensors");
+    if is_safetensors(&spec.path) || is_safetensors(output) {
+        let whole = spec.member.is_none() && args.member.is_none();
+        return safetensors(&args, whole, &spec.path, output, json);
+    }
+    let kind = sniff(&spec.path, &first_bytes(&spec.path)?)?;
     let member = spec.member.clone().or(args.member.clone());
     if args.output == "-" {
         return to_stdout(&args, &spec, kind, member);
@@ -173,6 +181,59 @@ pub fn run(args: Args, json: bool) -> Result<Outcome> {
             written = names;
         }
     }
+    Ok(report(&args, output, written, compression_text, json))
+}
+
+/// `.safetensors` to `.npz` or back, all members, through the library.
+fn safetensors(
+    args: &Args,
+    whole: bool,
+    input: &Path,
+    output: &Path,
+    json: bool,
+) -> Result<Outcome> {
+    use npy_serde::safetensors as st;
+    if !whole {
+        return Err(CliError::new(
+            "a .safetensors file converts to and from a whole .npz: no --member or FILE:MEMBER",
+        ));
+    }
+    let ext = |path: &Path| path.extension().and_then(|e| e.to_str()).map(str::to_owned);
+    let mut compression_text = None;
+    match (ext(input).as_deref(), ext(output).as_deref()) {
+        (Some("safetensors"), Some("npz")) => {
+            let compression = choose(args, false);
+            compression_text = Some(describe(compression));
+            let options = WriteOptions::default().with_compression(compression);
+            st::safetensors_to_npz_with(input, output, &options).map_err(lib)?;
+        }
+        (Some("npz"), Some("safetensors")) => st::npz_to_safetensors(input, output).map_err(lib)?,
+        _ => {
+            return Err(CliError::new(format!(
+                "{} -> {}: safetensors converts to and from .npz only (.safetensors -> .npz, \
+                 .npz -> .safetensors)",
+                input.display(),
+                output.display()
+            )))
+        }
+    }
+    let npz_side = if compression_text.is_some() {
+        output
+    } else {
+        input
+    };
+    let written = npz::Reader::open(npz_side).map_err(lib)?.names();
+    Ok(report(args, output, written, compression_text, json))
+}
+
+/// What a conversion says it did.
+fn report(
+    args: &Args,
+    output: &Path,
+    written: Vec<String>,
+    compression_text: Option<String>,
+    json: bool,
+) -> Outcome {
     let bytes = std::fs::metadata(output).map(|m| m.len()).unwrap_or(0);
     let text = if json {
         serde_json::to_string_pretty(&json!({
@@ -181,8 +242,10 @@ pub fn run(args: Args, json: bool) -> Result<Outcome> {
         }))
         .expect("JSON of plain values")
     } else {
+        let members = |n: usize| format!("{n} member{}", if n == 1 { "" } else { "s" });
         let what = match (&compression_text, written.len()) {
-            (Some(c), n) => format!("{n} member{} ({c})", if n == 1 { "" } else { "s" }),
+            (Some(c), n) => format!("{} ({c})", members(n)),
+            (None, n) if output.extension().is_some_and(|e| e == "safetensors") => members(n),
             (None, _) => "1 array".to_string(),
         };
         format!(
@@ -191,7 +254,7 @@ pub fn run(args: Args, json: bool) -> Result<Outcome> {
             crate::numeric::human_bytes(bytes)
         )
     };
-    Ok(Outcome::ok(text))
+    Outcome::ok(text)
 }
 
 /// The text export: one array (a `.npy`, or the member named or the only one).

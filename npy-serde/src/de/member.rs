@@ -3,7 +3,7 @@
 //! parts, records as maps of their fields, and nested sequences in logical C order
 //! whatever the stored order.
 
-use half::f16;
+use half::{bf16, f16};
 use serde::de::value::{SeqDeserializer, StringDeserializer, U16Deserializer, UsizeDeserializer};
 use serde::de::{self, DeserializeSeed, IntoDeserializer, Visitor};
 use serde::forward_to_deserialize_any;
@@ -150,8 +150,8 @@ impl<'b> Member<'b> {
         if !self.allows(T::TARGET) {
             return Err(self.refusal(T::TARGET));
         }
-        let value =
-            Number::decode(&self.header.dtype, bytes).ok_or_else(|| self.refusal(T::TARGET))?;
+        let value = Number::decode_as(&self.header.dtype, bytes, T::TARGET)
+            .ok_or_else(|| self.refusal(T::TARGET))?;
         T::from_value(value)
     }
 
@@ -477,8 +477,14 @@ impl<'de> de::Deserializer<'de> for ArrayDe<'_> {
         name: &'static str,
         visitor: V,
     ) -> Result<V::Value> {
-        if name == "f16" {
-            let bits: U16Deserializer<Error> = self.number::<f16>()?.to_bits().into_deserializer();
+        // half's f16 and bf16 serialize as newtype structs of their bits.
+        let bits = match name {
+            "f16" => Some(self.number::<f16>()?.to_bits()),
+            "bf16" => Some(self.number::<bf16>()?.to_bits()),
+            _ => None,
+        };
+        if let Some(bits) = bits {
+            let bits: U16Deserializer<Error> = bits.into_deserializer();
             return visitor.visit_newtype_struct(bits);
         }
         visitor.visit_newtype_struct(self)

@@ -157,6 +157,9 @@ impl ser::Serializer for Capture {
             ("f16", Captured::Scalar(s)) if s.kind == LeafKind::U16 => {
                 Ok(Captured::Scalar(Scalar::new(LeafKind::F16, s.bytes())))
             }
+            ("bf16", Captured::Scalar(s)) if s.kind == LeafKind::U16 => {
+                Ok(Captured::Scalar(Scalar::new(LeafKind::BF16, s.bytes())))
+            }
             (_, inner) => Ok(inner),
         }
     }

@@ -118,6 +118,12 @@ impl<'b> ser::Serializer for ElementSerializer<'b> {
                 }
                 _ => Err(self.reject("a newtype f16 that does not hold u16 bits")),
             },
+            "bf16" => match value.serialize(Capture::plain())? {
+                Captured::Scalar(scalar) if scalar.kind == LeafKind::U16 => {
+                    self.b.push(LeafKind::BF16, self.depth, scalar.bytes())
+                }
+                _ => Err(self.reject("a newtype bf16 that does not hold u16 bits")),
+            },
             BULK_ARRAY => Err(self.irregular("an array (Bulk or serde_array)")),
             _ => value.serialize(ElementSerializer {
                 hint: hint_of::<T>,

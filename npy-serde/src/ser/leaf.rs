@@ -29,6 +29,7 @@ impl LeafKind {
     pub const U32: LeafKind = LeafKind::Number(Target::U32);
     pub const U64: LeafKind = LeafKind::Number(Target::U64);
     pub const F16: LeafKind = LeafKind::Number(Target::F16);
+    pub const BF16: LeafKind = LeafKind::Number(Target::BF16);
     pub const F32: LeafKind = LeafKind::Number(Target::F32);
     pub const F64: LeafKind = LeafKind::Number(Target::F64);
     pub const C64: LeafKind = LeafKind::Number(Target::C64);

@@ -32,6 +32,7 @@
 //! | bytes (`serde_bytes`) | 1-D `uint8` |
 //! | `bool`, integers, floats | 0-d member (`np.array(3)`) |
 //! | `half::f16` (newtype struct `"f16"`) | `<f2` |
+//! | `half::bf16` (newtype struct `"bf16"`) | `\|V2` (ml_dtypes' `bfloat16` in `np.save`) |
 //! | `num_complex::Complex<f32>` / `<f64>` (a `(re, im)` tuple) | `<c8` / `<c16` |
 //! | `String`, `char` / `Vec<String>` | 0-d `<U{len}` / 1-D `<U{longest}` |
 //! | unit enum variant / `Vec` of them | string member holding the variant name |

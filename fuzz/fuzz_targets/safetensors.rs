@@ -1,0 +1,7 @@
+//! See `checks::safetensors` (and fuzz/README.md).
+#![no_main]
+
+#[path = "../checks.rs"]
+mod checks;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| checks::safetensors(data));
