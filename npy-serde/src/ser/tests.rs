@@ -523,6 +523,12 @@ impl Sample for f16 {
     }
 }
 
+impl Sample for half::bf16 {
+    fn sample(i: usize) -> Self {
+        half::bf16::from_f32(i as f32)
+    }
+}
+
 impl Sample for Complex<f32> {
     fn sample(i: usize) -> Self {
         Complex::new(i as f32, -0.5)
@@ -566,8 +572,8 @@ fn plain_arrays_are_written_exactly_as_the_element_path_wrote_them() {
         ($($e:ty),*) => {$( check_element_type::<$e>(); )*};
     }
     crate::serde_array::bulk_element_types!(each_element);
-    // 12 of the 16 values of each of the 14 element types are not empty.
-    assert_eq!(typed_writes() - before, 14 * 12);
+    // 12 of the 16 values of each of the 15 element types are not empty.
+    assert_eq!(typed_writes() - before, 15 * 12);
 }
 
 /// A plain array in every position a member-level value can be in.
