@@ -17,28 +17,11 @@ use std::sync::{Arc, OnceLock};
 use npy_serde::error::ErrorKind;
 use npy_serde::npy::{self, HeaderInfo};
 use npy_serde::npz::{self, FileKind, MemberInfo};
-use npy_serde::{Error as LibError, NpyArray, ReadOptions};
+use npy_serde::{Error as LibError, NpyArray};
 
 use crate::error::{CliError, Result};
 
-/// `--allow-pickle`, set once by `main` for every command.
-static ALLOW_PICKLE: OnceLock<bool> = OnceLock::new();
-
-/// Records `--allow-pickle` (object arrays are read by the library's safe pickle reader,
-/// which builds plain values and runs no code).
-pub fn set_allow_pickle(allow: bool) {
-    let _ = ALLOW_PICKLE.set(allow);
-}
-
-/// True when `--allow-pickle` was given.
-pub fn allow_pickle() -> bool {
-    ALLOW_PICKLE.get().copied().unwrap_or(false)
-}
-
-/// The library's read options for this run: its defaults, and `--allow-pickle`.
-pub fn read_options() -> ReadOptions {
-    ReadOptions::default().with_allow_pickle(allow_pickle())
-}
+pub use crate::reading::{allow_pickle, lib, object_refusal, read_options, set_allow_pickle};
 
 /// A file name with an optional member: `FILE` or `FILE:MEMBER`.
 #[derive(Debug, Clone)]
@@ -446,39 +429,6 @@ fn header_and_data(bytes: &[u8]) -> npy_serde::Result<(HeaderInfo, &[u8])> {
     let start = info.data_offset as usize;
     let len = info.header.data_len()? as usize;
     Ok((info, &bytes[start..start + len]))
-}
-
-/// A library error as a CLI error (its text names the file and member it knows of). The
-/// library's refusal of an object array speaks of its Rust API; here it names the flag.
-pub fn lib(e: LibError) -> CliError {
-    if matches!(e.kind(), ErrorKind::ObjectArray) {
-        let mut place = String::new();
-        if let Some(path) = e.path() {
-            place.push_str(&format!("{}: ", path.display()));
-        }
-        if let Some(member) = e.member() {
-            place.push_str(&format!("member {member:?}: "));
-        }
-        return object_refusal(&place);
-    }
-    CliError::new(e.to_string())
-}
-
-/// Object arrays without `--allow-pickle`: what they are and the flag that reads them
-/// (with the flag, where a command cannot use them).
-pub fn object_refusal(place: &str) -> CliError {
-    if allow_pickle() {
-        // Read, but this command works on typed data (numbers, bytes) only.
-        return CliError::new(format!(
-            "{place}an object array (dtype=object: Python objects) cannot be used here: \
-             this command reads numbers only"
-        ));
-    }
-    CliError::new(format!(
-        "{place}an object array (dtype=object: pickled Python objects), not read by default; \
-         pass --allow-pickle to read it with the safe pickle reader (it builds plain values \
-         and runs no code)"
-    ))
 }
 
 /// A library error as a CLI error naming `path`, and `member` when given, unless the

@@ -13,6 +13,7 @@ mod numeric;
 mod print;
 mod printf;
 mod progress;
+mod reading;
 mod remote;
 mod table;
 

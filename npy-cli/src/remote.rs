@@ -42,7 +42,7 @@ mod enabled {
     use npy_serde::{NpyArray, SerdeOptions};
 
     use super::*;
-    use crate::input::{lib, read_options};
+    use crate::reading::{lib, read_options};
 
     /// The library's remote options: defaults, and this run's read options.
     fn options() -> RemoteOptions {
@@ -187,12 +187,12 @@ mod enabled {
     /// An object array: the object fetched whole, decoded by the safe pickle reader (with
     /// `--allow-pickle`; refused naming the flag without it).
     fn whole_object(url: &str, member: Option<&str>) -> Result<Rows> {
-        if !crate::input::allow_pickle() {
+        if !crate::reading::allow_pickle() {
             let place = match member {
                 Some(member) => format!("{url}: member {member:?}: "),
                 None => format!("{url}: "),
             };
-            return Err(crate::input::object_refusal(&place));
+            return Err(crate::reading::object_refusal(&place));
         }
         let bytes = fetch(url)?;
         let fetched = serde_json::json!({"requests": 1, "bytes": bytes.len()});

@@ -76,6 +76,7 @@
 //! [`WriteOptions::with_alignment`]: crate::WriteOptions::with_alignment
 
 mod location;
+mod naming;
 mod snapshot;
 #[cfg(feature = "object-store")]
 mod store;

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde::de::DeserializeOwned;
 
+use super::naming::{file_name, step_of};
 use super::snapshot::Snapshot;
 use super::CheckpointOptions;
 use crate::errors::{Error, Result};
@@ -16,24 +17,6 @@ pub(crate) enum Location {
     Dir(PathBuf),
     #[cfg(feature = "object-store")]
     Store(Box<super::store::StoreLocation>),
-}
-
-/// The file or object name of step `step`: `{name}_{step:010}.npz`.
-pub(crate) fn file_name(name: &str, step: u64) -> String {
-    format!("{name}_{step:010}.npz")
-}
-
-/// The step a file or object named `file` holds, when it is a checkpoint of `name`:
-/// `{name}_` then digits then `.npz`. Temporary files (`.{file}.XXXXXX.tmp`) never match.
-pub(crate) fn step_of(name: &str, file: &str) -> Option<u64> {
-    let digits = file
-        .strip_prefix(name)?
-        .strip_prefix('_')?
-        .strip_suffix(".npz")?;
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    digits.parse().ok()
 }
 
 impl Location {

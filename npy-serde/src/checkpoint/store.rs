@@ -10,7 +10,7 @@ use object_store::path::Path;
 use object_store::{ObjectStore, ObjectStoreExt};
 use serde::de::DeserializeOwned;
 
-use super::location::{file_name, step_of};
+use super::naming::{file_name, step_of};
 use crate::errors::Result;
 use crate::remote::{store_error, RemoteOptions};
 use crate::serde_format::SerdeOptions;
