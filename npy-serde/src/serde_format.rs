@@ -134,6 +134,12 @@ impl<R: Read + std::io::Seek> ReadMembers for Reader<R> {
 /// name no real type uses.
 pub(crate) const BULK_ARRAY: &str = "$npy_serde::private::BulkArray";
 
+/// True for the newtype names under which `half`'s `f16` and `bf16` serialize (their bits as
+/// a `u16`): a field of either is one number, stored as a member of its own dtype.
+pub(crate) fn is_half_float(newtype_name: &str) -> bool {
+    matches!(newtype_name, "f16" | "bf16")
+}
+
 /// The struct name and fields ndarray serializes an array as.
 pub(crate) const NDARRAY_STRUCT: &str = "Array";
 pub(crate) const NDARRAY_FIELDS: [&str; 3] = ["v", "dim", "data"];

@@ -515,7 +515,7 @@ impl<'de, S: ReadMembers> de::Deserializer<'de> for Entry<'_, '_, S> {
                 .visit_newtype_struct(BulkDe { raw })
                 .map_err(|e| in_member(e, path));
         }
-        if (name == "f16" || name == "bf16") && self.archive.is_member(path) {
+        if crate::serde_format::is_half_float(name) && self.archive.is_member(path) {
             return self.member(|m| m.deserialize_newtype_struct(name, visitor));
         }
         // The inner value is at the same path: through the entry, a plain array inside

@@ -297,7 +297,7 @@ impl<'r, S: WriteMembers> ser::Serializer for FieldSerializer<'r, S> {
                     .serialize(BulkSerializer::new(&mut sink, &path))
                     .map_err(|e| in_member(e, &path))
             }
-            "f16" | "bf16" => {
+            half if crate::serde_format::is_half_float(half) => {
                 self.build(|e| ser::Serializer::serialize_newtype_struct(e, name, value))
             }
             _ => serialize_at(self.root, self.path, value, self.none),
