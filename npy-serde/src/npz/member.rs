@@ -1,9 +1,11 @@
 //! One member's bytes: [`MemberReader`] (never more than the directory declares, CRC
 //! checked at the end, typed errors kept), and decoding a whole member into a value.
 
+use std::fs::File;
 use std::io::{self, BufReader, Read};
 
-use super::format::METHOD_STORED;
+use super::format::{Entry, METHOD_DEFLATED, METHOD_STORED};
+use crate::buffer::ReadAt;
 use crate::dtype::DType;
 use crate::elements::DataReader;
 use crate::errors::{Error, ErrorKind, Result};
@@ -21,6 +23,39 @@ pub(super) fn member_source<'a, R: Read + 'a>(method: u16, raw: R) -> Box<dyn Re
             BufReader::with_capacity(256 * 1024, raw),
         ))
     }
+}
+
+/// Decodes a deflated member from its compressed bytes, read whole elsewhere (for
+/// inflating on another thread).
+pub(super) fn decode_compressed<T: NpyRead>(
+    entry: &Entry,
+    compressed: &[u8],
+    options: &ReadOptions,
+) -> Result<T> {
+    let member = MemberReader::new(
+        member_source(METHOD_DEFLATED, compressed),
+        entry.uncompressed_size,
+        Some(entry.crc),
+    );
+    decode_member(member, false, options)
+}
+
+/// Decodes stored member `entry`, whose data starts at `data_start` in `file`, as
+/// `Reader::read` would (same checks, CRC included), reading at positions of its own so
+/// that several threads may share the file.
+pub(super) fn decode_stored_at<T: NpyRead>(
+    file: &File,
+    entry: &Entry,
+    data_start: u64,
+    options: &ReadOptions,
+) -> Result<T> {
+    let raw = ReadAt::new(file, data_start).take(entry.compressed_size);
+    let member = MemberReader::new(
+        member_source(METHOD_STORED, raw),
+        entry.uncompressed_size,
+        Some(entry.crc),
+    );
+    decode_member(member, true, options)
 }
 
 /// Reads a whole member as `T` from its uncompressed bytes.

@@ -62,6 +62,10 @@ pub struct Reader<R: Read + Seek> {
     by_name: HashMap<String, usize>,
     options: ReadOptions,
     path: Option<PathBuf>,
+    /// A second handle on the archive's file when it was opened by path: worker threads
+    /// read stored members through it at their own offsets (positional reads), so
+    /// [`read_many`](Self::read_many) copies several stored members at once.
+    shared_file: Option<File>,
 }
 
 impl Reader<File> {
@@ -75,8 +79,16 @@ impl Reader<File> {
     pub fn open_with<P: AsRef<Path>>(path: P, options: &ReadOptions) -> Result<Self> {
         let path = path.as_ref();
         let file = File::open(path).map_err(|e| Error::from(e).in_file(path))?;
+        // Without a second handle (out of descriptors, or off Unix, where a positional read
+        // moves the cursor both handles share) members are read one at a time.
+        let shared_file = if cfg!(unix) {
+            file.try_clone().ok()
+        } else {
+            None
+        };
         let mut reader = Reader::with_options(file, options).map_err(|e| e.in_file(path))?;
         reader.path = Some(path.to_path_buf());
+        reader.shared_file = shared_file;
         Ok(reader)
     }
 }
@@ -104,6 +116,7 @@ impl<R: Read + Seek> Reader<R> {
             by_name,
             options: options.clone(),
             path: None,
+            shared_file: None,
         })
     }
 
@@ -442,18 +455,25 @@ impl<R: Read + Seek> Reader<R> {
         Ok(Some(bytes))
     }
 
-    /// Decodes a deflated member from its compressed bytes (see `compressed_bytes`).
-    pub(crate) fn decode_compressed<T: NpyRead>(
-        entry: &Entry,
-        compressed: &[u8],
-        options: &ReadOptions,
-    ) -> Result<T> {
-        let member = MemberReader::new(
-            member_source(METHOD_DEFLATED, compressed),
-            entry.uncompressed_size,
-            Some(entry.crc),
-        );
-        decode_member(member, false, options)
+    /// The file handle that worker threads may read stored members through at their own
+    /// offsets, when the archive was opened by path.
+    pub(crate) fn shared_file(&self) -> Option<&File> {
+        self.shared_file.as_ref()
+    }
+
+    /// Checks stored member `index` and returns the absolute position of its data, for
+    /// [`decode_stored_at`](Self::decode_stored_at) on another thread; `None` for a member
+    /// that is not stored (or is encrypted), which is read in place.
+    pub(crate) fn stored_data_start(&mut self, index: usize) -> Result<Option<u64>> {
+        let entry = &self.entries[index];
+        if entry.method != METHOD_STORED || entry.flags & FLAG_ENCRYPTED != 0 {
+            return Ok(None);
+        }
+        if entry.compressed_size != entry.uncompressed_size {
+            // open_member reports it, in place.
+            return Ok(None);
+        }
+        self.data_start(index).map(Some)
     }
 
     pub(crate) fn read_options(&self) -> &ReadOptions {
