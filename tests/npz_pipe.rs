@@ -92,16 +92,6 @@ def check_huge(m):
         done += n
 "#;
 
-/// This process's peak resident memory so far, in KiB.
-fn peak_kib() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap()
-}
-
 fn stream_through_a_pipe(member_bytes: u64) {
     let dir = temp_dir();
     let rows = (member_bytes / 8192) as usize;
@@ -114,7 +104,7 @@ fn stream_through_a_pipe(member_bytes: u64) {
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
-    let before = peak_kib();
+    let before = test_support::peak_memory_kib();
     let start = std::time::Instant::now();
     let stdin = child.stdin.take().unwrap();
     let written = (|| -> npy_serde::Result<()> {
@@ -135,7 +125,7 @@ fn stream_through_a_pipe(member_bytes: u64) {
         Ok(())
     })();
     let elapsed = start.elapsed();
-    let after = peak_kib();
+    let after = test_support::peak_memory_kib();
     let output = child.wait_with_output().unwrap();
     let report = String::from_utf8_lossy(&output.stdout);
     assert!(

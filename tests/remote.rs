@@ -7,26 +7,20 @@
 //! - hostile responses from a misbehaving HTTP server: short bodies, truncated bodies, an
 //!   object that changes between requests, answers slower than the timeout.
 
-use std::fmt;
 use std::path::Path as FsPath;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use async_trait::async_trait;
-use futures::stream::BoxStream;
 use ndarray::{Array1, Array2};
 use npy_serde::error::ErrorKind;
 use npy_serde::npz::{self, Compression};
 use npy_serde::remote::object_store::memory::InMemory;
 use npy_serde::remote::object_store::path::Path;
-use npy_serde::remote::object_store::{
-    self, CopyOptions, GetOptions, GetRange, GetResult, ListResult, MultipartUpload, ObjectMeta,
-    ObjectStore, PutMultipartOptions, PutOptions, PutPayload, PutResult,
-};
+use npy_serde::remote::object_store::{ObjectStore, PutOptions, PutPayload};
 use npy_serde::remote::{blocking, RemoteNpz, RemoteOptions, RetryConfig};
 use npy_serde::{npy, NpyArray, WriteOptions};
 use serde::{Deserialize, Serialize};
+use test_support::store::TestStore;
 use test_support::{run_python, temp_dir, PythonServer};
 
 const MIB: u64 = 1 << 20;
@@ -38,134 +32,20 @@ fn compressed_writer() -> npz::Writer<std::io::Cursor<Vec<u8>>> {
         .expect("deflate options are valid")
 }
 
-/// A store that counts the GET requests it serves and the bytes they return.
-#[derive(Debug)]
-struct Counting {
-    inner: Arc<dyn ObjectStore>,
-    gets: AtomicU64,
-    bytes: AtomicU64,
-    /// Answer suffix ranges with "not supported", as Azure does.
-    refuse_suffix: bool,
-}
-
-impl Counting {
-    fn new(inner: Arc<dyn ObjectStore>) -> Arc<Counting> {
-        Arc::new(Counting {
-            inner,
-            gets: AtomicU64::new(0),
-            bytes: AtomicU64::new(0),
-            refuse_suffix: false,
-        })
-    }
-
-    fn like_azure(inner: Arc<dyn ObjectStore>) -> Arc<Counting> {
-        Arc::new(Counting {
-            inner,
-            gets: AtomicU64::new(0),
-            bytes: AtomicU64::new(0),
-            refuse_suffix: true,
-        })
-    }
-
-    fn take(&self) -> (u64, u64) {
-        (
-            self.gets.swap(0, Ordering::SeqCst),
-            self.bytes.swap(0, Ordering::SeqCst),
-        )
-    }
-}
-
-impl fmt::Display for Counting {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Counting({})", self.inner)
-    }
-}
-
-#[async_trait]
-impl ObjectStore for Counting {
-    async fn put_opts(
-        &self,
-        location: &Path,
-        payload: PutPayload,
-        opts: PutOptions,
-    ) -> object_store::Result<PutResult> {
-        self.inner.put_opts(location, payload, opts).await
-    }
-
-    async fn put_multipart_opts(
-        &self,
-        location: &Path,
-        opts: PutMultipartOptions,
-    ) -> object_store::Result<Box<dyn MultipartUpload>> {
-        self.inner.put_multipart_opts(location, opts).await
-    }
-
-    async fn get_opts(
-        &self,
-        location: &Path,
-        options: GetOptions,
-    ) -> object_store::Result<GetResult> {
-        self.gets.fetch_add(1, Ordering::SeqCst);
-        if self.refuse_suffix && matches!(options.range, Some(GetRange::Suffix(_))) {
-            return Err(object_store::Error::NotSupported {
-                source: "suffix ranges".into(),
-            });
-        }
-        let result = self.inner.get_opts(location, options).await?;
-        self.bytes
-            .fetch_add(result.range.end - result.range.start, Ordering::SeqCst);
-        Ok(result)
-    }
-
-    fn delete_stream(
-        &self,
-        locations: BoxStream<'static, object_store::Result<Path>>,
-    ) -> BoxStream<'static, object_store::Result<Path>> {
-        self.inner.delete_stream(locations)
-    }
-
-    fn list(&self, prefix: Option<&Path>) -> BoxStream<'static, object_store::Result<ObjectMeta>> {
-        self.inner.list(prefix)
-    }
-
-    async fn list_with_delimiter(&self, prefix: Option<&Path>) -> object_store::Result<ListResult> {
-        self.inner.list_with_delimiter(prefix).await
-    }
-
-    async fn copy_opts(
-        &self,
-        from: &Path,
-        to: &Path,
-        options: CopyOptions,
-    ) -> object_store::Result<()> {
-        self.inner.copy_opts(from, to, options).await
-    }
-}
-
-fn put(store: &Arc<Counting>, key: &str, bytes: Vec<u8>) -> Path {
-    let path = Path::from(key);
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    runtime
-        .block_on(store.put_opts(&path, PutPayload::from(bytes), PutOptions::default()))
-        .unwrap();
-    store.take();
-    path
-}
-
-fn dyn_store(store: &Arc<Counting>) -> Arc<dyn ObjectStore> {
+fn dyn_store(store: &Arc<TestStore>) -> Arc<dyn ObjectStore> {
     store.clone()
 }
 
 #[test]
 fn listing_ten_thousand_members_costs_at_most_three_requests() {
-    let store = Counting::new(Arc::new(InMemory::new()));
+    let store = Arc::new(TestStore::new());
     let mut writer = npz::Writer::new(std::io::Cursor::new(Vec::new()));
     for i in 0..10_000 {
         writer
             .add(&format!("layers/{i}/weight"), &vec![i as f32; 4])
             .unwrap();
     }
-    let path = put(&store, "state.npz", writer.finish().unwrap().into_inner());
+    let path = store.put("state.npz", writer.finish().unwrap().into_inner());
     let mut archive = blocking::RemoteNpz::open(dyn_store(&store), path).unwrap();
     let (requests, bytes) = store.take();
     assert_eq!(archive.members().len(), 10_000);
@@ -203,7 +83,7 @@ fn listing_ten_thousand_members_costs_at_most_three_requests() {
 fn a_row_range_of_a_one_gib_member_transfers_little_more_than_its_rows() {
     const ROWS: usize = 1 << 18;
     const COLS: usize = 1024; // 4 KiB rows: 1 GiB in all
-    let store = Counting::new(Arc::new(InMemory::new()));
+    let store = Arc::new(TestStore::new());
     let values = Array2::from_shape_fn((ROWS, COLS), |(r, c)| (r * 7 + c) as f32);
     let mut writer = npz::Writer::new(std::io::Cursor::new(Vec::with_capacity(
         ROWS * COLS * 4 + 4096,
@@ -211,7 +91,7 @@ fn a_row_range_of_a_one_gib_member_transfers_little_more_than_its_rows() {
     writer.add("small", &vec![1u8, 2, 3]).unwrap();
     writer.add("embeddings", &values).unwrap();
     drop(values);
-    let path = put(&store, "big.npz", writer.finish().unwrap().into_inner());
+    let path = store.put("big.npz", writer.finish().unwrap().into_inner());
 
     let mut archive = blocking::RemoteNpz::open(dyn_store(&store), path).unwrap();
     let rows: Array2<f32> = archive.read_rows("embeddings", 100_000..100_256).unwrap();
@@ -236,7 +116,7 @@ fn a_row_range_of_a_one_gib_member_transfers_little_more_than_its_rows() {
 
 #[test]
 fn deflated_members_npy_files_and_the_async_api() {
-    let store = Counting::new(Arc::new(InMemory::new()));
+    let store = Arc::new(TestStore::new());
     let values: Array1<f64> = (0..200_000).map(|i| (i % 1000) as f64).collect();
     let mut writer = compressed_writer();
     writer.add("values", &values).unwrap();
@@ -246,12 +126,8 @@ fn deflated_members_npy_files_and_the_async_api() {
             &Array2::from_shape_fn((50, 4), |(r, c)| (r * 4 + c) as i32),
         )
         .unwrap();
-    let archive_path = put(
-        &store,
-        "deflated.npz",
-        writer.finish().unwrap().into_inner(),
-    );
-    let npy_path = put(&store, "m.npy", npy::to_vec(&values).unwrap());
+    let archive_path = store.put("deflated.npz", writer.finish().unwrap().into_inner());
+    let npy_path = store.put("m.npy", npy::to_vec(&values).unwrap());
 
     let runtime = tokio::runtime::Runtime::new().unwrap();
     runtime.block_on(async {
@@ -489,13 +365,13 @@ fn serde_reads_fetch_only_the_members_asked_for() {
         x: Array2<f64>,
         labels: Vec<i64>,
     }
-    let store = Counting::new(Arc::new(InMemory::new()));
+    let store = Arc::new(TestStore::new());
     let saved = Saved {
         x: Array2::from_shape_fn((100, 8), |(r, c)| (r * 8 + c) as f64),
         labels: (0..100).collect(),
         big_unused: vec![0.5; 1 << 20],
     };
-    let path = put(&store, "saved.npz", npy_serde::to_vec(&saved).unwrap());
+    let path = store.put("saved.npz", npy_serde::to_vec(&saved).unwrap());
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let wanted: Wanted = runtime
         .block_on(npy_serde::remote::from_store(
@@ -542,12 +418,12 @@ fn first_rows_of_a_large_deflated_member_fetch_only_the_start() {
         let i = (r * 1024 + c) as u64;
         f64::from_bits((i.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 12) | 0x3FF0_0000_0000_0000)
     });
-    let store = Counting::new(Arc::new(InMemory::new()));
+    let store = Arc::new(TestStore::new());
     let mut writer = compressed_writer();
     writer.add("noisy", &noisy).unwrap();
     let archive = writer.finish().unwrap().into_inner();
     let compressed = archive.len() as u64;
-    let path = put(&store, "noisy.npz", archive);
+    let path = store.put("noisy.npz", archive);
 
     let mut remote = blocking::RemoteNpz::open(dyn_store(&store), path).unwrap();
     let first: Array2<f64> = remote.read_rows("noisy", 0..16).unwrap();
@@ -569,7 +445,7 @@ fn first_rows_of_a_large_deflated_member_fetch_only_the_start() {
 #[test]
 fn edge_cases_suffixless_stores_empty_ranges_and_lying_headers() {
     // A store without suffix ranges (Azure): the size first, then the end.
-    let store = Counting::like_azure(Arc::new(InMemory::new()));
+    let store = Arc::new(TestStore::new().refusing_suffix_ranges());
     let mut writer = npz::Writer::new(std::io::Cursor::new(Vec::new()));
     writer
         .add(
@@ -581,7 +457,7 @@ fn edge_cases_suffixless_stores_empty_ranges_and_lying_headers() {
         .add("empty_rows", &Array2::<f32>::zeros((4, 0)))
         .unwrap();
     let bytes = writer.finish().unwrap().into_inner();
-    let path = put(&store, "a.npz", bytes.clone());
+    let path = store.put("a.npz", bytes.clone());
     let mut archive = blocking::RemoteNpz::open(dyn_store(&store), path).unwrap();
     let (requests, _) = store.take();
     assert_eq!(requests, 3, "refused suffix, size, end");
@@ -599,8 +475,8 @@ fn edge_cases_suffixless_stores_empty_ranges_and_lying_headers() {
         .position(|w| w == b"(10, 3)")
         .expect("the shape in the header");
     lying[at..at + 7].copy_from_slice(b"(20, 3)");
-    let store = Counting::new(Arc::new(InMemory::new()));
-    let path = put(&store, "lying.npz", lying);
+    let store = Arc::new(TestStore::new());
+    let path = store.put("lying.npz", lying);
     let mut archive = blocking::RemoteNpz::open(dyn_store(&store), path).unwrap();
     let err = archive
         .read_rows::<Array2<i16>>("a", 10..20)

@@ -7,22 +7,17 @@
 //!   HTTP server are retried by object_store's policy;
 //! - a zero-length object is a clear error.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use async_trait::async_trait;
-use futures::stream::BoxStream;
 use ndarray::Array1;
 use npy_serde::remote::object_store::memory::InMemory;
 use npy_serde::remote::object_store::path::Path;
-use npy_serde::remote::object_store::{
-    self, CopyOptions, GetOptions, GetResult, ListResult, MultipartUpload, ObjectMeta, ObjectStore,
-    PutMultipartOptions, PutOptions, PutPayload, PutResult, UploadPart,
-};
+use npy_serde::remote::object_store::{self, GetOptions, ObjectStore, PutOptions, PutPayload};
 use npy_serde::remote::{blocking, RemoteOptions, RetryConfig};
 use npy_serde::{npz, Bulk};
 use serde::Serialize;
+use test_support::store::TestStore;
 use test_support::{hostile_http_server, s3_options, temp_dir};
 
 /// A value whose first member (24 MiB) is uploaded in parts before the second fails to
@@ -103,124 +98,13 @@ fn an_empty_object_is_a_clear_error() {
     assert!(text.contains("empty object (0 bytes)"), "{text}");
 }
 
-/// An in-memory store whose multipart uploads fail part `fail_part` (1-based) and count
-/// aborts.
-#[derive(Debug)]
-struct FailingParts {
-    inner: InMemory,
-    fail_part: usize,
-    aborts: Arc<AtomicUsize>,
-}
-
-impl std::fmt::Display for FailingParts {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "FailingParts")
-    }
-}
-
-#[derive(Debug)]
-struct FailingUpload {
-    inner: Box<dyn MultipartUpload>,
-    parts: usize,
-    fail_part: usize,
-    aborts: Arc<AtomicUsize>,
-}
-
-#[async_trait]
-impl MultipartUpload for FailingUpload {
-    fn put_part(&mut self, data: PutPayload) -> UploadPart {
-        self.parts += 1;
-        if self.parts == self.fail_part {
-            return Box::pin(async {
-                Err(object_store::Error::Generic {
-                    store: "FailingParts",
-                    source: "injected failure of a part".into(),
-                })
-            });
-        }
-        self.inner.put_part(data)
-    }
-
-    async fn complete(&mut self) -> object_store::Result<PutResult> {
-        self.inner.complete().await
-    }
-
-    async fn abort(&mut self) -> object_store::Result<()> {
-        self.aborts.fetch_add(1, Ordering::SeqCst);
-        self.inner.abort().await
-    }
-}
-
-#[async_trait]
-impl ObjectStore for FailingParts {
-    async fn put_opts(
-        &self,
-        location: &Path,
-        payload: PutPayload,
-        opts: PutOptions,
-    ) -> object_store::Result<PutResult> {
-        self.inner.put_opts(location, payload, opts).await
-    }
-
-    async fn put_multipart_opts(
-        &self,
-        location: &Path,
-        opts: PutMultipartOptions,
-    ) -> object_store::Result<Box<dyn MultipartUpload>> {
-        let inner = self.inner.put_multipart_opts(location, opts).await?;
-        Ok(Box::new(FailingUpload {
-            inner,
-            parts: 0,
-            fail_part: self.fail_part,
-            aborts: self.aborts.clone(),
-        }))
-    }
-
-    async fn get_opts(
-        &self,
-        location: &Path,
-        options: GetOptions,
-    ) -> object_store::Result<GetResult> {
-        self.inner.get_opts(location, options).await
-    }
-
-    fn delete_stream(
-        &self,
-        locations: BoxStream<'static, object_store::Result<Path>>,
-    ) -> BoxStream<'static, object_store::Result<Path>> {
-        self.inner.delete_stream(locations)
-    }
-
-    fn list(&self, prefix: Option<&Path>) -> BoxStream<'static, object_store::Result<ObjectMeta>> {
-        self.inner.list(prefix)
-    }
-
-    async fn list_with_delimiter(&self, prefix: Option<&Path>) -> object_store::Result<ListResult> {
-        self.inner.list_with_delimiter(prefix).await
-    }
-
-    async fn copy_opts(
-        &self,
-        from: &Path,
-        to: &Path,
-        options: CopyOptions,
-    ) -> object_store::Result<()> {
-        self.inner.copy_opts(from, to, options).await
-    }
-}
-
 #[test]
 fn a_store_failing_mid_upload_aborts_it_and_the_error_names_the_object() {
     #[derive(Serialize)]
     struct Big {
         values: Bulk<Array1<f64>>,
     }
-    let aborts = Arc::new(AtomicUsize::new(0));
-    let store = Arc::new(FailingParts {
-        inner: InMemory::new(),
-        fail_part: 3,
-        aborts: aborts.clone(),
-    });
+    let store = Arc::new(TestStore::new().failing_part(3));
     let dyn_store: Arc<dyn ObjectStore> = store.clone();
     let path = Path::from("ckpt/big.npz");
     let options = RemoteOptions::default().with_part_size(5 << 20);
@@ -239,7 +123,7 @@ fn a_store_failing_mid_upload_aborts_it_and_the_error_names_the_object() {
     let text = err.to_string();
     assert!(text.contains("ckpt/big.npz"), "{text}");
     assert!(text.contains("injected failure"), "{text}");
-    assert_eq!(aborts.load(Ordering::SeqCst), 1);
+    assert_eq!(store.aborts(), 1);
     assert!(
         runtime
             .block_on(dyn_store.get_opts(&path, GetOptions::default()))
@@ -306,16 +190,6 @@ fn transient_store_errors_are_retried() {
     }
 }
 
-/// This process's peak resident memory so far (VmHWM), in KiB.
-fn peak_kib() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap()
-}
-
 const ONE_GIB_ELEMENTS: usize = 1 << 28;
 
 /// A 1 GiB `f32` member uploaded with `to_url` (streamed in parts) and read whole, against
@@ -375,7 +249,7 @@ fn one_gib_child() {
         struct Big<'a> {
             values: npy_serde::Bulk<ndarray::ArrayView1<'a, f32>>,
         }
-        let before = peak_kib();
+        let before = test_support::peak_memory_kib();
         let started = std::time::Instant::now();
         blocking::to_url_with(
             &Big {
@@ -388,7 +262,7 @@ fn one_gib_child() {
         (before, started.elapsed().as_secs_f64())
     } else {
         let mut archive = blocking::RemoteNpz::open_url_with(url, &options).unwrap();
-        let before = peak_kib();
+        let before = test_support::peak_memory_kib();
         let started = std::time::Instant::now();
         let values: Vec<f32> = archive.read("values").unwrap();
         let seconds = started.elapsed().as_secs_f64();
@@ -400,6 +274,6 @@ fn one_gib_child() {
             .all(|(i, &v)| v == (i % 4099) as f32));
         (before, seconds)
     };
-    let extra = (peak_kib() - before) / 1024;
+    let extra = (test_support::peak_memory_kib() - before) / 1024;
     println!("one_gib step={step} seconds={seconds:.1} extra_mib={extra}");
 }

@@ -98,117 +98,65 @@ impl From<npy_serde::Error> for Error {
     }
 }
 
-/// The NumPy dtype (little-endian) of a burn dtype, if it has one.
-pub fn numpy_dtype(dtype: DType) -> Option<NpyDType> {
-    let le = Endian::Little;
-    let int = |size| NpyDType::Int { size, endian: le }.with_endian(le);
-    let uint = |size| NpyDType::UInt { size, endian: le }.with_endian(le);
-    Some(match dtype {
-        DType::Bool(BoolStore::Native) => NpyDType::Bool,
-        DType::I8 => int(1),
-        DType::I16 => int(2),
-        DType::I32 => int(4),
-        DType::I64 => int(8),
-        DType::U8 => uint(1),
-        DType::U16 => uint(2),
-        DType::U32 => uint(4),
-        DType::U64 => uint(8),
-        DType::F16 => NpyDType::Float {
-            size: 2,
-            endian: le,
-        },
-        DType::F32 => NpyDType::Float {
-            size: 4,
-            endian: le,
-        },
-        DType::F64 => NpyDType::Float {
-            size: 8,
-            endian: le,
-        },
-        DType::BF16 => bf16::write_dtype(&[]),
-        _ => return None,
-    })
-}
-
-/// The burn dtype that holds a NumPy dtype exactly, if any (`|V2` is not guessed to be
-/// bf16: only a bf16 parameter asks for it).
-pub fn burn_dtype(dtype: &NpyDType) -> Option<DType> {
-    Some(match *dtype {
-        NpyDType::Bool => DType::Bool(BoolStore::Native),
-        NpyDType::Int { size: 1, .. } => DType::I8,
-        NpyDType::Int { size: 2, .. } => DType::I16,
-        NpyDType::Int { size: 4, .. } => DType::I32,
-        NpyDType::Int { size: 8, .. } => DType::I64,
-        NpyDType::UInt { size: 1, .. } => DType::U8,
-        NpyDType::UInt { size: 2, .. } => DType::U16,
-        NpyDType::UInt { size: 4, .. } => DType::U32,
-        NpyDType::UInt { size: 8, .. } => DType::U64,
-        NpyDType::Float { size: 2, .. } => DType::F16,
-        NpyDType::Float { size: 4, .. } => DType::F32,
-        NpyDType::Float { size: 8, .. } => DType::F64,
-        _ => return None,
-    })
-}
-
-/// Runs `$body` with `$T` the Rust type of burn dtype `$dtype`; others are an error.
+/// Runs `$body` with `$T` the Rust element type of burn dtype `$dtype`; others give
+/// `$fallback` (an error by default). The one table of burn dtype to Rust type.
 macro_rules! dispatch {
-    ($dtype:expr, $T:ident => $body:expr) => {
-        match $dtype {
-            DType::Bool(BoolStore::Native) => {
-                type $T = bool;
-                $body
-            }
-            DType::I8 => {
-                type $T = i8;
-                $body
-            }
-            DType::I16 => {
-                type $T = i16;
-                $body
-            }
-            DType::I32 => {
-                type $T = i32;
-                $body
-            }
-            DType::I64 => {
-                type $T = i64;
-                $body
-            }
-            DType::U8 => {
-                type $T = u8;
-                $body
-            }
-            DType::U16 => {
-                type $T = u16;
-                $body
-            }
-            DType::U32 => {
-                type $T = u32;
-                $body
-            }
-            DType::U64 => {
-                type $T = u64;
-                $body
-            }
-            DType::F16 => {
-                type $T = f16;
-                $body
-            }
-            DType::BF16 => {
-                type $T = bf16;
-                $body
-            }
-            DType::F32 => {
-                type $T = f32;
-                $body
-            }
-            DType::F64 => {
-                type $T = f64;
-                $body
-            }
-            other => return Err(no_numpy_dtype(other)),
-        }
+    (@match $dtype:expr, $T:ident, $body:expr, $other:pat, $fallback:expr; $($p:pat => $t:ty),*) => {
+        match $dtype { $($p => { type $T = $t; $body })* $other => $fallback }
     };
+    ($dtype:expr, $T:ident => $body:expr) => {
+        dispatch!($dtype, $T => $body, other => return Err(no_numpy_dtype(other)))
+    };
+    ($dtype:expr, $T:ident => $body:expr, $other:pat => $fallback:expr) => {
+        dispatch!(@match $dtype, $T, $body, $other, $fallback;
+            DType::Bool(BoolStore::Native) => bool,
+            DType::I8 => i8,
+            DType::I16 => i16,
+            DType::I32 => i32,
+            DType::I64 => i64,
+            DType::U8 => u8,
+            DType::U16 => u16,
+            DType::U32 => u32,
+            DType::U64 => u64,
+            DType::F16 => f16,
+            DType::BF16 => bf16,
+            DType::F32 => f32,
+            DType::F64 => f64)
+    };
+}
+
+/// The NumPy dtype (little-endian) of a burn dtype, if it has one: the dtype its Rust
+/// element type writes ([`NpyElement::write_dtype`]).
+pub fn numpy_dtype(dtype: DType) -> Option<NpyDType> {
+    dispatch!(dtype, T => Some(T::write_dtype(&[]).with_endian(Endian::Little)), _ => None)
+}
+
+/// Every burn dtype with a NumPy dtype (the ones `dispatch!` knows).
+const DTYPES: [DType; 13] = [
+    DType::Bool(BoolStore::Native),
+    DType::I8,
+    DType::I16,
+    DType::I32,
+    DType::I64,
+    DType::U8,
+    DType::U16,
+    DType::U32,
+    DType::U64,
+    DType::F16,
+    DType::BF16,
+    DType::F32,
+    DType::F64,
+];
+
+/// The burn dtype that holds a NumPy dtype exactly: the one whose Rust element type writes
+/// it, in either byte order. `|V2` is not guessed to be bf16: only a bf16 parameter asks
+/// for it.
+pub fn burn_dtype(dtype: &NpyDType) -> Option<DType> {
+    let little = dtype.with_endian(Endian::Little);
+    DTYPES
+        .into_iter()
+        .filter(|&own| own != DType::BF16)
+        .find(|&own| numpy_dtype(own).as_ref() == Some(&little))
 }
 
 fn no_numpy_dtype(dtype: DType) -> Error {

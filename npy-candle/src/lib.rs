@@ -114,48 +114,26 @@ impl CandleElement for bf16 {
     }
 }
 
-/// Runs `$body` with `$T` the Rust type of candle dtype `$dtype`; other dtypes are an error.
+/// Runs `$body` with `$T` the Rust element type of candle dtype `$dtype`; other dtypes
+/// give `$fallback` (an error by default). The one table of candle dtype to Rust type.
 macro_rules! dispatch {
+    (@match $dtype:expr, $T:ident, $body:expr, $other:pat, $fallback:expr; $($p:pat => $t:ty),*) => {
+        match $dtype { $($p => { type $T = $t; $body })* $other => $fallback }
+    };
     ($dtype:expr, $T:ident => $body:expr) => {
-        match $dtype {
-            candle_core::DType::U8 => {
-                type $T = u8;
-                $body
-            }
-            candle_core::DType::U32 => {
-                type $T = u32;
-                $body
-            }
-            candle_core::DType::I16 => {
-                type $T = i16;
-                $body
-            }
-            candle_core::DType::I32 => {
-                type $T = i32;
-                $body
-            }
-            candle_core::DType::I64 => {
-                type $T = i64;
-                $body
-            }
-            candle_core::DType::F16 => {
-                type $T = $crate::__half::f16;
-                $body
-            }
-            candle_core::DType::BF16 => {
-                type $T = $crate::__half::bf16;
-                $body
-            }
-            candle_core::DType::F32 => {
-                type $T = f32;
-                $body
-            }
-            candle_core::DType::F64 => {
-                type $T = f64;
-                $body
-            }
-            other => return Err($crate::Error::no_numpy_dtype(other)),
-        }
+        $crate::dispatch!($dtype, $T => $body, other => return Err($crate::Error::no_numpy_dtype(other)))
+    };
+    ($dtype:expr, $T:ident => $body:expr, $other:pat => $fallback:expr) => {
+        $crate::dispatch!(@match $dtype, $T, $body, $other, $fallback;
+            candle_core::DType::U8 => u8,
+            candle_core::DType::U32 => u32,
+            candle_core::DType::I16 => i16,
+            candle_core::DType::I32 => i32,
+            candle_core::DType::I64 => i64,
+            candle_core::DType::F16 => $crate::__half::f16,
+            candle_core::DType::BF16 => $crate::__half::bf16,
+            candle_core::DType::F32 => f32,
+            candle_core::DType::F64 => f64)
     };
 }
 pub(crate) use dispatch;
@@ -272,20 +250,28 @@ pub fn save_with<P: AsRef<Path>>(
     Ok(())
 }
 
-/// The candle dtype that holds `dtype` exactly, if any (`|V2` is not guessed to be bf16).
+/// Every candle dtype with a NumPy dtype (the ones `dispatch!` knows).
+pub(crate) const DTYPES: [DType; 9] = [
+    DType::U8,
+    DType::U32,
+    DType::I16,
+    DType::I32,
+    DType::I64,
+    DType::F16,
+    DType::BF16,
+    DType::F32,
+    DType::F64,
+];
+
+/// The candle dtype that holds `dtype` exactly: the one whose Rust element type writes it
+/// ([`NpyElement::write_dtype`]), in either byte order. `|V2` is not guessed to be bf16:
+/// only a caller asking for `BF16` reads it.
 pub fn candle_dtype(dtype: &npy_serde::dtype::DType) -> Option<DType> {
-    use npy_serde::dtype::DType as N;
-    Some(match *dtype {
-        N::UInt { size: 1, .. } => DType::U8,
-        N::UInt { size: 4, .. } => DType::U32,
-        N::Int { size: 2, .. } => DType::I16,
-        N::Int { size: 4, .. } => DType::I32,
-        N::Int { size: 8, .. } => DType::I64,
-        N::Float { size: 2, .. } => DType::F16,
-        N::Float { size: 4, .. } => DType::F32,
-        N::Float { size: 8, .. } => DType::F64,
-        _ => return None,
-    })
+    let native = dtype.with_endian(npy_serde::dtype::Endian::NATIVE);
+    DTYPES
+        .into_iter()
+        .filter(|&own| own != DType::BF16)
+        .find(|&own| dispatch!(own, T => T::write_dtype(&[]) == native, _ => false))
 }
 
 /// Member `name` of `archive` as a tensor on `device`, in the candle dtype of its own

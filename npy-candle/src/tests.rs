@@ -10,18 +10,6 @@ use npy_serde::WriteOptions;
 
 use super::*;
 
-const ALL: [DType; 9] = [
-    DType::U8,
-    DType::U32,
-    DType::I16,
-    DType::I32,
-    DType::I64,
-    DType::F16,
-    DType::BF16,
-    DType::F32,
-    DType::F64,
-];
-
 fn same(a: &Tensor, b: &Tensor) {
     assert_eq!(a.dtype(), b.dtype());
     assert_eq!(a.dims(), b.dims());
@@ -44,7 +32,7 @@ fn every_dtype_and_layout_round_trips() {
         .reshape((2, 3, 4))
         .unwrap();
     let mut tensors = Vec::new();
-    for dtype in ALL {
+    for dtype in DTYPES {
         let t = base.to_dtype(dtype).unwrap();
         tensors.push((format!("{dtype:?}/c"), t.clone()));
         tensors.push((format!("{dtype:?}/t"), t.t().unwrap()));

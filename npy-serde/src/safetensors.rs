@@ -177,6 +177,64 @@ pub fn add_safetensors<W: Write + Seek>(bytes: &[u8], writer: &mut npz::Writer<W
     Ok(())
 }
 
+/// The safetensors dtypes npz holds, each the dtype of one Rust element type.
+const DTYPES: [Dtype; 14] = [
+    Dtype::BOOL,
+    Dtype::I8,
+    Dtype::I16,
+    Dtype::I32,
+    Dtype::I64,
+    Dtype::U8,
+    Dtype::U16,
+    Dtype::U32,
+    Dtype::U64,
+    Dtype::F16,
+    Dtype::BF16,
+    Dtype::F32,
+    Dtype::F64,
+    Dtype::C64,
+];
+
+/// Runs `$body` with `$T` the Rust element type of safetensors dtype `$dtype`; others
+/// give `$fallback`. The one table of safetensors dtype to Rust type.
+macro_rules! dispatch {
+    (@match $dtype:expr, $T:ident, $body:expr, $other:pat, $fallback:expr; $($p:pat => $t:ty),*) => {
+        match $dtype { $($p => { type $T = $t; $body })* $other => $fallback }
+    };
+    ($dtype:expr, $T:ident => $body:expr, $other:pat => $fallback:expr) => {
+        dispatch!(@match $dtype, $T, $body, $other, $fallback;
+            Dtype::BOOL => bool,
+            Dtype::I8 => i8,
+            Dtype::I16 => i16,
+            Dtype::I32 => i32,
+            Dtype::I64 => i64,
+            Dtype::U8 => u8,
+            Dtype::U16 => u16,
+            Dtype::U32 => u32,
+            Dtype::U64 => u64,
+            Dtype::F16 => f16,
+            Dtype::BF16 => bf16,
+            Dtype::F32 => f32,
+            Dtype::F64 => f64,
+            Dtype::C64 => Complex<f32>)
+    };
+}
+
+/// The npz dtype (little-endian) of a safetensors dtype, when NumPy has one: the dtype its
+/// Rust element type writes. bf16's is `|V2` (in the machine's byte order: void has none).
+fn npy_dtype(dtype: Dtype) -> Option<DType> {
+    dispatch!(dtype, T => Some(T::write_dtype(&[]).with_endian(Endian::Little)), _ => None)
+}
+
+/// The safetensors dtype of an npz member's dtype (in either byte order), when it has
+/// one. A two-byte void is `BF16`: the only way bf16 data reaches an npz.
+fn st_dtype(dtype: &DType) -> Option<Dtype> {
+    let little = dtype.with_endian(Endian::Little);
+    DTYPES
+        .into_iter()
+        .find(|&st| npy_dtype(st).as_ref() == Some(&little))
+}
+
 /// A tensor ready for safetensors: little-endian C-order data.
 struct Tensor {
     dtype: Dtype,
@@ -230,23 +288,9 @@ fn collect<R: Read + Seek>(archive: &mut npz::Reader<R>) -> Result<Collected> {
             ))
             .in_member(name.as_str())
         })?;
-        let data = match dtype {
-            Dtype::BOOL => c_order::<bool, _>(archive, &name)?,
-            Dtype::I8 => c_order::<i8, _>(archive, &name)?,
-            Dtype::I16 => c_order::<i16, _>(archive, &name)?,
-            Dtype::I32 => c_order::<i32, _>(archive, &name)?,
-            Dtype::I64 => c_order::<i64, _>(archive, &name)?,
-            Dtype::U8 => c_order::<u8, _>(archive, &name)?,
-            Dtype::U16 => c_order::<u16, _>(archive, &name)?,
-            Dtype::U32 => c_order::<u32, _>(archive, &name)?,
-            Dtype::U64 => c_order::<u64, _>(archive, &name)?,
-            Dtype::F16 => c_order::<f16, _>(archive, &name)?,
-            Dtype::BF16 => c_order::<bf16, _>(archive, &name)?,
-            Dtype::F32 => c_order::<f32, _>(archive, &name)?,
-            Dtype::F64 => c_order::<f64, _>(archive, &name)?,
-            Dtype::C64 => c_order::<Complex<f32>, _>(archive, &name)?,
-            _ => unreachable!("st_dtype gives only these"),
-        };
+        let data = dispatch!(dtype, T => c_order::<T, _>(archive, &name)?, _ => {
+            unreachable!("st_dtype gives only the dtypes dispatch! knows")
+        });
         tensors.push((
             name,
             Tensor {
@@ -306,63 +350,6 @@ fn read_metadata<R: Read + Seek>(archive: &mut npz::Reader<R>) -> Result<HashMap
     })
 }
 
-/// The safetensors dtype of an npz member's dtype, when it has one.
-fn st_dtype(dtype: &DType) -> Option<Dtype> {
-    Some(match *dtype {
-        DType::Bool => Dtype::BOOL,
-        DType::Int { size: 1, .. } => Dtype::I8,
-        DType::Int { size: 2, .. } => Dtype::I16,
-        DType::Int { size: 4, .. } => Dtype::I32,
-        DType::Int { size: 8, .. } => Dtype::I64,
-        DType::UInt { size: 1, .. } => Dtype::U8,
-        DType::UInt { size: 2, .. } => Dtype::U16,
-        DType::UInt { size: 4, .. } => Dtype::U32,
-        DType::UInt { size: 8, .. } => Dtype::U64,
-        DType::Float { size: 2, .. } => Dtype::F16,
-        DType::Float { size: 4, .. } => Dtype::F32,
-        DType::Float { size: 8, .. } => Dtype::F64,
-        DType::Complex { size: 8, .. } => Dtype::C64,
-        _ if *dtype == BF16_DTYPE => Dtype::BF16,
-        _ => return None,
-    })
-}
-
-/// The npz dtype (little-endian) of a safetensors dtype, when NumPy has one.
-fn npy_dtype(dtype: Dtype) -> Option<DType> {
-    let le = Endian::Little;
-    let int = |size| DType::Int { size, endian: le }.with_endian(le);
-    let uint = |size| DType::UInt { size, endian: le }.with_endian(le);
-    Some(match dtype {
-        Dtype::BOOL => DType::Bool,
-        Dtype::I8 => int(1),
-        Dtype::I16 => int(2),
-        Dtype::I32 => int(4),
-        Dtype::I64 => int(8),
-        Dtype::U8 => uint(1),
-        Dtype::U16 => uint(2),
-        Dtype::U32 => uint(4),
-        Dtype::U64 => uint(8),
-        Dtype::F16 => DType::Float {
-            size: 2,
-            endian: le,
-        },
-        Dtype::F32 => DType::Float {
-            size: 4,
-            endian: le,
-        },
-        Dtype::F64 => DType::Float {
-            size: 8,
-            endian: le,
-        },
-        Dtype::C64 => DType::Complex {
-            size: 8,
-            endian: le,
-        },
-        Dtype::BF16 => BF16_DTYPE,
-        _ => return None,
-    })
-}
-
 fn swap_pairs(bytes: &[u8]) -> Vec<u8> {
     bytes
         .chunks(2)
@@ -385,22 +372,7 @@ mod tests {
 
     #[test]
     fn the_dtype_table_is_one_to_one() {
-        for dtype in [
-            Dtype::BOOL,
-            Dtype::I8,
-            Dtype::I16,
-            Dtype::I32,
-            Dtype::I64,
-            Dtype::U8,
-            Dtype::U16,
-            Dtype::U32,
-            Dtype::U64,
-            Dtype::F16,
-            Dtype::BF16,
-            Dtype::F32,
-            Dtype::F64,
-            Dtype::C64,
-        ] {
+        for dtype in DTYPES {
             assert_eq!(st_dtype(&npy_dtype(dtype).unwrap()), Some(dtype));
         }
         for refused in ["<U3", "|O", "<c16", "<M8[s]", "|V4", "|S2"] {

@@ -27,7 +27,6 @@
 use std::cell::RefCell;
 use std::fmt;
 use std::io::Read;
-use std::marker::PhantomData;
 use std::rc::Rc;
 
 use ndarray::{Array, ArrayBase, Data, Dimension, IxDyn, ShapeBuilder};
@@ -197,59 +196,99 @@ impl Serialize for Bulk<NpyArray> {
 
 impl<'de> de::Deserialize<'de> for Bulk<NpyArray> {
     fn deserialize<De: Deserializer<'de>>(deserializer: De) -> Result<Self, De::Error> {
-        let delivered = Rc::new(RefCell::new(None));
-        let request = DynamicRead {
-            delivered: Rc::clone(&delivered),
+        deserialize_bulk(deserializer).map(Bulk)
+    }
+}
+
+/// An array that the bulk path reads: an ndarray array of a fixed element type and rank,
+/// or an [`NpyArray`] whose dtype is known only at run time. One request and one visitor
+/// serve both.
+trait BulkValue: Sized + 'static {
+    /// Reads the member straight from its data (the npz deserializer's path).
+    fn read(header: &Header, data: &mut DataReader<'_, &mut dyn Read>) -> Result<Self>;
+
+    /// Builds the array from the portable form: its header and data bytes.
+    fn decode(header: Header, bytes: Vec<u8>) -> Result<Self>;
+
+    /// Reads the portable form's first part, the descr; a type that also reads nested
+    /// rows of numbers (what a self-describing format holds) may instead return the whole
+    /// array from them.
+    fn descr_or_rows<'de, A: SeqAccess<'de>>(
+        seq: &mut A,
+        expected: &dyn de::Expected,
+    ) -> Result<DescrOrRows<Self>, A::Error>;
+}
+
+/// The start of the portable form, or a whole array read from nested rows.
+enum DescrOrRows<V> {
+    Descr(String),
+    Rows(V),
+}
+
+impl<T: NpyElement + 'static, D: Dimension + 'static> BulkValue for Array<T, D> {
+    fn read(header: &Header, data: &mut DataReader<'_, &mut dyn Read>) -> Result<Self> {
+        read_array(header, data)
+    }
+
+    fn decode(header: Header, bytes: Vec<u8>) -> Result<Self> {
+        decode(&header, &bytes)
+    }
+
+    fn descr_or_rows<'de, A: SeqAccess<'de>>(
+        seq: &mut A,
+        _: &dyn de::Expected,
+    ) -> Result<DescrOrRows<Self>, A::Error> {
+        // Nested lists of numbers are what a self-describing value holds (serde's
+        // buffering of `#[serde(flatten)]` fields).
+        let rows = match seq.next_element::<Loose>()? {
+            Some(Loose::Str(descr)) => return Ok(DescrOrRows::Descr(descr)),
+            // An empty list: an array with no rows.
+            None => Vec::new(),
+            Some(first) => {
+                let mut rows = vec![first];
+                while let Some(row) = seq.next_element::<Loose>()? {
+                    rows.push(row);
+                }
+                rows
+            }
         };
-        PENDING.with(|pending| *pending.borrow_mut() = Some(Box::new(request)));
-        let result =
-            deserializer.deserialize_newtype_struct(BULK_ARRAY, DynamicVisitor { delivered });
-        PENDING.with(|pending| pending.borrow_mut().take());
-        result.map(Bulk)
+        from_rows(Loose::Seq(rows))
+            .map(DescrOrRows::Rows)
+            .map_err(de::Error::custom)
     }
 }
 
-struct DynamicRead {
-    delivered: Rc<RefCell<Option<NpyArray>>>,
-}
+impl BulkValue for NpyArray {
+    fn read(header: &Header, data: &mut DataReader<'_, &mut dyn Read>) -> Result<Self> {
+        NpyArray::read_npy_data(header, data)
+    }
 
-impl DirectRead for DynamicRead {
-    fn read(&mut self, header: &Header, data: &mut DataReader<'_, &mut dyn Read>) -> Result<()> {
-        *self.delivered.borrow_mut() = Some(NpyArray::read_npy_data(header, data)?);
-        Ok(())
+    fn decode(header: Header, bytes: Vec<u8>) -> Result<Self> {
+        NpyArray::from_raw(header.dtype, header.shape, header.fortran_order, bytes)
+    }
+
+    fn descr_or_rows<'de, A: SeqAccess<'de>>(
+        seq: &mut A,
+        expected: &dyn de::Expected,
+    ) -> Result<DescrOrRows<Self>, A::Error> {
+        next(seq, 0, expected).map(DescrOrRows::Descr)
     }
 }
 
-struct DynamicVisitor {
-    delivered: Rc<RefCell<Option<NpyArray>>>,
-}
-
-impl<'de> Visitor<'de> for DynamicVisitor {
-    type Value = NpyArray;
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("an array as (descr, shape, fortran_order, data bytes)")
-    }
-
-    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        self.delivered
-            .borrow_mut()
-            .take()
-            .ok_or_else(|| de::Error::custom("the bulk array was not delivered"))
-    }
-
-    fn visit_newtype_struct<De: Deserializer<'de>>(self, d: De) -> Result<Self::Value, De::Error> {
-        d.deserialize_tuple(4, self)
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        let descr: String = next(&mut seq, 0, &self)?;
-        let shape: Vec<usize> = next(&mut seq, 1, &self)?;
-        let fortran_order: bool = next(&mut seq, 2, &self)?;
-        let data: ByteBuf = next(&mut seq, 3, &self)?;
-        let dtype = descr.parse().map_err(de::Error::custom)?;
-        NpyArray::from_raw(dtype, shape, fortran_order, data.0).map_err(de::Error::custom)
-    }
+/// Deserializes an array from one member: read straight into the array by the npz
+/// deserializer, or from the portable form by any other.
+fn deserialize_bulk<'de, De: Deserializer<'de>, V: BulkValue>(
+    deserializer: De,
+) -> Result<V, De::Error> {
+    let delivered = Rc::new(RefCell::new(None));
+    let request = Request {
+        delivered: Rc::clone(&delivered),
+    };
+    PENDING.with(|pending| *pending.borrow_mut() = Some(Box::new(request)));
+    let result = deserializer.deserialize_newtype_struct(BULK_ARRAY, BulkVisitor { delivered });
+    // Another format never takes the request: do not leave it for a later call.
+    PENDING.with(|pending| pending.borrow_mut().take());
+    result
 }
 
 /// Serializes an ndarray array as one member whose bytes are written straight from memory.
@@ -291,24 +330,10 @@ where
     T: NpyElement + 'static,
     D: Dimension + 'static,
 {
-    let delivered = Rc::new(RefCell::new(None));
-    let request = TypedRead {
-        delivered: Rc::clone(&delivered),
-    };
-    PENDING.with(|pending| *pending.borrow_mut() = Some(Box::new(request)));
-    let result = deserializer.deserialize_newtype_struct(
-        BULK_ARRAY,
-        BulkVisitor {
-            delivered,
-            marker: PhantomData,
-        },
-    );
-    // Another format never takes the request: do not leave it for a later call.
-    PENDING.with(|pending| pending.borrow_mut().take());
-    result
+    deserialize_bulk(deserializer)
 }
 
-/// A read of one member into a typed array, waiting for the deserializer.
+/// A read of one member into an array, waiting for the deserializer.
 pub(crate) trait DirectRead {
     /// Reads the member whose header is `header` from `data`.
     fn read(&mut self, header: &Header, data: &mut DataReader<'_, &mut dyn Read>) -> Result<()>;
@@ -338,13 +363,14 @@ impl NpyRead for DirectMember {
     }
 }
 
-struct TypedRead<T, D> {
-    delivered: Rc<RefCell<Option<Array<T, D>>>>,
+/// The pending read of one [`deserialize_bulk`] call.
+struct Request<V> {
+    delivered: Rc<RefCell<Option<V>>>,
 }
 
-impl<T: NpyElement, D: Dimension> DirectRead for TypedRead<T, D> {
+impl<V: BulkValue> DirectRead for Request<V> {
     fn read(&mut self, header: &Header, data: &mut DataReader<'_, &mut dyn Read>) -> Result<()> {
-        *self.delivered.borrow_mut() = Some(read_array(header, data)?);
+        *self.delivered.borrow_mut() = Some(V::read(header, data)?);
         Ok(())
     }
 }
@@ -376,14 +402,13 @@ impl Serialize for BulkArray<'_> {
     }
 }
 
-struct BulkVisitor<T, D> {
+struct BulkVisitor<V> {
     /// Where the npz deserializer leaves the array it read directly.
-    delivered: Rc<RefCell<Option<Array<T, D>>>>,
-    marker: PhantomData<(T, D)>,
+    delivered: Rc<RefCell<Option<V>>>,
 }
 
-impl<'de, T: NpyElement, D: Dimension> Visitor<'de> for BulkVisitor<T, D> {
-    type Value = Array<T, D>;
+impl<'de, V: BulkValue> Visitor<'de> for BulkVisitor<V> {
+    type Value = V;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("an array as (descr, shape, fortran_order, data bytes)")
@@ -401,19 +426,9 @@ impl<'de, T: NpyElement, D: Dimension> Visitor<'de> for BulkVisitor<T, D> {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-        // The portable form starts with the descr; nested lists of numbers are what a
-        // self-describing value holds (serde's buffering of `#[serde(flatten)]` fields).
-        let descr = match seq.next_element::<Loose>()? {
-            // An empty list: an array with no rows.
-            None => return from_rows(Loose::Seq(Vec::new())).map_err(de::Error::custom),
-            Some(Loose::Str(descr)) => descr,
-            Some(first) => {
-                let mut rows = vec![first];
-                while let Some(row) = seq.next_element::<Loose>()? {
-                    rows.push(row);
-                }
-                return from_rows(Loose::Seq(rows)).map_err(de::Error::custom);
-            }
+        let descr = match V::descr_or_rows(&mut seq, &self)? {
+            DescrOrRows::Descr(descr) => descr,
+            DescrOrRows::Rows(array) => return Ok(array),
         };
         let shape: Vec<usize> = next(&mut seq, 1, &self)?;
         let fortran_order: bool = next(&mut seq, 2, &self)?;
@@ -423,7 +438,7 @@ impl<'de, T: NpyElement, D: Dimension> Visitor<'de> for BulkVisitor<T, D> {
             shape,
             fortran_order,
         };
-        decode(&header, &data.0).map_err(de::Error::custom)
+        V::decode(header, data.0).map_err(de::Error::custom)
     }
 }
 
@@ -727,6 +742,30 @@ mod tests {
             .to_string();
         assert!(err.contains("\"c\"") && err.contains("3-D"), "{err}");
         assert!(!super::read_pending());
+    }
+
+    #[test]
+    fn dynamic_arrays_take_the_same_paths() {
+        #[derive(Serialize, Deserialize, PartialEq, Debug)]
+        struct Dynamic {
+            any: crate::Bulk<crate::NpyArray>,
+        }
+        let any = crate::NpyArray::from_values(vec![1u16, 2, 3, 4], vec![2, 2]).unwrap();
+        let value = Dynamic {
+            any: crate::Bulk(any),
+        };
+        let bytes = crate::ser::to_vec(&value).unwrap();
+        assert_eq!(crate::de::from_slice::<Dynamic>(&bytes).unwrap(), value);
+        assert!(!super::read_pending());
+        let json = serde_json::to_string(&value).unwrap();
+        assert!(
+            json.starts_with(r#"{"any":["'<u2'",[2,2],false,["#),
+            "{json}"
+        );
+        assert_eq!(serde_json::from_str::<Dynamic>(&json).unwrap(), value);
+        assert!(!super::read_pending());
+        // Nested rows are not a dynamic array's portable form.
+        assert!(serde_json::from_str::<Dynamic>(r#"{"any":[[1,2],[3,4]]}"#).is_err());
     }
 
     #[test]

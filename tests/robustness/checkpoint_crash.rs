@@ -3,17 +3,19 @@
 //! `CheckpointManager` (background writes, retention of the last 3) and is killed with
 //! SIGKILL at a random point. After each kill every listed checkpoint must load whole, the
 //! latest step must not go back, and retention must not have left fewer checkpoints than
-//! before (old ones are deleted only after a new one commits).
+//! before (old ones are deleted only after a new one commits). The child handling is
+//! `test_support::crash`, shared with the `crash` module.
 #![cfg(unix)]
 
-use std::io::{BufRead, BufReader, Write};
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::time::{Duration, Instant};
 
 use npy_serde::checkpoint::{CheckpointManager, CheckpointOptions};
 use npy_serde::Bulk;
 use serde::{Deserialize, Serialize};
+use test_support::crash::{announce_saving, kill_after, temp_files, KillPoints};
 
 const CHILD_ENV: &str = "NPY_SERDE_CHECKPOINT_CHILD";
 const START_ENV: &str = "NPY_SERDE_CHECKPOINT_START";
@@ -64,60 +66,25 @@ fn checkpoint_crash_child() {
     };
     let start: u64 = std::env::var(START_ENV).unwrap().parse().unwrap();
     let mut manager = CheckpointManager::open(PathBuf::from(dir), options()).unwrap();
-    println!("saving");
-    std::io::stdout().flush().unwrap();
+    announce_saving();
     for step in start.. {
         manager.save(step, &state(step)).unwrap();
     }
 }
 
+/// Starts a child saving steps from `start` on into `dir` and waits until it has begun.
 fn spawn_child(dir: &Path, start: u64) -> Child {
-    let (_binary, module) = module_path!().split_once("::").unwrap();
-    let mut child = Command::new(std::env::current_exe().unwrap())
-        .arg("--exact")
-        .arg(format!("{module}::checkpoint_crash_child"))
-        .args(["--nocapture", "--test-threads=1"])
-        .env(CHILD_ENV, dir)
-        .env(START_ENV, start.to_string())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    loop {
-        match lines.next() {
-            Some(Ok(line)) if line.contains("saving") => break,
-            Some(_) => {}
-            None => panic!("the checkpoint child ended before saving"),
-        }
-    }
-    child
-}
-
-/// xorshift seeded from the clock (or `NPY_SERDE_CRASH_SEED`), printed for a rerun.
-fn random() -> impl FnMut(u64) -> u64 {
-    let seed = std::env::var("NPY_SERDE_CRASH_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| {
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .unwrap()
-                .as_nanos() as u64
-        });
-    println!("kill points from NPY_SERDE_CRASH_SEED={seed}");
-    let mut state = seed | 1;
-    move |bound| {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        state % bound
-    }
+    let start = start.to_string();
+    let envs = [
+        (CHILD_ENV, dir.as_os_str()),
+        (START_ENV, OsStr::new(&start)),
+    ];
+    test_support::crash::spawn_child(module_path!(), "checkpoint_crash_child", &envs)
 }
 
 #[test]
 fn sigkill_during_background_saves_leaves_only_whole_checkpoints() {
-    let mut below = random();
+    let mut kill_points = KillPoints::seeded();
     let dir = tempfile::tempdir().unwrap();
     let mut manager = CheckpointManager::open(dir.path(), options()).unwrap();
     // How long one save takes here, to spread the kill points over a few.
@@ -130,9 +97,10 @@ fn sigkill_during_background_saves_leaves_only_whole_checkpoints() {
         let before = check_all(&manager);
         let latest = *before.last().unwrap();
         let mut child = spawn_child(dir.path(), latest + 1);
-        std::thread::sleep(Duration::from_micros(below(4 * save_time)));
-        child.kill().unwrap();
-        child.wait().unwrap();
+        kill_after(
+            &mut child,
+            Duration::from_micros(kill_points.below(4 * save_time)),
+        );
         let after = check_all(&manager);
         assert!(!after.is_empty());
         assert!(
@@ -149,26 +117,14 @@ fn sigkill_during_background_saves_leaves_only_whole_checkpoints() {
             assert!(after.iter().filter(|&&s| s > *gone).count() >= KEEP);
         }
         committed_during_kills += after.iter().filter(|&&s| s > latest).count();
-        temp_files_seen += std::fs::read_dir(dir.path())
-            .unwrap()
-            .filter(|e| {
-                let name = e.as_ref().unwrap().file_name();
-                name.to_string_lossy().ends_with(".tmp")
-            })
-            .count();
+        temp_files_seen += temp_files(dir.path()).len();
     }
     // Opening the directory again removes what the killed saves left; a save works.
     drop(manager);
     let mut manager = CheckpointManager::open(dir.path(), options()).unwrap();
-    let temp_files_left = std::fs::read_dir(dir.path())
-        .unwrap()
-        .filter(|e| {
-            let name = e.as_ref().unwrap().file_name();
-            name.to_string_lossy().ends_with(".tmp")
-        })
-        .count();
     assert_eq!(
-        temp_files_left, 0,
+        temp_files(dir.path()),
+        Vec::<String>::new(),
         "opening removes dead saves' temporary files"
     );
     let next = manager.latest().unwrap().unwrap() + 1;

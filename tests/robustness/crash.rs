@@ -1,5 +1,6 @@
 //! Crash and concurrency tests of saves to a path. A child process (this test binary, run
-//! again with `NPY_SERDE_CRASH_CHILD` set, see [`crash_child`]) saves over an existing file
+//! again with `NPY_SERDE_CRASH_CHILD` set, see [`crash_child`]; the child handling is
+//! `test_support::crash`) saves over an existing file
 //! in a loop and is killed with SIGKILL at a random point; after each kill the path must
 //! hold a complete old or new version, and once the next save (by this process) has run,
 //! no temporary file may be left beside it. Then readers (typed, memory-mapped and NumPy)
@@ -7,9 +8,9 @@
 #![cfg(unix)]
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, Write};
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::time::{Duration, Instant};
 
 use ndarray::Array2;
@@ -17,6 +18,7 @@ use npy_serde::mmap::MappedNpy;
 use npy_serde::npy::{AppendOptions, Appender};
 use npy_serde::{npy, npz};
 use serde::{Deserialize, Serialize};
+use test_support::crash::{announce_saving, kill_after, temp_files, KillPoints};
 
 /// Set (to a case name) in the child process.
 const CHILD_ENV: &str = "NPY_SERDE_CRASH_CHILD";
@@ -194,8 +196,7 @@ fn crash_child() {
     };
     let case = Case::from_name(&case);
     let path = PathBuf::from(std::env::var(PATH_ENV).unwrap());
-    println!("saving");
-    std::io::stdout().flush().unwrap();
+    announce_saving();
     for version in 1.. {
         case.save(&path, version);
     }
@@ -203,68 +204,16 @@ fn crash_child() {
 
 /// Starts a child saving over `path` and waits until it has begun.
 fn spawn_child(case: Case, path: &Path) -> Child {
-    // The harness names a test by its module path within the test binary.
-    let (_binary, module) = module_path!().split_once("::").unwrap();
-    let mut child = Command::new(std::env::current_exe().unwrap())
-        .arg("--exact")
-        .arg(format!("{module}::crash_child"))
-        .args(["--nocapture", "--test-threads=1"])
-        .env(CHILD_ENV, case.name())
-        .env(PATH_ENV, path)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    loop {
-        match lines.next() {
-            Some(Ok(line)) if line.contains("saving") => break,
-            Some(_) => {}
-            None => panic!("the {case:?} child ended before saving"),
-        }
-    }
-    child
-}
-
-/// A small random number generator (xorshift), seeded from the clock: kill points differ
-/// from run to run; the seed is printed for a rerun.
-struct Random(u64);
-
-impl Random {
-    fn new() -> Random {
-        let seed = std::env::var("NPY_SERDE_CRASH_SEED")
-            .ok()
-            .and_then(|s| s.parse().ok())
-            .unwrap_or_else(|| {
-                std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .unwrap()
-                    .as_nanos() as u64
-            });
-        println!("kill points from NPY_SERDE_CRASH_SEED={seed}");
-        Random(seed | 1)
-    }
-
-    fn below(&mut self, bound: u64) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0 % bound
-    }
-}
-
-/// Our temporary files in `dir`: `.<name>.XXXXXX.tmp`.
-fn temp_files(dir: &Path) -> Vec<String> {
-    std::fs::read_dir(dir)
-        .unwrap()
-        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|name| name.starts_with('.') && name.ends_with(".tmp"))
-        .collect()
+    let envs = [
+        (CHILD_ENV, OsStr::new(case.name())),
+        (PATH_ENV, path.as_os_str()),
+    ];
+    test_support::crash::spawn_child(module_path!(), "crash_child", &envs)
 }
 
 #[test]
 fn sigkill_at_random_points_leaves_old_or_new_content_and_no_temp_files() {
-    let mut random = Random::new();
+    let mut kill_points = KillPoints::seeded();
     let mut kills = 0;
     let mut left_behind = 0;
     for case in CASES {
@@ -278,9 +227,10 @@ fn sigkill_at_random_points_leaves_old_or_new_content_and_no_temp_files() {
         for kill in 0..KILLS_PER_CASE {
             let before = case.check(&path);
             let mut child = spawn_child(case, &path);
-            std::thread::sleep(Duration::from_micros(random.below(3 * save_time)));
-            child.kill().unwrap();
-            child.wait().unwrap();
+            kill_after(
+                &mut child,
+                Duration::from_micros(kill_points.below(3 * save_time)),
+            );
             kills += 1;
             // Old or new, whole.
             let after = case.check(&path);

@@ -6,6 +6,13 @@
 //! 1. `NPY_SERDE_PYTHON`: a Python that has NumPy.
 //! 2. `target/numpy-venv` (or `NPY_SERDE_VENV`): a virtual environment made on first use by
 //!    `python3 -m venv` + `pip install numpy` from PyPI, kept for later runs.
+//!
+//! Also the pieces several test binaries share: moto's S3 server ([`s3_server`]) and an
+//! instrumented object store ([`store`]), crash tests' child processes ([`crash`]), and a
+//! process's peak memory ([`peak_memory_kib`]).
+
+pub mod crash;
+pub mod store;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -291,4 +298,14 @@ pub fn s3_options(port: u16) -> npy_serde::remote::RemoteOptions {
 pub fn hostile_http_server(dir: &Path) -> PythonServer {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/hostile_http.py");
     PythonServer::start(python(), &script, &[dir.to_str().expect("a UTF-8 path")])
+}
+
+/// This process's peak resident memory so far (`VmHWM` of `/proc/self/status`), in KiB.
+pub fn peak_memory_kib() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").expect("/proc/self/status");
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("a VmHWM line in /proc/self/status")
 }
