@@ -21,8 +21,6 @@ pub enum Error {
     Unsupported(String),
     /// A layout that cannot be viewed (should not happen; the message says which).
     Layout(String),
-    /// An error about the file at the path.
-    InFile(std::path::PathBuf, Box<Error>),
 }
 
 /// `Result<T, npy_candle::Error>`.
@@ -49,10 +47,6 @@ impl Error {
         ))
     }
 
-    pub(crate) fn in_file(self, path: &std::path::Path) -> Error {
-        Error::InFile(path.to_path_buf(), Box::new(self))
-    }
-
     /// The error with `member` named, when it is npy-serde's or candle's.
     pub(crate) fn in_member(self, member: &str) -> Error {
         match self {
@@ -77,7 +71,6 @@ impl std::fmt::Display for Error {
                 )
             }
             Error::Unsupported(message) | Error::Layout(message) => f.write_str(message),
-            Error::InFile(path, error) => write!(f, "{}: {error}", path.display()),
         }
     }
 }
@@ -87,7 +80,6 @@ impl std::error::Error for Error {
         match self {
             Error::Npy(e) => Some(e),
             Error::Candle(e) => Some(e),
-            Error::InFile(_, e) => Some(e),
             _ => None,
         }
     }

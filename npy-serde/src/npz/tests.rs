@@ -398,6 +398,65 @@ mod inflate {
     }
 
     #[test]
+    fn read_many_reads_stored_members_of_a_file_as_read_does() {
+        // Stored members of an archive opened by path go to worker threads that read the
+        // file at their own offsets: same values, same checks, same errors as `read`.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("stored.npz");
+        let names: Vec<String> = (0..9).map(|i| format!("s{i}")).collect();
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        let big_endian = crate::WriteOptions::default().with_endian(crate::dtype::Endian::Big);
+        let mut together = Vec::new();
+        // Native and big-endian (converted by the workers).
+        for options in [crate::WriteOptions::default(), big_endian] {
+            let mut writer = Writer::create_with(&path, &options).unwrap();
+            for (i, name) in names.iter().enumerate() {
+                writer.add(name, &values(70_000 * i + 3, i as u64)).unwrap();
+            }
+            writer.finish().unwrap();
+            let mut reader = Reader::open(&path).unwrap();
+            together = reader.read_many::<Vec<u32>>(&names).unwrap();
+            let dynamic: Vec<crate::NpyArray> = reader.read_many(&names).unwrap();
+            for (i, name) in names.iter().enumerate() {
+                assert_eq!(together[i], reader.read::<Vec<u32>>(name).unwrap(), "{name}");
+                let array = dynamic[i].to_array::<u32>().unwrap();
+                assert_eq!(array.iter().copied().collect::<Vec<_>>(), together[i]);
+            }
+        }
+
+        // A flipped byte in the data of s5: the CRC check names the member and the file.
+        let mut reader = Reader::open(&path).unwrap();
+        let offset = reader.stored_member_range("s5").unwrap().end - 10;
+        let mut bytes = std::fs::read(&path).unwrap();
+        bytes[offset as usize] ^= 0x40;
+        std::fs::write(&path, &bytes).unwrap();
+        let mut reader = Reader::open(&path).unwrap();
+        let err = reader.read_many::<Vec<u32>>(&names).unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains("CRC-32 mismatch") && text.contains("member \"s5\""), "{text}");
+        assert!(text.contains("stored.npz"), "{text}");
+        assert_eq!(err.member(), Some("s5"));
+        // The members before it still read, through the workers.
+        let first: Vec<Vec<u32>> = reader.read_many(&names[..5]).unwrap();
+        assert_eq!(first, together[..5]);
+
+        // A member whose .npy header declares more data than the member holds.
+        let mut writer = Writer::create(&path).unwrap();
+        for name in &names[..3] {
+            writer.add(name, &values(1000, 1)).unwrap();
+        }
+        writer.finish().unwrap();
+        let mut bytes = std::fs::read(&path).unwrap();
+        let shape = bytes.windows(7).position(|w| w == b"(1000,)").unwrap();
+        bytes[shape..shape + 7].copy_from_slice(b"(9000,)");
+        std::fs::write(&path, &bytes).unwrap();
+        let mut reader = Reader::open(&path).unwrap();
+        let err = reader.read_many::<Vec<u32>>(&names[..3]).unwrap_err();
+        assert_eq!(err.member(), Some("s0"), "{err}");
+        assert!(err.to_string().contains("holds only"), "{err}");
+    }
+
+    #[test]
     fn index_round_trips_and_thins_out_when_too_long() {
         let offsets: Vec<u64> = (1..10).map(|i| i * 1000).collect();
         let extra = ChunkIndex::extra_field(SEGMENT_LEN as u64, offsets.clone());
