@@ -306,6 +306,95 @@ fn transient_store_errors_are_retried() {
     }
 }
 
+/// A member larger than the 32 MiB piece, stored and deflated, read whole with the next
+/// piece fetched ahead: every byte of the member is fetched once, in one request per
+/// piece (none past the member), through the blocking API and on a single-threaded
+/// runtime.
+#[test]
+fn a_large_member_read_whole_fetches_each_piece_once() {
+    const PIECE: u64 = 32 << 20;
+    // 80 MiB of counting f64 (stored: 3 pieces) and 40 MiB of pseudo-random u64 (which
+    // deflate cannot shrink below 32 MiB: 2 pieces).
+    let counting: Vec<f64> = (0..10 << 20).map(|i| i as f64).collect();
+    let mut state = 0x9E37_79B9_7F4A_7C15u64;
+    let random: Vec<u64> = (0..5 << 20)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        })
+        .collect();
+    let store: Arc<dyn ObjectStore> = Arc::new(InMemory::new());
+    let setup = tokio::runtime::Runtime::new().unwrap();
+    for (name, compression) in [
+        ("stored.npz", npz::Compression::Stored),
+        ("deflated.npz", npz::Compression::NUMPY_DEFLATE),
+    ] {
+        let options = npy_serde::WriteOptions::default().with_compression(compression);
+        let mut writer =
+            npz::Writer::with_options(std::io::Cursor::new(Vec::new()), &options).unwrap();
+        writer.add("counting", &counting).unwrap();
+        writer.add("random", &random).unwrap();
+        let bytes = writer.finish().unwrap().into_inner();
+        setup
+            .block_on(store.put_opts(
+                &Path::from(name),
+                PutPayload::from(bytes),
+                PutOptions::default(),
+            ))
+            .unwrap();
+    }
+    for name in ["stored.npz", "deflated.npz"] {
+        let mut archive = blocking::RemoteNpz::open(store.clone(), Path::from(name)).unwrap();
+        for member in ["counting", "random"] {
+            let info = archive
+                .members()
+                .iter()
+                .find(|m| m.name == member)
+                .unwrap()
+                .clone();
+            let before = archive.stats();
+            if member == "counting" {
+                let back: Vec<f64> = archive.read(member).unwrap();
+                assert!(back == counting, "{name} {member}");
+            } else {
+                let back: Vec<u64> = archive.read(member).unwrap();
+                assert!(back == random, "{name} {member}");
+            }
+            let after = archive.stats();
+            let bytes = after.bytes - before.bytes;
+            // The member's bytes and its local header, nothing more.
+            assert!(
+                bytes >= info.compressed_size && bytes < info.compressed_size + 1024,
+                "{name} {member}: {bytes} bytes for {}",
+                info.compressed_size
+            );
+            if bytes > PIECE {
+                assert_eq!(
+                    after.requests - before.requests,
+                    bytes.div_ceil(PIECE),
+                    "{name} {member}"
+                );
+            }
+        }
+    }
+    // The async API on a single-threaded runtime: the piece ahead is fetched by a task of
+    // that runtime while its thread waits for the decoding.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let back: Vec<u64> = runtime
+        .block_on(async {
+            let path = Path::from("deflated.npz");
+            let mut archive = npy_serde::remote::RemoteNpz::open(store.clone(), path).await?;
+            archive.read("random").await
+        })
+        .unwrap();
+    assert!(back == random);
+}
+
 /// This process's peak resident memory so far (VmHWM), in KiB.
 fn peak_kib() -> u64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap();
