@@ -5,7 +5,8 @@
 //!   aborted and leaves nothing visible, and the error names the object;
 //! - transient store errors (HTTP 500, 503, a connection reset mid-body) from the hostile
 //!   HTTP server are retried by object_store's policy;
-//! - a zero-length object is a clear error.
+//! - a zero-length object is a clear error;
+//! - the checkpoint manager's store mode streams its archive (a failed part aborts it).
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -103,13 +104,23 @@ fn an_empty_object_is_a_clear_error() {
     assert!(text.contains("empty object (0 bytes)"), "{text}");
 }
 
-/// An in-memory store whose multipart uploads fail part `fail_part` (1-based) and count
-/// aborts.
+/// An in-memory store whose multipart uploads fail part `fail_part` (1-based; 0: none)
+/// and count aborts.
 #[derive(Debug)]
 struct FailingParts {
     inner: InMemory,
     fail_part: usize,
     aborts: Arc<AtomicUsize>,
+}
+
+impl FailingParts {
+    fn new(fail_part: usize) -> FailingParts {
+        FailingParts {
+            inner: InMemory::new(),
+            fail_part,
+            aborts: Arc::default(),
+        }
+    }
 }
 
 impl std::fmt::Display for FailingParts {
@@ -209,18 +220,81 @@ impl ObjectStore for FailingParts {
     }
 }
 
+/// A checkpoint state of 24 MiB: five parts of 5 MiB.
+fn big_state(step: u64) -> std::collections::BTreeMap<String, Bulk<Array1<f64>>> {
+    let mut state = std::collections::BTreeMap::new();
+    state.insert(
+        "weights".to_string(),
+        Bulk(Array1::from_elem(3 << 20, step as f64)),
+    );
+    state
+}
+
+#[test]
+fn a_store_checkpoint_streams_in_parts_and_a_failed_part_aborts_it() {
+    use npy_serde::checkpoint::{CheckpointManager, CheckpointOptions};
+    let remote = RemoteOptions::default().with_part_size(5 << 20);
+    // Part 2 fails: the first part was sent before the archive was complete (streamed),
+    // and the upload is aborted, nothing listed, the error naming the object.
+    let store = Arc::new(FailingParts::new(2));
+    let dyn_store: Arc<dyn ObjectStore> = store.clone();
+    let mut manager = CheckpointManager::open_store(
+        dyn_store,
+        Path::from("run"),
+        CheckpointOptions::default(),
+        &remote,
+    )
+    .unwrap();
+    manager.save(1, &big_state(1)).unwrap();
+    let text = manager.wait().unwrap_err().to_string();
+    assert!(text.contains("run/checkpoint_0000000001.npz"), "{text}");
+    assert!(text.contains("injected failure"), "{text}");
+    assert_eq!(store.aborts.load(Ordering::SeqCst), 1);
+    assert!(manager.steps().unwrap().is_empty());
+    // A healthy store: the streamed checkpoint restores.
+    let healthy: Arc<dyn ObjectStore> = Arc::new(InMemory::new());
+    let mut manager = CheckpointManager::open_store(
+        healthy.clone(),
+        Path::from("run"),
+        CheckpointOptions::default(),
+        &remote,
+    )
+    .unwrap();
+    manager.save(2, &big_state(2)).unwrap();
+    manager.wait().unwrap();
+    // Written by the streaming writer (the archive was never whole in memory): the member
+    // has a data descriptor (general-purpose flag bit 3 of its local header).
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let object = runtime
+        .block_on(async {
+            let path = Path::from("run/checkpoint_0000000002.npz");
+            healthy
+                .get_opts(&path, GetOptions::default())
+                .await?
+                .bytes()
+                .await
+        })
+        .unwrap();
+    assert_eq!(&object[..4], b"PK\x03\x04");
+    assert_eq!(
+        object[6] & 0x08,
+        0x08,
+        "a data descriptor follows the member"
+    );
+    let (step, back): (u64, std::collections::BTreeMap<String, Vec<f64>>) =
+        manager.restore_latest().unwrap().unwrap();
+    assert_eq!(step, 2);
+    assert!(back["weights"].len() == 3 << 20 && back["weights"].iter().all(|&v| v == 2.0));
+}
+
 #[test]
 fn a_store_failing_mid_upload_aborts_it_and_the_error_names_the_object() {
     #[derive(Serialize)]
     struct Big {
         values: Bulk<Array1<f64>>,
     }
-    let aborts = Arc::new(AtomicUsize::new(0));
-    let store = Arc::new(FailingParts {
-        inner: InMemory::new(),
-        fail_part: 3,
-        aborts: aborts.clone(),
-    });
+    let store = Arc::new(FailingParts::new(3));
+    let aborts = store.aborts.clone();
     let dyn_store: Arc<dyn ObjectStore> = store.clone();
     let path = Path::from("ckpt/big.npz");
     let options = RemoteOptions::default().with_part_size(5 << 20);

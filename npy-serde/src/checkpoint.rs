@@ -58,9 +58,12 @@
 //! [`Bulk`](crate::Bulk) fields: plain ndarray fields reach serde one element at a time,
 //! which costs the same in a snapshot as in [`to_path`](crate::to_path).
 //!
-//! Under an object-store prefix the background thread assembles the archive in memory
-//! before uploading it (a second copy of the state for the duration of the upload), as
-//! `remote::upload` does today.
+//! Under an object-store prefix the background thread streams the archive to the store as
+//! it writes it (the upload of [`remote::to_store`](crate::remote::to_store)): memory holds
+//! the snapshot plus the parts in flight (part size × (concurrency + 2), 80 MiB with the
+//! default [`RemoteOptions`](crate::remote::RemoteOptions)), never the whole archive. Its
+//! members end with data descriptors, as a streamed `zipfile` writes them (NumPy reads
+//! them unchanged).
 //!
 //! # Member alignment
 //!

@@ -121,6 +121,7 @@ use crate::errors::Result;
 use crate::serde_format::SerdeOptions;
 pub(crate) use object::store_error;
 use object::SERDE_PIECE;
+pub(crate) use upload::{stream_blocking, PartWriter};
 
 /// How remote reads and writes behave: concurrency, coalescing, multipart part size,
 /// timeout and retries, and the [`SerdeOptions`] of the data itself (its read options
