@@ -6,14 +6,15 @@
 //! - transient store errors (HTTP 500, 503, a connection reset mid-body) from the hostile
 //!   HTTP server are retried by object_store's policy;
 //! - a zero-length object is a clear error;
-//! - the checkpoint manager's store mode streams its archive (a failed part aborts it).
+//! - the checkpoint manager's store mode streams its archive (a failed part aborts it),
+//!   and a failed deletion during retention leaves the save committed and is retried.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use futures::stream::BoxStream;
+use futures::stream::{BoxStream, StreamExt};
 use ndarray::Array1;
 use npy_serde::remote::object_store::memory::InMemory;
 use npy_serde::remote::object_store::path::Path;
@@ -105,12 +106,13 @@ fn an_empty_object_is_a_clear_error() {
 }
 
 /// An in-memory store whose multipart uploads fail part `fail_part` (1-based; 0: none)
-/// and count aborts.
+/// and count aborts, and whose deletions fail while `fail_deletes` is set.
 #[derive(Debug)]
 struct FailingParts {
     inner: InMemory,
     fail_part: usize,
     aborts: Arc<AtomicUsize>,
+    fail_deletes: Arc<AtomicBool>,
 }
 
 impl FailingParts {
@@ -119,6 +121,7 @@ impl FailingParts {
             inner: InMemory::new(),
             fail_part,
             aborts: Arc::default(),
+            fail_deletes: Arc::default(),
         }
     }
 }
@@ -199,6 +202,16 @@ impl ObjectStore for FailingParts {
         &self,
         locations: BoxStream<'static, object_store::Result<Path>>,
     ) -> BoxStream<'static, object_store::Result<Path>> {
+        if self.fail_deletes.load(Ordering::SeqCst) {
+            return locations
+                .map(|_| {
+                    Err(object_store::Error::Generic {
+                        store: "FailingParts",
+                        source: "injected failure of a deletion".into(),
+                    })
+                })
+                .boxed();
+        }
         self.inner.delete_stream(locations)
     }
 
@@ -285,6 +298,49 @@ fn a_store_checkpoint_streams_in_parts_and_a_failed_part_aborts_it() {
         manager.restore_latest().unwrap().unwrap();
     assert_eq!(step, 2);
     assert!(back["weights"].len() == 3 << 20 && back["weights"].iter().all(|&v| v == 2.0));
+}
+
+#[test]
+fn a_failed_retention_deletion_leaves_the_save_committed_and_is_retried() {
+    use npy_serde::checkpoint::{CheckpointManager, CheckpointOptions};
+    let store = Arc::new(FailingParts::new(0));
+    let dyn_store: Arc<dyn ObjectStore> = store.clone();
+    let options = CheckpointOptions::default().with_max_to_keep(1);
+    let mut manager = CheckpointManager::open_store(
+        dyn_store,
+        Path::from("run"),
+        options,
+        &RemoteOptions::default(),
+    )
+    .unwrap();
+    let state = |step: u64| {
+        let mut state = std::collections::BTreeMap::new();
+        state.insert("step".to_string(), vec![step]);
+        state
+    };
+    manager.save(1, &state(1)).unwrap();
+    manager.wait().unwrap();
+    store.fail_deletes.store(true, Ordering::SeqCst);
+    for step in [2, 3] {
+        // The save succeeds; the deletion's failure is kept, naming the object.
+        manager.save(step, &state(step)).unwrap();
+        manager.wait().unwrap();
+        let err = manager.retention_error().expect("a retention error");
+        let text = err.to_string();
+        assert!(text.contains("run/checkpoint_0000000001.npz"), "{text}");
+        assert!(text.contains("injected failure of a deletion"), "{text}");
+    }
+    assert_eq!(manager.steps().unwrap(), [1, 2, 3]);
+    assert_eq!(manager.latest().unwrap(), Some(3));
+    // Deletions work again: the next save's retention deletes all that was left over.
+    store.fail_deletes.store(false, Ordering::SeqCst);
+    manager.save(4, &state(4)).unwrap();
+    manager.wait().unwrap();
+    assert!(manager.retention_error().is_none());
+    assert_eq!(manager.steps().unwrap(), [4]);
+    let (step, back): (u64, std::collections::BTreeMap<String, Vec<u64>>) =
+        manager.restore_latest().unwrap().unwrap();
+    assert_eq!((step, back["step"][0]), (4, 4));
 }
 
 #[test]
