@@ -20,6 +20,11 @@
 //! - An error of a background save is returned by the next [`save`](CheckpointManager::save)
 //!   or [`wait`](CheckpointManager::wait), naming the checkpoint's file (or object): never
 //!   lost.
+//! - A failure of retention (listing, or deleting an old checkpoint) does not fail the
+//!   save: the new checkpoint has committed and stands. The checkpoints left over are
+//!   deleted by the next save's retention, which works from a fresh listing, and until
+//!   then [`retention_error`](CheckpointManager::retention_error) returns the failure,
+//!   naming the file (or object) it could not delete.
 //!
 //! ```
 //! use npy_serde::checkpoint::{CheckpointManager, CheckpointOptions};
@@ -58,9 +63,12 @@
 //! [`Bulk`](crate::Bulk) fields: plain ndarray fields reach serde one element at a time,
 //! which costs the same in a snapshot as in [`to_path`](crate::to_path).
 //!
-//! Under an object-store prefix the background thread assembles the archive in memory
-//! before uploading it (a second copy of the state for the duration of the upload), as
-//! `remote::upload` does today.
+//! Under an object-store prefix the background thread streams the archive to the store as
+//! it writes it (the upload of [`remote::to_store`](crate::remote::to_store)): memory holds
+//! the snapshot plus the parts in flight (part size × (concurrency + 2), 80 MiB with the
+//! default [`RemoteOptions`](crate::remote::RemoteOptions)), never the whole archive. Its
+//! members end with data descriptors, as a streamed `zipfile` writes them (NumPy reads
+//! them unchanged).
 //!
 //! # Member alignment
 //!
@@ -255,7 +263,17 @@ impl CheckpointOptions {
 /// A save being written on the background thread.
 struct InFlight {
     step: u64,
-    handle: JoinHandle<(Result<()>, Snapshot)>,
+    handle: JoinHandle<Background>,
+}
+
+/// What the background half of a save did.
+struct Background {
+    /// Whether the checkpoint committed.
+    committed: Result<()>,
+    /// How retention went, when it ran (after a commit, with `max_to_keep`).
+    retained: Option<Result<()>>,
+    /// The snapshot, for the next save.
+    snapshot: Snapshot,
 }
 
 /// Saves checkpoints in the background, keeps the last few and restores the latest (see
@@ -269,6 +287,8 @@ pub struct CheckpointManager {
     in_flight: Option<InFlight>,
     /// The buffer of the last snapshot, for the next.
     spare: Option<Snapshot>,
+    /// The failure of the last retention pass, if it failed.
+    retention_error: Option<Error>,
 }
 
 impl CheckpointManager {
@@ -336,6 +356,7 @@ impl CheckpointManager {
             options: Arc::new(options),
             in_flight: None,
             spare: None,
+            retention_error: None,
         }
     }
 
@@ -379,8 +400,14 @@ impl CheckpointManager {
         let spawned = std::thread::Builder::new()
             .name(format!("npy-serde checkpoint {step}"))
             .spawn(move || {
-                let result = write_and_retain(&location, &options, step, &snapshot);
-                (result, snapshot)
+                let committed = commit(&location, &options, step, &snapshot);
+                let retained = (committed.is_ok() && options.max_to_keep.is_some())
+                    .then(|| retain(&location, &options, step));
+                Background {
+                    committed,
+                    retained,
+                    snapshot,
+                }
             });
         match spawned {
             Ok(handle) => {
@@ -393,21 +420,51 @@ impl CheckpointManager {
 
     /// Waits for the save in flight, if any, and returns its error. Afterwards the
     /// checkpoint is listed (and, with the default options, on disk), and retention has
-    /// run.
+    /// run (a retention failure is not an error of the save: see
+    /// [`retention_error`](Self::retention_error)).
     pub fn wait(&mut self) -> Result<()> {
         let Some(InFlight { step, handle }) = self.in_flight.take() else {
             return Ok(());
         };
         match handle.join() {
-            Ok((result, snapshot)) => {
-                self.spare = Some(snapshot);
-                result
+            Ok(done) => {
+                self.spare = Some(done.snapshot);
+                if let Some(retained) = done.retained {
+                    self.retention_error = retained.err();
+                }
+                done.committed
             }
             Err(_) => Err(Error::custom(format!(
                 "the background save of step {step} panicked; the checkpoint was not saved"
             ))
             .in_file(self.path_of(step))),
         }
+    }
+
+    /// The failure of the last retention pass, if it failed: listing the checkpoints, or
+    /// deleting an old one (the first such failure, naming its file or object). The save
+    /// itself succeeded; the next save's retention tries again (from a fresh listing) and
+    /// clears this when it deletes all it should. Known once the save has been waited
+    /// for ([`wait`](Self::wait), or the next [`save`](Self::save)).
+    ///
+    /// ```
+    /// # use npy_serde::checkpoint::{CheckpointManager, CheckpointOptions};
+    /// # use std::collections::BTreeMap;
+    /// # let dir = tempfile::tempdir()?;
+    /// let options = CheckpointOptions::default().with_max_to_keep(1);
+    /// let mut manager = CheckpointManager::open(dir.path(), options)?;
+    /// let state = BTreeMap::from([("weights".to_string(), vec![1.0f32; 4])]);
+    /// manager.save(1, &state)?;
+    /// manager.save(2, &state)?;
+    /// manager.wait()?;
+    /// if let Some(err) = manager.retention_error() {
+    ///     eprintln!("old checkpoints left over: {err}"); // retried at the next save
+    /// }
+    /// assert_eq!(manager.steps()?, [2]);
+    /// # Ok::<(), npy_serde::Error>(())
+    /// ```
+    pub fn retention_error(&self) -> Option<&Error> {
+        self.retention_error.as_ref()
     }
 
     /// True while a save is being written in the background.
@@ -459,24 +516,30 @@ impl std::fmt::Debug for CheckpointManager {
     }
 }
 
-/// The background half of a save: commit the checkpoint, then apply retention.
-fn write_and_retain(
+/// The background half of a save: commit the checkpoint of `step`.
+fn commit(
     location: &Location,
     options: &CheckpointOptions,
     step: u64,
     snapshot: &Snapshot,
 ) -> Result<()> {
-    let in_checkpoint = |e: Error| e.in_file(location.describe(&options.name, step));
     location
         .commit(step, snapshot, options)
-        .map_err(in_checkpoint)?;
-    if options.max_to_keep.is_some() {
-        let steps = location.steps(&options.name).map_err(in_checkpoint)?;
-        for old in options.to_delete(&steps, step) {
-            location.delete(&options.name, old)?;
+        .map_err(|e| e.in_file(location.describe(&options.name, step)))
+}
+
+/// Retention once `saved` has committed: deletes the checkpoints the options do not keep,
+/// from a fresh listing (so what an earlier pass failed to delete is deleted now). Goes
+/// on past a failed deletion; returns the first failure.
+fn retain(location: &Location, options: &CheckpointOptions, saved: u64) -> Result<()> {
+    let steps = location.steps(&options.name)?;
+    let mut first_error = None;
+    for old in options.to_delete(&steps, saved) {
+        if let Err(e) = location.delete(&options.name, old) {
+            first_error.get_or_insert(e);
         }
     }
-    Ok(())
+    first_error.map_or(Ok(()), Err)
 }
 
 #[cfg(test)]

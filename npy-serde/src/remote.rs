@@ -12,7 +12,7 @@
 //! | operation | requests | bytes |
 //! |---|---|---|
 //! | [`RemoteNpz::open_url`]: list members | 1 (directory within the last 64 KiB: 46 bytes a member plus its name), else 2 | the last 64 KiB + the directory |
-//! | [`RemoteNpz::read`] a member | 1, or 1 per 32 MiB piece above 32 MiB (one after the other) | the member's bytes (held: the result + one piece) |
+//! | [`RemoteNpz::read`] a member | 1, or 1 per 32 MiB piece above 32 MiB (the next in flight while one is decoded) | the member's bytes (held: the result + two pieces) |
 //! | [`RemoteNpz::read_many`] | 1 per run of neighbouring members (gap ≤ [`RemoteOptions::with_coalesce_gap`]), concurrently | the members' bytes |
 //! | [`RemoteNpz::read_rows`], stored member | 2 (header, rows) | 4 KiB + the rows' bytes |
 //! | [`RemoteNpz::read_rows`], deflated member | 2 + 1 per 8 MiB of compressed bytes up to the last row | 4 KiB + the compressed bytes up to the last row (inflated from the start) |
@@ -83,9 +83,9 @@
 //!   first. The object appears only when the upload completes, and a failed upload is
 //!   aborted. Parts grow by the part size every 1,000 parts (S3 takes 10,000), so the
 //!   default 8 MiB parts reach 430 GiB.
-//! - A member read whole that is larger than 32 MiB is fetched in 32 MiB pieces one after
-//!   the other, decoded into the result as they arrive (memory: the result plus about
-//!   one piece).
+//! - A member read whole that is larger than 32 MiB is fetched in 32 MiB pieces, decoded
+//!   into the result as they arrive while the next piece is fetched (memory: the result
+//!   plus about two pieces).
 //! - A transient store error (HTTP 5xx, a connection reset mid-body) is retried by
 //!   object_store's policy ([`RemoteOptions::with_retry`]); a zero-length object is the
 //!   error "empty object (0 bytes), not an .npy/.npz".
@@ -121,6 +121,7 @@ use crate::errors::Result;
 use crate::serde_format::SerdeOptions;
 pub(crate) use object::store_error;
 use object::SERDE_PIECE;
+pub(crate) use upload::{stream_blocking, PartWriter};
 
 /// How remote reads and writes behave: concurrency, coalescing, multipart part size,
 /// timeout and retries, and the [`SerdeOptions`] of the data itself (its read options
@@ -250,7 +251,7 @@ pub(crate) fn deserialize_lazily<T: DeserializeOwned>(
 ) -> Result<T> {
     let location = archive.location().to_string();
     // The serde reader parses the directory again, from the bytes the open fetched.
-    let view = archive.lazy_view(runtime, SERDE_PIECE);
+    let view = archive.lazy_view(runtime, SERDE_PIECE, false);
     crate::de::from_reader_with(view, options).map_err(|e| e.in_file(location))
 }
 

@@ -1,13 +1,14 @@
 //! An instrumented object store for the remote tests: an in-memory store that counts the
 //! GET requests it serves and the bytes they return, and misbehaves when asked to (refuses
-//! suffix ranges as Azure does; fails one part of each multipart upload, counting aborts).
+//! suffix ranges as Azure does; fails one part of each multipart upload, counting aborts;
+//! fails deletions while told to).
 
 use std::fmt;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use futures::stream::BoxStream;
+use futures::stream::{BoxStream, StreamExt};
 use npy_serde::remote::object_store::memory::InMemory;
 use npy_serde::remote::object_store::path::Path;
 use npy_serde::remote::object_store::{
@@ -26,6 +27,8 @@ pub struct TestStore {
     /// Fail this part (1-based) of every multipart upload.
     fail_part: Option<usize>,
     aborts: Arc<AtomicUsize>,
+    /// Fail every deletion while set.
+    fail_deletes: AtomicBool,
 }
 
 impl TestStore {
@@ -67,6 +70,11 @@ impl TestStore {
             self.gets.swap(0, Ordering::SeqCst),
             self.bytes.swap(0, Ordering::SeqCst),
         )
+    }
+
+    /// Fails every deletion from now on (`true`) or no longer (`false`).
+    pub fn fail_deletes(&self, fail: bool) {
+        self.fail_deletes.store(fail, Ordering::SeqCst);
     }
 
     /// How many multipart uploads were aborted.
@@ -130,6 +138,16 @@ impl ObjectStore for TestStore {
         &self,
         locations: BoxStream<'static, object_store::Result<Path>>,
     ) -> BoxStream<'static, object_store::Result<Path>> {
+        if self.fail_deletes.load(Ordering::SeqCst) {
+            return locations
+                .map(|_| {
+                    Err(object_store::Error::Generic {
+                        store: "TestStore",
+                        source: "injected failure of a deletion".into(),
+                    })
+                })
+                .boxed();
+        }
         self.inner.delete_stream(locations)
     }
 

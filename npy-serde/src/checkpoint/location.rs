@@ -59,12 +59,13 @@ impl Location {
                 snapshot.write_archive(writer).map(drop)
             }
             #[cfg(feature = "object-store")]
-            Location::Store(store) => {
-                let buffer = crate::buffer::vec_for_write(snapshot.len() + (1 << 16));
-                let writer = Writer::with_options(std::io::Cursor::new(buffer), write)?;
-                let archive = snapshot.write_archive(writer)?.into_inner();
-                store.upload(&options.name, step, archive)
-            }
+            Location::Store(store) => store.upload(&options.name, step, |parts| {
+                // Streamed: each member goes out as written (a data descriptor after it),
+                // the parts uploaded as they fill.
+                let writer = Writer::streaming_with(parts, write)?;
+                snapshot.write_archive(writer)?.finish()?;
+                Ok(())
+            }),
         }
     }
 

@@ -3,7 +3,7 @@
 //! archive written from it later, on the background thread, by the same
 //! [`Writer`](crate::npz::Writer) that [`to_path`](crate::to_path) uses.
 
-use std::io::{Seek, Write};
+use std::io::Write;
 
 use serde::Serialize;
 
@@ -66,14 +66,14 @@ impl Snapshot {
     }
 
     /// Bytes held (the members' `.npy` files).
-    #[cfg_attr(not(feature = "object-store"), allow(dead_code))]
+    #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
         self.members.iter().map(|(_, bytes)| bytes.len()).sum()
     }
 
     /// Writes the archive of the snapshot's members into `writer` (whose options say how:
     /// compression, alignment) and finishes it.
-    pub(crate) fn write_archive<W: Write + Seek>(&self, mut writer: Writer<W>) -> Result<W> {
+    pub(crate) fn write_archive<W: Write>(&self, mut writer: Writer<W>) -> Result<W> {
         for (name, bytes) in &self.members {
             writer.add_encoded(name, bytes)?;
         }

@@ -1,6 +1,7 @@
 //! Checkpoints under a prefix of an object store (feature `object-store`): listed by one
-//! `LIST` of the prefix, committed by the remote module's upload (the object appears only
-//! when its upload completes: one PUT, or a multipart upload completed last), deleted one
+//! `LIST` of the prefix, committed by the remote module's streamed upload (the object
+//! appears only when its upload completes: one PUT, or a multipart upload completed last;
+//! parts are sent as the archive is written, so it is never whole in memory), deleted one
 //! by one, and read back whole. Calls block on a small runtime of the manager's own.
 
 use std::sync::Arc;
@@ -12,7 +13,7 @@ use serde::de::DeserializeOwned;
 
 use super::naming::{file_name, step_of};
 use crate::errors::Result;
-use crate::remote::{store_error, RemoteOptions};
+use crate::remote::{store_error, stream_blocking, PartWriter, RemoteOptions};
 use crate::serde_format::SerdeOptions;
 
 /// A prefix in a store, and the runtime that drives its requests.
@@ -67,17 +68,23 @@ impl StoreLocation {
             .collect())
     }
 
-    /// Uploads the archive of `step`.
-    pub(crate) fn upload(&self, name: &str, step: u64, archive: Vec<u8>) -> Result<()> {
-        let path = self.path_of(name, step);
-        let shown = self.location_of(name, step);
-        self.runtime.block_on(crate::remote::upload_at(
-            &self.store,
-            &path,
-            &shown,
-            archive,
+    /// Uploads the archive of `step` as `write` produces it into the writer it is given
+    /// (parts sent as they fill: memory holds the parts in flight, never the archive).
+    /// The object appears only when the upload completes; a failure aborts it.
+    pub(crate) fn upload(
+        &self,
+        name: &str,
+        step: u64,
+        write: impl FnOnce(PartWriter) -> Result<()>,
+    ) -> Result<()> {
+        stream_blocking(
+            &self.runtime,
+            Arc::clone(&self.store),
+            self.path_of(name, step),
+            &self.location_of(name, step),
             &self.remote,
-        ))
+            write,
+        )
     }
 
     pub(crate) fn delete(&self, name: &str, step: u64) -> Result<()> {

@@ -212,14 +212,7 @@ pub fn to_url_with<T: Serialize + ?Sized>(
     let runtime = runtime()?;
     let (store, path) = super::store_for_url(url, options)?;
     let location = super::store::display_url(url);
-    let (writer, parts) = super::upload::part_channel(options);
-    let task = runtime.spawn(super::upload::upload_parts(
-        store,
-        path,
-        location.clone(),
-        parts,
-        options.clone(),
-    ));
-    let written = super::upload::write_archive(writer, value, &options.serde);
-    super::upload::outcome(written, runtime.block_on(task), &location)
+    super::upload::stream_blocking(&runtime, store, path, &location, options, |writer| {
+        super::upload::write_archive(writer, value, &options.serde)
+    })
 }

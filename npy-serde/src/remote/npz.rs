@@ -173,13 +173,15 @@ impl RemoteNpz {
     /// Reads member `name` as `T` (`Vec<T>`, ndarray arrays, [`NpyArray`](crate::NpyArray),
     /// …), fetching exactly the bytes it spans in one request.
     ///
-    /// A member larger than 32 MiB streams through the decoder in pieces of 32 MiB, fetched
-    /// in turn: memory holds the result and one piece, never the member twice.
+    /// A member larger than 32 MiB streams through the decoder in pieces of 32 MiB, the
+    /// next piece fetched while one is decoded: memory holds the result and two pieces,
+    /// never the member twice.
     pub async fn read<T: NpyRead + Send + 'static>(&mut self, name: &str) -> Result<T> {
         let index = self.index(name)?;
         let span = self.spans[index].clone();
         if span.end - span.start > MEMBER_PIECE {
-            let mut reader = self.lazy_reader(tokio::runtime::Handle::current(), MEMBER_PIECE)?;
+            let runtime = tokio::runtime::Handle::current();
+            let mut reader = self.lazy_reader(runtime, MEMBER_PIECE, true)?;
             let name = name.to_string();
             let task = tokio::task::spawn_blocking(move || reader.read(&name));
             let result = task.await.unwrap_or_else(|e| {
@@ -336,8 +338,8 @@ impl RemoteNpz {
             None => {
                 // Inflated as fetched, in pieces, on a thread that may block: fetching stops
                 // once the rows are out.
-                let mut reader =
-                    self.lazy_reader(tokio::runtime::Handle::current(), STREAM_PIECE)?;
+                let runtime = tokio::runtime::Handle::current();
+                let mut reader = self.lazy_reader(runtime, STREAM_PIECE, false)?;
                 let member_name = name.to_string();
                 let rows = tokio::task::spawn_blocking(move || -> Result<T> {
                     let mut member = reader.member_reader(&member_name)?;
@@ -377,7 +379,14 @@ impl RemoteNpz {
 
     /// The archive as bytes that are fetched as they are read, in `piece`-byte requests
     /// (for code that must block: serde, streamed rows), its directory already there.
-    pub(crate) fn lazy_view(&self, runtime: tokio::runtime::Handle, piece: u64) -> View {
+    /// With `read_ahead`, a member's next piece is fetched while one is read (for readers
+    /// that read the member to its end).
+    pub(crate) fn lazy_view(
+        &self,
+        runtime: tokio::runtime::Handle,
+        piece: u64,
+        read_ahead: bool,
+    ) -> View {
         let (object, spans, directory) = self.parts();
         View::new(
             object,
@@ -386,13 +395,19 @@ impl RemoteNpz {
                 runtime,
                 spans,
                 piece,
+                read_ahead,
             },
         )
     }
 
     /// An [`Reader`] over [`lazy_view`](Self::lazy_view).
-    fn lazy_reader(&self, runtime: tokio::runtime::Handle, piece: u64) -> Result<Reader<View>> {
-        let view = self.lazy_view(runtime, piece);
+    fn lazy_reader(
+        &self,
+        runtime: tokio::runtime::Handle,
+        piece: u64,
+        read_ahead: bool,
+    ) -> Result<Reader<View>> {
+        let view = self.lazy_view(runtime, piece, read_ahead);
         let options = self.reader().options().clone();
         Reader::with_options(view, &options)
     }

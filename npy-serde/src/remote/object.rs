@@ -385,20 +385,29 @@ pub(crate) enum OnMiss {
     Record,
     /// Fetch it now on this runtime (a blocking caller), from the missing byte to the end
     /// of the member it is in (`spans`, sorted by start), in requests of at most `piece`
-    /// bytes (however much one read asks for); only the latest piece is kept.
+    /// bytes (however much one read asks for); only the latest piece is kept. With
+    /// `read_ahead`, the member's next piece is requested while this one is fetched and
+    /// read (memory: two pieces).
     Fetch {
         runtime: tokio::runtime::Handle,
         spans: Arc<Vec<Range<u64>>>,
         piece: u64,
+        read_ahead: bool,
     },
+}
+
+/// A piece requested ahead of the reader: its range, and the task fetching it.
+struct Ahead {
+    range: Range<u64>,
+    task: tokio::task::JoinHandle<Result<Bytes>>,
 }
 
 /// Pieces of a member a serde read fetches: large enough that a request's latency is
 /// small beside its transfer, small enough to bound the memory a huge member takes.
 pub(crate) const SERDE_PIECE: u64 = 64 << 20;
 /// Pieces of a large member read whole ([`RemoteNpz::read`](super::RemoteNpz::read)),
-/// decoded into the result as they arrive: the result plus one piece and the HTTP
-/// client's buffers stay within 64 MiB of the result's size.
+/// decoded into the result as they arrive, the next one fetched meanwhile: the result plus
+/// two pieces and the HTTP client's buffers stay within 96 MiB of the result's size.
 pub(crate) const MEMBER_PIECE: u64 = 32 << 20;
 /// Pieces of a deflated member whose rows are streamed: reading its first rows should not
 /// fetch much more than they take.
@@ -410,6 +419,8 @@ pub(crate) struct View {
     pub(crate) fetched: Arc<Mutex<Fetched>>,
     pub(crate) on_miss: OnMiss,
     pos: u64,
+    /// The piece being fetched ahead of the reader ([`OnMiss::Fetch`] with `read_ahead`).
+    ahead: Option<Ahead>,
 }
 
 /// The error a [`View`] read fails with when bytes are missing and it may not fetch them
@@ -442,6 +453,7 @@ impl View {
             fetched,
             on_miss,
             pos: 0,
+            ahead: None,
         }
     }
 
@@ -480,14 +492,16 @@ impl Read for View {
                     runtime,
                     spans,
                     piece,
+                    read_ahead,
                 } => {
                     // To the end of the member the byte is in (or of what is wanted).
                     let after = spans.partition_point(|span| span.start <= self.pos);
-                    let span_end = after
+                    let member_end = after
                         .checked_sub(1)
                         .map(|i| &spans[i])
                         .filter(|span| span.contains(&self.pos))
-                        .map_or(want.end, |span| span.end);
+                        .map(|span| span.end);
+                    let span_end = member_end.unwrap_or(want.end);
                     // At most one piece, however much the caller asks for (a read straight
                     // into a whole array's buffer): the piece is what memory holds.
                     let end = span_end
@@ -498,15 +512,62 @@ impl Read for View {
                         .next_start(self.pos)
                         .map_or(end, |next| end.min(next));
                     // Only the latest piece is kept, and the earlier one goes before the
-                    // next arrives (one piece in memory): a blocking reader goes through
-                    // members in order and never comes back for the bytes it read.
+                    // next arrives: a blocking reader goes through members in order and
+                    // never comes back for the bytes it read.
                     self.lock().clear();
-                    let bytes = runtime
-                        .block_on(self.object.fetch(self.pos..end))
-                        .map_err(io::Error::other)?;
-                    self.lock().insert(self.pos, bytes);
+                    // The piece requested ahead, if the reader came for it; else a new
+                    // request (a reader that went elsewhere drops the one ahead).
+                    let current = match self.ahead.take() {
+                        Some(ahead) if ahead.range.start == self.pos => ahead,
+                        other => {
+                            if let Some(other) = other {
+                                other.task.abort();
+                            }
+                            self.spawn_fetch(runtime, self.pos..end)
+                        }
+                    };
+                    // The member's next piece is requested now, so that it arrives while
+                    // this one is read (two pieces in memory at most).
+                    if let (true, Some(member_end)) = (*read_ahead, member_end) {
+                        let next = current.range.end..member_end.min(current.range.end + *piece);
+                        if !next.is_empty() {
+                            self.ahead = Some(self.spawn_fetch(runtime, next));
+                        }
+                    }
+                    let start = current.range.start;
+                    let bytes = match runtime.block_on(current.task) {
+                        Ok(fetched) => fetched.map_err(io::Error::other)?,
+                        Err(e) => {
+                            return Err(io::Error::other(remote_error(
+                                &self.object.location,
+                                format!("the task fetching bytes from {start} failed: {e}"),
+                            )))
+                        }
+                    };
+                    self.lock().insert(start, bytes);
                 }
             }
+        }
+    }
+}
+
+impl View {
+    /// Starts fetching `range` on `runtime`.
+    fn spawn_fetch(&self, runtime: &tokio::runtime::Handle, range: Range<u64>) -> Ahead {
+        let object = Arc::clone(&self.object);
+        let fetched = range.clone();
+        Ahead {
+            range,
+            task: runtime.spawn(async move { object.fetch(fetched).await }),
+        }
+    }
+}
+
+impl Drop for View {
+    fn drop(&mut self) {
+        // A piece nobody will read is not waited for.
+        if let Some(ahead) = self.ahead.take() {
+            ahead.task.abort();
         }
     }
 }

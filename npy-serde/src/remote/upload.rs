@@ -111,6 +111,31 @@ pub(crate) enum Stopped {
     Store(crate::Error),
 }
 
+/// Uploads to `path` what `write` streams into the [`PartWriter`] it is given (and ends
+/// with [`PartWriter::finish`]), from a thread that may block (not one of `runtime`'s),
+/// while a task on `runtime` sends the parts ([`upload_parts`]). The object appears only
+/// when complete; a failure on either side aborts the upload, and the error names
+/// `location`.
+pub(crate) fn stream_blocking(
+    runtime: &tokio::runtime::Runtime,
+    store: Arc<dyn ObjectStore>,
+    path: Path,
+    location: &str,
+    options: &RemoteOptions,
+    write: impl FnOnce(PartWriter) -> Result<()>,
+) -> Result<()> {
+    let (writer, parts) = part_channel(options);
+    let task = runtime.spawn(upload_parts(
+        store,
+        path,
+        location.to_string(),
+        parts,
+        options.clone(),
+    ));
+    let written = write(writer);
+    outcome(written, runtime.block_on(task), location)
+}
+
 /// Streams the serde archive of `value` into `writer` and ends it.
 pub(crate) fn write_archive<T: serde::Serialize + ?Sized>(
     mut writer: PartWriter,
