@@ -429,7 +429,11 @@ fn a_one_gib_member_uploads_and_reads_back_in_bounded_memory() {
     // Read: the array (1 GiB, mapped whole before the first piece is copied in) plus the
     // bounded window (the piece being decoded and the one fetched ahead, 32 MiB each) and
     // the HTTP client's buffers.
-    assert!(peaks[1] <= 1024 + 2 * 32 + 32, "read peak +{} MiB", peaks[1]);
+    assert!(
+        peaks[1] <= 1024 + 2 * 32 + 32,
+        "read peak +{} MiB",
+        peaks[1]
+    );
 }
 
 /// One step of [`a_one_gib_member_uploads_and_reads_back_in_bounded_memory`]; prints

@@ -418,7 +418,11 @@ mod inflate {
             together = reader.read_many::<Vec<u32>>(&names).unwrap();
             let dynamic: Vec<crate::NpyArray> = reader.read_many(&names).unwrap();
             for (i, name) in names.iter().enumerate() {
-                assert_eq!(together[i], reader.read::<Vec<u32>>(name).unwrap(), "{name}");
+                assert_eq!(
+                    together[i],
+                    reader.read::<Vec<u32>>(name).unwrap(),
+                    "{name}"
+                );
                 let array = dynamic[i].to_array::<u32>().unwrap();
                 assert_eq!(array.iter().copied().collect::<Vec<_>>(), together[i]);
             }
@@ -433,7 +437,10 @@ mod inflate {
         let mut reader = Reader::open(&path).unwrap();
         let err = reader.read_many::<Vec<u32>>(&names).unwrap_err();
         let text = err.to_string();
-        assert!(text.contains("CRC-32 mismatch") && text.contains("member \"s5\""), "{text}");
+        assert!(
+            text.contains("CRC-32 mismatch") && text.contains("member \"s5\""),
+            "{text}"
+        );
         assert!(text.contains("stored.npz"), "{text}");
         assert_eq!(err.member(), Some("s5"));
         // The members before it still read, through the workers.
