@@ -8,7 +8,7 @@
 //! | an ndarray array from a tensor, of any layout | [`to_array`] |
 //! | write tensors into an npz (strided ones without a copy) | [`save`], [`write_tensor`] |
 //! | read a member as a tensor in its own dtype, or widened to another | [`read_tensor`], [`read_tensor_as`] |
-//! | read every member as a tensor (deflated ones on every core) | [`load`] |
+//! | read every member as a tensor, on every core | [`load`] |
 //! | a tensor as a field of a serde checkpoint struct | [`serde_tensor`] (`#[serde(with = …)]`) |
 //! | save or load a `VarMap`, keyed by its variable names | [`varmap::save`], [`varmap::load`] |
 //! | build a model from an npz with `VarBuilder` | [`NpzBackend`], [`var_builder`] |
@@ -304,8 +304,9 @@ pub fn read_tensor_as<R: Read + Seek>(
 }
 
 /// Every member of the npz at `path` as a tensor on `device`, in its own dtype, in archive
-/// order (what candle's `Tensor::read_npz` returns). Deflated members are inflated on
-/// every core at once.
+/// order (what candle's `Tensor::read_npz` returns). Members are read on every core at
+/// once ([`npz::Reader::read_many`]): stored ones straight into the tensors' memory,
+/// deflated ones inflated.
 pub fn load<P: AsRef<Path>>(path: P, device: &Device) -> Result<Vec<(String, Tensor)>> {
     let mut archive = npz::Reader::open(path)?;
     let names = archive.names();
