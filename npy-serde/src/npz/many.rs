@@ -55,12 +55,12 @@ impl<R: Read + Seek> Reader<R> {
 const MAX_WORKER_MEMBER: u64 = 16 << 20;
 
 /// A member handed to a worker thread.
-enum Job {
+enum Job<'a> {
     /// A deflated member's compressed bytes, read here.
     Compressed(Entry, Vec<u8>),
     /// A stored member whose data starts at this position of the shared file: the worker
     /// reads it itself, straight into the array.
-    Stored(Entry, u64),
+    Stored(&'a File, Entry, u64),
 }
 
 /// Reads members `indices` of `reader` as `T`. Handed to one worker thread per core (each
@@ -95,7 +95,7 @@ where
     std::thread::scope(|scope| {
         // A rendezvous: a member is handed over only when a worker is free to take it, so
         // at most one member per worker plus the one being handed over is held.
-        let (jobs, job_queue) = mpsc::sync_channel::<(usize, Job)>(0);
+        let (jobs, job_queue) = mpsc::sync_channel::<(usize, Job<'_>)>(0);
         let job_queue = Arc::new(Mutex::new(job_queue));
         let (done, finished) = mpsc::channel::<(usize, Result<T>)>();
         for _ in 0..threads {
@@ -109,7 +109,7 @@ where
                 let Ok((position, job)) = job else {
                     return;
                 };
-                let value = run(job, shared_file, options);
+                let value = run(job, options);
                 if done.send((position, value)).is_err() {
                     return;
                 }
@@ -118,8 +118,8 @@ where
         drop(done);
         for (position, &index) in indices.iter().enumerate() {
             let job = match shared_file {
-                Some(_) => reader.stored_data_start(index).map(|start| {
-                    start.map(|start| Job::Stored(reader.entries()[index].clone(), start))
+                Some(file) => reader.stored_data_start(index).map(|start| {
+                    start.map(|start| Job::Stored(file, reader.entries()[index].clone(), start))
                 }),
                 None => Ok(None),
             };
@@ -135,7 +135,7 @@ where
                 Ok(Some(job)) => {
                     if let Err(mpsc::SendError((_, job))) = jobs.send((position, job)) {
                         // No worker left (cannot happen short of a panic): decode here.
-                        results[position] = Some(run(job, shared_file, options));
+                        results[position] = Some(run(job, options));
                     }
                 }
                 Ok(None) => results[position] = Some(reader.read_at(index)),
@@ -159,12 +159,9 @@ where
 }
 
 /// Decodes one member handed to a worker.
-fn run<T: NpyRead>(job: Job, shared_file: Option<&File>, options: &ReadOptions) -> Result<T> {
-    match (job, shared_file) {
-        (Job::Compressed(entry, bytes), _) => decode_compressed(&entry, &bytes, options),
-        (Job::Stored(entry, start), Some(file)) => decode_stored_at(file, &entry, start, options),
-        (Job::Stored(..), None) => {
-            Err(io::Error::other("no file to read a stored member from").into())
-        }
+fn run<T: NpyRead>(job: Job<'_>, options: &ReadOptions) -> Result<T> {
+    match job {
+        Job::Compressed(entry, bytes) => decode_compressed(&entry, &bytes, options),
+        Job::Stored(file, entry, start) => decode_stored_at(file, &entry, start, options),
     }
 }
