@@ -3,14 +3,22 @@
 //! deflated members are inflated on every core when the backend opens, and big-endian and
 //! Fortran-order members load.
 //!
+//! While a model asks for its variables in archive order (as a state dict saved in module
+//! order is), the next stored members are read ahead on every core
+//! ([`npz::Reader::read_many`]), a bounded batch at a time: a first load is bound by
+//! faulting in the tensors' fresh memory, which one thread does at a time but several
+//! threads do at once. A request out of order stops the reading ahead until two requests
+//! in a row follow each other again, so a model built in another order pays no more reads.
+//!
 //! Why not a memory map: copying out of one costs a fault per 16 pages of the file on top
 //! of the faults of the tensor's own fresh memory, and a mapped file counts in the
 //! process's resident size (a 1 GiB archive loaded through a map peaked at 2.0 GiB).
 
 use std::collections::HashMap;
 use std::fs::File;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Mutex;
+use std::thread::JoinHandle;
 
 use candle_core::{DType, Device, Shape, Tensor};
 use candle_nn::var_builder::SimpleBackend;
@@ -46,10 +54,38 @@ use crate::{read_tensor_as, tensor_from_npy_array, Result};
 pub struct NpzBackend {
     archive: Mutex<npz::Reader<File>>,
     names: Vec<String>,
-    /// Deflated members, inflated at open on every core; taken when asked for.
-    inflated: Mutex<HashMap<String, NpyArray>>,
+    /// What the directory says of each member, in archive order, and each one's index.
+    members: Vec<npz::MemberInfo>,
+    index: HashMap<String, usize>,
+    /// Members already read: deflated ones, inflated at open on every core, and stored
+    /// ones read ahead. Taken when asked for.
+    ready: Mutex<HashMap<String, NpyArray>>,
+    ahead: Mutex<ReadAhead>,
+    path: PathBuf,
+    options: ReadOptions,
     cast: bool,
 }
+
+/// Stored members read ahead of the model's requests, one batch at a time.
+#[derive(Default)]
+struct ReadAhead {
+    /// The batch thread's own reader, given back with each batch.
+    reader: Option<npz::Reader<File>>,
+    /// The batch being read: its member names and the thread reading them.
+    batch: Option<(Vec<String>, JoinHandle<Batch>)>,
+    /// The archive index of the member asked for last.
+    last: Option<usize>,
+    /// The archive index from which the next batch starts.
+    next: usize,
+}
+
+/// A batch thread's reader and what it read.
+type Batch = (npz::Reader<File>, npy_serde::Result<Vec<NpyArray>>);
+
+/// A batch holds up to this many members, one per core at least, and stops growing once it
+/// holds this many bytes: what is read ahead but never asked for is bounded.
+const BATCH_MEMBERS_PER_CORE: usize = 16;
+const BATCH_BYTES: u64 = 256 << 20;
 
 impl NpzBackend {
     /// Opens the npz at `path`: parses its directory, and inflates its deflated members on
@@ -77,10 +113,21 @@ impl NpzBackend {
             .collect();
         let arrays: Vec<NpyArray> = archive.read_many(&deflated)?;
         let inflated = deflated.iter().map(|n| n.to_string()).zip(arrays).collect();
+        let members = archive.members();
+        let index = members
+            .iter()
+            .enumerate()
+            .map(|(i, member)| (member.name.clone(), i))
+            .collect();
         Ok(NpzBackend {
             archive: Mutex::new(archive),
             names,
-            inflated: Mutex::new(inflated),
+            members,
+            index,
+            ready: Mutex::new(inflated),
+            ahead: Mutex::new(ReadAhead::default()),
+            path: path.to_path_buf(),
+            options: options.clone(),
             cast: false,
         })
     }
@@ -100,8 +147,9 @@ impl NpzBackend {
 
     /// Member `name` as a tensor of `dtype` on `device`.
     pub fn load(&self, name: &str, dtype: DType, device: &Device) -> Result<Tensor> {
+        self.read_ahead(name);
         let cached = self
-            .inflated
+            .ready
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .remove(name);
@@ -123,6 +171,89 @@ impl NpzBackend {
             }
             _ => read_tensor_as(&mut archive, name, dtype, device),
         }
+    }
+
+    /// Before member `name` is loaded: takes in the batch read ahead if it holds `name`,
+    /// and, when `name` follows the member asked for before it, starts reading the next
+    /// batch. Errors of a batch are dropped: its members are then read when asked for,
+    /// which reports them.
+    fn read_ahead(&self, name: &str) {
+        let Some(&index) = self.index.get(name) else {
+            return;
+        };
+        let mut ahead = self.ahead.lock().unwrap_or_else(|p| p.into_inner());
+        let in_order = ahead.last.is_some_and(|last| last + 1 == index);
+        ahead.last = Some(index);
+        let holds_name =
+            matches!(&ahead.batch, Some((names, _)) if names.iter().any(|n| n == name));
+        // The batch that holds `name` is taken in; one the requests went past without
+        // asking for its members (the model went another way) is dropped once it is done,
+        // so what waits unasked is one batch at most.
+        let passed = matches!(&ahead.batch, Some((names, handle))
+            if handle.is_finished() && names.first().and_then(|n| self.index.get(n)).is_some_and(|&first| first < index));
+        if holds_name || passed {
+            if let Some((names, handle)) = ahead.batch.take() {
+                if let Ok((reader, arrays)) = handle.join() {
+                    ahead.reader = Some(reader);
+                    if let (true, Ok(arrays)) = (holds_name, arrays) {
+                        let mut ready = self.ready.lock().unwrap_or_else(|p| p.into_inner());
+                        ready.extend(names.into_iter().zip(arrays));
+                    }
+                }
+            }
+        }
+        if !in_order {
+            ahead.next = index + 1;
+            return;
+        }
+        if ahead.batch.is_some() {
+            return;
+        }
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let members = self.archive_members_from(ahead.next.max(index + 1), cores);
+        let Some(last) = members.last().map(|&(i, _)| i) else {
+            return;
+        };
+        ahead.next = last + 1;
+        let reader = match ahead.reader.take() {
+            Some(reader) => reader,
+            None => match npz::Reader::open_with(&self.path, &self.options) {
+                Ok(reader) => reader,
+                Err(_) => return,
+            },
+        };
+        let names: Vec<String> = members.into_iter().map(|(_, n)| n).collect();
+        let batch_names = names.clone();
+        let spawned = std::thread::Builder::new()
+            .name("npy-candle read-ahead".into())
+            .spawn(move || {
+                let mut reader = reader;
+                let refs: Vec<&str> = batch_names.iter().map(String::as_str).collect();
+                let arrays = reader.read_many::<NpyArray>(&refs);
+                (reader, arrays)
+            });
+        if let Ok(handle) = spawned {
+            ahead.batch = Some((names, handle));
+        }
+    }
+
+    /// The stored members from archive index `start` on that are not read yet: up to
+    /// [`BATCH_MEMBERS_PER_CORE`] per core and [`BATCH_BYTES`] (at least one member).
+    fn archive_members_from(&self, start: usize, cores: usize) -> Vec<(usize, String)> {
+        let ready = self.ready.lock().unwrap_or_else(|p| p.into_inner());
+        let mut batch = Vec::new();
+        let mut bytes = 0u64;
+        for (i, member) in self.members.iter().enumerate().skip(start) {
+            if batch.len() >= BATCH_MEMBERS_PER_CORE * cores || bytes >= BATCH_BYTES {
+                break;
+            }
+            if member.compressed || ready.contains_key(&member.name) {
+                continue;
+            }
+            bytes += member.uncompressed_size;
+            batch.push((i, member.name.clone()));
+        }
+        batch
     }
 
     /// A `VarBuilder` of `dtype` on `device` over this backend.

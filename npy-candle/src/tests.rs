@@ -218,3 +218,66 @@ fn tensors_convert_to_and_from_arrays() {
         .unwrap();
     assert_eq!(to_array::<f32>(&broadcast).unwrap().shape(), [3, 2]);
 }
+
+#[test]
+fn the_backend_reads_ahead_in_order_and_any_order_loads_the_same() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("many.npz");
+    let device = Device::Cpu;
+    // 40 members, more than one read-ahead batch on any machine with up to 2 cores, and
+    // a big-endian one among them (converted by the batch's workers).
+    let tensors: Vec<(String, Tensor)> = (0..40)
+        .map(|i| {
+            let t = Tensor::arange(i as f32, i as f32 + 300.0, &device)
+                .unwrap()
+                .reshape((3, 100))
+                .unwrap();
+            (format!("layer{i:02}.weight"), t)
+        })
+        .collect();
+    let refs: Vec<(&str, &Tensor)> = tensors.iter().map(|(n, t)| (n.as_str(), t)).collect();
+    save(&path, &refs).unwrap();
+    let orders: [Vec<usize>; 3] = [
+        (0..40).collect(),                       // archive order: read ahead
+        (0..40).rev().collect(),                 // reversed: never in order
+        (0..40).map(|i| (i * 7) % 40).collect(), // scattered, with runs of one
+    ];
+    for order in &orders {
+        let vb = var_builder(&path, DType::F32, &device).unwrap();
+        for &i in order {
+            let (name, tensor) = &tensors[i];
+            same(&vb.get((3, 100), name).unwrap(), tensor);
+        }
+        // Asked twice: the backend does not cache, it reads again.
+        same(&vb.get((3, 100), &tensors[5].0).unwrap(), &tensors[5].1);
+    }
+    // Half-way through in order, then a jump back: what was read ahead and not asked for
+    // is dropped, and every member still loads.
+    let vb = var_builder(&path, DType::F32, &device).unwrap();
+    for i in (0..20).chain(0..40) {
+        same(&vb.get((3, 100), &tensors[i].0).unwrap(), &tensors[i].1);
+    }
+
+    // A damaged member inside a batch: the batch's error is dropped, the member's own
+    // read reports it (naming it), and the members around it load.
+    let range = npz::Reader::open(&path)
+        .unwrap()
+        .stored_member_range("layer09.weight")
+        .unwrap();
+    let mut bytes = std::fs::read(&path).unwrap();
+    bytes[range.end as usize - 4] ^= 0x10;
+    std::fs::write(&path, &bytes).unwrap();
+    let vb = var_builder(&path, DType::F32, &device).unwrap();
+    for (i, (name, tensor)) in tensors.iter().enumerate() {
+        let got = vb.get((3, 100), name);
+        if i == 9 {
+            let text = got.unwrap_err().to_string();
+            assert!(
+                text.contains("layer09.weight") && text.contains("CRC"),
+                "{text}"
+            );
+        } else {
+            same(&got.unwrap(), tensor);
+        }
+    }
+}
