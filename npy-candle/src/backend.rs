@@ -25,7 +25,7 @@ use candle_nn::var_builder::SimpleBackend;
 use candle_nn::VarBuilder;
 use npy_serde::{npz, NpyArray, ReadOptions};
 
-use crate::{read_tensor_as, tensor_from_npy_array, Result};
+use crate::{tensor_from_npy_array, Result};
 
 /// An npz as a candle `VarBuilder` backend ([`var_builder`], or
 /// `VarBuilder::from_backend(Box::new(backend), dtype, device)`).
@@ -148,29 +148,27 @@ impl NpzBackend {
     /// Member `name` as a tensor of `dtype` on `device`.
     pub fn load(&self, name: &str, dtype: DType, device: &Device) -> Result<Tensor> {
         self.read_ahead(name);
-        let cached = self
+        // Read ahead or inflated at open, else read now; either way the member's header is
+        // parsed once and its vector moves into the tensor when it already has `dtype`.
+        let ready = self
             .ready
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .remove(name);
-        if let Some(array) = cached {
-            let own = crate::candle_dtype(array.dtype());
-            return match own {
-                Some(own) if self.cast && own != dtype => {
-                    Ok(tensor_from_npy_array(array, Some(own), device)?.to_dtype(dtype)?)
-                }
-                _ => tensor_from_npy_array(array, Some(dtype), device),
+        let array = match ready {
+            Some(array) => array,
+            None => {
+                let mut archive = self.archive.lock().unwrap_or_else(|p| p.into_inner());
+                archive.read::<NpyArray>(name)?
             }
-            .map_err(|e| e.in_member(name));
-        }
-        let mut archive = self.archive.lock().unwrap_or_else(|p| p.into_inner());
-        let own = crate::candle_dtype(&archive.header(name)?.header.dtype);
-        match own {
+        };
+        match crate::candle_dtype(array.dtype()) {
             Some(own) if self.cast && own != dtype => {
-                Ok(read_tensor_as(&mut archive, name, own, device)?.to_dtype(dtype)?)
+                Ok(tensor_from_npy_array(array, Some(own), device)?.to_dtype(dtype)?)
             }
-            _ => read_tensor_as(&mut archive, name, dtype, device),
+            _ => tensor_from_npy_array(array, Some(dtype), device),
         }
+        .map_err(|e| e.in_member(name))
     }
 
     /// Before member `name` is loaded: takes in the batch read ahead if it holds `name`,

@@ -84,17 +84,10 @@ pub fn npz_to_safetensors_with<P: AsRef<Path>, Q: AsRef<Path>>(
     let target = safetensors.as_ref();
     let mut archive = npz::Reader::open_with(npz, options)?;
     let (tensors, metadata) = collect(&mut archive).map_err(|e| e.in_file(npz))?;
-    let write = || -> Result<()> {
-        let target = crate::write::save_target(target);
-        let temp = crate::write::temp_file_beside(&target)?;
-        ::safetensors::serialize_to_file(tensors, metadata, temp.path()).map_err(st_error)?;
-        temp.as_file().sync_all()?;
-        temp.persist(&target)
-            .map_err(|e| Error::from(crate::error::ErrorKind::Io(e.error)))?;
-        crate::write::sync_parent_dir(&target)?;
-        Ok(())
-    };
-    write().map_err(|e| e.in_file(target))
+    crate::write::replace_file_atomically(target, true, |temp| {
+        ::safetensors::serialize_to_file(tensors, metadata, temp.path()).map_err(st_error)
+    })
+    .map_err(|e| e.in_file(target))
 }
 
 /// The members of `archive` as the bytes of a safetensors file.

@@ -529,13 +529,23 @@ pub(crate) fn write_file_atomically<F>(path: &Path, sync: bool, write: F) -> Res
 where
     F: FnOnce(&mut BufWriter<&File>) -> Result<()>,
 {
-    let target = save_target(path);
-    let temp = temp_file_beside(&target)?;
-    {
+    replace_file_atomically(path, sync, |temp| {
         let mut writer = BufWriter::with_capacity(1 << 20, temp.as_file());
         write(&mut writer)?;
         writer.flush()?;
-    }
+        Ok(())
+    })
+}
+
+/// [`write_file_atomically`] for writers that fill the temporary file themselves (by its
+/// path or its handle): `write` fills `temp`, which then replaces `path` as above.
+pub(crate) fn replace_file_atomically<F>(path: &Path, sync: bool, write: F) -> Result<()>
+where
+    F: FnOnce(&tempfile::NamedTempFile) -> Result<()>,
+{
+    let target = save_target(path);
+    let temp = temp_file_beside(&target)?;
+    write(&temp)?;
     if sync {
         temp.as_file().sync_all()?;
     }
